@@ -1,0 +1,49 @@
+"use server";
+
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { fieldErrorsFrom, type ActionState } from "@/lib/actions/form-action";
+import { finishSignIn } from "@/lib/auth/next-auth";
+import { PASSWORD_MAX_LENGTH } from "@/lib/auth/password";
+import { STAGE_PATHS, verifyPasswordStep } from "@/lib/auth/sign-in";
+import { setTransactionCookie } from "@/lib/auth/transaction-cookie";
+import { getDb } from "@/lib/db/client";
+import { safeRedirectPath } from "@/lib/security/redirect";
+import { getRequestContext } from "@/lib/security/request-context";
+
+/** The one message for unknown account, wrong password, disabled or locked (R-A18.1, R-A11.5). */
+const SIGN_IN_FAILED = "Your account or password is incorrect.";
+
+// Exactly one string per field: arrays and objects never reach the verifier (R-A11.7, R-A17.3).
+const passwordStepSchema = z.object({
+  email: z.string().trim().min(1, "Enter your email address.").max(320, "That email address is too long."),
+  password: z
+    .string()
+    .min(1, "Enter your password.")
+    .max(PASSWORD_MAX_LENGTH * 4, `Passwords are at most ${PASSWORD_MAX_LENGTH} characters.`),
+  callbackUrl: z.string().max(2048).optional(),
+});
+
+/** The password step of sign-in. */
+export async function signInAction(_previous: ActionState, formData: FormData): Promise<ActionState> {
+  const parsed = passwordStepSchema.safeParse({
+    email: formData.get("email"),
+    password: formData.get("password"),
+    callbackUrl: formData.get("callbackUrl") ?? undefined,
+  });
+  const values = { email: String(formData.get("email") ?? "").slice(0, 320) };
+  if (!parsed.success) {
+    return { status: "error", fieldErrors: fieldErrorsFrom(parsed.error.issues), values };
+  }
+  const callbackPath = safeRedirectPath(parsed.data.callbackUrl);
+  const result = await verifyPasswordStep(
+    await getDb(),
+    { email: parsed.data.email, password: parsed.data.password, callbackPath },
+    await getRequestContext(),
+  );
+  if (!result.ok) return { status: "error", message: SIGN_IN_FAILED, values };
+
+  if (result.stage === "ready") return finishSignIn(result.transactionToken, callbackPath);
+  await setTransactionCookie(result.transactionToken);
+  redirect(STAGE_PATHS[result.stage]);
+}

@@ -1,0 +1,29 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { getCurrentSession } from "@/lib/auth/current";
+import { safeRedirectPath } from "@/lib/security/redirect";
+import { SignInForm } from "./sign-in-form";
+
+export const metadata: Metadata = { title: "Sign in" };
+
+const NOTICES: Record<string, string> = {
+  expired: "Your sign-in took too long. Please sign in again.",
+  "signed-out": "You have signed out.",
+};
+
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const params = await searchParams;
+  const callbackUrl = safeRedirectPath(params.callbackUrl);
+  if (await getCurrentSession()) redirect(callbackUrl);
+  const notice = typeof params.error === "string" ? NOTICES[params.error] : typeof params.notice === "string" ? NOTICES[params.notice] : undefined;
+  return (
+    <>
+      <h1 className="mb-6 text-2xl font-semibold">Sign in</h1>
+      <SignInForm callbackUrl={callbackUrl} notice={notice} />
+    </>
+  );
+}

@@ -1,0 +1,31 @@
+import Link from "next/link";
+import { requireSession } from "@/lib/auth/current";
+import { getEnv } from "@/lib/env";
+import { PortalNav } from "./portal-nav";
+
+export default async function PortalLayout({ children }: { children: React.ReactNode }) {
+  const session = await requireSession();
+  return (
+    <div className="min-h-screen">
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-5xl flex-wrap items-center justify-between gap-4 px-4 py-3">
+          <Link href="/" className="text-lg font-semibold text-slate-900">
+            {getEnv().ORG_NAME} <span className="font-normal text-slate-600">· Factor</span>
+          </Link>
+          <div className="flex items-center gap-4">
+            <span className="text-sm text-slate-700">{session.user.displayName}</span>
+            <form action="/signout" method="post">
+              <button type="submit" className="rounded-md border border-slate-400 px-3 py-1.5 text-sm font-medium hover:bg-slate-100">
+                Sign out
+              </button>
+            </form>
+          </div>
+        </div>
+        <PortalNav showAdmin={false} />
+      </header>
+      <main id="main" tabIndex={-1} className="mx-auto max-w-5xl px-4 py-8">
+        {children}
+      </main>
+    </div>
+  );
+}

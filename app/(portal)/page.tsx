@@ -1,0 +1,69 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { LocalTime } from "@/components/ui/local-time";
+import { requireSession } from "@/lib/auth/current";
+import { sessionLimits } from "@/lib/auth/policy";
+import { getAccountOverview } from "@/lib/auth/users";
+import { getDb } from "@/lib/db/client";
+
+export const metadata: Metadata = { title: "Overview" };
+
+export default async function OverviewPage() {
+  const session = await requireSession("/");
+  const overview = await getAccountOverview(await getDb(), session.user.id);
+  const firstName = session.user.displayName.split(" ")[0];
+  return (
+    <>
+      <h1 className="text-3xl font-semibold">Overview</h1>
+      <p className="mt-2 text-lg text-slate-700">Hello, {firstName}. Here is how your account is set up.</p>
+
+      <section aria-labelledby="set-up-heading" className="mt-8">
+        <h2 id="set-up-heading" className="text-xl font-semibold">
+          How you sign in
+        </h2>
+        <dl className="mt-4 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
+          <div className="grid gap-1 p-4 sm:grid-cols-3">
+            <dt className="font-medium">Password</dt>
+            <dd className="sm:col-span-2">
+              Set
+              {overview.passwordChangedAt && (
+                <>
+                  {" "}
+                  — last changed <LocalTime value={overview.passwordChangedAt} />
+                </>
+              )}
+            </dd>
+          </div>
+          <div className="grid gap-1 p-4 sm:grid-cols-3">
+            <dt className="font-medium">Second sign-in method</dt>
+            <dd className="sm:col-span-2">
+              <strong>Not set up yet.</strong>{" "}
+              {overview.mfaRequired
+                ? "Your organisation requires one; you will be asked to set it up as soon as this portal offers it."
+                : "Your organisation does not require one for your account yet."}
+            </dd>
+          </div>
+          <div className="grid gap-1 p-4 sm:grid-cols-3">
+            <dt className="font-medium">This sign-in</dt>
+            <dd className="sm:col-span-2">
+              Since <LocalTime value={session.authenticatedAt} />,{" "}
+              {session.persistent
+                ? "staying signed in on this browser."
+                : `ending after ${Math.round(sessionLimits().idleMs / 60_000)} minutes without activity.`}{" "}
+              You are signed in on {overview.activeSessions}{" "}
+              {overview.activeSessions === 1 ? "browser" : "browsers"}.
+            </dd>
+          </div>
+        </dl>
+      </section>
+
+      <p className="mt-8">
+        Questions? See{" "}
+        <Link href="/help" className="text-brand-700 underline">
+          Help
+        </Link>
+        .
+      </p>
+    </>
+  );
+}

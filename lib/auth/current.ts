@@ -1,0 +1,24 @@
+import "server-only";
+import { cache } from "react";
+import { redirect } from "next/navigation";
+import { auth, loadSession } from "./next-auth";
+import type { CurrentSession } from "./sessions";
+
+/** The signed-in session for this request, re-checked against the sessions table, or null. */
+export const getCurrentSession = cache(async (): Promise<CurrentSession | null> => {
+  const session = await auth();
+  if (!session?.sessionToken) return null;
+  return loadSession(session.sessionToken);
+});
+
+/**
+ * The session, or a redirect to sign-in. Every page and action calls this itself: the proxy is
+ * never the control (R-A17.1). `returnTo` must be a local path.
+ */
+export async function requireSession(returnTo?: string): Promise<CurrentSession> {
+  const session = await getCurrentSession();
+  if (!session) {
+    redirect(returnTo ? `/signin?callbackUrl=${encodeURIComponent(returnTo)}` : "/signin");
+  }
+  return session;
+}

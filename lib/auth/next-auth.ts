@@ -1,0 +1,89 @@
+import "server-only";
+import { cache } from "react";
+import NextAuth, { AuthError, type NextAuthConfig } from "next-auth";
+import { redirect } from "next/navigation";
+import Credentials from "next-auth/providers/credentials";
+import type {} from "next-auth/jwt";
+import { getDb } from "@/lib/db/client";
+import { getEnv, getSecrets } from "@/lib/env";
+import { getRequestContext } from "@/lib/security/request-context";
+import { cookieSecurity, SESSION_COOKIE_BASENAME } from "./cookie-security";
+import { resolveSession } from "./sessions";
+import { completeSignIn } from "./sign-in";
+import { clearTransactionCookie } from "./transaction-cookie";
+
+// The only file that imports next-auth. Its cookie carries one thing: the opaque session token
+// (encrypted). The sessions table is the truth and is checked on every request (R-A12.6).
+
+declare module "next-auth" {
+  interface Session {
+    sessionToken: string;
+  }
+}
+declare module "next-auth/jwt" {
+  interface JWT {
+    sessionToken?: string;
+  }
+}
+
+/** One lookup per request however many times the session is asked for. */
+export const loadSession = cache(async (token: string) => resolveSession(await getDb(), token));
+
+function config(): NextAuthConfig {
+  const env = getEnv();
+  const { secure, prefix } = cookieSecurity();
+  return {
+    secret: getSecrets().authSecret,
+    trustHost: true,
+    useSecureCookies: secure,
+    session: { strategy: "jwt", maxAge: Math.ceil(env.SESSION_ABSOLUTE_HOURS * 3600) },
+    cookies: {
+      sessionToken: {
+        name: `${prefix}${SESSION_COOKIE_BASENAME}`,
+        options: { httpOnly: true, sameSite: "lax", path: "/", secure },
+      },
+    },
+    pages: { signIn: "/signin", error: "/signin" },
+    providers: [
+      Credentials({
+        id: "sign-in-transaction",
+        credentials: { transaction: {} },
+        // Only a finished sign-in transaction turns into a session; no password is seen here.
+        async authorize(credentials) {
+          const token = credentials?.transaction;
+          if (typeof token !== "string" || token.length > 100) return null;
+          const sessionToken = await completeSignIn(await getDb(), token, await getRequestContext());
+          return sessionToken ? { id: sessionToken } : null;
+        },
+      }),
+    ],
+    callbacks: {
+      async jwt({ token, user }) {
+        if (user?.id) return { sessionToken: user.id };
+        if (!token.sessionToken) return null;
+        // Returning null makes Auth.js clear the cookie of a revoked or expired session.
+        return (await loadSession(token.sessionToken)) ? token : null;
+      },
+      async session({ session, token }) {
+        return { expires: session.expires, sessionToken: token.sessionToken ?? "" } as typeof session;
+      },
+    },
+  };
+}
+
+export const { handlers, auth, signIn } = NextAuth(() => config());
+
+/**
+ * Turns a ready sign-in transaction into the session cookie and redirects to `callbackPath`.
+ * Call from a server action; Next's redirect is re-thrown, an expired transaction restarts sign-in.
+ */
+export async function finishSignIn(transactionToken: string, callbackPath: string): Promise<never> {
+  await clearTransactionCookie();
+  try {
+    await signIn("sign-in-transaction", { transaction: transactionToken, redirectTo: callbackPath });
+  } catch (error) {
+    if (error instanceof AuthError) redirect("/signin?error=expired");
+    throw error;
+  }
+  redirect(callbackPath);
+}

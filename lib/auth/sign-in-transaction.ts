@@ -1,0 +1,104 @@
+import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import type { Executor } from "@/lib/db/client";
+import { signInTransactions } from "@/lib/db/schema";
+import { hashToken, newToken } from "@/lib/security/tokens";
+import { signInTransactionTtlMs } from "./policy";
+
+export type SignInStage = (typeof signInTransactions.$inferSelect)["stage"];
+
+export type SignInTransaction = {
+  id: string;
+  userId: string;
+  stage: SignInStage;
+  methods: string[];
+  secondFactorAt: Date | null;
+  persistent: boolean;
+  callbackPath: string;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: Date;
+};
+
+const columns = {
+  id: signInTransactions.id,
+  userId: signInTransactions.userId,
+  stage: signInTransactions.stage,
+  methods: signInTransactions.methods,
+  secondFactorAt: signInTransactions.secondFactorAt,
+  persistent: signInTransactions.persistent,
+  callbackPath: signInTransactions.callbackPath,
+  ip: signInTransactions.ip,
+  userAgent: signInTransactions.userAgent,
+  createdAt: signInTransactions.createdAt,
+};
+
+const live = () =>
+  and(isNull(signInTransactions.consumedAt), gt(signInTransactions.expiresAt, sql`now()`));
+
+/** Starts a transaction after the first factor; returns the token for its cookie. */
+export async function beginSignInTransaction(
+  db: Executor,
+  input: Pick<SignInTransaction, "userId" | "stage" | "methods" | "callbackPath" | "ip" | "userAgent">,
+): Promise<string> {
+  const token = newToken();
+  await db.insert(signInTransactions).values({
+    id: hashToken(token),
+    ...input,
+    userAgent: input.userAgent?.slice(0, 512) ?? null,
+    expiresAt: new Date(Date.now() + signInTransactionTtlMs()),
+  });
+  return token;
+}
+
+/** The live transaction for a cookie token, or null when unknown, expired or finished. */
+export async function getSignInTransaction(
+  db: Executor,
+  token: string | undefined,
+): Promise<SignInTransaction | null> {
+  if (!token) return null;
+  const [row] = await db
+    .select(columns)
+    .from(signInTransactions)
+    .where(and(eq(signInTransactions.id, hashToken(token)), live()));
+  return row ?? null;
+}
+
+/** Moves a live transaction from one stage to the next; false when it was not at `from`. */
+export async function advanceSignInTransaction(
+  db: Executor,
+  id: string,
+  from: SignInStage,
+  to: SignInStage,
+  patch: Partial<Pick<SignInTransaction, "methods" | "secondFactorAt" | "persistent">> = {},
+): Promise<boolean> {
+  const moved = await db
+    .update(signInTransactions)
+    .set({ stage: to, ...patch })
+    .where(and(eq(signInTransactions.id, id), eq(signInTransactions.stage, from), live()))
+    .returning({ id: signInTransactions.id });
+  return moved.length === 1;
+}
+
+/**
+ * Marks a ready transaction consumed and returns it — exactly once, even under parallel
+ * requests, so one sign-in can never yield two sessions.
+ */
+export async function consumeSignInTransaction(
+  db: Executor,
+  token: string,
+): Promise<SignInTransaction | null> {
+  const [row] = await db
+    .update(signInTransactions)
+    .set({ consumedAt: sql`now()` })
+    .where(and(eq(signInTransactions.id, hashToken(token)), eq(signInTransactions.stage, "ready"), live()))
+    .returning(columns);
+  return row ?? null;
+}
+
+/** Deletes transactions that ended more than a day ago. */
+export async function purgeSignInTransactions(db: Executor): Promise<void> {
+  const dayAgo = sql`now() - interval '1 day'`;
+  await db
+    .delete(signInTransactions)
+    .where(or(lt(signInTransactions.expiresAt, dayAgo), lt(signInTransactions.consumedAt, dayAgo)));
+}

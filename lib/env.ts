@@ -1,0 +1,149 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/** Every setting Factor reads, parsed once. `.env.example` documents each one. */
+const settingsSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  BIND_ADDRESS: z.string().min(1).default("127.0.0.1"),
+  BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+    .optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  SEED_DEMO: z.enum(["auto", "true", "false"]).default("auto"),
+  ORG_NAME: z.string().trim().min(1).max(100).default("Example University"),
+  ORG_COUNTRY: z
+    .string()
+    .regex(/^[A-Z]{2}$/, "must be a two-letter country code such as GB")
+    .default("GB"),
+  HELPDESK_EMAIL: z.email().default("helpdesk@example.edu"),
+  TRUSTED_PROXIES: z.string().default(""),
+  AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  SEALING_KEYS: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=)*$/,
+      "must be id:base64-of-32-bytes, comma-separated, current key first",
+    )
+    .optional(),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(12),
+  SIGN_IN_TRANSACTION_MINUTES: z.coerce.number().min(0.1).max(10).default(10),
+  PASSWORD_LOCKOUT_THRESHOLD: z.coerce.number().int().min(3).max(100).default(10),
+  PASSWORD_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  IP_FAILURE_THRESHOLD: z.coerce.number().int().min(10).max(10_000).default(100),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export type SealingKey = { id: string; key: Buffer };
+
+export type Env = Omit<Settings, "SEALING_KEYS" | "AUTH_SECRET" | "BASE_URL"> & {
+  BASE_URL: string;
+  dataDir: string;
+  embedded: boolean;
+};
+
+export type Secrets = {
+  /** Encrypts the session cookie and keys fingerprints. */
+  authSecret: string;
+  /** Current key first; older keys only unseal. */
+  sealingKeys: SealingKey[];
+};
+
+export class ConfigError extends Error {}
+
+/** Turns zod issues into lines an operator can act on. */
+export function describeConfigErrors(error: z.ZodError): string {
+  const lines = error.issues.map((issue) => `  ${issue.path.join(".") || "(settings)"}: ${issue.message}`);
+  return `Factor cannot start: some settings are invalid.\n${lines.join("\n")}\nSee .env.example for every setting.`;
+}
+
+/** Parses settings from a plain record; throws ConfigError with readable lines. */
+export function parseSettings(source: Record<string, string | undefined>): Settings {
+  const present = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const result = settingsSchema.safeParse(present);
+  if (!result.success) throw new ConfigError(describeConfigErrors(result.error));
+  return result.data;
+}
+
+type GeneratedSecrets = { authSecret: string; sealingKeys: { id: string; key: string }[] };
+
+/**
+ * Secrets the operator did not set are generated once into the data folder (mode 0600) and
+ * reused, so `npm start` needs no configuration and sessions survive restarts.
+ */
+export function loadGeneratedSecrets(dataDir: string): GeneratedSecrets {
+  const file = path.join(dataDir, "secrets.json");
+  if (existsSync(file)) {
+    return JSON.parse(readFileSync(file, "utf8")) as GeneratedSecrets;
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const secrets: GeneratedSecrets = {
+    authSecret: randomBytes(32).toString("base64url"),
+    sealingKeys: [{ id: "k1", key: randomBytes(32).toString("base64") }],
+  };
+  try {
+    writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: "wx" });
+  } catch (error) {
+    // Another process created it first: use theirs so both agree.
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
+      return JSON.parse(readFileSync(file, "utf8")) as GeneratedSecrets;
+    }
+    throw error;
+  }
+  chmodSync(file, 0o600);
+  return secrets;
+}
+
+function parseSealingKeys(value: string): SealingKey[] {
+  return value.split(",").map((entry) => {
+    const [id, key] = entry.split(":") as [string, string];
+    return { id, key: Buffer.from(key, "base64") };
+  });
+}
+
+/** Builds the environment from settings; secrets are separate (see `secretsFor`). */
+export function buildEnv(source: Record<string, string | undefined>): Env {
+  const { AUTH_SECRET: _secret, SEALING_KEYS: _keys, ...settings } = parseSettings(source);
+  return {
+    ...settings,
+    BASE_URL: (settings.BASE_URL ?? `http://localhost:${settings.PORT}`).replace(/\/$/, ""),
+    dataDir: path.resolve(/* turbopackIgnore: true */ process.cwd(), settings.DATA_DIR),
+    embedded: !settings.DATABASE_URL,
+  };
+}
+
+/** The secrets: the operator's, or ones generated once into the data folder. */
+export function secretsFor(source: Record<string, string | undefined>): Secrets {
+  const settings = parseSettings(source);
+  const dataDir = path.resolve(/* turbopackIgnore: true */ process.cwd(), settings.DATA_DIR);
+  const generated =
+    !settings.AUTH_SECRET || !settings.SEALING_KEYS ? loadGeneratedSecrets(dataDir) : undefined;
+  return {
+    authSecret: settings.AUTH_SECRET ?? generated!.authSecret,
+    sealingKeys: settings.SEALING_KEYS
+      ? parseSealingKeys(settings.SEALING_KEYS)
+      : generated!.sealingKeys.map(({ id, key }) => ({ id, key: Buffer.from(key, "base64") })),
+  };
+}
+
+const cache = globalThis as unknown as { __factorEnv?: Env; __factorSecrets?: Secrets };
+
+/** The process-wide environment, parsed on first use. */
+export function getEnv(): Env {
+  cache.__factorEnv ??= buildEnv(process.env);
+  return cache.__factorEnv;
+}
+
+/** The process-wide secrets, loaded (or generated) on first use — at request time, never at build. */
+export function getSecrets(): Secrets {
+  cache.__factorSecrets ??= secretsFor(process.env);
+  return cache.__factorSecrets;
+}

@@ -1,0 +1,18 @@
+/**
+ * Returns a same-origin path for `callbackUrl`-style input, or the fallback (R-A17.4).
+ * Only single-slash relative paths pass; the result is re-serialised from the parsed URL.
+ */
+export function safeRedirectPath(value: unknown, fallback = "/"): string {
+  if (typeof value !== "string" || value.length === 0 || value.length > 2048) return fallback;
+  if (!value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return fallback;
+  // Control characters and backslashes are normalised differently by browsers; refuse them.
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return fallback;
+  const base = "http://factor.invalid";
+  try {
+    const url = new URL(value, base);
+    if (url.origin !== base) return fallback;
+    return `${url.pathname}${url.search}${url.hash}`;
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,88 @@
+import { createServer, type Server } from "node:http";
+import next from "next";
+import { getDatabase } from "@/lib/db/client";
+import { migrateDatabase } from "@/lib/db/migrate";
+import { formatDemoSignIns, prepareDemo } from "@/lib/db/seed";
+import { ConfigError, getEnv } from "@/lib/env";
+import { DataFolderInUseError } from "@/lib/db/data-folder-lock";
+import { CLIENT_IP_HEADER, compileTrustedProxies, deriveClientIp } from "@/lib/security/client-ip";
+import { applySecurityHeaders, isCrossSiteWrite } from "@/lib/security/headers";
+
+// Factor's HTTP front: Next's request handler behind a plain node:http server, because only
+// here is the socket's peer address known (STACK.md #14). Every request gets its client address
+// derived here, forwarding headers from untrusted peers dropped, the CSRF origin rule and the
+// security headers.
+
+const FORWARDING_HEADERS = ["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "forwarded", "x-real-ip"];
+
+/** Opens and migrates the database, prepares Next and serves. Resolves once listening. */
+export async function startServer(options: { dev?: boolean } = {}): Promise<Server> {
+  const dev = options.dev ?? false;
+  const env = getEnv();
+  const database = await getDatabase();
+  await migrateDatabase(database);
+  const demoSignIns = await prepareDemo(database.db, {
+    dataDir: env.dataDir,
+    embedded: env.embedded,
+    seed: env.SEED_DEMO,
+  });
+
+  const app = next({ dev, dir: process.cwd(), hostname: "localhost", port: env.PORT });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const trust = compileTrustedProxies(env.TRUSTED_PROXIES);
+  const https = env.BASE_URL.startsWith("https:");
+
+  const server = createServer((req, res) => {
+    const peer = req.socket.remoteAddress ?? "";
+    const clientIp = deriveClientIp(req, trust);
+    if (!trust(peer, 0)) for (const name of FORWARDING_HEADERS) delete req.headers[name];
+    delete req.headers[CLIENT_IP_HEADER];
+    if (clientIp) req.headers[CLIENT_IP_HEADER] = clientIp;
+
+    applySecurityHeaders(req, res, { dev, https });
+    if (isCrossSiteWrite(req, trust(peer, 0))) {
+      res.statusCode = 403;
+      res.setHeader("Content-Type", "text/plain; charset=utf-8");
+      res.end("Cross-site request refused.");
+      return;
+    }
+    void handle(req, res);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(env.PORT, env.BIND_ADDRESS, () => resolve());
+  });
+
+  console.log(`Factor is ready at http://localhost:${env.PORT}`);
+  if (demoSignIns.length > 0) {
+    console.log(`Demo sign-ins for ${env.ORG_NAME} (role, email, password):`);
+    console.log(formatDemoSignIns(demoSignIns));
+  }
+
+  const shutdown = () => {
+    server.close();
+    void database.close().finally(() => process.exit(0));
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+  return server;
+}
+
+/** Prints a start-up failure an operator can act on, without a stack trace for known causes. */
+export function reportStartFailure(error: unknown): never {
+  if (error instanceof ConfigError || error instanceof DataFolderInUseError) {
+    console.error(error.message);
+  } else if ((error as NodeJS.ErrnoException)?.code === "EADDRINUSE") {
+    console.error(`Port ${getEnv().PORT} is already in use. Set PORT to a free port.`);
+  } else {
+    console.error("Factor could not start:", error);
+  }
+  process.exit(1);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  startServer({ dev: process.argv.includes("--dev") }).catch(reportStartFailure);
+}

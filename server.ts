@@ -31,7 +31,7 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Serv
   await app.prepare();
   const handle = app.getRequestHandler();
   const trust = compileTrustedProxies(env.TRUSTED_PROXIES);
-  const https = env.BASE_URL.startsWith("https:");
+  const https = env.PUBLIC_URL.startsWith("https:");
 
   const server = createServer((req, res) => {
     const peer = req.socket.remoteAddress ?? "";

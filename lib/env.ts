@@ -7,7 +7,7 @@ import { z } from "zod";
 const settingsSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   BIND_ADDRESS: z.string().min(1).default("127.0.0.1"),
-  BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   DATA_DIR: z.string().min(1).default("./data"),
   DATABASE_URL: z
     .string()
@@ -42,8 +42,8 @@ export type Settings = z.infer<typeof settingsSchema>;
 
 export type SealingKey = { id: string; key: Buffer };
 
-export type Env = Omit<Settings, "SEALING_KEYS" | "AUTH_SECRET" | "BASE_URL"> & {
-  BASE_URL: string;
+export type Env = Omit<Settings, "SEALING_KEYS" | "AUTH_SECRET" | "PUBLIC_URL"> & {
+  PUBLIC_URL: string;
   dataDir: string;
   embedded: boolean;
 };
@@ -114,7 +114,7 @@ export function buildEnv(source: Record<string, string | undefined>): Env {
   const { AUTH_SECRET: _secret, SEALING_KEYS: _keys, ...settings } = parseSettings(source);
   return {
     ...settings,
-    BASE_URL: (settings.BASE_URL ?? `http://localhost:${settings.PORT}`).replace(/\/$/, ""),
+    PUBLIC_URL: (settings.PUBLIC_URL ?? `http://localhost:${settings.PORT}`).replace(/\/$/, ""),
     dataDir: path.resolve(/* turbopackIgnore: true */ process.cwd(), settings.DATA_DIR),
     embedded: !settings.DATABASE_URL,
   };

@@ -8,7 +8,7 @@ export const TRANSACTION_COOKIE_BASENAME = "factor.signin";
  * and on localhost, which browsers treat as a secure context.
  */
 export function cookieSecurity(): { secure: boolean; prefix: "__Host-" | "" } {
-  const url = new URL(getEnv().BASE_URL);
+  const url = new URL(getEnv().PUBLIC_URL);
   const secure =
     url.protocol === "https:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
   return { secure, prefix: secure ? "__Host-" : "" };

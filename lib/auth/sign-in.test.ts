@@ -1,0 +1,164 @@
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditLog, sessions, users } from "@/lib/db/schema";
+import { getThrottle } from "@/lib/security/throttle";
+import { createTestDatabase } from "@/lib/testing/test-database";
+import { hashPassword } from "./password";
+import { resolveSession } from "./sessions";
+import { answerStaySignedIn, completeSignIn, verifyPasswordStep } from "./sign-in";
+import { getSignInTransaction } from "./sign-in-transaction";
+import { createUser } from "./users";
+
+const context = { ip: "198.51.100.7", userAgent: "vitest" };
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.dispose();
+});
+
+async function newAccount(email: string, overrides: Partial<typeof users.$inferInsert> = {}) {
+  const { id, password } = await createUser(database.db, { email, displayName: "Test Person", role: "user" });
+  if (Object.keys(overrides).length) await database.db.update(users).set(overrides).where(eq(users.id, id));
+  return { id, password, email };
+}
+
+const attempt = (email: string, password: string, ip = context.ip) =>
+  verifyPasswordStep(database.db, { email, password, callbackPath: "/" }, { ...context, ip });
+
+describe("the password step", () => {
+  it("starts a sign-in transaction — not a session — for the right password, any email case", async () => {
+    const account = await newAccount("Pat.Case@example.edu");
+    const result = await attempt("  pat.case@EXAMPLE.edu ", account.password);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.stage).toBe("stay_signed_in");
+    const transaction = await getSignInTransaction(database.db, result.transactionToken);
+    expect(transaction).toMatchObject({ userId: account.id, methods: ["pwd"], stage: "stay_signed_in" });
+    const live = await database.db.select().from(sessions).where(eq(sessions.userId, account.id));
+    expect(live).toHaveLength(0);
+  });
+
+  it("gives one answer for unknown account, wrong password and disabled account (R-A18.1)", async () => {
+    const account = await newAccount("same.answer@example.edu");
+    const disabled = await newAccount("disabled@example.edu", { status: "disabled" });
+    const results = [
+      await attempt("nobody@example.edu", "whatever-password"),
+      await attempt(account.email, "wrong-password"),
+      await attempt(disabled.email, disabled.password),
+    ];
+    expect(results).toEqual([{ ok: false }, { ok: false }, { ok: false }]);
+    const reasons = await database.db
+      .select({ details: auditLog.details })
+      .from(auditLog)
+      .where(eq(auditLog.action, "auth.sign_in.failed"));
+    expect(reasons.map((r) => r.details?.reason)).toEqual(
+      expect.arrayContaining(["unknown_account", "wrong_password", "account_disabled"]),
+    );
+    for (const row of await database.db.select({ details: auditLog.details }).from(auditLog)) {
+      expect(JSON.stringify(row.details)).not.toContain("wrong-password");
+      expect(JSON.stringify(row.details)).not.toContain(disabled.password);
+    }
+  });
+
+  it("counts 20 concurrent wrong passwords exactly, then refuses even the right one", async () => {
+    const account = await newAccount("concurrent@example.edu");
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => attempt(account.email, `wrong-${i}-password`)),
+    );
+    expect(results.every((r) => !r.ok)).toBe(true);
+    const throttle = await getThrottle(database.db, "password:account", account.email);
+    expect(throttle.failures).toBe(20);
+    expect(throttle.locked).toBe(true);
+    expect(await attempt(account.email, account.password)).toEqual({ ok: false });
+    const lockouts = await database.db
+      .select({ id: auditLog.id })
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "auth.sign_in.locked_out"), eq(auditLog.subjectId, account.id)));
+    expect(lockouts.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("locks after 10 failures, the same for unknown accounts, and repeats do not count", async () => {
+    const account = await newAccount("ten@example.edu");
+    for (let i = 0; i < 5; i++) await attempt(account.email, "the-same-typo");
+    expect((await getThrottle(database.db, "password:account", account.email)).failures).toBe(1);
+    for (let i = 0; i < 9; i++) await attempt(account.email, `typo-${i}`);
+    expect((await getThrottle(database.db, "password:account", account.email)).locked).toBe(true);
+    for (let i = 0; i < 10; i++) await attempt("ghost@example.edu", `typo-${i}`);
+    expect((await getThrottle(database.db, "password:account", "ghost@example.edu")).locked).toBe(true);
+  });
+
+  it("resets the account's failures after a success (R-A11.4)", async () => {
+    const account = await newAccount("reset@example.edu");
+    for (let i = 0; i < 4; i++) await attempt(account.email, `nope-${i}`);
+    expect((await attempt(account.email, account.password)).ok).toBe(true);
+    expect((await getThrottle(database.db, "password:account", account.email)).failures).toBe(0);
+  });
+
+  it("rehashes a password stored with weaker parameters on sign-in", async () => {
+    const { hash } = await import("@node-rs/argon2");
+    const account = await newAccount("rehash@example.edu");
+    const weak = await hash(account.password, { algorithm: 2, memoryCost: 4096, timeCost: 1, parallelism: 1 });
+    await database.db.update(users).set({ passwordHash: weak }).where(eq(users.id, account.id));
+    expect((await attempt(account.email, account.password)).ok).toBe(true);
+    const [row] = await database.db.select({ h: users.passwordHash }).from(users).where(eq(users.id, account.id));
+    expect(row!.h).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+  });
+});
+
+describe("finishing a sign-in", () => {
+  async function readyTransaction(email: string) {
+    const account = await newAccount(email);
+    const result = await attempt(email, account.password);
+    if (!result.ok) throw new Error("sign-in failed");
+    const transaction = (await getSignInTransaction(database.db, result.transactionToken))!;
+    await answerStaySignedIn(database.db, transaction, { staySignedIn: false, dontShowAgain: false });
+    return { account, token: result.transactionToken };
+  }
+
+  it("creates exactly one session even when finished twice in parallel", async () => {
+    const { account, token } = await readyTransaction("once@example.edu");
+    const tokens = await Promise.all([
+      completeSignIn(database.db, token, context),
+      completeSignIn(database.db, token, context),
+    ]);
+    expect(tokens.filter(Boolean)).toHaveLength(1);
+    const rows = await database.db.select().from(sessions).where(eq(sessions.userId, account.id));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.id).not.toBe(tokens.find(Boolean)); // stored hashed
+    const session = await resolveSession(database.db, tokens.find(Boolean)!);
+    expect(session).toMatchObject({ aal: 1, methods: ["pwd"], user: { id: account.id } });
+  });
+
+  it("refuses a transaction that has not reached ready", async () => {
+    const account = await newAccount("not-ready@example.edu");
+    const result = await attempt(account.email, account.password);
+    if (!result.ok) throw new Error("sign-in failed");
+    expect(await completeSignIn(database.db, result.transactionToken, context)).toBeNull();
+  });
+
+  it("remembers a 'Don't show this again' answer and skips the question next time", async () => {
+    const account = await newAccount("remember@example.edu");
+    const first = await attempt(account.email, account.password);
+    if (!first.ok) throw new Error("sign-in failed");
+    const transaction = (await getSignInTransaction(database.db, first.transactionToken))!;
+    await answerStaySignedIn(database.db, transaction, { staySignedIn: true, dontShowAgain: true });
+    const token = await completeSignIn(database.db, first.transactionToken, context);
+    expect((await resolveSession(database.db, token!))?.persistent).toBe(true);
+    const second = await attempt(account.email, account.password);
+    expect(second).toMatchObject({ ok: true, stage: "ready" });
+  });
+
+  it("refuses an expired transaction", async () => {
+    const { token } = await readyTransaction("expired@example.edu");
+    const { signInTransactions } = await import("@/lib/db/schema");
+    await database.db.update(signInTransactions).set({ expiresAt: new Date(Date.now() - 1000) });
+    expect(await completeSignIn(database.db, token, context)).toBeNull();
+  });
+});
+
+it("hashes fresh passwords with the current policy", async () => {
+  expect(await hashPassword("x".repeat(12))).toMatch(/^\$argon2id\$/);
+});

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { safeRedirectPath } from "./redirect";
+
+describe("safeRedirectPath (R-A17.4)", () => {
+  it.each([
+    ["/help", "/help"],
+    ["/security-info?tab=methods#list", "/security-info?tab=methods#list"],
+    ["/a/../help", "/help"],
+  ])("keeps the local path %s", (input, expected) => {
+    expect(safeRedirectPath(input)).toBe(expected);
+  });
+
+  it.each([
+    "https://evil.example/",
+    "//evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\t/evil.example",
+    "javascript:alert(1)",
+    "http:/evil.example",
+    "",
+    "help",
+    "/%0d%0aSet-Cookie:x",
+  ])("refuses %j and falls back", (input) => {
+    const result = safeRedirectPath(input, "/");
+    expect(result === "/" || result.startsWith("/%0")).toBe(true);
+    expect(result).not.toContain("evil");
+  });
+
+  it("never throws on odd types", () => {
+    expect(safeRedirectPath(undefined)).toBe("/");
+    expect(safeRedirectPath(["/help"])).toBe("/");
+    expect(safeRedirectPath({ toString: () => "//evil" })).toBe("/");
+    expect(safeRedirectPath("/" + "a".repeat(5000))).toBe("/");
+  });
+});

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "@/lib/testing/test-database";
+import { getThrottle, MAX_LOCK_SECONDS, recordFailure, resetThrottle } from "./throttle";
+
+const policy = { threshold: 10, baseLockSeconds: 60, hardCap: 100 };
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.dispose();
+});
+
+describe("failure counters (R-A11.2, R-A11.3)", () => {
+  it("counts 20 concurrent distinct failures exactly and locks", async () => {
+    const { db } = database;
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => recordFailure(db, "password:account", "concurrent", `fp${i}`, policy)),
+    );
+    const state = await getThrottle(db, "password:account", "concurrent");
+    expect(state.failures).toBe(20);
+    expect(state.locked).toBe(true);
+  });
+
+  it("does not count the same wrong secret twice", async () => {
+    const { db } = database;
+    for (let i = 0; i < 15; i++) await recordFailure(db, "password:account", "repeat", "same", policy);
+    const state = await getThrottle(db, "password:account", "repeat");
+    expect(state.failures).toBe(1);
+    expect(state.locked).toBe(false);
+  });
+
+  it("locks for the base time at the threshold, doubling on each further lock, capped at an hour", async () => {
+    const { db } = database;
+    const lengths: number[] = [];
+    for (let i = 1; i <= 80; i++) {
+      const result = await recordFailure(db, "password:account", "growth", `fp${i}`, policy);
+      if (i % 10 === 0) {
+        expect(result.lockStarted).toBe(true);
+        lengths.push(Math.round((result.lockedUntil!.getTime() - Date.now()) / 1000));
+      } else {
+        expect(result.lockStarted).toBe(false);
+      }
+    }
+    expect(lengths.slice(0, 4).map((s) => Math.round(s / 60))).toEqual([1, 2, 4, 8]);
+    expect(Math.max(...lengths)).toBeLessThanOrEqual(MAX_LOCK_SECONDS);
+    expect(lengths.at(-1)).toBeGreaterThan(MAX_LOCK_SECONDS - 5);
+  });
+
+  it("locks until someone unlocks it after 100 consecutive failures (R-A11.1)", async () => {
+    const { db } = database;
+    let last;
+    for (let i = 1; i <= 100; i++) last = await recordFailure(db, "password:account", "cap", `fp${i}`, policy);
+    expect(last!.lockStarted).toBe(true);
+    expect(last!.lockedUntil!.getTime() - Date.now()).toBeGreaterThan(50 * 365 * 24 * 3600 * 1000);
+    await resetThrottle(db, "password:account", "cap");
+    expect(await getThrottle(db, "password:account", "cap")).toMatchObject({ failures: 0, locked: false });
+  });
+
+  it("keeps scopes and keys apart", async () => {
+    const { db } = database;
+    await recordFailure(db, "password:ip", "192.0.2.1", "x", policy);
+    expect((await getThrottle(db, "password:account", "192.0.2.1")).failures).toBe(0);
+    expect((await getThrottle(db, "password:ip", "192.0.2.1")).failures).toBe(1);
+  });
+});

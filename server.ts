@@ -5,7 +5,7 @@ import { migrateDatabase } from "@/lib/db/migrate";
 import { formatDemoSignIns, prepareDemo } from "@/lib/db/seed";
 import { ConfigError, getEnv } from "@/lib/env";
 import { DataFolderInUseError } from "@/lib/db/data-folder-lock";
-import { CLIENT_IP_HEADER, compileTrustedProxies, deriveClientIp } from "@/lib/security/client-ip";
+import { CLIENT_IP_HEADER, compileTrustedProxies, deriveClientIp, REQUEST_PATH_HEADER } from "@/lib/security/client-ip";
 import { applySecurityHeaders, isCrossSiteWrite } from "@/lib/security/headers";
 
 // Factor's HTTP front: Next's request handler behind a plain node:http server, because only
@@ -39,6 +39,8 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Serv
     if (!trust(peer, 0)) for (const name of FORWARDING_HEADERS) delete req.headers[name];
     delete req.headers[CLIENT_IP_HEADER];
     if (clientIp) req.headers[CLIENT_IP_HEADER] = clientIp;
+    // Lets a signed-out page visit come back to where it started, whichever layer redirects.
+    req.headers[REQUEST_PATH_HEADER] = req.url ?? "/";
 
     applySecurityHeaders(req, res, { dev, https });
     if (isCrossSiteWrite(req, trust(peer, 0))) {

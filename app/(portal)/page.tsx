@@ -9,7 +9,7 @@ import { getDb } from "@/lib/db/client";
 export const metadata: Metadata = { title: "Overview" };
 
 export default async function OverviewPage() {
-  const session = await requireSession("/");
+  const session = await requireSession();
   const overview = await getAccountOverview(await getDb(), session.user.id);
   const firstName = session.user.displayName.split(" ")[0];
   return (

@@ -1,6 +1,7 @@
 import "server-only";
 import { cache } from "react";
 import { redirect } from "next/navigation";
+import { getRequestPath } from "@/lib/security/request-context";
 import { auth, loadSession } from "./next-auth";
 import type { CurrentSession } from "./sessions";
 
@@ -12,13 +13,14 @@ export const getCurrentSession = cache(async (): Promise<CurrentSession | null> 
 });
 
 /**
- * The session, or a redirect to sign-in. Every page and action calls this itself: the proxy is
- * never the control (R-A17.1). `returnTo` must be a local path.
+ * The session, or a redirect to sign-in that comes back to this page. Every page and action calls
+ * this itself: the proxy is never the control (R-A17.1).
  */
-export async function requireSession(returnTo?: string): Promise<CurrentSession> {
+export async function requireSession(): Promise<CurrentSession> {
   const session = await getCurrentSession();
   if (!session) {
-    redirect(returnTo ? `/signin?callbackUrl=${encodeURIComponent(returnTo)}` : "/signin");
+    const returnTo = await getRequestPath();
+    redirect(returnTo === "/" ? "/signin" : `/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
   }
   return session;
 }

@@ -112,3 +112,11 @@ describe("server-side sessions (R-A12)", () => {
     await database.db.update(users).set({ status: "active" }).where(eq(users.id, userId));
   });
 });
+
+it("counts a person's live sessions for the Overview", async () => {
+  const { getAccountOverview } = await import("./users");
+  await revokeUserSessions(database.db, userId, "reset");
+  await start();
+  await start();
+  expect(await getAccountOverview(database.db, userId)).toMatchObject({ activeSessions: 2, mfaRequired: true });
+});

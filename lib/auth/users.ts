@@ -1,8 +1,8 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
-import { users } from "@/lib/db/schema";
+import { sessions, users } from "@/lib/db/schema";
 import { generatePassword, hashPassword } from "./password";
 
 export const ROLES = ["user", "helpdesk", "admin"] as const;
@@ -74,15 +74,26 @@ export type AccountOverview = {
 
 /** What the Overview page tells a person about their own account. */
 export async function getAccountOverview(db: Executor, userId: string): Promise<AccountOverview> {
-  const [row] = await db
-    .select({
-      passwordChangedAt: users.passwordChangedAt,
-      mfaRequired: users.mfaRequired,
-      activeSessions: sql<number>`(select count(*)::int from sessions s
-        where s.user_id = ${users.id} and s.revoked_at is null
-          and s.idle_expires_at > now() and s.absolute_expires_at > now())`,
-    })
-    .from(users)
-    .where(eq(users.id, userId));
-  return row ?? { passwordChangedAt: null, mfaRequired: true, activeSessions: 0 };
+  const [[account], [live]] = await Promise.all([
+    db
+      .select({ passwordChangedAt: users.passwordChangedAt, mfaRequired: users.mfaRequired })
+      .from(users)
+      .where(eq(users.id, userId)),
+    db
+      .select({ count: sql<number>`count(*)::int` })
+      .from(sessions)
+      .where(
+        and(
+          eq(sessions.userId, userId),
+          isNull(sessions.revokedAt),
+          gt(sessions.idleExpiresAt, sql`now()`),
+          gt(sessions.absoluteExpiresAt, sql`now()`),
+        ),
+      ),
+  ]);
+  return {
+    passwordChangedAt: account?.passwordChangedAt ?? null,
+    mfaRequired: account?.mfaRequired ?? true,
+    activeSessions: live?.count ?? 0,
+  };
 }

@@ -5,6 +5,9 @@ import proxyAddr from "proxy-addr";
 /** The header server.ts sets on every request; any copy the client sent is dropped first. */
 export const CLIENT_IP_HEADER = "x-factor-client-ip";
 
+/** The path of the request as the browser asked for it, set by server.ts (overwriting any copy). */
+export const REQUEST_PATH_HEADER = "x-factor-request-path";
+
 export type TrustFunction = (address: string, hop: number) => boolean;
 
 /** Compiles the TRUSTED_PROXIES setting (comma-separated addresses or CIDR ranges). */

@@ -1,7 +1,8 @@
 import "server-only";
 import { headers } from "next/headers";
 import type { RequestContext } from "@/lib/auth/sign-in";
-import { CLIENT_IP_HEADER } from "./client-ip";
+import { CLIENT_IP_HEADER, REQUEST_PATH_HEADER } from "./client-ip";
+import { safeRedirectPath } from "./redirect";
 
 /** The client address derived by server.ts from the socket (never a client header) and the UA. */
 export async function getRequestContext(): Promise<RequestContext> {
@@ -10,4 +11,9 @@ export async function getRequestContext(): Promise<RequestContext> {
     ip: h.get(CLIENT_IP_HEADER),
     userAgent: h.get("user-agent")?.slice(0, 512) ?? null,
   };
+}
+
+/** The local path this page request was made for, for returning after sign-in. */
+export async function getRequestPath(): Promise<string> {
+  return safeRedirectPath((await headers()).get(REQUEST_PATH_HEADER));
 }

@@ -5,7 +5,7 @@ import { getEnv } from "@/lib/env";
 export const metadata: Metadata = { title: "Help" };
 
 export default async function HelpPage() {
-  await requireSession("/help");
+  await requireSession();
   const { HELPDESK_EMAIL, ORG_NAME } = getEnv();
   const helpdesk = (
     <a className="text-brand-700 underline" href={`mailto:${HELPDESK_EMAIL}`}>

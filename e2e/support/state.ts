@@ -1,0 +1,21 @@
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { DemoSignIn } from "./app-server";
+
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 3211);
+export const STATE_FILE = path.join(tmpdir(), `factor-e2e-${E2E_PORT}.json`);
+
+/** The demo sign-ins the server printed at start-up. */
+export function demoSignIns(): DemoSignIn[] {
+  return (JSON.parse(readFileSync(STATE_FILE, "utf8")) as { demo: DemoSignIn[] }).demo;
+}
+
+/** One demo account by what it is for. */
+export function demoAccount(which: "student" | "staff" | "helpdesk" | "admin"): DemoSignIn {
+  const demo = demoSignIns();
+  const byRole = (role: DemoSignIn["role"]) => demo.filter((d) => d.role === role);
+  const account = { student: byRole("user")[0], staff: byRole("user")[1], helpdesk: byRole("helpdesk")[0], admin: byRole("admin")[0] }[which];
+  if (!account) throw new Error(`no demo ${which} account`);
+  return account;
+}

@@ -72,11 +72,23 @@ export async function startAppServer(options: {
   };
 }
 
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops the server's whole process group and waits until every process in it has gone. */
 async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  process.kill(-child.pid, "SIGTERM");
-  const timeout = setTimeout(() => child.pid && process.kill(-child.pid, "SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timeout);
+  const pid = child.pid;
+  if (pid === undefined || !groupAlive(pid)) return;
+  process.kill(-pid, "SIGTERM");
+  const deadline = Date.now() + 15_000;
+  while (groupAlive(pid)) {
+    if (Date.now() > deadline) process.kill(-pid, "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

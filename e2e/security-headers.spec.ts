@@ -1,0 +1,60 @@
+import { expect, test } from "@playwright/test";
+import { signIn } from "./support/helpers";
+import { demoAccount } from "./support/state";
+
+function expectSecurityHeaders(headers: Record<string, string>) {
+  const csp = headers["content-security-policy"] ?? "";
+  expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]{20,}' 'strict-dynamic'/);
+  expect(csp).toContain("object-src 'none'");
+  expect(csp).toContain("base-uri 'none'");
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(headers["strict-transport-security"]).toBe("max-age=63072000; includeSubDomains");
+  expect(headers["x-content-type-options"]).toBe("nosniff");
+  expect(headers["referrer-policy"]).toBe("strict-origin-when-cross-origin");
+  expect(headers["cross-origin-opener-policy"]).toBe("same-origin");
+  expect(headers["x-powered-by"]).toBeUndefined();
+}
+
+test("pages, errors and static files carry the security headers (R-A17.5)", async ({ request, page }) => {
+  const signin = await request.get("/signin");
+  expectSecurityHeaders(signin.headers());
+  const missing = await request.get("/no-such-page");
+  expect(missing.status()).toBe(404);
+  expectSecurityHeaders(missing.headers());
+  const icon = await request.get("/icon.svg");
+  expect(icon.status()).toBe(200);
+  expectSecurityHeaders(icon.headers());
+
+  // Each response has its own nonce, and the page's scripts use it.
+  const again = await request.get("/signin");
+  expect(again.headers()["content-security-policy"]).not.toBe(signin.headers()["content-security-policy"]);
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
+  });
+  await page.goto("/signin");
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
+  expect(violations).toEqual([]);
+});
+
+test("signed-in pages are never cached (R-A12.10)", async ({ page }) => {
+  await signIn(page, demoAccount("student"));
+  const response = await page.goto("/");
+  expect(response!.headers()["cache-control"]).toContain("no-store");
+  await page.getByRole("button", { name: "Sign out" }).click();
+});
+
+test("state-changing requests from elsewhere are refused (R-A17.2)", async ({ request, baseURL }) => {
+  const noOrigin = await request.post("/signout", { maxRedirects: 0 });
+  expect(noOrigin.status()).toBe(403);
+  const foreign = await request.post("/signout", {
+    headers: { Origin: "https://evil.example" },
+    maxRedirects: 0,
+  });
+  expect(foreign.status()).toBe(403);
+  const sameOrigin = await request.post("/signout", { headers: { Origin: baseURL! }, maxRedirects: 0 });
+  expect(sameOrigin.status()).toBe(303);
+  expect(sameOrigin.headers()["clear-site-data"]).toBe('"cache", "cookies", "storage"');
+  const viaGet = await request.get("/signout", { maxRedirects: 0 });
+  expect(viaGet.status()).toBe(405);
+});

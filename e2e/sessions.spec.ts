@@ -1,0 +1,94 @@
+import { spawnSync } from "node:child_process";
+import { expect, test } from "@playwright/test";
+import { eq } from "drizzle-orm";
+import pg from "pg";
+import { openDatabase } from "../lib/db/client";
+import { sessions, users } from "../lib/db/schema";
+import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
+import { signIn } from "./support/helpers";
+import { demoSignIns, E2E_PORT } from "./support/state";
+
+// This file runs its own server so it can stop it, open its database and start it again.
+const PORT = E2E_PORT + 1;
+const onPostgres = Boolean(process.env.DATABASE_URL);
+let server: AppServer;
+let accounts: DemoSignIn[];
+
+test.beforeAll(async () => {
+  server = await startAppServer({ port: PORT });
+  // On PostgreSQL the demo accounts were created by the main server; reuse what it printed.
+  accounts = server.demo.length ? server.demo : demoSignIns();
+});
+test.afterAll(async () => {
+  await server?.stop();
+});
+test.use({ baseURL: `http://localhost:${PORT}` });
+
+/** Revokes every session of one account straight in the database, as an operator could. */
+async function revokeInDatabase(email: string) {
+  if (onPostgres) {
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    await client.query(
+      "update sessions set revoked_at = now(), revoked_reason = 'operator' where user_id = (select id from users where lower(email) = lower($1)) and revoked_at is null",
+      [email],
+    );
+    await client.end();
+    return;
+  }
+  // PGlite allows one process: stop the server, change the data, start it again.
+  const { dataDir } = server;
+  await server.stop();
+  const database = await openDatabase({ driver: "pglite", dataDir });
+  const [user] = await database.db.select({ id: users.id }).from(users).where(eq(users.email, email));
+  await database.db
+    .update(sessions)
+    .set({ revokedAt: new Date(), revokedReason: "operator" })
+    .where(eq(sessions.userId, user!.id));
+  await database.close();
+  const { releaseDataFolderLock } = await import("../lib/db/data-folder-lock");
+  releaseDataFolderLock(dataDir);
+  server = await startAppServer({ port: PORT, dataDir });
+}
+
+test("a session revoked in the database is signed out on its next request; others carry on", async ({ browser }) => {
+  const student = accounts.find((a) => a.role === "user")!;
+  const admin = accounts.find((a) => a.role === "admin")!;
+  const studentContext = await browser.newContext();
+  const adminContext = await browser.newContext();
+  const studentPage = await studentContext.newPage();
+  const adminPage = await adminContext.newPage();
+  await signIn(studentPage, student);
+  await signIn(adminPage, admin);
+
+  await revokeInDatabase(student.email);
+
+  await studentPage.goto("/help");
+  await expect(studentPage).toHaveURL(/\/signin\?callbackUrl=%2Fhelp$/);
+  await expect(studentPage.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+  await adminPage.goto("/help");
+  await expect(adminPage.getByRole("heading", { level: 1, name: "Help" })).toBeVisible();
+  await studentContext.close();
+  await adminContext.close();
+});
+
+test("a second start on the same data folder is refused with a clear message", async () => {
+  if (onPostgres) {
+    // On PostgreSQL the folder holds only secrets and instances share the database by design:
+    // a second instance must start and serve rather than be refused.
+    const second = await startAppServer({ port: PORT + 1, dataDir: server.dataDir });
+    expect((await fetch(`http://localhost:${PORT + 1}/signin`)).status).toBe(200);
+    await second.stop();
+    return;
+  }
+  const second = spawnSync("npx", ["tsx", "scripts/start.ts"], {
+    env: { ...process.env, PORT: String(PORT + 1), DATA_DIR: server.dataDir },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  expect(second.status).toBe(1);
+  expect(second.stderr).toContain(`Factor is already running on the data folder ${server.dataDir}`);
+  expect(second.stderr).toContain("Stop the other process first");
+  // The first server is unharmed.
+  expect((await fetch(`http://localhost:${PORT}/signin`)).status).toBe(200);
+});

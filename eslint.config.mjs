@@ -4,7 +4,27 @@ import nextTs from "eslint-config-next/typescript";
 const config = [
   ...next,
   ...nextTs,
-  { ignores: [".next/**", "node_modules/**", "data/**", "drizzle/**", "test-results/**", "playwright-report/**", ".ci-out/**", "next-env.d.ts"] },
+  {
+    rules: {
+      // A leading underscore marks a value deliberately left unused (destructured away).
+      "@typescript-eslint/no-unused-vars": [
+        "warn",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
+      ],
+    },
+  },
+  {
+    ignores: [
+      ".next/**",
+      "node_modules/**",
+      "data/**",
+      "drizzle/**",
+      "test-results/**",
+      "playwright-report/**",
+      ".ci-out/**",
+      "next-env.d.ts",
+    ],
+  },
 ];
 
 export default config;

@@ -5,7 +5,12 @@ import { migrateDatabase } from "@/lib/db/migrate";
 import { formatDemoSignIns, prepareDemo } from "@/lib/db/seed";
 import { ConfigError, getEnv } from "@/lib/env";
 import { DataFolderInUseError } from "@/lib/db/data-folder-lock";
-import { CLIENT_IP_HEADER, compileTrustedProxies, deriveClientIp, REQUEST_PATH_HEADER } from "@/lib/security/client-ip";
+import {
+  CLIENT_IP_HEADER,
+  compileTrustedProxies,
+  deriveClientIp,
+  REQUEST_PATH_HEADER,
+} from "@/lib/security/client-ip";
 import { applySecurityHeaders, isCrossSiteWrite } from "@/lib/security/headers";
 
 // Factor's HTTP front: Next's request handler behind a plain node:http server, because only
@@ -13,7 +18,14 @@ import { applySecurityHeaders, isCrossSiteWrite } from "@/lib/security/headers";
 // derived here, forwarding headers from untrusted peers dropped, the CSRF origin rule and the
 // security headers.
 
-const FORWARDING_HEADERS = ["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "forwarded", "x-real-ip"];
+const FORWARDING_HEADERS = [
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-forwarded-port",
+  "forwarded",
+  "x-real-ip",
+];
 
 /** Opens and migrates the database, prepares Next and serves. Resolves once listening. */
 export async function startServer(options: { dev?: boolean } = {}): Promise<Server> {

@@ -1,5 +1,10 @@
 import { expect, test } from "@playwright/test";
-import { expectNoAccessibilityViolations, mainAlert, signIn, submitPassword } from "./support/helpers";
+import {
+  expectNoAccessibilityViolations,
+  mainAlert,
+  signIn,
+  submitPassword,
+} from "./support/helpers";
 import { demoAccount } from "./support/state";
 
 test("signed-out pages have no WCAG 2.2 AA violations", async ({ page }) => {
@@ -13,7 +18,10 @@ test("signed-out pages have no WCAG 2.2 AA violations", async ({ page }) => {
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("textbox", { name: "Email" }).fill("");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("textbox", { name: "Email" })).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByRole("textbox", { name: "Email" })).toHaveAttribute(
+    "aria-invalid",
+    "true",
+  );
   await expectNoAccessibilityViolations(page);
 
   await page.goto("/signin/forgot");
@@ -25,7 +33,9 @@ test("signed-out pages have no WCAG 2.2 AA violations", async ({ page }) => {
   await expectNoAccessibilityViolations(page);
 });
 
-test("signed-in pages and the stay-signed-in step have no WCAG 2.2 AA violations", async ({ page }) => {
+test("signed-in pages and the stay-signed-in step have no WCAG 2.2 AA violations", async ({
+  page,
+}) => {
   const admin = demoAccount("admin");
   await page.goto("/signin");
   await submitPassword(page, admin.email, admin.password);

@@ -15,7 +15,10 @@ function expectSecurityHeaders(headers: Record<string, string>) {
   expect(headers["x-powered-by"]).toBeUndefined();
 }
 
-test("pages, errors and static files carry the security headers (R-A17.5)", async ({ request, page }) => {
+test("pages, errors and static files carry the security headers (R-A17.5)", async ({
+  request,
+  page,
+}) => {
   const signin = await request.get("/signin");
   expectSecurityHeaders(signin.headers());
   const missing = await request.get("/no-such-page");
@@ -27,7 +30,9 @@ test("pages, errors and static files carry the security headers (R-A17.5)", asyn
 
   // Each response has its own nonce, and the page's scripts use it.
   const again = await request.get("/signin");
-  expect(again.headers()["content-security-policy"]).not.toBe(signin.headers()["content-security-policy"]);
+  expect(again.headers()["content-security-policy"]).not.toBe(
+    signin.headers()["content-security-policy"],
+  );
   const violations: string[] = [];
   page.on("console", (message) => {
     if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
@@ -44,7 +49,10 @@ test("signed-in pages are never cached (R-A12.10)", async ({ page }) => {
   await page.getByRole("button", { name: "Sign out" }).click();
 });
 
-test("state-changing requests from elsewhere are refused (R-A17.2)", async ({ request, baseURL }) => {
+test("state-changing requests from elsewhere are refused (R-A17.2)", async ({
+  request,
+  baseURL,
+}) => {
   const noOrigin = await request.post("/signout", { maxRedirects: 0 });
   expect(noOrigin.status()).toBe(403);
   const foreign = await request.post("/signout", {
@@ -52,7 +60,10 @@ test("state-changing requests from elsewhere are refused (R-A17.2)", async ({ re
     maxRedirects: 0,
   });
   expect(foreign.status()).toBe(403);
-  const sameOrigin = await request.post("/signout", { headers: { Origin: baseURL! }, maxRedirects: 0 });
+  const sameOrigin = await request.post("/signout", {
+    headers: { Origin: baseURL! },
+    maxRedirects: 0,
+  });
   expect(sameOrigin.status()).toBe(303);
   expect(sameOrigin.headers()["clear-site-data"]).toBe('"cache", "cookies", "storage"');
   const viaGet = await request.get("/signout", { maxRedirects: 0 });

@@ -40,7 +40,10 @@ async function revokeInDatabase(email: string) {
   const { dataDir } = server;
   await server.stop();
   const database = await openDatabase({ driver: "pglite", dataDir });
-  const [user] = await database.db.select({ id: users.id }).from(users).where(eq(users.email, email));
+  const [user] = await database.db
+    .select({ id: users.id })
+    .from(users)
+    .where(eq(users.email, email));
   await database.db
     .update(sessions)
     .set({ revokedAt: new Date(), revokedReason: "operator" })
@@ -51,7 +54,9 @@ async function revokeInDatabase(email: string) {
   server = await startAppServer({ port: PORT, dataDir });
 }
 
-test("a session revoked in the database is signed out on its next request; others carry on", async ({ browser }) => {
+test("a session revoked in the database is signed out on its next request; others carry on", async ({
+  browser,
+}) => {
   const student = accounts.find((a) => a.role === "user")!;
   const admin = accounts.find((a) => a.role === "admin")!;
   const studentContext = await browser.newContext();

@@ -4,15 +4,21 @@ import { demoAccount, demoSignIns } from "./support/state";
 
 const INCORRECT = "Your account or password is incorrect.";
 
-test("every demo account printed at start-up signs in and lands in the portal", async ({ page }) => {
+test("every demo account printed at start-up signs in and lands in the portal", async ({
+  page,
+}) => {
   const accounts = demoSignIns();
   expect(accounts.map((a) => a.role).sort()).toEqual(["admin", "helpdesk", "user", "user"]);
   for (const account of accounts.filter((a) => a.email !== demoAccount("staff").email)) {
     await signIn(page, account);
     await expect(page).toHaveURL(/\/$/);
     await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
-    await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" })).toBeVisible();
-    await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Help" })).toBeVisible();
+    await expect(
+      page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" }),
+    ).toBeVisible();
+    await expect(
+      page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Help" }),
+    ).toBeVisible();
     await expect(page.getByText("Not set up yet.")).toBeVisible();
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
@@ -74,7 +80,9 @@ test("after signing out, Back shows nothing private", async ({ page }) => {
   const student = demoAccount("student");
   await signIn(page, student);
   await page.goto("/help");
-  await expect(page.getByText(student.email.startsWith("alex") ? "Alex Morgan" : student.email)).toBeVisible();
+  await expect(
+    page.getByText(student.email.startsWith("alex") ? "Alex Morgan" : student.email),
+  ).toBeVisible();
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page.getByRole("main").getByRole("status")).toHaveText("You have signed out.");
   await page.goBack();
@@ -84,7 +92,10 @@ test("after signing out, Back shows nothing private", async ({ page }) => {
   await expect(page).toHaveURL(/\/signin/);
 });
 
-test("'Stay signed in?' Yes keeps the person signed in with a secure host-only cookie that sign-out clears", async ({ page, context }) => {
+test("'Stay signed in?' Yes keeps the person signed in with a secure host-only cookie that sign-out clears", async ({
+  page,
+  context,
+}) => {
   const helpdesk = demoAccount("helpdesk");
   await signIn(page, helpdesk, { staySignedIn: true });
   await expect(page.getByText("staying signed in on this browser")).toBeVisible();
@@ -97,7 +108,9 @@ test("'Stay signed in?' Yes keeps the person signed in with a secure host-only c
 });
 
 // Locks the staff account for the rest of the run: keep this test last and the account unused.
-test("ten wrong passwords lock the account, and the lock looks like any wrong password", async ({ page }) => {
+test("ten wrong passwords lock the account, and the lock looks like any wrong password", async ({
+  page,
+}) => {
   const staff = demoAccount("staff");
   await page.goto("/signin");
   for (let i = 1; i <= 10; i++) {

@@ -30,8 +30,17 @@ const settingsSchema = z.object({
       "must be id:base64-of-32-bytes, comma-separated, current key first",
     )
     .optional(),
-  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
-  SESSION_ABSOLUTE_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(12),
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  SESSION_ABSOLUTE_HOURS: z.coerce
+    .number()
+    .min(0.01)
+    .max(24 * 30)
+    .default(12),
   SIGN_IN_TRANSACTION_MINUTES: z.coerce.number().min(0.1).max(10).default(10),
   PASSWORD_LOCKOUT_THRESHOLD: z.coerce.number().int().min(3).max(100).default(10),
   PASSWORD_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
@@ -59,7 +68,9 @@ export class ConfigError extends Error {}
 
 /** Turns zod issues into lines an operator can act on. */
 export function describeConfigErrors(error: z.ZodError): string {
-  const lines = error.issues.map((issue) => `  ${issue.path.join(".") || "(settings)"}: ${issue.message}`);
+  const lines = error.issues.map(
+    (issue) => `  ${issue.path.join(".") || "(settings)"}: ${issue.message}`,
+  );
   return `Factor cannot start: some settings are invalid.\n${lines.join("\n")}\nSee .env.example for every setting.`;
 }
 

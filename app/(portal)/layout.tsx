@@ -15,7 +15,10 @@ export default async function PortalLayout({ children }: { children: React.React
           <div className="flex items-center gap-4">
             <span className="text-sm text-slate-700">{session.user.displayName}</span>
             <form action="/signout" method="post">
-              <button type="submit" className="rounded-md border border-slate-400 px-3 py-1.5 text-sm font-medium hover:bg-slate-100">
+              <button
+                type="submit"
+                className="rounded-md border border-slate-400 px-3 py-1.5 text-sm font-medium hover:bg-slate-100"
+              >
                 Sign out
               </button>
             </form>

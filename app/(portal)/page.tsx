@@ -15,7 +15,9 @@ export default async function OverviewPage() {
   return (
     <>
       <h1 className="text-3xl font-semibold">Overview</h1>
-      <p className="mt-2 text-lg text-slate-700">Hello, {firstName}. Here is how your account is set up.</p>
+      <p className="mt-2 text-lg text-slate-700">
+        Hello, {firstName}. Here is how your account is set up.
+      </p>
 
       <section aria-labelledby="set-up-heading" className="mt-8">
         <h2 id="set-up-heading" className="text-xl font-semibold">

@@ -36,6 +36,12 @@ export async function POST() {
     },
   });
   const { secure } = cookieSecurity();
-  response.cookies.set(sessionCookieName(), "", { path: "/", maxAge: 0, secure, httpOnly: true, sameSite: "lax" });
+  response.cookies.set(sessionCookieName(), "", {
+    path: "/",
+    maxAge: 0,
+    secure,
+    httpOnly: true,
+    sameSite: "lax",
+  });
   return response;
 }

@@ -11,7 +11,12 @@ type SubmitButtonProps = {
 } & Omit<ButtonHTMLAttributes<HTMLButtonElement>, "children" | "type">;
 
 /** A submit button that disables itself and says what is happening while pending. */
-export function SubmitButton({ children, pendingLabel, variant = "primary", ...button }: SubmitButtonProps) {
+export function SubmitButton({
+  children,
+  pendingLabel,
+  variant = "primary",
+  ...button
+}: SubmitButtonProps) {
   const { pending } = useFormStatus();
   const style =
     variant === "primary"

@@ -14,7 +14,11 @@ export function Alert({
     info: "border-brand-600 bg-brand-50 text-brand-800",
   }[kind];
   return (
-    <div id={id} role={kind === "error" ? "alert" : "status"} className={`rounded-md border-l-4 p-3 ${style}`}>
+    <div
+      id={id}
+      role={kind === "error" ? "alert" : "status"}
+      className={`rounded-md border-l-4 p-3 ${style}`}
+    >
       {children}
     </div>
   );

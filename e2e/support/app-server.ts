@@ -60,7 +60,8 @@ export async function startAppServer(options: {
   const url = await ready;
   for (const line of output.split("\n")) {
     const match = DEMO_LINE.exec(line);
-    if (match) demo.push({ role: match[1] as DemoSignIn["role"], email: match[2]!, password: match[3]! });
+    if (match)
+      demo.push({ role: match[1] as DemoSignIn["role"], email: match[2]!, password: match[3]! });
   }
   return {
     url,

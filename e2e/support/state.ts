@@ -15,7 +15,12 @@ export function demoSignIns(): DemoSignIn[] {
 export function demoAccount(which: "student" | "staff" | "helpdesk" | "admin"): DemoSignIn {
   const demo = demoSignIns();
   const byRole = (role: DemoSignIn["role"]) => demo.filter((d) => d.role === role);
-  const account = { student: byRole("user")[0], staff: byRole("user")[1], helpdesk: byRole("helpdesk")[0], admin: byRole("admin")[0] }[which];
+  const account = {
+    student: byRole("user")[0],
+    staff: byRole("user")[1],
+    helpdesk: byRole("helpdesk")[0],
+    admin: byRole("admin")[0],
+  }[which];
   if (!account) throw new Error(`no demo ${which} account`);
   return account;
 }

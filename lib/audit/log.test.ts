@@ -23,7 +23,10 @@ it("records who, on whom, what, when, where and the outcome", async () => {
     ip: "192.0.2.10",
     userAgent: "x".repeat(2000),
   });
-  const [row] = await database.db.select().from(auditLog).where(eq(auditLog.action, "auth.sign_out"));
+  const [row] = await database.db
+    .select()
+    .from(auditLog)
+    .where(eq(auditLog.action, "auth.sign_out"));
   expect(row).toMatchObject({ outcome: "success", ip: "192.0.2.10" });
   expect(row!.userAgent).toHaveLength(512);
   expect(Date.now() - row!.at.getTime()).toBeLessThan(60_000);

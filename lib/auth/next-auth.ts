@@ -52,7 +52,11 @@ function config(): NextAuthConfig {
         async authorize(credentials) {
           const token = credentials?.transaction;
           if (typeof token !== "string" || token.length > 100) return null;
-          const sessionToken = await completeSignIn(await getDb(), token, await getRequestContext());
+          const sessionToken = await completeSignIn(
+            await getDb(),
+            token,
+            await getRequestContext(),
+          );
           return sessionToken ? { id: sessionToken } : null;
         },
       }),
@@ -65,7 +69,10 @@ function config(): NextAuthConfig {
         return (await loadSession(token.sessionToken)) ? token : null;
       },
       async session({ session, token }) {
-        return { expires: session.expires, sessionToken: token.sessionToken ?? "" } as typeof session;
+        return {
+          expires: session.expires,
+          sessionToken: token.sessionToken ?? "",
+        } as typeof session;
       },
     },
   };
@@ -80,7 +87,10 @@ export const { handlers, auth, signIn } = NextAuth(() => config());
 export async function finishSignIn(transactionToken: string, callbackPath: string): Promise<never> {
   await clearTransactionCookie();
   try {
-    await signIn("sign-in-transaction", { transaction: transactionToken, redirectTo: callbackPath });
+    await signIn("sign-in-transaction", {
+      transaction: transactionToken,
+      redirectTo: callbackPath,
+    });
   } catch (error) {
     if (error instanceof AuthError) redirect("/signin?error=expired");
     throw error;

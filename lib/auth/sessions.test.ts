@@ -37,7 +37,10 @@ describe("server-side sessions (R-A12)", () => {
   it("issues a 256-bit opaque token and stores only its hash, with default limits", async () => {
     const token = await start();
     expect(Buffer.from(token, "base64url")).toHaveLength(32);
-    const [row] = await database.db.select().from(sessions).where(eq(sessions.id, hashToken(token)));
+    const [row] = await database.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.id, hashToken(token)));
     expect(row).toBeDefined();
     expect(await database.db.select().from(sessions).where(eq(sessions.id, token))).toHaveLength(0);
     const idleMinutes = (row!.idleExpiresAt.getTime() - row!.createdAt.getTime()) / 60_000;
@@ -48,7 +51,9 @@ describe("server-side sessions (R-A12)", () => {
 
   it("resolves a live token and nothing else", async () => {
     const token = await start();
-    expect((await resolveSession(database.db, token))?.user.email).toBe("session.owner@example.edu");
+    expect((await resolveSession(database.db, token))?.user.email).toBe(
+      "session.owner@example.edu",
+    );
     expect(await resolveSession(database.db, token + "x")).toBeNull();
     expect(await resolveSession(database.db, hashToken(token))).toBeNull();
   });
@@ -92,7 +97,10 @@ describe("server-side sessions (R-A12)", () => {
     const token = await start();
     expect(await revokeSession(database.db, hashToken(token), "test")).toBe(true);
     expect(await resolveSession(database.db, token)).toBeNull();
-    const [row] = await database.db.select().from(sessions).where(eq(sessions.id, hashToken(token)));
+    const [row] = await database.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.id, hashToken(token)));
     expect(row!.revokedReason).toBe("test");
     expect(await revokeSession(database.db, hashToken(token), "again")).toBe(false);
   });
@@ -118,5 +126,8 @@ it("counts a person's live sessions for the Overview", async () => {
   await revokeUserSessions(database.db, userId, "reset");
   await start();
   await start();
-  expect(await getAccountOverview(database.db, userId)).toMatchObject({ activeSessions: 2, mfaRequired: true });
+  expect(await getAccountOverview(database.db, userId)).toMatchObject({
+    activeSessions: 2,
+    mfaRequired: true,
+  });
 });

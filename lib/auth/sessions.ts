@@ -43,7 +43,9 @@ export async function createSession(db: Executor, input: NewSession): Promise<st
     ...input,
     userAgent: input.userAgent?.slice(0, 512) ?? null,
     // "Stay signed in" lets idleness run to the absolute limit, never past it (SECURITY.md §0).
-    idleExpiresAt: input.persistent ? absoluteExpiresAt : new Date(now + Math.min(idleMs, absoluteMs)),
+    idleExpiresAt: input.persistent
+      ? absoluteExpiresAt
+      : new Date(now + Math.min(idleMs, absoluteMs)),
     absoluteExpiresAt,
   });
   return token;
@@ -103,7 +105,11 @@ export async function resolveSession(db: Executor, token: string): Promise<Curre
 }
 
 /** Revokes one session by its stored id. Returns whether a live one was revoked. */
-export async function revokeSession(db: Executor, sessionId: string, reason: string): Promise<boolean> {
+export async function revokeSession(
+  db: Executor,
+  sessionId: string,
+  reason: string,
+): Promise<boolean> {
   const revoked = await db
     .update(sessions)
     .set({ revokedAt: sql`now()`, revokedReason: reason })

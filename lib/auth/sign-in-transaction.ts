@@ -38,7 +38,10 @@ const live = () =>
 /** Starts a transaction after the first factor; returns the token for its cookie. */
 export async function beginSignInTransaction(
   db: Executor,
-  input: Pick<SignInTransaction, "userId" | "stage" | "methods" | "callbackPath" | "ip" | "userAgent">,
+  input: Pick<
+    SignInTransaction,
+    "userId" | "stage" | "methods" | "callbackPath" | "ip" | "userAgent"
+  >,
 ): Promise<string> {
   const token = newToken();
   await db.insert(signInTransactions).values({
@@ -90,7 +93,13 @@ export async function consumeSignInTransaction(
   const [row] = await db
     .update(signInTransactions)
     .set({ consumedAt: sql`now()` })
-    .where(and(eq(signInTransactions.id, hashToken(token)), eq(signInTransactions.stage, "ready"), live()))
+    .where(
+      and(
+        eq(signInTransactions.id, hashToken(token)),
+        eq(signInTransactions.stage, "ready"),
+        live(),
+      ),
+    )
     .returning(columns);
   return row ?? null;
 }

@@ -20,8 +20,13 @@ afterAll(async () => {
 });
 
 async function newAccount(email: string, overrides: Partial<typeof users.$inferInsert> = {}) {
-  const { id, password } = await createUser(database.db, { email, displayName: "Test Person", role: "user" });
-  if (Object.keys(overrides).length) await database.db.update(users).set(overrides).where(eq(users.id, id));
+  const { id, password } = await createUser(database.db, {
+    email,
+    displayName: "Test Person",
+    role: "user",
+  });
+  if (Object.keys(overrides).length)
+    await database.db.update(users).set(overrides).where(eq(users.id, id));
   return { id, password, email };
 }
 
@@ -36,7 +41,11 @@ describe("the password step", () => {
     if (!result.ok) return;
     expect(result.stage).toBe("stay_signed_in");
     const transaction = await getSignInTransaction(database.db, result.transactionToken);
-    expect(transaction).toMatchObject({ userId: account.id, methods: ["pwd"], stage: "stay_signed_in" });
+    expect(transaction).toMatchObject({
+      userId: account.id,
+      methods: ["pwd"],
+      stage: "stay_signed_in",
+    });
     const live = await database.db.select().from(sessions).where(eq(sessions.userId, account.id));
     expect(live).toHaveLength(0);
   });
@@ -76,7 +85,9 @@ describe("the password step", () => {
     const lockouts = await database.db
       .select({ id: auditLog.id })
       .from(auditLog)
-      .where(and(eq(auditLog.action, "auth.sign_in.locked_out"), eq(auditLog.subjectId, account.id)));
+      .where(
+        and(eq(auditLog.action, "auth.sign_in.locked_out"), eq(auditLog.subjectId, account.id)),
+      );
     expect(lockouts.length).toBeGreaterThanOrEqual(1);
   });
 
@@ -87,7 +98,9 @@ describe("the password step", () => {
     for (let i = 0; i < 9; i++) await attempt(account.email, `typo-${i}`);
     expect((await getThrottle(database.db, "password:account", account.email)).locked).toBe(true);
     for (let i = 0; i < 10; i++) await attempt("ghost@example.edu", `typo-${i}`);
-    expect((await getThrottle(database.db, "password:account", "ghost@example.edu")).locked).toBe(true);
+    expect((await getThrottle(database.db, "password:account", "ghost@example.edu")).locked).toBe(
+      true,
+    );
   });
 
   it("resets the account's failures after a success (R-A11.4)", async () => {
@@ -100,10 +113,18 @@ describe("the password step", () => {
   it("rehashes a password stored with weaker parameters on sign-in", async () => {
     const { hash } = await import("@node-rs/argon2");
     const account = await newAccount("rehash@example.edu");
-    const weak = await hash(account.password, { algorithm: 2, memoryCost: 4096, timeCost: 1, parallelism: 1 });
+    const weak = await hash(account.password, {
+      algorithm: 2,
+      memoryCost: 4096,
+      timeCost: 1,
+      parallelism: 1,
+    });
     await database.db.update(users).set({ passwordHash: weak }).where(eq(users.id, account.id));
     expect((await attempt(account.email, account.password)).ok).toBe(true);
-    const [row] = await database.db.select({ h: users.passwordHash }).from(users).where(eq(users.id, account.id));
+    const [row] = await database.db
+      .select({ h: users.passwordHash })
+      .from(users)
+      .where(eq(users.id, account.id));
     expect(row!.h).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   });
 });
@@ -114,7 +135,10 @@ describe("finishing a sign-in", () => {
     const result = await attempt(email, account.password);
     if (!result.ok) throw new Error("sign-in failed");
     const transaction = (await getSignInTransaction(database.db, result.transactionToken))!;
-    await answerStaySignedIn(database.db, transaction, { staySignedIn: false, dontShowAgain: false });
+    await answerStaySignedIn(database.db, transaction, {
+      staySignedIn: false,
+      dontShowAgain: false,
+    });
     return { account, token: result.transactionToken };
   }
 

@@ -27,8 +27,7 @@ export const STAGE_PATHS: Record<Exclude<SignInStage, "ready">, string> = {
 export type RequestContext = { ip: string | null; userAgent: string | null };
 
 export type PasswordStepResult =
-  | { ok: false }
-  | { ok: true; transactionToken: string; stage: SignInStage };
+  { ok: false } | { ok: true; transactionToken: string; stage: SignInStage };
 
 type SignInUser = { id: string; staySignedInChoice: boolean | null };
 

@@ -9,7 +9,10 @@ export const ROLES = ["user", "helpdesk", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
 export const newUserSchema = z.object({
-  email: z.email("Enter a valid email address").max(254).transform((v) => v.trim()),
+  email: z
+    .email("Enter a valid email address")
+    .max(254)
+    .transform((v) => v.trim()),
   displayName: z.string().trim().min(1, "Enter a name").max(100),
   role: z.enum(ROLES),
   mfaRequired: z.boolean().default(true),
@@ -41,7 +44,10 @@ export async function createUser(
   const password = generatePassword();
   const passwordHash = await hashPassword(password);
   const id = await db.transaction(async (tx) => {
-    const [existing] = await tx.select({ id: users.id }).from(users).where(emailMatches(parsed.email));
+    const [existing] = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(emailMatches(parsed.email));
     if (existing) throw new DuplicateEmailError(parsed.email);
     const [row] = await tx
       .insert(users)

@@ -68,7 +68,7 @@ export function getDatabase(): Promise<Database> {
 }
 
 /** Installs an already-open database as the process-wide one (tests, scripts). */
-export function useDatabase(database: Database): void {
+export function installDatabase(database: Database): void {
   holder.__factorDatabase = Promise.resolve(database);
 }
 

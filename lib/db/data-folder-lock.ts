@@ -58,7 +58,9 @@ export function acquireDataFolderLock(dataDir: string): void {
       }
     }
   }
-  throw new Error(`Could not take the lock ${lockFile}; remove it if no Factor process is running.`);
+  throw new Error(
+    `Could not take the lock ${lockFile}; remove it if no Factor process is running.`,
+  );
 }
 
 /** Releases the lock if this process holds it. */

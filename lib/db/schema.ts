@@ -110,11 +110,17 @@ export const authThrottles = pgTable(
     key: text("key").notNull(),
     failures: integer("failures").notNull().default(0),
     /** Keyed fingerprints of recent wrong secrets, newest first: a repeat does not count again. */
-    recentFingerprints: text("recent_fingerprints").array().notNull().default(sql`'{}'::text[]`),
+    recentFingerprints: text("recent_fingerprints")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     lockedUntil: timestamp("locked_until", { withTimezone: true }),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.scope, t.key] }), index("auth_throttles_updated_idx").on(t.updatedAt)],
+  (t) => [
+    primaryKey({ columns: [t.scope, t.key] }),
+    index("auth_throttles_updated_idx").on(t.updatedAt),
+  ],
 );
 
 // ── audit ───────────────────────────────────────────────────────────────────

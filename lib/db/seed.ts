@@ -11,8 +11,18 @@ type DemoAccount = { role: Role; displayName: string; email: string; mfaRequired
 export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
   { role: "user", displayName: "Alex Morgan", email: "alex.morgan@example.edu", mfaRequired: true },
   { role: "user", displayName: "Sam Okafor", email: "sam.okafor@example.edu", mfaRequired: true },
-  { role: "helpdesk", displayName: "Harper Lee", email: "harper.lee@example.edu", mfaRequired: true },
-  { role: "admin", displayName: "Ada Lovelace", email: "ada.lovelace@example.edu", mfaRequired: true },
+  {
+    role: "helpdesk",
+    displayName: "Harper Lee",
+    email: "harper.lee@example.edu",
+    mfaRequired: true,
+  },
+  {
+    role: "admin",
+    displayName: "Ada Lovelace",
+    email: "ada.lovelace@example.edu",
+    mfaRequired: true,
+  },
 ];
 
 export type DemoSignIn = { role: Role; email: string; password: string };
@@ -26,12 +36,18 @@ const demoFile = (dataDir: string) => path.join(dataDir, "demo-sign-ins.json");
 export async function seedDemo(db: Db, dataDir: string): Promise<DemoSignIn[]> {
   const created: DemoSignIn[] = [];
   for (const account of DEMO_ACCOUNTS) {
-    const [existing] = await db.select({ id: users.id }).from(users).where(emailMatches(account.email));
+    const [existing] = await db
+      .select({ id: users.id })
+      .from(users)
+      .where(emailMatches(account.email));
     if (existing) continue;
     const { password } = await createUser(db, account);
     created.push({ role: account.role, email: account.email, password });
   }
-  const kept = [...readDemoFile(dataDir).filter((d) => !created.some((c) => c.email === d.email)), ...created];
+  const kept = [
+    ...readDemoFile(dataDir).filter((d) => !created.some((c) => c.email === d.email)),
+    ...created,
+  ];
   writeFileSync(demoFile(dataDir), JSON.stringify(kept, null, 2), { mode: 0o600 });
   return created;
 }
@@ -49,7 +65,8 @@ export async function unchangedDemoSignIns(db: Db, dataDir: string): Promise<Dem
       .select({ passwordHash: users.passwordHash })
       .from(users)
       .where(emailMatches(demo.email));
-    if (row?.passwordHash && (await verifyPassword(row.passwordHash, demo.password))) still.push(demo);
+    if (row?.passwordHash && (await verifyPassword(row.passwordHash, demo.password)))
+      still.push(demo);
   }
   return still;
 }
@@ -63,7 +80,8 @@ export async function prepareDemo(
   options: { dataDir: string; embedded: boolean; seed: "auto" | "true" | "false" },
 ): Promise<DemoSignIn[]> {
   const wanted =
-    options.seed === "true" || (options.seed === "auto" && options.embedded && (await countUsers(db)) === 0);
+    options.seed === "true" ||
+    (options.seed === "auto" && options.embedded && (await countUsers(db)) === 0);
   if (wanted) await seedDemo(db, options.dataDir);
   return unchangedDemoSignIns(db, options.dataDir);
 }
@@ -72,4 +90,3 @@ export async function prepareDemo(
 export function formatDemoSignIns(demos: DemoSignIn[]): string {
   return demos.map((d) => `  ${d.role}  ${d.email}  ${d.password}`).join("\n");
 }
-

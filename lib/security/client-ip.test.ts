@@ -7,7 +7,10 @@ let server: Server | undefined;
 afterEach(() => server?.close());
 
 /** Serves one request on loopback and returns the address deriveClientIp saw. */
-async function clientIpFor(trustedProxies: string, headers: Record<string, string>): Promise<string | null> {
+async function clientIpFor(
+  trustedProxies: string,
+  headers: Record<string, string>,
+): Promise<string | null> {
   const trust = compileTrustedProxies(trustedProxies);
   server = createServer((req, res) => res.end(JSON.stringify(deriveClientIp(req, trust))));
   await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));

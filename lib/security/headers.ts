@@ -7,7 +7,10 @@ export function newNonce(): string {
 }
 
 /** The Content-Security-Policy for a response (R-A17.5). Development needs eval for fast refresh. */
-export function contentSecurityPolicy(nonce: string, options: { dev: boolean; https: boolean }): string {
+export function contentSecurityPolicy(
+  nonce: string,
+  options: { dev: boolean; https: boolean },
+): string {
   const directives = [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${options.dev ? " 'unsafe-eval'" : ""}`,
@@ -63,7 +66,9 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export function isCrossSiteWrite(req: IncomingMessage, fromTrustedProxy: boolean): boolean {
   if (SAFE_METHODS.has(req.method ?? "GET")) return false;
   const forwardedHost = fromTrustedProxy ? req.headers["x-forwarded-host"] : undefined;
-  const host = (typeof forwardedHost === "string" ? forwardedHost.split(",")[0]!.trim() : undefined) ?? req.headers.host;
+  const host =
+    (typeof forwardedHost === "string" ? forwardedHost.split(",")[0]!.trim() : undefined) ??
+    req.headers.host;
   const origin = req.headers.origin;
   if (origin && origin !== "null" && host) {
     try {

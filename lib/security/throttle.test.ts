@@ -16,7 +16,9 @@ describe("failure counters (R-A11.2, R-A11.3)", () => {
   it("counts 20 concurrent distinct failures exactly and locks", async () => {
     const { db } = database;
     await Promise.all(
-      Array.from({ length: 20 }, (_, i) => recordFailure(db, "password:account", "concurrent", `fp${i}`, policy)),
+      Array.from({ length: 20 }, (_, i) =>
+        recordFailure(db, "password:account", "concurrent", `fp${i}`, policy),
+      ),
     );
     const state = await getThrottle(db, "password:account", "concurrent");
     expect(state.failures).toBe(20);
@@ -25,7 +27,8 @@ describe("failure counters (R-A11.2, R-A11.3)", () => {
 
   it("does not count the same wrong secret twice", async () => {
     const { db } = database;
-    for (let i = 0; i < 15; i++) await recordFailure(db, "password:account", "repeat", "same", policy);
+    for (let i = 0; i < 15; i++)
+      await recordFailure(db, "password:account", "repeat", "same", policy);
     const state = await getThrottle(db, "password:account", "repeat");
     expect(state.failures).toBe(1);
     expect(state.locked).toBe(false);
@@ -51,11 +54,15 @@ describe("failure counters (R-A11.2, R-A11.3)", () => {
   it("locks until someone unlocks it after 100 consecutive failures (R-A11.1)", async () => {
     const { db } = database;
     let last;
-    for (let i = 1; i <= 100; i++) last = await recordFailure(db, "password:account", "cap", `fp${i}`, policy);
+    for (let i = 1; i <= 100; i++)
+      last = await recordFailure(db, "password:account", "cap", `fp${i}`, policy);
     expect(last!.lockStarted).toBe(true);
     expect(last!.lockedUntil!.getTime() - Date.now()).toBeGreaterThan(50 * 365 * 24 * 3600 * 1000);
     await resetThrottle(db, "password:account", "cap");
-    expect(await getThrottle(db, "password:account", "cap")).toMatchObject({ failures: 0, locked: false });
+    expect(await getThrottle(db, "password:account", "cap")).toMatchObject({
+      failures: 0,
+      locked: false,
+    });
   });
 
   it("keeps scopes and keys apart", async () => {

@@ -98,11 +98,20 @@ function lockJustStarted(state: ThrottleState, policy: ThrottlePolicy, hardCap: 
   if (state.failures >= hardCap) return state.failures === hardCap && remainingMs > 0;
   if (state.failures % policy.threshold !== 0) return false;
   const lengthMs =
-    Math.min(policy.baseLockSeconds * 2 ** (state.failures / policy.threshold - 1), MAX_LOCK_SECONDS) * 1000;
+    Math.min(
+      policy.baseLockSeconds * 2 ** (state.failures / policy.threshold - 1),
+      MAX_LOCK_SECONDS,
+    ) * 1000;
   return Math.abs(remainingMs - lengthMs) < 2000;
 }
 
 /** Forgets failures after a success (R-A11.4) or an unlock. */
-export async function resetThrottle(db: Executor, scope: ThrottleScope, key: string): Promise<void> {
-  await db.delete(authThrottles).where(and(eq(authThrottles.scope, scope), eq(authThrottles.key, key)));
+export async function resetThrottle(
+  db: Executor,
+  scope: ThrottleScope,
+  key: string,
+): Promise<void> {
+  await db
+    .delete(authThrottles)
+    .where(and(eq(authThrottles.scope, scope), eq(authThrottles.key, key)));
 }

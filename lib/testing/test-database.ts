@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { openDatabase, useDatabase, type Database } from "@/lib/db/client";
+import { openDatabase, installDatabase, type Database } from "@/lib/db/client";
 import { migrateDatabase } from "@/lib/db/migrate";
 
 /**
@@ -12,7 +12,7 @@ export async function createTestDatabase(): Promise<Database & { dispose: () => 
   if (!serverUrl) {
     const database = await openDatabase({ driver: "pglite", memory: true });
     await migrateDatabase(database);
-    useDatabase(database);
+    installDatabase(database);
     return { ...database, dispose: database.close };
   }
   const name = `factor_test_${randomBytes(6).toString("hex")}`;
@@ -24,7 +24,7 @@ export async function createTestDatabase(): Promise<Database & { dispose: () => 
   url.pathname = `/${name}`;
   const database = await openDatabase({ driver: "postgres", url: url.toString(), poolSize: 25 });
   await migrateDatabase(database);
-  useDatabase(database);
+  installDatabase(database);
   return {
     ...database,
     dispose: async () => {

@@ -16,7 +16,11 @@ const SIGN_IN_FAILED = "Your account or password is incorrect.";
 
 // Exactly one string per field: arrays and objects never reach the verifier (R-A11.7, R-A17.3).
 const passwordStepSchema = z.object({
-  email: z.string().trim().min(1, "Enter your email address.").max(320, "That email address is too long."),
+  email: z
+    .string()
+    .trim()
+    .min(1, "Enter your email address.")
+    .max(320, "That email address is too long."),
   password: z
     .string()
     .min(1, "Enter your password.")
@@ -25,7 +29,10 @@ const passwordStepSchema = z.object({
 });
 
 /** The password step of sign-in. */
-export async function signInAction(_previous: ActionState, formData: FormData): Promise<ActionState> {
+export async function signInAction(
+  _previous: ActionState,
+  formData: FormData,
+): Promise<ActionState> {
   const parsed = passwordStepSchema.safeParse({
     email: formData.get("email"),
     password: formData.get("password"),

@@ -19,7 +19,12 @@ export default async function SignInPage({
   const params = await searchParams;
   const callbackUrl = safeRedirectPath(params.callbackUrl);
   if (await getCurrentSession()) redirect(callbackUrl);
-  const notice = typeof params.error === "string" ? NOTICES[params.error] : typeof params.notice === "string" ? NOTICES[params.notice] : undefined;
+  const notice =
+    typeof params.error === "string"
+      ? NOTICES[params.error]
+      : typeof params.notice === "string"
+        ? NOTICES[params.notice]
+        : undefined;
   return (
     <>
       <h1 className="mb-6 text-2xl font-semibold">Sign in</h1>

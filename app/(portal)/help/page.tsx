@@ -17,10 +17,10 @@ export default async function HelpPage() {
       question: "How can I reduce the number of verification requests?",
       answer: (
         <>
-          Answer <q>Yes</q> to <q>Stay signed in?</q> on your own devices, and tick <q>Don&apos;t ask
-          again</q> when you verify on a browser you use often. Signing in from a new network, a VPN
-          or another country can still ask you to verify: that is how we notice someone else using
-          your password.
+          Answer <q>Yes</q> to <q>Stay signed in?</q> on your own devices, and tick{" "}
+          <q>Don&apos;t ask again</q> when you verify on a browser you use often. Signing in from a
+          new network, a VPN or another country can still ask you to verify: that is how we notice
+          someone else using your password.
         </>
       ),
     },
@@ -29,8 +29,8 @@ export default async function HelpPage() {
       answer: (
         <>
           Apps such as the VPN keep an old password until you update it in the app itself. Each
-          failed attempt with the old password counts against your account. Update the password saved
-          in the VPN client and in your mail app after changing it.
+          failed attempt with the old password counts against your account. Update the password
+          saved in the VPN client and in your mail app after changing it.
         </>
       ),
     },
@@ -45,7 +45,11 @@ export default async function HelpPage() {
     },
     {
       question: "I do not have a mobile phone. What can I do?",
-      answer: <>Contact the helpdesk at {helpdesk}: they can give you a hardware token that shows codes.</>,
+      answer: (
+        <>
+          Contact the helpdesk at {helpdesk}: they can give you a hardware token that shows codes.
+        </>
+      ),
     },
     {
       question: "I see sign-in activity I don't recognise. What should I do?",
@@ -60,8 +64,8 @@ export default async function HelpPage() {
       question: "The call asks me to press the pound key '#'. Where is it?",
       answer: (
         <>
-          The pound key is the hash key <kbd>#</kbd>, at the bottom right of the phone&apos;s keypad.
-          On a smartphone, open the keypad during the call first.
+          The pound key is the hash key <kbd>#</kbd>, at the bottom right of the phone&apos;s
+          keypad. On a smartphone, open the keypad during the call first.
         </>
       ),
     },
@@ -107,7 +111,9 @@ export default async function HelpPage() {
   return (
     <>
       <h1 className="text-3xl font-semibold">Help</h1>
-      <p className="mt-2 text-slate-700">Answers to common questions about signing in to {ORG_NAME}.</p>
+      <p className="mt-2 text-slate-700">
+        Answers to common questions about signing in to {ORG_NAME}.
+      </p>
       <div className="mt-8 space-y-8">
         {faq.map(({ question, answer }) => (
           <section key={question} aria-label={question}>

@@ -1,0 +1,69 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { buildIfNeeded } from "./build-if-needed";
+import { closingLine, playwrightCounts, vitestCounts, type Counts } from "./test-results";
+
+// npm test: typecheck, lint, unit/integration (Vitest), end-to-end (Playwright, real chromium).
+// Reports go to .ci-out/<lane>/; the last line is "N passed, N failed" summing both runners.
+
+const SUITES = ["typecheck", "lint", "unit", "e2e"] as const;
+type Suite = (typeof SUITES)[number];
+
+const { values } = parseArgs({ options: { suites: { type: "string" } } });
+const selected = (values.suites?.split(",") ?? SUITES) as Suite[];
+const lane = process.env.TEST_LANE ?? (process.env.DATABASE_URL ? "postgres" : "embedded");
+const out = path.join(".ci-out", lane);
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+function run(command: string, args: string[], env: Record<string, string> = {}): boolean {
+  console.log(`\n$ ${command} ${args.join(" ")}`);
+  return (
+    spawnSync(command, args, { stdio: "inherit", env: { ...process.env, ...env } }).status === 0
+  );
+}
+
+const failures: string[] = [];
+const counts: Counts = { passed: 0, failed: 0, skipped: 0 };
+const add = (more: Counts) => {
+  counts.passed += more.passed;
+  counts.failed += more.failed;
+  counts.skipped += more.skipped;
+};
+
+if (selected.includes("typecheck") && !run("npx", ["tsc", "--noEmit"])) failures.push("typecheck");
+if (selected.includes("lint") && !run("npm", ["run", "-s", "lint"])) failures.push("lint");
+
+if (selected.includes("unit")) {
+  const report = path.join(out, "vitest.json");
+  const ok = run("npx", [
+    "vitest",
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile=${report}`,
+  ]);
+  const ran = existsSync(report) ? vitestCounts(report) : undefined;
+  if (ran) add(ran);
+  if (!ok || !ran || ran.passed + ran.failed === 0) failures.push("unit");
+}
+
+if (selected.includes("e2e")) {
+  const report = path.join(out, "playwright.json");
+  if (!buildIfNeeded()) {
+    failures.push("build");
+  } else {
+    const ok = run("npx", ["playwright", "test"], { PLAYWRIGHT_JSON_OUTPUT_NAME: report });
+    const ran = existsSync(report) ? playwrightCounts(report) : undefined;
+    if (ran) add(ran);
+    if (!ok || !ran || ran.passed + ran.failed === 0) failures.push("e2e");
+  }
+}
+
+console.log(
+  `\nLane ${lane}: ${failures.length ? `failed: ${failures.join(", ")}` : "all suites passed"}`,
+);
+console.log(closingLine(counts));
+process.exit(failures.length ? 1 : 0);

@@ -1,4 +1,5 @@
 import { getEnv } from "@/lib/env";
+import { everyNthFailure, type ThrottlePolicy } from "@/lib/security/throttle";
 
 // The sign-in and session policy in one place. Admin-editable settings will override these
 // defaults; until then they come from the environment (.env.example).
@@ -23,14 +24,29 @@ export function signInTransactionTtlMs(): number {
 export const STAY_SIGNED_IN_OFFERED = true;
 
 /** Password-step throttling per account and per client address (R-A11.2, R-A11.1). */
-export function passwordThrottlePolicies() {
+export function passwordThrottlePolicies(): { account: ThrottlePolicy; ip: ThrottlePolicy } {
   const env = getEnv();
   return {
     account: {
-      threshold: env.PASSWORD_LOCKOUT_THRESHOLD,
-      baseLockSeconds: env.PASSWORD_LOCKOUT_SECONDS,
+      lockSeconds: everyNthFailure(env.PASSWORD_LOCKOUT_THRESHOLD, env.PASSWORD_LOCKOUT_SECONDS),
       hardCap: 100,
     },
-    ip: { threshold: env.IP_FAILURE_THRESHOLD, baseLockSeconds: env.PASSWORD_LOCKOUT_SECONDS },
+    ip: { lockSeconds: everyNthFailure(env.IP_FAILURE_THRESHOLD, env.PASSWORD_LOCKOUT_SECONDS) },
   };
 }
+
+const MFA_LOCK_SECONDS = 15 * 60;
+const MFA_FIRST_DELAY_SECONDS = 30;
+
+/**
+ * Second-factor throttling (R-A11.2): from the 5th consecutive wrong code a wait that starts at
+ * 30 s and doubles, every 10th a 15-minute lock, and at 100 a lock until unlocked (R-A11.1).
+ */
+export const MFA_THROTTLE_POLICY: ThrottlePolicy = {
+  lockSeconds: (failures) => {
+    if (failures % 10 === 0) return MFA_LOCK_SECONDS;
+    if (failures < 5) return null;
+    return Math.min(MFA_FIRST_DELAY_SECONDS * 2 ** ((failures % 10) - 5), MFA_LOCK_SECONDS);
+  },
+  hardCap: 100,
+};

@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "@/lib/testing/test-database";
-import { getThrottle, MAX_LOCK_SECONDS, recordFailure, resetThrottle } from "./throttle";
+import {
+  everyNthFailure,
+  getThrottle,
+  MAX_LOCK_SECONDS,
+  recordFailure,
+  resetThrottle,
+} from "./throttle";
 
-const policy = { threshold: 10, baseLockSeconds: 60, hardCap: 100 };
+const policy = { lockSeconds: everyNthFailure(10, 60), hardCap: 100 };
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 
 beforeAll(async () => {

@@ -54,7 +54,7 @@ test("signed-in pages and the stay-signed-in step have no WCAG 2.2 AA violations
     await expect(page.getByRole("heading", { level: 1 })).toHaveCount(1);
     await expectNoAccessibilityViolations(page);
   }
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
 });
 
 test("sign-in works with the keyboard alone, starting from the skip link", async ({ page }) => {
@@ -79,7 +79,7 @@ test("sign-in works with the keyboard alone, starting from the skip link", async
 });
 
 async function signInCleanup(page: import("@playwright/test").Page) {
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
 }
 

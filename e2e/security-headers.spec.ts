@@ -46,7 +46,7 @@ test("signed-in pages are never cached (R-A12.10)", async ({ page }) => {
   await signIn(page, demoAccount("student"));
   const response = await page.goto("/");
   expect(response!.headers()["cache-control"]).toContain("no-store");
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
 });
 
 test("state-changing requests from elsewhere are refused (R-A17.2)", async ({

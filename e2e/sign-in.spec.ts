@@ -20,7 +20,7 @@ test("every demo account printed at start-up signs in and lands in the portal", 
       page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Help" }),
     ).toBeVisible();
     await expect(page.getByText("Not set up yet.")).toBeVisible();
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
   }
 });
@@ -60,12 +60,12 @@ test("a safe callbackUrl is followed after sign-in; a foreign one is not", async
   await signIn(page, admin, { path: "/signin?callbackUrl=%2Fhelp" });
   await expect(page).toHaveURL(/\/help$/);
   await expect(page.getByRole("heading", { level: 1, name: "Help" })).toBeVisible();
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
 
   await signIn(page, admin, { path: "/signin?callbackUrl=%2F%2Fevil.example%2Fsteal" });
   expect(new URL(page.url()).host).toBe(new URL(test.info().project.use.baseURL!).host);
   await expect(page).toHaveURL(/\/$/);
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
 });
 
 test("a signed-out visitor is sent to sign in and brought back", async ({ page }) => {
@@ -73,7 +73,7 @@ test("a signed-out visitor is sent to sign in and brought back", async ({ page }
   await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Fhelp$/);
   await signIn(page, demoAccount("helpdesk"), { path: page.url() });
   await expect(page).toHaveURL(/\/help$/);
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
 });
 
 test("after signing out, Back shows nothing private", async ({ page }) => {
@@ -83,7 +83,7 @@ test("after signing out, Back shows nothing private", async ({ page }) => {
   await expect(
     page.getByText(student.email.startsWith("alex") ? "Alex Morgan" : student.email),
   ).toBeVisible();
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page.getByRole("main").getByRole("status")).toHaveText("You have signed out.");
   await page.goBack();
   await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
@@ -103,7 +103,7 @@ test("'Stay signed in?' Yes keeps the person signed in with a secure host-only c
   expect(session).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });
   expect(session!.name.startsWith("__Host-")).toBe(true);
   expect(session!.secure).toBe(true);
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   expect((await context.cookies()).find((c) => c.name.endsWith("factor.session"))).toBeUndefined();
 });
 

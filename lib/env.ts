@@ -41,6 +41,10 @@ const settingsSchema = z.object({
     .min(0.01)
     .max(24 * 30)
     .default(12),
+  PERSISTENT_SESSION_IDLE_DAYS: z.coerce.number().min(0.01).max(90).default(7),
+  PERSISTENT_SESSION_ABSOLUTE_DAYS: z.coerce.number().min(0.01).max(365).default(90),
+  REMEMBER_MFA_DAYS: z.coerce.number().int().min(0).max(90).default(14),
+  STEP_UP_MAX_AGE_MINUTES: z.coerce.number().min(0.1).max(60).default(10),
   SIGN_IN_TRANSACTION_MINUTES: z.coerce.number().min(0.1).max(10).default(10),
   PASSWORD_LOCKOUT_THRESHOLD: z.coerce.number().int().min(3).max(100).default(10),
   PASSWORD_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),

@@ -5,12 +5,18 @@ import { requireSession } from "@/lib/auth/current";
 import { sessionLimits } from "@/lib/auth/policy";
 import { getAccountOverview } from "@/lib/auth/users";
 import { getDb } from "@/lib/db/client";
+import { getMethodSummary } from "@/lib/mfa/methods";
+import { METHOD_KIND_INFO } from "@/lib/mfa/registry";
 
 export const metadata: Metadata = { title: "Overview" };
 
 export default async function OverviewPage() {
   const session = await requireSession();
-  const overview = await getAccountOverview(await getDb(), session.user.id);
+  const db = await getDb();
+  const [overview, methods] = await Promise.all([
+    getAccountOverview(db, session.user.id),
+    getMethodSummary(db, session.user.id),
+  ]);
   const firstName = session.user.displayName.split(" ")[0];
   return (
     <>
@@ -39,10 +45,23 @@ export default async function OverviewPage() {
           <div className="grid gap-1 p-4 sm:grid-cols-3">
             <dt className="font-medium">Second sign-in method</dt>
             <dd className="sm:col-span-2">
-              <strong>Not set up yet.</strong>{" "}
-              {overview.mfaRequired
-                ? "Your organisation requires one; you will be asked to set it up as soon as this portal offers it."
-                : "Your organisation does not require one for your account yet."}
+              {methods.defaultMethod ? (
+                <>
+                  {METHOD_KIND_INFO[methods.defaultMethod.kind].defaultName(methods.defaultMethod)}
+                  {methods.methods.length > 1 && ` and ${methods.methods.length - 1} more`}.{" "}
+                  {methods.recoveryCodesLeft === 0 && "No recovery codes yet. "}
+                </>
+              ) : (
+                <>
+                  <strong>Not set up yet.</strong>{" "}
+                  {overview.mfaRequired
+                    ? "Your organisation requires one."
+                    : "Your organisation does not require one for your account yet, but it protects you."}{" "}
+                </>
+              )}
+              <Link href="/security-info" className="text-brand-700 underline">
+                Manage your security info
+              </Link>
             </dd>
           </div>
           <div className="grid gap-1 p-4 sm:grid-cols-3">
@@ -51,7 +70,7 @@ export default async function OverviewPage() {
               Since <LocalTime value={session.authenticatedAt} />,{" "}
               {session.persistent
                 ? "staying signed in on this browser."
-                : `ending after ${Math.round(sessionLimits().idleMs / 60_000)} minutes without activity.`}{" "}
+                : `ending after ${Math.round(sessionLimits().idleMs / 60_000)} minutes without activity or when the browser closes.`}{" "}
               You are signed in on {overview.activeSessions}{" "}
               {overview.activeSessions === 1 ? "browser" : "browsers"}.
             </dd>

@@ -5,6 +5,7 @@ import { usePathname } from "next/navigation";
 
 const LINKS = [
   { href: "/", label: "Overview" },
+  { href: "/security-info", label: "Security info" },
   { href: "/help", label: "Help" },
 ] as const;
 

@@ -19,7 +19,7 @@ export async function signIn(
   await submitPassword(page, account.email, account.password);
   await expect(page.getByRole("heading", { level: 1, name: "Stay signed in?" })).toBeVisible();
   await page.getByRole("button", { name: options.staySignedIn ? "Yes" : "No" }).click();
-  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sign out", exact: true })).toBeVisible();
 }
 
 /** The error shown in the page's main region (Next's route announcer is also an alert). */

@@ -1,13 +1,14 @@
 import "server-only";
 import { cache } from "react";
 import NextAuth, { AuthError, type NextAuthConfig } from "next-auth";
+import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import Credentials from "next-auth/providers/credentials";
 import type {} from "next-auth/jwt";
 import { getDb } from "@/lib/db/client";
 import { getEnv, getSecrets } from "@/lib/env";
 import { getRequestContext } from "@/lib/security/request-context";
-import { cookieSecurity, SESSION_COOKIE_BASENAME } from "./cookie-security";
+import { cookieSecurity, SESSION_COOKIE_BASENAME, sessionCookieName } from "./cookie-security";
 import { resolveSession } from "./sessions";
 import { completeSignIn } from "./sign-in";
 import { clearTransactionCookie } from "./transaction-cookie";
@@ -82,18 +83,39 @@ export const { handlers, auth, signIn } = NextAuth(() => config());
 
 /**
  * Turns a ready sign-in transaction into the session cookie and redirects to `callbackPath`.
- * Call from a server action; Next's redirect is re-thrown, an expired transaction restarts sign-in.
+ * Call from a server action. A session that is not "stay signed in" gets a browser-session
+ * cookie (no expiry); the server-side row enforces the limits either way.
  */
-export async function finishSignIn(transactionToken: string, callbackPath: string): Promise<never> {
+export async function finishSignIn(
+  transactionToken: string,
+  callbackPath: string,
+  persistent: boolean,
+): Promise<never> {
   await clearTransactionCookie();
+  let failed = false;
   try {
-    await signIn("sign-in-transaction", {
+    const url = await signIn("sign-in-transaction", {
       transaction: transactionToken,
-      redirectTo: callbackPath,
+      redirect: false,
     });
+    failed = typeof url === "string" && url.includes("error=");
   } catch (error) {
-    if (error instanceof AuthError) redirect("/signin?error=expired");
-    throw error;
+    if (!(error instanceof AuthError)) throw error;
+    failed = true;
+  }
+  if (failed) redirect("/signin?error=expired");
+  if (!persistent) {
+    const jar = await cookies();
+    const name = sessionCookieName();
+    const value = jar.get(name)?.value;
+    if (value) {
+      jar.set(name, value, {
+        httpOnly: true,
+        secure: cookieSecurity().secure,
+        sameSite: "lax",
+        path: "/",
+      });
+    }
   }
   redirect(callbackPath);
 }

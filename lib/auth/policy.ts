@@ -6,13 +6,33 @@ import { everyNthFailure, type ThrottlePolicy } from "@/lib/security/throttle";
 
 const MINUTE_MS = 60_000;
 
-/** Session timeouts (R-A12.5): idle 30 min and absolute 12 h unless configured. */
-export function sessionLimits() {
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/**
+ * Session timeouts (R-A12.5): idle 30 min and absolute 12 h; "Stay signed in" idle 7 days and
+ * absolute 90 days — a recorded deviation (docs/decisions/0003), balanced by step-up.
+ */
+export function sessionLimits(persistent = false) {
   const env = getEnv();
-  return {
-    idleMs: env.SESSION_IDLE_MINUTES * MINUTE_MS,
-    absoluteMs: env.SESSION_ABSOLUTE_HOURS * 60 * MINUTE_MS,
-  };
+  return persistent
+    ? {
+        idleMs: env.PERSISTENT_SESSION_IDLE_DAYS * DAY_MS,
+        absoluteMs: env.PERSISTENT_SESSION_ABSOLUTE_DAYS * DAY_MS,
+      }
+    : {
+        idleMs: env.SESSION_IDLE_MINUTES * MINUTE_MS,
+        absoluteMs: env.SESSION_ABSOLUTE_HOURS * 60 * MINUTE_MS,
+      };
+}
+
+/** Security-info changes need a second factor at most this old (R-A9.1). */
+export function stepUpMaxAgeMs(): number {
+  return getEnv().STEP_UP_MAX_AGE_MINUTES * MINUTE_MS;
+}
+
+/** "Don't ask again for N days" (0 hides the checkbox). */
+export function rememberMfaDays(): number {
+  return getEnv().REMEMBER_MFA_DAYS;
 }
 
 /** A sign-in in progress lives at most this long (R-A1.3). */
@@ -50,3 +70,6 @@ export const MFA_THROTTLE_POLICY: ThrottlePolicy = {
   },
   hardCap: 100,
 };
+
+/** Where sign-in lands without a callbackUrl (UI-CONTRACT). */
+export const AFTER_SIGN_IN_PATH = "/security-info";

@@ -35,7 +35,7 @@ export type NewSession = {
 /** Creates a session row and returns the token for the cookie; only its hash is stored. */
 export async function createSession(db: Executor, input: NewSession): Promise<string> {
   const token = newToken();
-  const { idleMs, absoluteMs } = sessionLimits();
+  const { idleMs, absoluteMs } = sessionLimits(input.persistent);
   const now = Date.now();
   const absoluteExpiresAt = new Date(now + absoluteMs);
   await db.insert(sessions).values({
@@ -90,13 +90,12 @@ export async function resolveSession(db: Executor, token: string): Promise<Curre
     );
   if (!row) return null;
   if (Date.now() - row.lastSeenAt.getTime() > TOUCH_AFTER_MS) {
-    const idleSeconds = sessionLimits().idleMs / 1000;
+    const idleSeconds = sessionLimits(row.persistent).idleMs / 1000;
     await db
       .update(sessions)
       .set({
         lastSeenAt: sql`now()`,
-        idleExpiresAt: sql`case when ${sessions.persistent} then ${sessions.idleExpiresAt}
-          else least(now() + make_interval(secs => ${idleSeconds}), ${sessions.absoluteExpiresAt}) end`,
+        idleExpiresAt: sql`least(now() + make_interval(secs => ${idleSeconds}), ${sessions.absoluteExpiresAt})`,
       })
       .where(eq(sessions.id, id));
   }

@@ -9,7 +9,9 @@ export type SignInStage = (typeof signInTransactions.$inferSelect)["stage"];
 export type SignInTransaction = {
   id: string;
   userId: string;
+  purpose: "sign_in" | "step_up";
   stage: SignInStage;
+  replacesSessionId: string | null;
   methods: string[];
   secondFactorAt: Date | null;
   persistent: boolean;
@@ -22,7 +24,9 @@ export type SignInTransaction = {
 const columns = {
   id: signInTransactions.id,
   userId: signInTransactions.userId,
+  purpose: signInTransactions.purpose,
   stage: signInTransactions.stage,
+  replacesSessionId: signInTransactions.replacesSessionId,
   methods: signInTransactions.methods,
   secondFactorAt: signInTransactions.secondFactorAt,
   persistent: signInTransactions.persistent,
@@ -40,8 +44,9 @@ export async function beginSignInTransaction(
   db: Executor,
   input: Pick<
     SignInTransaction,
-    "userId" | "stage" | "methods" | "callbackPath" | "ip" | "userAgent"
-  >,
+    "userId" | "purpose" | "stage" | "methods" | "callbackPath" | "ip" | "userAgent"
+  > &
+    Partial<Pick<SignInTransaction, "persistent" | "replacesSessionId">>,
 ): Promise<string> {
   const token = newToken();
   await db.insert(signInTransactions).values({

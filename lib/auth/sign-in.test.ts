@@ -24,6 +24,7 @@ async function newAccount(email: string, overrides: Partial<typeof users.$inferI
     email,
     displayName: "Test Person",
     role: "user",
+    mfaRequired: false,
   });
   if (Object.keys(overrides).length)
     await database.db.update(users).set(overrides).where(eq(users.id, id));
@@ -135,10 +136,7 @@ describe("finishing a sign-in", () => {
     const result = await attempt(email, account.password);
     if (!result.ok) throw new Error("sign-in failed");
     const transaction = (await getSignInTransaction(database.db, result.transactionToken))!;
-    await answerStaySignedIn(database.db, transaction, {
-      staySignedIn: false,
-      dontShowAgain: false,
-    });
+    await answerStaySignedIn(database.db, transaction, false);
     return { account, token: result.transactionToken };
   }
 
@@ -163,15 +161,20 @@ describe("finishing a sign-in", () => {
     expect(await completeSignIn(database.db, result.transactionToken, context)).toBeNull();
   });
 
-  it("remembers a 'Don't show this again' answer and skips the question next time", async () => {
+  it("makes a persistent session for 'Yes' and skips the question for a browser that answered for good", async () => {
     const account = await newAccount("remember@example.edu");
     const first = await attempt(account.email, account.password);
     if (!first.ok) throw new Error("sign-in failed");
     const transaction = (await getSignInTransaction(database.db, first.transactionToken))!;
-    await answerStaySignedIn(database.db, transaction, { staySignedIn: true, dontShowAgain: true });
+    await answerStaySignedIn(database.db, transaction, true);
     const token = await completeSignIn(database.db, first.transactionToken, context);
     expect((await resolveSession(database.db, token!))?.persistent).toBe(true);
-    const second = await attempt(account.email, account.password);
+    const second = await verifyPasswordStep(
+      database.db,
+      { email: account.email, password: account.password, callbackPath: "/" },
+      context,
+      { stayChoice: true },
+    );
     expect(second).toMatchObject({ ok: true, stage: "ready" });
   });
 

@@ -1,13 +1,15 @@
 import { eq } from "drizzle-orm";
 import { writeAudit } from "@/lib/audit/log";
-import type { Db } from "@/lib/db/client";
+import type { Db, Executor } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
 import { getSecrets } from "@/lib/env";
 import { fingerprint } from "@/lib/security/tokens";
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "./password";
-import { passwordThrottlePolicies, STAY_SIGNED_IN_OFFERED } from "./policy";
-import { createSession } from "./sessions";
+import { getMethodSummary } from "@/lib/mfa/methods";
+import { isBrowserRemembered } from "@/lib/mfa/remembered-browser";
+import { passwordThrottlePolicies, rememberMfaDays, STAY_SIGNED_IN_OFFERED } from "./policy";
+import { createSession, revokeSession } from "./sessions";
 import {
   advanceSignInTransaction,
   beginSignInTransaction,
@@ -27,18 +29,44 @@ export const STAGE_PATHS: Record<Exclude<SignInStage, "ready">, string> = {
 export type RequestContext = { ip: string | null; userAgent: string | null };
 
 export type PasswordStepResult =
-  { ok: false } | { ok: true; transactionToken: string; stage: SignInStage };
+  { ok: false } | { ok: true; transactionToken: string; stage: SignInStage; persistent: boolean };
 
-type SignInUser = { id: string; staySignedInChoice: boolean | null };
+/** What this browser remembers: the "Stay signed in?" answer and a "Don't ask again" token. */
+export type BrowserState = { stayChoice: boolean | null; rememberedToken?: string };
+
+/** After every factor: ask "Stay signed in?" unless this browser already answered it for good. */
+function stageAfterFactors(browser: BrowserState): { stage: SignInStage; persistent: boolean } {
+  if (STAY_SIGNED_IN_OFFERED && browser.stayChoice === null)
+    return { stage: "stay_signed_in", persistent: false };
+  return { stage: "ready", persistent: browser.stayChoice === true };
+}
 
 /**
- * The stage after the password. The second-factor and registration stages are decided here once
- * methods exist; until then every account goes on to "Stay signed in?" or straight to ready.
+ * The stage after the password, from the user's methods as they are now (R-A1.5): the second
+ * factor when they have a method (unless this browser is remembered), registration when MFA is
+ * required and they have none.
  */
-function stageAfterPassword(user: SignInUser): SignInStage {
-  if (STAY_SIGNED_IN_OFFERED && user.staySignedInChoice === null) return "stay_signed_in";
-  return "ready";
+async function planAfterPassword(
+  db: Executor,
+  user: { id: string; mfaRequired: boolean },
+  browser: BrowserState,
+): Promise<{ stage: SignInStage; persistent: boolean; methods: string[] }> {
+  const { methods } = await getMethodSummary(db, user.id);
+  if (methods.length > 0) {
+    if (
+      rememberMfaDays() > 0 &&
+      (await isBrowserRemembered(db, user.id, browser.rememberedToken))
+    ) {
+      return { ...stageAfterFactors(browser), methods: ["pwd", REMEMBERED_BROWSER_AMR] };
+    }
+    return { stage: "second_factor", persistent: false, methods: ["pwd"] };
+  }
+  if (user.mfaRequired) return { stage: "registration", persistent: false, methods: ["pwd"] };
+  return { ...stageAfterFactors(browser), methods: ["pwd"] };
 }
+
+/** Recorded on sessions whose second factor was a remembered browser ("Don't ask again"). */
+export const REMEMBERED_BROWSER_AMR = "remembered";
 
 /**
  * The password step (first factor). Unknown account, wrong password, disabled account and a
@@ -49,6 +77,7 @@ export async function verifyPasswordStep(
   db: Db,
   input: { email: string; password: string; callbackPath: string },
   context: RequestContext,
+  browser: BrowserState = { stayChoice: null },
 ): Promise<PasswordStepResult> {
   const email = input.email.trim().toLowerCase();
   const ipKey = context.ip ?? "unknown";
@@ -60,7 +89,7 @@ export async function verifyPasswordStep(
         id: users.id,
         status: users.status,
         passwordHash: users.passwordHash,
-        staySignedInChoice: users.staySignedInChoice,
+        mfaRequired: users.mfaRequired,
       })
       .from(users)
       .where(emailMatches(email)),
@@ -113,40 +142,76 @@ export async function verifyPasswordStep(
     return { ok: false };
   }
 
-  const stage = stageAfterPassword(user);
+  const plan = await planAfterPassword(db, user, browser);
   const rehash = needsRehash(user.passwordHash!) ? await hashPassword(input.password) : null;
   const transactionToken = await db.transaction(async (tx) => {
     await resetThrottle(tx, "password:account", email);
     if (rehash) await tx.update(users).set({ passwordHash: rehash }).where(eq(users.id, user.id));
     return beginSignInTransaction(tx, {
       userId: user.id,
-      stage,
-      methods: ["pwd"],
+      purpose: "sign_in",
+      stage: plan.stage,
+      methods: plan.methods,
+      persistent: plan.persistent,
       callbackPath: input.callbackPath,
       ip: context.ip,
       userAgent: context.userAgent,
     });
   });
-  return { ok: true, transactionToken, stage };
+  return { ok: true, transactionToken, stage: plan.stage, persistent: plan.persistent };
 }
 
-/** "Stay signed in?" answered: remembers the answer if asked to and makes the sign-in ready. */
+/** "Stay signed in?" answered: the sign-in is ready, persistent or not. */
 export async function answerStaySignedIn(
-  db: Db,
+  db: Executor,
   transaction: SignInTransaction,
-  answer: { staySignedIn: boolean; dontShowAgain: boolean },
+  staySignedIn: boolean,
 ): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const moved = await advanceSignInTransaction(tx, transaction.id, "stay_signed_in", "ready", {
-      persistent: answer.staySignedIn,
-    });
-    if (moved && answer.dontShowAgain) {
-      await tx
-        .update(users)
-        .set({ staySignedInChoice: answer.staySignedIn })
-        .where(eq(users.id, transaction.userId));
-    }
-    return moved;
+  return advanceSignInTransaction(db, transaction.id, "stay_signed_in", "ready", {
+    persistent: staySignedIn,
+  });
+}
+
+/**
+ * Records a passed second factor (or a method just registered and used, R-A9.2) on the
+ * transaction and moves it on. A step-up goes straight to ready.
+ */
+export async function recordSecondFactor(
+  db: Executor,
+  transaction: SignInTransaction,
+  from: "second_factor" | "registration",
+  amr: string,
+  browser: BrowserState,
+): Promise<SignInStage | null> {
+  const next =
+    transaction.purpose === "step_up"
+      ? { stage: "ready" as const, persistent: transaction.persistent }
+      : stageAfterFactors(browser);
+  const moved = await advanceSignInTransaction(db, transaction.id, from, next.stage, {
+    methods: [...new Set([...transaction.methods, amr])],
+    secondFactorAt: new Date(),
+    persistent: next.persistent,
+  });
+  return moved ? next.stage : null;
+}
+
+/** Starts a step-up for a signed-in session: a fresh second factor that will replace it. */
+export async function beginStepUp(
+  db: Executor,
+  session: { id: string; persistent: boolean; user: { id: string } },
+  returnTo: string,
+  context: RequestContext,
+): Promise<string> {
+  return beginSignInTransaction(db, {
+    userId: session.user.id,
+    purpose: "step_up",
+    stage: "second_factor",
+    methods: ["pwd"],
+    persistent: session.persistent,
+    replacesSessionId: session.id,
+    callbackPath: returnTo,
+    ip: context.ip,
+    userAgent: context.userAgent,
   });
 }
 
@@ -164,14 +229,20 @@ export async function completeSignIn(
     const transaction = await consumeSignInTransaction(tx, transactionToken);
     if (!transaction) return null;
     const [user] = await tx
-      .select({ status: users.status, staySignedInChoice: users.staySignedInChoice })
+      .select({ status: users.status })
       .from(users)
       .where(eq(users.id, transaction.userId));
     if (!user || user.status !== "active") return null;
-    const persistent = transaction.persistent || user.staySignedInChoice === true;
+    const persistent = transaction.persistent;
+    if (transaction.replacesSessionId) {
+      // A step-up issues a new session id and ends the old one (R-A12.3).
+      if (!(await revokeSession(tx, transaction.replacesSessionId, "stepped_up"))) return null;
+    }
+    const twoFactors =
+      transaction.secondFactorAt !== null || transaction.methods.includes(REMEMBERED_BROWSER_AMR);
     const sessionToken = await createSession(tx, {
       userId: transaction.userId,
-      aal: transaction.secondFactorAt ? 2 : 1,
+      aal: twoFactors ? 2 : 1,
       methods: transaction.methods,
       authenticatedAt: transaction.createdAt,
       secondFactorAt: transaction.secondFactorAt,
@@ -180,7 +251,8 @@ export async function completeSignIn(
       userAgent: context.userAgent,
     });
     await writeAudit(tx, {
-      action: "auth.sign_in.succeeded",
+      action:
+        transaction.purpose === "step_up" ? "auth.step_up.succeeded" : "auth.sign_in.succeeded",
       outcome: "success",
       subjectId: transaction.userId,
       actorId: transaction.userId,

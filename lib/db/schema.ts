@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
   index,
@@ -35,8 +36,6 @@ export const users = pgTable(
     passwordHash: text("password_hash"),
     passwordChangedAt: timestamp("password_changed_at", { withTimezone: true }),
     mustChangePassword: boolean("must_change_password").notNull().default(false),
-    /** "Stay signed in?" answered with "Don't show this again": the remembered answer. */
-    staySignedInChoice: boolean("stay_signed_in_choice"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -57,9 +56,14 @@ export const signInTransactions = pgTable(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
+    /** sign_in: a new session. step_up: a fresh second factor that replaces `replacesSessionId`. */
+    purpose: text("purpose", { enum: ["sign_in", "step_up"] })
+      .notNull()
+      .default("sign_in"),
     stage: text("stage", {
       enum: ["second_factor", "registration", "stay_signed_in", "ready"],
     }).notNull(),
+    replacesSessionId: text("replaces_session_id"),
     /** Authentication methods references passed so far (RFC 8176 style: "pwd", "otp", …). */
     methods: jsonb("methods").$type<string[]>().notNull(),
     secondFactorAt: timestamp("second_factor_at", { withTimezone: true }),
@@ -98,6 +102,103 @@ export const sessions = pgTable(
     revokedReason: text("revoked_reason"),
   },
   (t) => [index("sessions_user_idx").on(t.userId, t.createdAt)],
+);
+
+// ── MFA methods ─────────────────────────────────────────────────────────────
+
+/**
+ * One row per registered sign-in method (and per device: each authenticator app has its own
+ * secret). Secrets are sealed (lib/security/sealing.ts); `data` holds kind-specific public fields.
+ */
+export const mfaMethods = pgTable(
+  "mfa_methods",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind").notNull(),
+    label: text("label").notNull(),
+    status: text("status", { enum: ["pending", "active"] }).notNull(),
+    secretSealed: text("secret_sealed"),
+    /** RFC 6238 time-step of the last accepted code: each step is accepted once (R-A4.3). */
+    lastUsedStep: bigint("last_used_step", { mode: "number" }),
+    isDefault: boolean("is_default").notNull().default(false),
+    data: jsonb("data").$type<Record<string, string | number | boolean | null>>(),
+    createdAt: createdAt(),
+    confirmedAt: timestamp("confirmed_at", { withTimezone: true }),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    /** A pending enrolment is abandoned after this. */
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("mfa_methods_user_idx").on(t.userId, t.status),
+    uniqueIndex("mfa_methods_one_default_idx")
+      .on(t.userId)
+      .where(sql`${t.isDefault}`),
+  ],
+);
+
+/** Look-up secrets (R-A8): stored as argon2id hashes, each used once. */
+export const recoveryCodes = pgTable(
+  "recovery_codes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    createdAt: createdAt(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+  },
+  (t) => [index("recovery_codes_user_idx").on(t.userId)],
+);
+
+/** "Don't ask again for N days": a browser that may skip the second factor, revocable. */
+export const rememberedBrowsers = pgTable(
+  "remembered_browsers",
+  {
+    /** SHA-256 of the token in the browser's cookie. */
+    id: text("id").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    userAgent: text("user_agent"),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("remembered_browsers_user_idx").on(t.userId)],
+);
+
+// ── messages ────────────────────────────────────────────────────────────────
+
+/**
+ * The durable outbox: a message is written in the same transaction as the change that causes
+ * it, and a dispatcher delivers it later, so a crash loses nothing.
+ */
+export const outbox = pgTable(
+  "outbox",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    userId: uuid("user_id"),
+    channel: text("channel", { enum: ["email", "sms", "voice"] }).notNull(),
+    recipient: text("recipient").notNull(),
+    subject: text("subject"),
+    body: text("body").notNull(),
+    status: text("status", { enum: ["pending", "sent", "failed"] })
+      .notNull()
+      .default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: createdAt(),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+    lastError: text("last_error"),
+  },
+  (t) => [
+    index("outbox_pending_idx").on(t.status, t.nextAttemptAt),
+    index("outbox_user_idx").on(t.userId, t.createdAt),
+  ],
 );
 
 // ── throttling ──────────────────────────────────────────────────────────────

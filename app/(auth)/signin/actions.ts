@@ -3,11 +3,13 @@
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { fieldErrorsFrom, type ActionState } from "@/lib/actions/form-action";
+import { readBrowserState } from "@/lib/auth/browser-cookies";
 import { finishSignIn } from "@/lib/auth/next-auth";
 import { PASSWORD_MAX_LENGTH } from "@/lib/auth/password";
 import { STAGE_PATHS, verifyPasswordStep } from "@/lib/auth/sign-in";
 import { setTransactionCookie } from "@/lib/auth/transaction-cookie";
 import { getDb } from "@/lib/db/client";
+import { AFTER_SIGN_IN_PATH } from "@/lib/auth/policy";
 import { safeRedirectPath } from "@/lib/security/redirect";
 import { getRequestContext } from "@/lib/security/request-context";
 
@@ -42,15 +44,18 @@ export async function signInAction(
   if (!parsed.success) {
     return { status: "error", fieldErrors: fieldErrorsFrom(parsed.error.issues), values };
   }
-  const callbackPath = safeRedirectPath(parsed.data.callbackUrl);
+  const callbackPath = safeRedirectPath(parsed.data.callbackUrl, AFTER_SIGN_IN_PATH);
   const result = await verifyPasswordStep(
     await getDb(),
     { email: parsed.data.email, password: parsed.data.password, callbackPath },
     await getRequestContext(),
+    await readBrowserState(),
   );
   if (!result.ok) return { status: "error", message: SIGN_IN_FAILED, values };
 
-  if (result.stage === "ready") return finishSignIn(result.transactionToken, callbackPath);
+  if (result.stage === "ready") {
+    return finishSignIn(result.transactionToken, callbackPath, result.persistent);
+  }
   await setTransactionCookie(result.transactionToken);
   redirect(STAGE_PATHS[result.stage]);
 }

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { getCurrentSession } from "@/lib/auth/current";
+import { AFTER_SIGN_IN_PATH } from "@/lib/auth/policy";
 import { safeRedirectPath } from "@/lib/security/redirect";
 import { SignInForm } from "./sign-in-form";
 
@@ -17,8 +18,9 @@ export default async function SignInPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const params = await searchParams;
-  const callbackUrl = safeRedirectPath(params.callbackUrl);
-  if (await getCurrentSession()) redirect(callbackUrl);
+  const callbackUrl = safeRedirectPath(params.callbackUrl, AFTER_SIGN_IN_PATH);
+  // ?reauth=1 asks a signed-in person for their password again before a security change.
+  if (params.reauth !== "1" && (await getCurrentSession())) redirect(callbackUrl);
   const notice =
     typeof params.error === "string"
       ? NOTICES[params.error]

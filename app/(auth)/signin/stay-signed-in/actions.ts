@@ -1,6 +1,7 @@
 "use server";
 
 import { redirect } from "next/navigation";
+import { rememberStayChoice } from "@/lib/auth/browser-cookies";
 import { finishSignIn } from "@/lib/auth/next-auth";
 import { answerStaySignedIn } from "@/lib/auth/sign-in";
 import { getSignInTransaction } from "@/lib/auth/sign-in-transaction";
@@ -15,10 +16,8 @@ export async function staySignedInAction(formData: FormData): Promise<void> {
   if (!token || transaction?.stage !== "stay_signed_in") redirect("/signin?error=expired");
   const answer = formData.get("answer");
   if (answer !== "yes" && answer !== "no") redirect("/signin/stay-signed-in");
-  const moved = await answerStaySignedIn(db, transaction, {
-    staySignedIn: answer === "yes",
-    dontShowAgain: formData.get("dontShowAgain") === "on",
-  });
-  if (!moved) redirect("/signin?error=expired");
-  return finishSignIn(token, transaction.callbackPath);
+  const staySignedIn = answer === "yes";
+  if (!(await answerStaySignedIn(db, transaction, staySignedIn))) redirect("/signin?error=expired");
+  if (formData.get("dontShowAgain") === "on") await rememberStayChoice(staySignedIn);
+  return finishSignIn(token, transaction.callbackPath, staySignedIn);
 }

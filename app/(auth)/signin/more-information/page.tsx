@@ -1,0 +1,23 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { getCurrentTransaction } from "@/lib/auth/sign-in-flow";
+
+export const metadata: Metadata = { title: "More information required" };
+
+export default async function MoreInformationPage() {
+  if (!(await getCurrentTransaction("registration"))) redirect("/signin");
+  return (
+    <>
+      <h1 className="mb-4 text-2xl font-semibold">More information required</h1>
+      <p className="mb-6">Your organization needs more information to keep your account secure.</p>
+      <form action="/register" method="get" className="flex justify-end">
+        <button
+          type="submit"
+          className="rounded-md bg-brand-700 px-4 py-2 font-semibold text-white hover:bg-brand-800"
+        >
+          Next
+        </button>
+      </form>
+    </>
+  );
+}

@@ -1,0 +1,80 @@
+"use server";
+
+import { redirect } from "next/navigation";
+import type { ActionState } from "@/lib/actions/form-action";
+import { readBrowserState, setRememberedMfaCookie } from "@/lib/auth/browser-cookies";
+import { finishSignIn } from "@/lib/auth/next-auth";
+import { rememberMfaDays } from "@/lib/auth/policy";
+import { recordSecondFactor, STAGE_PATHS } from "@/lib/auth/sign-in";
+import { getCurrentTransaction } from "@/lib/auth/sign-in-flow";
+import { getDb } from "@/lib/db/client";
+import { users } from "@/lib/db/schema";
+import { eq } from "drizzle-orm";
+import { getMethodSummary } from "@/lib/mfa/methods";
+import { isSignInOptionId } from "@/lib/mfa/registry";
+import { rememberBrowser } from "@/lib/mfa/remembered-browser";
+import { verifySecondFactor } from "@/lib/mfa/second-factor";
+import { getRequestContext } from "@/lib/security/request-context";
+
+const WRONG_CODE = "That code didn't work.";
+
+function waitText(seconds: number): string {
+  return seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
+}
+
+/** The second step of sign-in, and of a step-up: one code for one option. */
+export async function verifyAction(
+  _previous: ActionState,
+  formData: FormData,
+): Promise<ActionState> {
+  const current = await getCurrentTransaction("second_factor");
+  if (!current) redirect("/signin?error=expired");
+  const { token, transaction } = current;
+  const option = formData.get("option");
+  const code = formData.get("code");
+  const db = await getDb();
+  const summary = await getMethodSummary(db, transaction.userId);
+  // The option must be one this user has; anything else is refused without a count.
+  if (!isSignInOptionId(option) || !summary.options.includes(option) || typeof code !== "string") {
+    return { status: "error", message: WRONG_CODE };
+  }
+  const [user] = await db
+    .select({ id: users.id, email: users.email, displayName: users.displayName })
+    .from(users)
+    .where(eq(users.id, transaction.userId));
+  const context = await getRequestContext();
+  const result = await verifySecondFactor(db, user!, option, code, {
+    ...context,
+    purpose: transaction.purpose,
+  });
+  if (!result.ok) {
+    const message =
+      result.reason === "format" && !result.waitSeconds
+        ? "Enter the 6-digit code from your authenticator app."
+        : result.waitSeconds
+          ? `${WRONG_CODE} For your security, wait ${waitText(result.waitSeconds)} before trying again.`
+          : `${WRONG_CODE} Check the code and try again.`;
+    return result.reason === "format" && !result.waitSeconds
+      ? { status: "error", fieldErrors: { code: [message] } }
+      : { status: "error", message };
+  }
+
+  const browser = await readBrowserState();
+  const stage = await recordSecondFactor(db, transaction, "second_factor", result.amr, browser);
+  if (!stage) redirect("/signin?error=expired");
+  if (
+    transaction.purpose === "sign_in" &&
+    formData.get("rememberBrowser") === "on" &&
+    rememberMfaDays() > 0
+  ) {
+    await setRememberedMfaCookie(
+      await rememberBrowser(db, transaction.userId, rememberMfaDays(), context.userAgent),
+    );
+  }
+  if (stage === "ready") {
+    const persistent =
+      transaction.purpose === "step_up" ? transaction.persistent : browser.stayChoice === true;
+    return finishSignIn(token, transaction.callbackPath, persistent);
+  }
+  redirect(STAGE_PATHS[stage]);
+}

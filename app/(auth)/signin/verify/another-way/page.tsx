@@ -1,0 +1,43 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { getCurrentTransaction } from "@/lib/auth/sign-in-flow";
+import { getDb } from "@/lib/db/client";
+import { getEnv } from "@/lib/env";
+import { getMethodSummary } from "@/lib/mfa/methods";
+import { SIGN_IN_OPTIONS } from "@/lib/mfa/registry";
+
+export const metadata: Metadata = { title: "Verify your identity" };
+
+export default async function AnotherWayPage() {
+  const current = await getCurrentTransaction("second_factor");
+  if (!current) redirect("/signin");
+  const { options } = await getMethodSummary(await getDb(), current.transaction.userId);
+  return (
+    <>
+      <h1 className="mb-6 text-2xl font-semibold">Verify your identity</h1>
+      <form action="/signin/verify" method="get">
+        <ul className="space-y-3">
+          {options.map((option) => (
+            <li key={option}>
+              <button
+                type="submit"
+                name="option"
+                value={option}
+                className="w-full rounded-md border border-slate-400 px-4 py-3 text-left font-medium hover:bg-slate-100"
+              >
+                {SIGN_IN_OPTIONS[option].buttonLabel}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </form>
+      <p className="mt-6 text-slate-700">
+        Can&apos;t use any of these? Contact the helpdesk at{" "}
+        <a className="text-brand-700 underline" href={`mailto:${getEnv().HELPDESK_EMAIL}`}>
+          {getEnv().HELPDESK_EMAIL}
+        </a>
+        .
+      </p>
+    </>
+  );
+}

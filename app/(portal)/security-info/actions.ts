@@ -1,0 +1,163 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { writeAudit } from "@/lib/audit/log";
+import { revokeUserSessions } from "@/lib/auth/sessions";
+import { requireFreshSession } from "@/lib/auth/sign-in-flow";
+import { getDb } from "@/lib/db/client";
+import {
+  deleteOwnMethod,
+  getMethodSummary,
+  getOwnMethod,
+  setDefaultMethod,
+} from "@/lib/mfa/methods";
+import { regenerateRecoveryCodes } from "@/lib/mfa/recovery-codes";
+import { METHOD_KIND_INFO, METHOD_KINDS, type MethodKind } from "@/lib/mfa/registry";
+import { forgetBrowsers } from "@/lib/mfa/remembered-browser";
+import { queueSecurityNotice } from "@/lib/notify/security-notice";
+import { getRequestContext } from "@/lib/security/request-context";
+
+// Every action here checks the session, a second factor no older than the step-up window
+// (R-A9.1) and the ownership of every id it is given (R-A9.4) — itself.
+
+const HERE = "/security-info";
+
+/** Outcomes shown on the page; the URL carries only the key, never text (no content spoofing). */
+export type Outcome =
+  "deleted" | "default-changed" | "signed-out-everywhere" | "last-method" | "missing";
+
+function show(outcome: Outcome): never {
+  revalidatePath(HERE);
+  redirect(`${HERE}?outcome=${outcome}`);
+}
+
+/** "Add sign-in method" → the wizard for the chosen kind. */
+export async function addMethodAction(formData: FormData): Promise<void> {
+  await requireFreshSession(HERE);
+  const kind = formData.get("method");
+  if (!METHOD_KINDS.includes(kind as MethodKind)) redirect(HERE);
+  redirect(METHOD_KIND_INFO[kind as MethodKind].registerPath);
+}
+
+/** "Delete": removes one of the person's own methods, choosing a new default when needed (R-A9.5). */
+export async function deleteMethodAction(formData: FormData): Promise<void> {
+  const session = await requireFreshSession(HERE);
+  const methodId = String(formData.get("methodId") ?? "");
+  const newDefaultId = formData.get("newDefaultId");
+  const db = await getDb();
+  const context = await getRequestContext();
+  const outcome = await db.transaction(async (tx) => {
+    const method = await getOwnMethod(tx, session.user.id, methodId);
+    if (!method) return "missing" as const;
+    const { methods } = await getMethodSummary(tx, session.user.id);
+    const remaining = methods.filter((m) => m.id !== method.id);
+    if (remaining.length === 0 && session.user.mfaRequired) return "last" as const;
+    await deleteOwnMethod(tx, session.user.id, method.id);
+    const name = `${METHOD_KIND_INFO[method.kind].listName} ${method.label}`;
+    await writeAudit(tx, {
+      action: "mfa.method.removed",
+      outcome: "success",
+      actorId: session.user.id,
+      subjectId: session.user.id,
+      ...context,
+      details: { kind: method.kind, methodId: method.id },
+    });
+    await queueSecurityNotice(tx, session.user, "method.removed", context, name);
+    if (method.isDefault && remaining.length > 0) {
+      const chosen = remaining.find((m) => m.id === newDefaultId) ?? remaining[0]!;
+      await setDefaultMethod(tx, session.user.id, chosen.id);
+      await writeAudit(tx, {
+        action: "mfa.default.changed",
+        outcome: "success",
+        actorId: session.user.id,
+        subjectId: session.user.id,
+        ...context,
+        details: { methodId: chosen.id },
+      });
+    }
+    return "deleted" as const;
+  });
+  show(outcome === "last" ? "last-method" : outcome);
+}
+
+/** "Change default sign-in method" → "Confirm". */
+export async function changeDefaultAction(formData: FormData): Promise<void> {
+  const session = await requireFreshSession(HERE);
+  const methodId = String(formData.get("methodId") ?? "");
+  const context = await getRequestContext();
+  const changed = await (
+    await getDb()
+  ).transaction(async (tx) => {
+    const method = await getOwnMethod(tx, session.user.id, methodId);
+    if (!method || !(await setDefaultMethod(tx, session.user.id, method.id))) return false;
+    await writeAudit(tx, {
+      action: "mfa.default.changed",
+      outcome: "success",
+      actorId: session.user.id,
+      subjectId: session.user.id,
+      ...context,
+      details: { methodId: method.id },
+    });
+    await queueSecurityNotice(
+      tx,
+      session.user,
+      "method.default_changed",
+      context,
+      METHOD_KIND_INFO[method.kind].defaultName(method),
+    );
+    return true;
+  });
+  show(changed ? "default-changed" : "missing");
+}
+
+/** "Regenerate recovery codes": replaces them all (R-A8.4) and shows the new ones once. */
+export async function regenerateRecoveryCodesAction(): Promise<{
+  codes?: string[];
+  error?: string;
+}> {
+  const session = await requireFreshSession(HERE);
+  const context = await getRequestContext();
+  const codes = await (
+    await getDb()
+  ).transaction(async (tx) => {
+    const fresh = await regenerateRecoveryCodes(tx, session.user.id);
+    await writeAudit(tx, {
+      action: "mfa.recovery_codes.regenerated",
+      outcome: "success",
+      actorId: session.user.id,
+      subjectId: session.user.id,
+      ...context,
+    });
+    await queueSecurityNotice(tx, session.user, "recovery_codes.regenerated", context);
+    return fresh;
+  });
+  return { codes };
+}
+
+/** "Lost device? Sign out everywhere": every other session and remembered browser ends now. */
+export async function signOutEverywhereAction(): Promise<void> {
+  const session = await requireFreshSession(HERE);
+  const context = await getRequestContext();
+  await (
+    await getDb()
+  ).transaction(async (tx) => {
+    const count = await revokeUserSessions(
+      tx,
+      session.user.id,
+      "signed_out_everywhere",
+      session.id,
+    );
+    await forgetBrowsers(tx, session.user.id);
+    await writeAudit(tx, {
+      action: "auth.sessions.revoked_all",
+      outcome: "success",
+      actorId: session.user.id,
+      subjectId: session.user.id,
+      ...context,
+      details: { sessions: count },
+    });
+    await queueSecurityNotice(tx, session.user, "sessions.signed_out_everywhere", context);
+  });
+  show("signed-out-everywhere");
+}

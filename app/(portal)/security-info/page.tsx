@@ -1,0 +1,225 @@
+import type { Metadata } from "next";
+import { RecoveryCodesPanel } from "@/components/mfa/recovery-codes-panel";
+import { Alert } from "@/components/ui/alert";
+import { dangerButton, primaryButton } from "@/components/ui/button-styles";
+import { DialogTrigger } from "@/components/ui/dialog-trigger";
+import { LocalTime } from "@/components/ui/local-time";
+import { requireSession } from "@/lib/auth/current";
+import { getDb } from "@/lib/db/client";
+import { getMethodSummary } from "@/lib/mfa/methods";
+import { METHOD_KIND_INFO, METHOD_KINDS } from "@/lib/mfa/registry";
+import {
+  addMethodAction,
+  changeDefaultAction,
+  deleteMethodAction,
+  regenerateRecoveryCodesAction,
+  signOutEverywhereAction,
+  type Outcome,
+} from "./actions";
+
+export const metadata: Metadata = { title: "Security info" };
+
+const OUTCOMES: Record<Outcome, { kind: "success" | "error"; text: string }> = {
+  deleted: { kind: "success", text: "The sign-in method was deleted." },
+  "default-changed": { kind: "success", text: "Your default sign-in method was changed." },
+  "signed-out-everywhere": { kind: "success", text: "You were signed out everywhere else." },
+  "last-method": {
+    kind: "error",
+    text: "You can't delete your only sign-in method while your organisation requires one. Add another method first.",
+  },
+  missing: { kind: "error", text: "That sign-in method no longer exists." },
+};
+
+const selectStyle = "block w-full rounded-md border border-slate-400 px-3 py-2";
+
+export default async function SecurityInfoPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const session = await requireSession();
+  const summary = await getMethodSummary(await getDb(), session.user.id);
+  const outcomeKey = (await searchParams).outcome;
+  const outcome = typeof outcomeKey === "string" ? OUTCOMES[outcomeKey as Outcome] : undefined;
+  const { methods, defaultMethod } = summary;
+
+  return (
+    <>
+      <h1 className="text-3xl font-semibold">Security info</h1>
+      <p className="mt-2 text-slate-700">
+        These are the methods you use to sign in to your account or reset your password.
+      </p>
+      {outcome && (
+        <div className="mt-4">
+          <Alert kind={outcome.kind}>{outcome.text}</Alert>
+        </div>
+      )}
+
+      <div className="mt-6 flex flex-wrap items-center gap-3">
+        <p>
+          Default sign-in method:{" "}
+          <strong>
+            {defaultMethod
+              ? METHOD_KIND_INFO[defaultMethod.kind].defaultName(defaultMethod)
+              : "None yet"}
+          </strong>
+        </p>
+        {methods.length > 1 && (
+          <DialogTrigger
+            label="Change default sign-in method"
+            title="Change default method"
+            className="text-brand-700 underline"
+          >
+            <form action={changeDefaultAction} className="space-y-4">
+              <div className="space-y-1">
+                <label htmlFor="default-choice" className="block font-medium">
+                  Which method would you like to use?
+                </label>
+                <select
+                  id="default-choice"
+                  name="methodId"
+                  defaultValue={defaultMethod?.id}
+                  className={selectStyle}
+                >
+                  {methods.map((m) => (
+                    <option key={m.id} value={m.id}>
+                      {METHOD_KIND_INFO[m.kind].defaultName(m)} ({m.label})
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <button type="submit" className={primaryButton}>
+                Confirm
+              </button>
+            </form>
+          </DialogTrigger>
+        )}
+      </div>
+
+      <div className="mt-6">
+        <DialogTrigger label="Add sign-in method" title="Add a method" className={primaryButton}>
+          <form action={addMethodAction} className="space-y-4">
+            <div className="space-y-1">
+              <label htmlFor="add-choice" className="block font-medium">
+                Which method would you like to add?
+              </label>
+              <select id="add-choice" name="method" className={selectStyle}>
+                {METHOD_KINDS.map((kind) => (
+                  <option key={kind} value={kind}>
+                    {METHOD_KIND_INFO[kind].chooserName}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <button type="submit" className={primaryButton}>
+              Add
+            </button>
+          </form>
+        </DialogTrigger>
+      </div>
+
+      <ul
+        aria-label="Sign-in methods"
+        className="mt-6 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white"
+      >
+        {methods.map((method) => {
+          const kindName = METHOD_KIND_INFO[method.kind].listName;
+          const others = methods.filter((m) => m.id !== method.id);
+          return (
+            <li key={method.id} className="flex flex-wrap items-center justify-between gap-3 p-4">
+              <div>
+                <p className="font-medium">{kindName}</p>
+                <p className="text-slate-700">
+                  {method.label}
+                  {method.isDefault && " · default"}
+                </p>
+                <p className="text-sm text-slate-600">
+                  Added <LocalTime value={method.createdAt} />
+                  {method.lastUsedAt && (
+                    <>
+                      {" "}
+                      · last used <LocalTime value={method.lastUsedAt} />
+                    </>
+                  )}
+                </p>
+              </div>
+              <DialogTrigger
+                label="Delete"
+                accessibleLabel={`Delete ${kindName} ${method.label}`}
+                title={`Delete ${kindName} ${method.label}?`}
+                className="text-red-700 underline"
+              >
+                <form action={deleteMethodAction} className="space-y-4">
+                  <input type="hidden" name="methodId" value={method.id} />
+                  <p>You will no longer be able to sign in with this method.</p>
+                  {method.isDefault && others.length > 0 && (
+                    <div className="space-y-1">
+                      <label htmlFor={`new-default-${method.id}`} className="block font-medium">
+                        New default sign-in method
+                      </label>
+                      <select
+                        id={`new-default-${method.id}`}
+                        name="newDefaultId"
+                        className={selectStyle}
+                      >
+                        {others.map((m) => (
+                          <option key={m.id} value={m.id}>
+                            {METHOD_KIND_INFO[m.kind].defaultName(m)} ({m.label})
+                          </option>
+                        ))}
+                      </select>
+                    </div>
+                  )}
+                  <button type="submit" className={dangerButton}>
+                    Delete
+                  </button>
+                </form>
+              </DialogTrigger>
+            </li>
+          );
+        })}
+        {methods.length > 0 && (
+          <li className="flex flex-wrap items-center justify-between gap-3 p-4">
+            <div>
+              <p className="font-medium">Recovery codes</p>
+              <p className="text-slate-700">
+                {summary.recoveryCodesLeft} {summary.recoveryCodesLeft === 1 ? "code" : "codes"}{" "}
+                left
+                {summary.recoveryCodesLeft > 0 &&
+                  summary.recoveryCodesLeft <= 2 &&
+                  " — create new ones soon"}
+              </p>
+            </div>
+            <RecoveryCodesPanel
+              action={regenerateRecoveryCodesAction}
+              buttonLabel={
+                summary.recoveryCodesLeft > 0
+                  ? "Regenerate recovery codes"
+                  : "Create recovery codes"
+              }
+            />
+          </li>
+        )}
+      </ul>
+      {methods.length === 0 && (
+        <p className="mt-4 text-slate-700">
+          You have no sign-in methods yet. Add one to protect your account.
+        </p>
+      )}
+
+      <section aria-labelledby="lost-device" className="mt-10">
+        <h2 id="lost-device" className="text-xl font-semibold">
+          Lost device?
+        </h2>
+        <p className="mt-1 text-slate-700">
+          Sign out of every other browser and device, and forget browsers that skip verification.
+        </p>
+        <form action={signOutEverywhereAction} className="mt-3">
+          <button type="submit" className={dangerButton}>
+            Sign out everywhere
+          </button>
+        </form>
+      </section>
+    </>
+  );
+}

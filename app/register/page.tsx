@@ -1,0 +1,36 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { MethodChooser } from "@/components/mfa/method-chooser";
+import { primaryButton } from "@/components/ui/button-styles";
+import { getRegistrant } from "@/lib/auth/registrant";
+
+export const metadata: Metadata = { title: "Start by getting the app" };
+
+export default async function StartPage() {
+  const registrant = await getRegistrant();
+  if (!registrant) redirect("/signin");
+  return (
+    <>
+      <h1 className="mb-4 text-2xl font-semibold">Start by getting the app</h1>
+      <p className="mb-3">
+        On your phone, install an authenticator app such as Microsoft Authenticator, Google
+        Authenticator or any app that makes time-based codes.
+      </p>
+      <p className="mb-6">After you install the app on your device, choose &ldquo;Next&rdquo;.</p>
+      <p className="mb-6">
+        <Link href="/register/app/setup" className="text-brand-700 underline">
+          I want to use a different authenticator app
+        </Link>
+      </p>
+      <div className="flex flex-wrap items-center justify-between gap-4">
+        <MethodChooser />
+        <form action="/register/app/setup" method="get">
+          <button type="submit" className={primaryButton}>
+            Next
+          </button>
+        </form>
+      </div>
+    </>
+  );
+}

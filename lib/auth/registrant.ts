@@ -1,0 +1,44 @@
+import "server-only";
+import { eq } from "drizzle-orm";
+import { getDb } from "@/lib/db/client";
+import { users } from "@/lib/db/schema";
+import { getCurrentSession } from "./current";
+import { getCurrentTransaction, isFresh } from "./sign-in-flow";
+import type { SignInTransaction } from "./sign-in-transaction";
+
+/**
+ * Who is registering a method: someone mid-sign-in whom the organisation requires to register
+ * (restricted to the wizard, R-A9.2), or a signed-in person with a fresh second factor (R-A9.1).
+ */
+export type Registrant = {
+  user: { id: string; email: string; displayName: string };
+  via: "sign-in" | "session";
+  transaction?: { token: string; transaction: SignInTransaction };
+};
+
+/**
+ * The registrant for this request, or null when nobody may register a method now. With
+ * `justRegistered`, also someone whose sign-in has just passed registration (the success page).
+ */
+export async function getRegistrant(
+  options: { justRegistered?: boolean } = {},
+): Promise<Registrant | null> {
+  const session = await getCurrentSession();
+  if (session) {
+    return (await isFresh(session)) ? { user: session.user, via: "session" } : null;
+  }
+  const current = options.justRegistered
+    ? await getCurrentTransaction("registration", "stay_signed_in", "ready")
+    : await getCurrentTransaction("registration");
+  if (!current) return null;
+  if (current.transaction.stage !== "registration" && current.transaction.secondFactorAt === null)
+    return null;
+  const [user] = await (
+    await getDb()
+  )
+    .select({ id: users.id, email: users.email, displayName: users.displayName })
+    .from(users)
+    .where(eq(users.id, current.transaction.userId));
+  // Past the registration stage only the success page remains (the method is bound and used).
+  return user ? { user, via: "sign-in", transaction: current } : null;
+}

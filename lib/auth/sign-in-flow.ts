@@ -1,0 +1,53 @@
+import "server-only";
+import { redirect } from "next/navigation";
+import { getDb } from "@/lib/db/client";
+import { getMethodSummary } from "@/lib/mfa/methods";
+import { getRequestContext } from "@/lib/security/request-context";
+import { getCurrentSession } from "./current";
+import { stepUpMaxAgeMs } from "./policy";
+import type { CurrentSession } from "./sessions";
+import { beginStepUp } from "./sign-in";
+import {
+  getSignInTransaction,
+  type SignInStage,
+  type SignInTransaction,
+} from "./sign-in-transaction";
+import { readTransactionCookie, setTransactionCookie } from "./transaction-cookie";
+
+/** This browser's sign-in in progress, if it is at one of `stages`. */
+export async function getCurrentTransaction(
+  ...stages: SignInStage[]
+): Promise<{ token: string; transaction: SignInTransaction } | null> {
+  const token = await readTransactionCookie();
+  if (!token) return null;
+  const transaction = await getSignInTransaction(await getDb(), token);
+  if (!transaction || (stages.length > 0 && !stages.includes(transaction.stage))) return null;
+  return { token, transaction };
+}
+
+/**
+ * True when the session's last second factor is recent enough for a security change (R-A9.1).
+ * Someone with no method yet can only have proven their password, so that time counts.
+ */
+export async function isFresh(session: CurrentSession): Promise<boolean> {
+  const { methods } = await getMethodSummary(await getDb(), session.user.id);
+  const proofAt = methods.length > 0 ? session.secondFactorAt : session.authenticatedAt;
+  return proofAt !== null && Date.now() - proofAt.getTime() <= stepUpMaxAgeMs();
+}
+
+/**
+ * For security-info server actions: the session if its second factor is fresh; otherwise starts
+ * a step-up ("Verify your identity") that returns to `returnTo`, and redirects there.
+ */
+export async function requireFreshSession(returnTo: string): Promise<CurrentSession> {
+  const session = await getCurrentSession();
+  if (!session) redirect(`/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
+  if (await isFresh(session)) return session;
+  const { methods } = await getMethodSummary(await getDb(), session.user.id);
+  // No method to step up with: prove the password again.
+  if (methods.length === 0)
+    redirect(`/signin?reauth=1&callbackUrl=${encodeURIComponent(returnTo)}`);
+  const token = await beginStepUp(await getDb(), session, returnTo, await getRequestContext());
+  await setTransactionCookie(token);
+  redirect("/signin/verify");
+}

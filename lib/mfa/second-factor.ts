@@ -1,0 +1,154 @@
+import { writeAudit } from "@/lib/audit/log";
+import type { Db } from "@/lib/db/client";
+import { getSecrets } from "@/lib/env";
+import { queueSecurityNotice } from "@/lib/notify/security-notice";
+import { MFA_THROTTLE_POLICY } from "@/lib/auth/policy";
+import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
+import { fingerprint } from "@/lib/security/tokens";
+import { verifyAuthenticatorCode } from "./authenticator-app";
+import { consumeRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes";
+import { countRecoveryCodes } from "./methods";
+import { SIGN_IN_OPTIONS, type SignInOptionId } from "./registry";
+
+export type SecondFactorUser = { id: string; email: string; displayName: string };
+export type SecondFactorContext = {
+  ip: string | null;
+  userAgent: string | null;
+  purpose: "sign_in" | "step_up" | "enrol";
+};
+
+export type SecondFactorResult =
+  | { ok: true; amr: string }
+  | { ok: false; reason: "invalid" | "format"; waitSeconds: number | null };
+
+/** Exactly six digits once spaces are removed (R-A4.7). */
+export function normaliseOtp(input: string): string | null {
+  const digits = input.replace(/\s/g, "");
+  return /^\d{6}$/.test(digits) ? digits : null;
+}
+
+function waitSecondsUntil(lockedUntil: Date | null): number | null {
+  if (!lockedUntil) return null;
+  const seconds = Math.ceil((lockedUntil.getTime() - Date.now()) / 1000);
+  return seconds > 0 ? seconds : null;
+}
+
+/**
+ * Verifies a second factor for a user, counted per account and per option in the database
+ * (R-A11.2–11.3). While paused, even a right code is refused with the same answer (R-A11.5).
+ * Every outcome is audited; replays, lockouts and recovery-code use are told to the user.
+ */
+export async function verifySecondFactor(
+  db: Db,
+  user: SecondFactorUser,
+  option: SignInOptionId,
+  input: string,
+  context: SecondFactorContext,
+): Promise<SecondFactorResult> {
+  const optionKey = `${user.id}:${option}`;
+  const audit = {
+    actorId: user.id,
+    subjectId: user.id,
+    ip: context.ip,
+    userAgent: context.userAgent,
+  };
+  const [account, perOption] = await Promise.all([
+    getThrottle(db, "mfa:account", user.id),
+    getThrottle(db, "mfa:option", optionKey),
+  ]);
+  if (account.locked || perOption.locked) {
+    await writeAudit(db, {
+      action: "auth.mfa.failed",
+      outcome: "denied",
+      ...audit,
+      details: { option, reason: "paused" },
+    });
+    return {
+      ok: false,
+      reason: "invalid",
+      waitSeconds: waitSecondsUntil(
+        [account.lockedUntil, perOption.lockedUntil].reduce<Date | null>(
+          (a, b) => (b && (!a || b > a) ? b : a),
+          null,
+        ),
+      ),
+    };
+  }
+
+  const code = option === "code" ? normaliseOtp(input) : input.trim().slice(0, 64);
+  return db.transaction(async (tx) => {
+    let replay = false;
+    let ok = false;
+    if (code) {
+      if (option === "code") {
+        const check = await verifyAuthenticatorCode(tx, user.id, code);
+        ok = check.ok;
+        replay = !check.ok && check.replay;
+      } else {
+        ok = await consumeRecoveryCode(tx, user.id, code);
+      }
+    }
+    if (ok) {
+      await resetThrottle(tx, "mfa:account", user.id);
+      await resetThrottle(tx, "mfa:option", optionKey);
+      await writeAudit(tx, {
+        action: "auth.mfa.succeeded",
+        outcome: "success",
+        ...audit,
+        details: { option, purpose: context.purpose },
+      });
+      if (option === "recovery-code") {
+        const left = await countRecoveryCodes(tx, user.id);
+        await queueSecurityNotice(
+          tx,
+          user,
+          "recovery_code.used",
+          context,
+          `${left} of ${RECOVERY_CODE_COUNT} codes are left.`,
+        );
+      }
+      return { ok: true, amr: SIGN_IN_OPTIONS[option].amr };
+    }
+
+    const secret = fingerprint(getSecrets().authSecret, "mfa", user.id, option, input);
+    const accountState = await recordFailure(
+      tx,
+      "mfa:account",
+      user.id,
+      secret,
+      MFA_THROTTLE_POLICY,
+    );
+    const optionState = await recordFailure(
+      tx,
+      "mfa:option",
+      optionKey,
+      secret,
+      MFA_THROTTLE_POLICY,
+    );
+    await writeAudit(tx, {
+      action: replay ? "auth.mfa.replay" : "auth.mfa.failed",
+      outcome: "failure",
+      ...audit,
+      details: {
+        option,
+        reason: code ? "wrong_code" : "malformed",
+        failures: accountState.failures,
+      },
+    });
+    if (replay) await queueSecurityNotice(tx, user, "mfa.replay", context);
+    if ((accountState.lockStarted || optionState.lockStarted) && accountState.failures % 10 === 0) {
+      await writeAudit(tx, {
+        action: "auth.mfa.locked_out",
+        outcome: "denied",
+        ...audit,
+        details: { option },
+      });
+      await queueSecurityNotice(tx, user, "mfa.locked", context);
+    }
+    const until = [accountState.lockedUntil, optionState.lockedUntil].reduce<Date | null>(
+      (a, b) => (b && (!a || b > a) ? b : a),
+      null,
+    );
+    return { ok: false, reason: code ? "invalid" : "format", waitSeconds: waitSecondsUntil(until) };
+  });
+}

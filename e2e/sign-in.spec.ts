@@ -11,15 +11,14 @@ test("every demo account printed at start-up signs in and lands in the portal", 
   expect(accounts.map((a) => a.role).sort()).toEqual(["admin", "helpdesk", "user", "user"]);
   for (const account of accounts.filter((a) => a.email !== demoAccount("staff").email)) {
     await signIn(page, account);
-    await expect(page).toHaveURL(/\/$/);
-    await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
+    await expect(page).toHaveURL(/\/security-info$/);
+    await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
     await expect(
       page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" }),
     ).toBeVisible();
     await expect(
       page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Help" }),
     ).toBeVisible();
-    await expect(page.getByText("Not set up yet.")).toBeVisible();
     await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
   }
@@ -64,7 +63,7 @@ test("a safe callbackUrl is followed after sign-in; a foreign one is not", async
 
   await signIn(page, admin, { path: "/signin?callbackUrl=%2F%2Fevil.example%2Fsteal" });
   expect(new URL(page.url()).host).toBe(new URL(test.info().project.use.baseURL!).host);
-  await expect(page).toHaveURL(/\/$/);
+  await expect(page).toHaveURL(/\/security-info$/);
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
 });
 
@@ -98,6 +97,7 @@ test("'Stay signed in?' Yes keeps the person signed in with a secure host-only c
 }) => {
   const helpdesk = demoAccount("helpdesk");
   await signIn(page, helpdesk, { staySignedIn: true });
+  await page.goto("/");
   await expect(page.getByText("staying signed in on this browser")).toBeVisible();
   const session = (await context.cookies()).find((c) => c.name.endsWith("factor.session"));
   expect(session).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });

@@ -11,8 +11,15 @@ import { E2E_PORT } from "./state";
 type Device = { secret: string; lastStep: number };
 type Store = Record<string, Device[]>;
 
+// Servers on PostgreSQL share one database, so they share the devices too.
 function storeFile(port: number) {
-  return path.join(tmpdir(), `factor-e2e-authenticators-${port}.json`);
+  const scope = process.env.DATABASE_URL ? "postgres" : String(port);
+  return path.join(tmpdir(), `factor-e2e-authenticators-${scope}.json`);
+}
+
+/** The port of the server a page is on, which names its set of devices. */
+export function portOf(page: Page): number {
+  return Number(new URL(page.url()).port) || E2E_PORT;
 }
 
 function load(port: number): Store {
@@ -67,8 +74,11 @@ export async function freshCode(email: string, deviceIndex = 0, port = E2E_PORT)
 }
 
 /** Runs the wizard from "Start by getting the app" to "Success!" and returns the secret. */
-export async function completeAuthenticatorWizard(page: Page, email: string, deviceName = "Phone", port = E2E_PORT) {
-  await expect(page.getByRole("heading", { level: 1, name: "Start by getting the app" })).toBeVisible();
+export async function completeAuthenticatorWizard(page: Page, email: string, deviceName = "Phone") {
+  const port = portOf(page);
+  await expect(
+    page.getByRole("heading", { level: 1, name: "Start by getting the app" }),
+  ).toBeVisible();
   await page.getByRole("button", { name: "Next" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Set up your account" })).toBeVisible();
   await page.getByRole("textbox", { name: "Device name" }).fill(deviceName);

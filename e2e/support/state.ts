@@ -24,3 +24,14 @@ export function demoAccount(which: "student" | "staff" | "helpdesk" | "admin"): 
   if (!account) throw new Error(`no demo ${which} account`);
   return account;
 }
+
+/** Accounts created for single tests, so one test's lockouts never touch another's. */
+export const TESTER_NAMES = ["replay", "throttle", "recovery", "devices", "everywhere"] as const;
+
+/** The account made for one test. */
+export function tester(name: (typeof TESTER_NAMES)[number]): DemoSignIn {
+  const { testers } = JSON.parse(readFileSync(STATE_FILE, "utf8")) as { testers: DemoSignIn[] };
+  const account = testers.find((t) => t.email === `${name}@example.edu`);
+  if (!account) throw new Error(`no tester ${name}`);
+  return account;
+}

@@ -5,6 +5,7 @@ import pg from "pg";
 import { openDatabase } from "../lib/db/client";
 import { sessions, users } from "../lib/db/schema";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
+import { freshCode, portOf, resetAuthenticators } from "./support/authenticator";
 import { signIn } from "./support/helpers";
 import { demoSignIns, E2E_PORT } from "./support/state";
 
@@ -14,8 +15,14 @@ const onPostgres = Boolean(process.env.DATABASE_URL);
 let server: AppServer;
 let accounts: DemoSignIn[];
 
+// A short step-up window, so the freshness rule can be seen without waiting ten minutes.
+const STEP_UP_SECONDS = 6;
+const serverEnv = { STEP_UP_MAX_AGE_MINUTES: String(STEP_UP_SECONDS / 60) };
+
 test.beforeAll(async () => {
-  server = await startAppServer({ port: PORT });
+  // A fresh embedded database here: forget devices registered on earlier runs of this server.
+  if (!onPostgres) resetAuthenticators(PORT);
+  server = await startAppServer({ port: PORT, env: serverEnv });
   // On PostgreSQL the demo accounts were created by the main server; reuse what it printed.
   accounts = server.demo.length ? server.demo : demoSignIns();
 });
@@ -51,7 +58,7 @@ async function revokeInDatabase(email: string) {
   await database.close();
   const { releaseDataFolderLock } = await import("../lib/db/data-folder-lock");
   releaseDataFolderLock(dataDir);
-  server = await startAppServer({ port: PORT, dataDir });
+  server = await startAppServer({ port: PORT, dataDir, env: serverEnv });
 }
 
 test("a session revoked in the database is signed out on its next request; others carry on", async ({
@@ -96,4 +103,34 @@ test("a second start on the same data folder is refused with a clear message", a
   expect(second.stderr).toContain("Stop the other process first");
   // The first server is unharmed.
   expect((await fetch(`http://localhost:${PORT}/signin`)).status).toBe(200);
+});
+
+test("a security change after the freshness window asks to verify again, then comes back (R-A9.1)", async ({
+  page,
+}) => {
+  const student = accounts.find((a) => a.role === "user")!;
+  await signIn(page, student);
+  await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
+  await page.waitForTimeout((STEP_UP_SECONDS + 1) * 1000);
+
+  const item = page.getByRole("list", { name: "Sign-in methods" }).getByRole("listitem").first();
+  await item.getByRole("button", { name: /^Delete Authenticator app/ }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+
+  await expect(page.getByRole("heading", { level: 1, name: "Verify your identity" })).toBeVisible();
+  await page
+    .getByRole("textbox", { name: "Code" })
+    .fill(await freshCode(student.email, 0, portOf(page)));
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
+
+  // Fresh now: the change itself is judged — and the only method cannot go while MFA is required.
+  await item.getByRole("button", { name: /^Delete Authenticator app/ }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText(
+    /can't delete your only sign-in method/,
+  );
+  await expect(
+    page.getByRole("list", { name: "Sign-in methods" }).getByText(/^Authenticator app$/),
+  ).toHaveCount(1);
 });

@@ -1,0 +1,143 @@
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createUser } from "@/lib/auth/users";
+import { auditLog, mfaMethods, outbox } from "@/lib/db/schema";
+import { getThrottle } from "@/lib/security/throttle";
+import { createTestDatabase } from "@/lib/testing/test-database";
+import {
+  beginAuthenticatorEnrolment,
+  confirmAuthenticatorEnrolment,
+  getPendingEnrolment,
+} from "./authenticator-app";
+import { getMethodSummary } from "./methods";
+import { regenerateRecoveryCodes } from "./recovery-codes";
+import { verifySecondFactor } from "./second-factor";
+import { totpCode } from "./totp";
+
+const context = { ip: "192.0.2.44", userAgent: "vitest", purpose: "sign_in" as const };
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.dispose();
+});
+
+const at = (step: number) => new Date(step * 30_000 + 1000);
+const nowStep = () => Math.floor(Date.now() / 30_000);
+
+/** A user with one confirmed authenticator app; returns the app's secret and the step used. */
+async function enrolledUser(email: string) {
+  const { db } = database;
+  const { id } = await createUser(db, { email, displayName: "Test", role: "user" });
+  await beginAuthenticatorEnrolment(db, id, "Phone");
+  const pending = await getPendingEnrolment(db, id, {
+    issuer: "Example University",
+    account: email,
+  });
+  const step = nowStep() - 1;
+  expect(
+    await confirmAuthenticatorEnrolment(db, id, await totpCode(pending!.secret, at(step))),
+  ).not.toBeNull();
+  return { user: { id, email, displayName: "Test" }, secret: pending!.secret, step };
+}
+
+describe("authenticator app", () => {
+  it("stores the secret sealed and makes the first app the default", async () => {
+    const { user, secret } = await enrolledUser("sealed@example.edu");
+    const [row] = await database.db.select().from(mfaMethods).where(eq(mfaMethods.userId, user.id));
+    expect(row!.secretSealed).not.toContain(secret);
+    expect(row!.isDefault).toBe(true);
+    expect((await getMethodSummary(database.db, user.id)).defaultOption).toBe("code");
+  });
+
+  it("does not accept the enrolment code again at sign-in (R-A4.4)", async () => {
+    const { user, secret, step } = await enrolledUser("enrol-code@example.edu");
+    const result = await verifySecondFactor(
+      database.db,
+      user,
+      "code",
+      await totpCode(secret, at(step)),
+      context,
+    );
+    expect(result.ok).toBe(false);
+    const replays = await database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.subjectId, user.id), eq(auditLog.action, "auth.mfa.replay")));
+    expect(replays).toHaveLength(1);
+    const mail = await database.db.select().from(outbox).where(eq(outbox.userId, user.id));
+    expect(mail.map((m) => m.subject)).toContain("A used verification code was entered again");
+    expect(mail.every((m) => !m.body.includes(secret))).toBe(true);
+  });
+
+  it("lets exactly one of two parallel submissions of the same code through (R-A4.3)", async () => {
+    const { user, secret } = await enrolledUser("parallel@example.edu");
+    const code = await totpCode(secret, at(nowStep()));
+    const results = await Promise.all([
+      verifySecondFactor(database.db, user, "code", code, context),
+      verifySecondFactor(database.db, user, "code", code, context),
+    ]);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    const [row] = await database.db.select().from(mfaMethods).where(eq(mfaMethods.userId, user.id));
+    expect(row!.lastUsedStep).toBe(nowStep());
+  });
+
+  it("counts wrong codes per account and refuses the right one while paused (R-A11.2, R-A11.5)", async () => {
+    const { user, secret } = await enrolledUser("paused@example.edu");
+    for (let i = 0; i < 5; i++) {
+      const result = await verifySecondFactor(
+        database.db,
+        user,
+        "code",
+        String(200000 + i),
+        context,
+      );
+      expect(result).toMatchObject({ ok: false, reason: "invalid" });
+      if (i === 4) expect(result.ok === false && result.waitSeconds).toBeGreaterThanOrEqual(29);
+    }
+    const right = await verifySecondFactor(
+      database.db,
+      user,
+      "code",
+      await totpCode(secret, at(nowStep())),
+      context,
+    );
+    expect(right.ok).toBe(false);
+    expect((await getThrottle(database.db, "mfa:account", user.id)).failures).toBe(5);
+  });
+});
+
+describe("recovery codes", () => {
+  it("work once each, case and hyphens ignored, and regeneration voids the old set (R-A8)", async () => {
+    const { user } = await enrolledUser("recovery@example.edu");
+    const first = await regenerateRecoveryCodes(database.db, user.id);
+    expect(first).toHaveLength(10);
+    expect(new Set(first).size).toBe(10);
+    const code = first[0]!;
+    expect(
+      (await verifySecondFactor(database.db, user, "recovery-code", code.toLowerCase(), context))
+        .ok,
+    ).toBe(true);
+    expect((await verifySecondFactor(database.db, user, "recovery-code", code, context)).ok).toBe(
+      false,
+    );
+    expect((await getMethodSummary(database.db, user.id)).recoveryCodesLeft).toBe(9);
+    const second = await regenerateRecoveryCodes(database.db, user.id);
+    expect(
+      (await verifySecondFactor(database.db, user, "recovery-code", first[1]!, context)).ok,
+    ).toBe(false);
+    expect(
+      (
+        await verifySecondFactor(
+          database.db,
+          user,
+          "recovery-code",
+          second[1]!.replaceAll("-", " "),
+          context,
+        )
+      ).ok,
+    ).toBe(true);
+  });
+});

@@ -16,7 +16,7 @@ test("signed-out pages have no WCAG 2.2 AA violations", async ({ page }) => {
   await expect(mainAlert(page)).toBeVisible();
   await expectNoAccessibilityViolations(page);
 
-  await page.getByRole("button", { name: "Sign in" }).click();
+  // Empty fields: errors tied to the fields.
   await page.getByRole("textbox", { name: "Email" }).fill("");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("textbox", { name: "Email" })).toHaveAttribute(

@@ -41,7 +41,10 @@ export default async function globalSetup(_config: FullConfig) {
   const server = await startAppServer({ port: E2E_PORT, dataDir, env: { SEED_DEMO: "true" } });
   try {
     if (server.demo.length < 4) throw new Error(`expected demo sign-ins, got:\n${server.output()}`);
-    writeFileSync(STATE_FILE, JSON.stringify({ url: server.url, demo: server.demo, testers }));
+    writeFileSync(
+      STATE_FILE,
+      JSON.stringify({ url: server.url, dataDir, demo: server.demo, testers }),
+    );
   } catch (error) {
     await server.stop();
     throw error;

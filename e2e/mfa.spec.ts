@@ -164,3 +164,45 @@ test("'Sign out everywhere' signs the other browser out on its next request", as
   await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
   await other.close();
 });
+
+test("'Don't ask again for 14 days' skips the code on this browser only, until signed out everywhere", async ({
+  page,
+  browser,
+}) => {
+  const account = tester("remember");
+  await signIn(page, account);
+  await signOut(page);
+
+  await submitPassword(page, account.email, account.password);
+  await page.getByRole("textbox", { name: "Code" }).fill(await freshCode(account.email));
+  await page.getByRole("checkbox", { name: "Don't ask again for 14 days" }).check();
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.getByRole("button", { name: "No" }).click();
+  await signOut(page);
+
+  await submitPassword(page, account.email, account.password);
+  await expect(page.getByRole("heading", { level: 1, name: "Stay signed in?" })).toBeVisible();
+  await page.getByRole("button", { name: "No" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
+
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await otherPage.goto("/signin");
+  await submitPassword(otherPage, account.email, account.password);
+  await expect(otherPage.getByRole("heading", { level: 1, name: "Enter code" })).toBeVisible();
+  await other.close();
+
+  // A security change from a remembered browser still needs a fresh code (R-A9.1).
+  await page.getByRole("button", { name: "Sign out everywhere" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Verify your identity" })).toBeVisible();
+  await enterCode(page, await freshCode(account.email));
+  await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
+  await page.getByRole("button", { name: "Sign out everywhere" }).click();
+  await expect(page.getByRole("main").getByRole("status")).toHaveText(
+    "You were signed out everywhere else.",
+  );
+  await signOut(page);
+
+  await submitPassword(page, account.email, account.password);
+  await expect(page.getByRole("heading", { level: 1, name: "Enter code" })).toBeVisible();
+});

@@ -7,7 +7,7 @@ import { sessions, users } from "../lib/db/schema";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
 import { freshCode, portOf, resetAuthenticators } from "./support/authenticator";
 import { signIn } from "./support/helpers";
-import { demoSignIns, E2E_PORT } from "./support/state";
+import { demoSignIns, E2E_PORT, mainDataDir } from "./support/state";
 
 // This file runs its own server so it can stop it, open its database and start it again.
 const PORT = E2E_PORT + 1;
@@ -22,7 +22,13 @@ const serverEnv = { STEP_UP_MAX_AGE_MINUTES: String(STEP_UP_SECONDS / 60) };
 test.beforeAll(async () => {
   // A fresh embedded database here: forget devices registered on earlier runs of this server.
   if (!onPostgres) resetAuthenticators(PORT);
-  server = await startAppServer({ port: PORT, env: serverEnv });
+  // On PostgreSQL this is a second instance of the same deployment, so it shares the main
+  // server's secrets (docs: every instance needs the same AUTH_SECRET and SEALING_KEYS).
+  server = await startAppServer({
+    port: PORT,
+    env: serverEnv,
+    ...(onPostgres ? { dataDir: mainDataDir() } : {}),
+  });
   // On PostgreSQL the demo accounts were created by the main server; reuse what it printed.
   accounts = server.demo.length ? server.demo : demoSignIns();
 });

@@ -101,10 +101,20 @@ test("'Stay signed in?' Yes keeps the person signed in with a secure host-only c
   await expect(page.getByText("staying signed in on this browser")).toBeVisible();
   const session = (await context.cookies()).find((c) => c.name.endsWith("factor.session"));
   expect(session).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });
+  // "Yes": a persistent cookie for the policy's 90 days.
+  expect(session!.expires * 1000 - Date.now()).toBeGreaterThan(89 * 24 * 3600_000);
   expect(session!.name.startsWith("__Host-")).toBe(true);
   expect(session!.secure).toBe(true);
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
   expect((await context.cookies()).find((c) => c.name.endsWith("factor.session"))).toBeUndefined();
+
+  // "No": a cookie that ends with the browser session.
+  await signIn(page, helpdesk, { staySignedIn: false });
+  const browserSession = (await context.cookies()).find((c) => c.name.endsWith("factor.session"));
+  expect(browserSession!.expires).toBe(-1);
+  await page.goto("/");
+  await expect(page.getByText("when the browser closes")).toBeVisible();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
 });
 
 // Locks the staff account for the rest of the run: keep this test last and the account unused.

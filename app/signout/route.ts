@@ -1,6 +1,10 @@
 import { NextResponse } from "next/server";
 import { writeAudit } from "@/lib/audit/log";
-import { cookieSecurity, sessionCookieName } from "@/lib/auth/cookie-security";
+import {
+  cookieSecurity,
+  sessionCookieName,
+  TRANSACTION_COOKIE_BASENAME,
+} from "@/lib/auth/cookie-security";
 import { getCurrentSession } from "@/lib/auth/current";
 import { revokeSession } from "@/lib/auth/sessions";
 import { getDb } from "@/lib/db/client";
@@ -31,17 +35,22 @@ export async function POST() {
     status: 303,
     headers: {
       Location: "/signin?notice=signed-out",
-      "Clear-Site-Data": '"cache", "cookies", "storage"',
+      // Not "cookies": that would also wipe this browser's "Don't ask again" and "Stay signed
+      // in?" answers, which belong to the browser, not the session (docs/decisions/0003). The
+      // session and sign-in cookies are expired one by one below.
+      "Clear-Site-Data": '"cache", "storage"',
       "Cache-Control": "no-store",
     },
   });
-  const { secure } = cookieSecurity();
-  response.cookies.set(sessionCookieName(), "", {
-    path: "/",
-    maxAge: 0,
-    secure,
-    httpOnly: true,
-    sameSite: "lax",
-  });
+  const { secure, prefix } = cookieSecurity();
+  for (const name of [sessionCookieName(), `${prefix}${TRANSACTION_COOKIE_BASENAME}`]) {
+    response.cookies.set(name, "", {
+      path: "/",
+      maxAge: 0,
+      secure,
+      httpOnly: true,
+      sameSite: "lax",
+    });
+  }
   return response;
 }

@@ -26,7 +26,15 @@ export function demoAccount(which: "student" | "staff" | "helpdesk" | "admin"): 
 }
 
 /** Accounts created for single tests, so one test's lockouts never touch another's. */
-export const TESTER_NAMES = ["replay", "throttle", "recovery", "devices", "everywhere"] as const;
+export const TESTER_NAMES = [
+  "replay",
+  "throttle",
+  "recovery",
+  "devices",
+  "everywhere",
+  "halfway",
+  "remember",
+] as const;
 
 /** The account made for one test. */
 export function tester(name: (typeof TESTER_NAMES)[number]): DemoSignIn {
@@ -34,4 +42,9 @@ export function tester(name: (typeof TESTER_NAMES)[number]): DemoSignIn {
   const account = testers.find((t) => t.email === `${name}@example.edu`);
   if (!account) throw new Error(`no tester ${name}`);
   return account;
+}
+
+/** The main server's data folder: on PostgreSQL other instances share its secrets. */
+export function mainDataDir(): string {
+  return (JSON.parse(readFileSync(STATE_FILE, "utf8")) as { dataDir: string }).dataDir;
 }

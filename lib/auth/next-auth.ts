@@ -6,10 +6,11 @@ import { redirect } from "next/navigation";
 import Credentials from "next-auth/providers/credentials";
 import type {} from "next-auth/jwt";
 import { getDb } from "@/lib/db/client";
-import { getEnv, getSecrets } from "@/lib/env";
+import { getSecrets } from "@/lib/env";
 import { getRequestContext } from "@/lib/security/request-context";
 import { cookieSecurity, SESSION_COOKIE_BASENAME, sessionCookieName } from "./cookie-security";
 import { resolveSession } from "./sessions";
+import { sessionLimits } from "./policy";
 import { completeSignIn } from "./sign-in";
 import { clearTransactionCookie } from "./transaction-cookie";
 
@@ -31,13 +32,14 @@ declare module "next-auth/jwt" {
 export const loadSession = cache(async (token: string) => resolveSession(await getDb(), token));
 
 function config(): NextAuthConfig {
-  const env = getEnv();
   const { secure, prefix } = cookieSecurity();
   return {
     secret: getSecrets().authSecret,
     trustHost: true,
     useSecureCookies: secure,
-    session: { strategy: "jwt", maxAge: Math.ceil(env.SESSION_ABSOLUTE_HOURS * 3600) },
+    // The longest any session may live; the row decides the real limit, and a session that is not
+    // "stay signed in" gets a browser-session cookie (finishSignIn).
+    session: { strategy: "jwt", maxAge: Math.ceil(sessionLimits(true).absoluteMs / 1000) },
     cookies: {
       sessionToken: {
         name: `${prefix}${SESSION_COOKIE_BASENAME}`,

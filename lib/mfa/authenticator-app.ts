@@ -114,6 +114,23 @@ export async function confirmAuthenticatorEnrolment(
   return confirmed[0] ? { methodId: row.id } : null;
 }
 
+/**
+ * A device's secret, or null when it cannot be opened — a sealing key missing or changed on this
+ * instance. That fails closed (the code does not match) and tells the operator, never the secret.
+ */
+function openSecret(methodId: string, sealed: string | null): string | null {
+  if (!sealed) return null;
+  try {
+    return unseal(sealed, methodId);
+  } catch (error) {
+    console.error(
+      `Cannot open the secret of authenticator ${methodId}: ${(error as Error).message}. ` +
+        "Every instance needs the same SEALING_KEYS.",
+    );
+    return null;
+  }
+}
+
 export type CodeCheck = { ok: true; methodId: string } | { ok: false; replay: boolean };
 
 /**
@@ -142,8 +159,8 @@ export async function verifyAuthenticatorCode(
     );
   let replay = false;
   for (const device of devices) {
-    if (!device.secretSealed) continue;
-    const secret = unseal(device.secretSealed, device.id);
+    const secret = openSecret(device.id, device.secretSealed);
+    if (!secret) continue;
     const step = await matchTotp(secret, code, device.lastUsedStep);
     if (step === null) {
       // Seen before? Then it is a replay, reported out-of-band but answered generically.

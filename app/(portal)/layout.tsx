@@ -1,10 +1,22 @@
 import Link from "next/link";
+import { redirect } from "next/navigation";
 import { requireSession } from "@/lib/auth/current";
+import { getDb } from "@/lib/db/client";
+import { getMethodSummary } from "@/lib/mfa/methods";
 import { getEnv } from "@/lib/env";
 import { PortalNav } from "./portal-nav";
 
 export default async function PortalLayout({ children }: { children: React.ReactNode }) {
   const session = await requireSession();
+  // Whether MFA is needed is judged from the methods as they are now, not from how the session
+  // began (R-A1.5): someone required to have a method and without one proves their password
+  // again and meets the wizard.
+  if (
+    session.user.mfaRequired &&
+    (await getMethodSummary(await getDb(), session.user.id)).methods.length === 0
+  ) {
+    redirect("/signin?reauth=1&callbackUrl=%2Fsecurity-info");
+  }
   return (
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white">

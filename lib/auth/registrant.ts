@@ -23,16 +23,20 @@ export type Registrant = {
 export async function getRegistrant(
   options: { justRegistered?: boolean } = {},
 ): Promise<Registrant | null> {
-  const session = await getCurrentSession();
-  if (session) {
+  // A sign-in in this browser that is at (or just past) registration comes first: it is also how
+  // someone with a session but no method yet (R-A1.5) gets through the wizard after proving their
+  // password again.
+  const current =
+    (await getCurrentTransaction("registration")) ??
+    (options.justRegistered ? await getCurrentTransaction("stay_signed_in", "ready") : null);
+  if (
+    !current ||
+    (current.transaction.stage !== "registration" && current.transaction.secondFactorAt === null)
+  ) {
+    const session = await getCurrentSession();
+    if (!session) return null;
     return (await isFresh(session)) ? { user: session.user, via: "session" } : null;
   }
-  const current = options.justRegistered
-    ? await getCurrentTransaction("registration", "stay_signed_in", "ready")
-    : await getCurrentTransaction("registration");
-  if (!current) return null;
-  if (current.transaction.stage !== "registration" && current.transaction.secondFactorAt === null)
-    return null;
   const [user] = await (
     await getDb()
   )

@@ -141,3 +141,20 @@ describe("recovery codes", () => {
     ).toBe(true);
   });
 });
+
+describe("ownership (R-A9.4)", () => {
+  it("treats another user's method id like a missing one and changes nothing", async () => {
+    const { getOwnMethod, deleteOwnMethod, setDefaultMethod, listMethods } =
+      await import("./methods");
+    const owner = await enrolledUser("owner@example.edu");
+    const intruder = await enrolledUser("intruder@example.edu");
+    const [method] = await listMethods(database.db, owner.user.id);
+    expect(await getOwnMethod(database.db, intruder.user.id, method!.id)).toBeNull();
+    expect(await getOwnMethod(database.db, intruder.user.id, "not-a-uuid")).toBeNull();
+    expect(await setDefaultMethod(database.db, intruder.user.id, method!.id)).toBe(false);
+    expect(await deleteOwnMethod(database.db, intruder.user.id, method!.id)).toBe(false);
+    expect(await listMethods(database.db, owner.user.id)).toHaveLength(1);
+    const [intruderMethod] = await listMethods(database.db, intruder.user.id);
+    expect(intruderMethod!.isDefault).toBe(true);
+  });
+});

@@ -15,7 +15,7 @@ import {
   confirmAuthenticatorEnrolment,
   TooManyDevicesError,
 } from "@/lib/mfa/authenticator-app";
-import { regenerateRecoveryCodes } from "@/lib/mfa/recovery-codes";
+import { issueRecoveryCodes } from "@/lib/mfa/recovery-codes";
 import { normaliseOtp } from "@/lib/mfa/second-factor";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { getRequestContext } from "@/lib/security/request-context";
@@ -120,21 +120,7 @@ export async function createRecoveryCodesAction(): Promise<RecoveryCodesState> {
   const registrant = await getRegistrant({ justRegistered: true });
   if (!registrant)
     return { error: "Your session has ended. Sign in again to create recovery codes." };
-  const context = await getRequestContext();
-  const codes = await (
-    await getDb()
-  ).transaction(async (tx) => {
-    const fresh = await regenerateRecoveryCodes(tx, registrant.user.id);
-    await writeAudit(tx, {
-      action: "mfa.recovery_codes.regenerated",
-      outcome: "success",
-      actorId: registrant.user.id,
-      subjectId: registrant.user.id,
-      ...context,
-    });
-    await queueSecurityNotice(tx, registrant.user, "recovery_codes.regenerated", context);
-    return fresh;
-  });
+  const codes = await issueRecoveryCodes(await getDb(), registrant.user, await getRequestContext());
   return { codes };
 }
 

@@ -48,14 +48,8 @@ export async function beginAuthenticatorEnrolment(
   return id;
 }
 
-export type PendingEnrolment = { id: string; label: string; secret: string; uri: string };
-
-/** The user's enrolment in progress with its secret — shown only until confirmed (R-A4.4). */
-export async function getPendingEnrolment(
-  db: Executor,
-  userId: string,
-  identity: { issuer: string; account: string },
-): Promise<PendingEnrolment | null> {
+/** The user's unexpired enrolment in progress, its secret still sealed. */
+async function findPending(db: Executor, userId: string) {
   const [row] = await db
     .select({ id: mfaMethods.id, label: mfaMethods.label, secretSealed: mfaMethods.secretSealed })
     .from(mfaMethods)
@@ -67,7 +61,19 @@ export async function getPendingEnrolment(
         gt(mfaMethods.expiresAt, sql`now()`),
       ),
     );
-  if (!row?.secretSealed) return null;
+  return row?.secretSealed ? { ...row, secretSealed: row.secretSealed } : null;
+}
+
+export type PendingEnrolment = { id: string; label: string; secret: string; uri: string };
+
+/** The user's enrolment in progress with its secret — shown only until confirmed (R-A4.4). */
+export async function getPendingEnrolment(
+  db: Executor,
+  userId: string,
+  identity: { issuer: string; account: string },
+): Promise<PendingEnrolment | null> {
+  const row = await findPending(db, userId);
+  if (!row) return null;
   const secret = unseal(row.secretSealed, row.id);
   return { id: row.id, label: row.label, secret, uri: totpUri({ ...identity, secret }) };
 }
@@ -81,18 +87,8 @@ export async function confirmAuthenticatorEnrolment(
   userId: string,
   code: string,
 ): Promise<{ methodId: string } | null> {
-  const [row] = await db
-    .select({ id: mfaMethods.id, secretSealed: mfaMethods.secretSealed })
-    .from(mfaMethods)
-    .where(
-      and(
-        eq(mfaMethods.userId, userId),
-        eq(mfaMethods.kind, KIND),
-        eq(mfaMethods.status, "pending"),
-        gt(mfaMethods.expiresAt, sql`now()`),
-      ),
-    );
-  if (!row?.secretSealed) return null;
+  const row = await findPending(db, userId);
+  if (!row) return null;
   const step = await matchTotp(unseal(row.secretSealed, row.id), code, null);
   if (step === null) return null;
   const [hasDefault] = await db

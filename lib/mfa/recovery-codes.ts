@@ -1,7 +1,9 @@
 import { randomInt } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
 import { and, eq, isNull, sql } from "drizzle-orm";
-import type { Executor } from "@/lib/db/client";
+import { writeAudit } from "@/lib/audit/log";
+import type { Db, Executor } from "@/lib/db/client";
+import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { recoveryCodes } from "@/lib/db/schema";
 
 // Recovery codes (R-A8): 10 codes of 16 Crockford base32 characters (80 bits), shown once,
@@ -76,4 +78,27 @@ export async function consumeRecoveryCode(
     return spent.length === 1;
   }
   return false;
+}
+
+/**
+ * Issues a new set of recovery codes for a person: replaces the old set, audits it and tells the
+ * person by email, all in one transaction (R-A8.4). Returns the codes to show once.
+ */
+export async function issueRecoveryCodes(
+  db: Db,
+  user: { id: string; email: string; displayName: string },
+  context: { ip: string | null; userAgent: string | null },
+): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    const codes = await regenerateRecoveryCodes(tx, user.id);
+    await writeAudit(tx, {
+      action: "mfa.recovery_codes.regenerated",
+      outcome: "success",
+      actorId: user.id,
+      subjectId: user.id,
+      ...context,
+    });
+    await queueSecurityNotice(tx, user, "recovery_codes.regenerated", context);
+    return codes;
+  });
 }

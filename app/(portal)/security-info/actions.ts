@@ -12,7 +12,7 @@ import {
   getOwnMethod,
   setDefaultMethod,
 } from "@/lib/mfa/methods";
-import { regenerateRecoveryCodes } from "@/lib/mfa/recovery-codes";
+import { issueRecoveryCodes } from "@/lib/mfa/recovery-codes";
 import { METHOD_KIND_INFO, METHOD_KINDS, type MethodKind } from "@/lib/mfa/registry";
 import { forgetBrowsers } from "@/lib/mfa/remembered-browser";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
@@ -117,21 +117,7 @@ export async function regenerateRecoveryCodesAction(): Promise<{
   error?: string;
 }> {
   const session = await requireFreshSession(HERE);
-  const context = await getRequestContext();
-  const codes = await (
-    await getDb()
-  ).transaction(async (tx) => {
-    const fresh = await regenerateRecoveryCodes(tx, session.user.id);
-    await writeAudit(tx, {
-      action: "mfa.recovery_codes.regenerated",
-      outcome: "success",
-      actorId: session.user.id,
-      subjectId: session.user.id,
-      ...context,
-    });
-    await queueSecurityNotice(tx, session.user, "recovery_codes.regenerated", context);
-    return fresh;
-  });
+  const codes = await issueRecoveryCodes(await getDb(), session.user, await getRequestContext());
   return { codes };
 }
 

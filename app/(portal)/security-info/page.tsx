@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { MethodKindSelect } from "@/components/mfa/method-kind-select";
 import { RecoveryCodesPanel } from "@/components/mfa/recovery-codes-panel";
 import { Alert } from "@/components/ui/alert";
 import { dangerButton, primaryButton } from "@/components/ui/button-styles";
@@ -7,7 +8,7 @@ import { LocalTime } from "@/components/ui/local-time";
 import { requireSession } from "@/lib/auth/current";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
-import { METHOD_KIND_INFO, METHOD_KINDS } from "@/lib/mfa/registry";
+import { METHOD_KIND_INFO } from "@/lib/mfa/registry";
 import {
   addMethodAction,
   changeDefaultAction,
@@ -99,18 +100,7 @@ export default async function SecurityInfoPage({
       <div className="mt-6">
         <DialogTrigger label="Add sign-in method" title="Add a method" className={primaryButton}>
           <form action={addMethodAction} className="space-y-4">
-            <div className="space-y-1">
-              <label htmlFor="add-choice" className="block font-medium">
-                Which method would you like to add?
-              </label>
-              <select id="add-choice" name="method" className={selectStyle}>
-                {METHOD_KINDS.map((kind) => (
-                  <option key={kind} value={kind}>
-                    {METHOD_KIND_INFO[kind].chooserName}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <MethodKindSelect id="add-choice" label="Which method would you like to add?" />
             <button type="submit" className={primaryButton}>
               Add
             </button>

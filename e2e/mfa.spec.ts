@@ -1,6 +1,11 @@
 import { expect, test, type Page } from "@playwright/test";
 import { completeAuthenticatorWizard, devices, freshCode } from "./support/authenticator";
-import { mainAlert, signIn, submitPassword } from "./support/helpers";
+import {
+  expectNoAccessibilityViolations,
+  mainAlert,
+  signIn,
+  submitPassword,
+} from "./support/helpers";
 import { tester } from "./support/state";
 
 const WRONG = /That code didn't work/;
@@ -84,7 +89,12 @@ test("a recovery code signs in once, then is spent (R-A8.3)", async ({ page }) =
       page.getByRole("heading", { level: 1, name: "Verify your identity" }),
     ).toBeVisible();
     await expect(page.getByRole("button", { name: "Use a verification code" })).toBeVisible();
+    if (attempt === "first") await expectNoAccessibilityViolations(page);
     await page.getByRole("button", { name: "Use a recovery code" }).click();
+    await expect(
+      page.getByRole("heading", { level: 1, name: "Enter a recovery code" }),
+    ).toBeVisible();
+    if (attempt === "first") await expectNoAccessibilityViolations(page);
     await page.getByRole("textbox", { name: "Recovery code" }).fill(code.toLowerCase());
     await page.getByRole("button", { name: "Verify" }).click();
     if (attempt === "first") {
@@ -115,6 +125,20 @@ test("a second device's codes work too; deleting the old one stops its codes (R-
   await expect(list.getByText("New phone", { exact: true })).toBeVisible();
   await expect(list.getByText("Phone · default", { exact: true })).toBeVisible();
   expect(devices(account.email)).toHaveLength(2);
+
+  await page.getByRole("button", { name: "Change default sign-in method" }).click();
+  const change = page.getByRole("dialog", { name: "Change default method" });
+  const choice = change.getByRole("combobox", { name: "Which method would you like to use?" });
+  await choice.selectOption({ label: "Authenticator app or hardware token - code (New phone)" });
+  await change.getByRole("button", { name: "Confirm" }).click();
+  await expect(page.getByRole("main").getByRole("status")).toHaveText(
+    "Your default sign-in method was changed.",
+  );
+  await expect(list.getByText("New phone · default", { exact: true })).toBeVisible();
+  await page.getByRole("button", { name: "Change default sign-in method" }).click();
+  await choice.selectOption({ label: "Authenticator app or hardware token - code (Phone)" });
+  await change.getByRole("button", { name: "Confirm" }).click();
+  await expect(list.getByText("Phone · default", { exact: true })).toBeVisible();
   await signOut(page);
 
   for (const device of [1, 0]) {

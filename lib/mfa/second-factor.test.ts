@@ -158,3 +158,29 @@ describe("ownership (R-A9.4)", () => {
     expect(intruderMethod!.isDefault).toBe(true);
   });
 });
+
+describe("several devices", () => {
+  it("allows five authenticator apps, each its own secret, and refuses a sixth", async () => {
+    const { TooManyDevicesError } = await import("./authenticator-app");
+    const { user } = await enrolledUser("five@example.edu");
+    const secrets = new Set<string>();
+    for (let device = 2; device <= 5; device++) {
+      await beginAuthenticatorEnrolment(database.db, user.id, `Device ${device}`);
+      const pending = await getPendingEnrolment(database.db, user.id, {
+        issuer: "X",
+        account: user.email,
+      });
+      secrets.add(pending!.secret);
+      expect(
+        await confirmAuthenticatorEnrolment(database.db, user.id, await totpCode(pending!.secret)),
+      ).not.toBeNull();
+    }
+    expect(secrets.size).toBe(4);
+    await expect(beginAuthenticatorEnrolment(database.db, user.id, "Sixth")).rejects.toBeInstanceOf(
+      TooManyDevicesError,
+    );
+    const summary = await getMethodSummary(database.db, user.id);
+    expect(summary.methods).toHaveLength(5);
+    expect(summary.methods.filter((m) => m.isDefault)).toHaveLength(1);
+  });
+});

@@ -1,5 +1,5 @@
 import { writeAudit } from "@/lib/audit/log";
-import type { Db } from "@/lib/db/client";
+import type { Db, Executor } from "@/lib/db/client";
 import { getSecrets } from "@/lib/env";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { MFA_THROTTLE_POLICY } from "@/lib/auth/policy";
@@ -15,6 +15,38 @@ export type SecondFactorContext = {
   ip: string | null;
   userAgent: string | null;
   purpose: "sign_in" | "step_up" | "enrol";
+};
+
+type Verifier = {
+  /** The input as the verifier wants it, or null when it cannot be a valid answer. */
+  normalise: (input: string) => string | null;
+  /** Checks and consumes the answer in the caller's transaction. */
+  check: (
+    db: Executor,
+    userId: string,
+    answer: string,
+  ) => Promise<{ ok: boolean; replay: boolean }>;
+};
+
+/**
+ * One verifier per sign-in option. A new kind of method that signs in with a typed answer (a text
+ * message code, a hardware token) adds its entry here and in registry.ts.
+ */
+const VERIFIERS: Record<SignInOptionId, Verifier> = {
+  code: {
+    normalise: normaliseOtp,
+    check: async (db, userId, answer) => {
+      const result = await verifyAuthenticatorCode(db, userId, answer);
+      return { ok: result.ok, replay: !result.ok && result.replay };
+    },
+  },
+  "recovery-code": {
+    normalise: (input) => input.trim().slice(0, 64) || null,
+    check: async (db, userId, answer) => ({
+      ok: await consumeRecoveryCode(db, userId, answer),
+      replay: false,
+    }),
+  },
 };
 
 export type SecondFactorResult =
@@ -75,19 +107,11 @@ export async function verifySecondFactor(
     };
   }
 
-  const code = option === "code" ? normaliseOtp(input) : input.trim().slice(0, 64);
+  const code = VERIFIERS[option].normalise(input);
   return db.transaction(async (tx) => {
-    let replay = false;
-    let ok = false;
-    if (code) {
-      if (option === "code") {
-        const check = await verifyAuthenticatorCode(tx, user.id, code);
-        ok = check.ok;
-        replay = !check.ok && check.replay;
-      } else {
-        ok = await consumeRecoveryCode(tx, user.id, code);
-      }
-    }
+    const { ok, replay } = code
+      ? await VERIFIERS[option].check(tx, user.id, code)
+      : { ok: false, replay: false };
     if (ok) {
       await resetThrottle(tx, "mfa:account", user.id);
       await resetThrottle(tx, "mfa:option", optionKey);

@@ -1,6 +1,8 @@
 import { createServer, type Server } from "node:http";
 import next from "next";
-import { getDatabase } from "@/lib/db/client";
+import { purgeSignInTransactions } from "@/lib/auth/sign-in-transaction";
+import { getDatabase, type Db } from "@/lib/db/client";
+import { purgeAbandonedEnrolments } from "@/lib/mfa/methods";
 import { migrateDatabase } from "@/lib/db/migrate";
 import { formatDemoSignIns, prepareDemo } from "@/lib/db/seed";
 import { ConfigError, getEnv } from "@/lib/env";
@@ -27,12 +29,21 @@ const FORWARDING_HEADERS = [
   "x-real-ip",
 ];
 
+/** Deletes sign-ins that ended a day ago and enrolments never confirmed. */
+async function removeExpiredRows(db: Db): Promise<void> {
+  await purgeSignInTransactions(db);
+  await purgeAbandonedEnrolments(db);
+}
+
 /** Opens and migrates the database, prepares Next and serves. Resolves once listening. */
 export async function startServer(options: { dev?: boolean } = {}): Promise<Server> {
   const dev = options.dev ?? false;
   const env = getEnv();
   const database = await getDatabase();
   await migrateDatabase(database);
+  await removeExpiredRows(database.db);
+  // Hourly; unref'd so it never keeps the process alive.
+  setInterval(() => void removeExpiredRows(database.db).catch(console.error), 3600_000).unref();
   const demoSignIns = await prepareDemo(database.db, {
     dataDir: env.dataDir,
     embedded: env.embedded,

@@ -1,8 +1,7 @@
 import "server-only";
-import { eq } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
-import { users } from "@/lib/db/schema";
 import { getCurrentSession } from "./current";
+import { getUserIdentity } from "./users";
 import { getCurrentTransaction, isFresh } from "./sign-in-flow";
 import type { SignInTransaction } from "./sign-in-transaction";
 
@@ -37,12 +36,7 @@ export async function getRegistrant(
     if (!session) return null;
     return (await isFresh(session)) ? { user: session.user, via: "session" } : null;
   }
-  const [user] = await (
-    await getDb()
-  )
-    .select({ id: users.id, email: users.email, displayName: users.displayName })
-    .from(users)
-    .where(eq(users.id, current.transaction.userId));
+  const user = await getUserIdentity(await getDb(), current.transaction.userId);
   // Past the registration stage only the success page remains (the method is bound and used).
   return user ? { user, via: "sign-in", transaction: current } : null;
 }

@@ -189,3 +189,21 @@ describe("finishing a sign-in", () => {
 it("hashes fresh passwords with the current policy", async () => {
   expect(await hashPassword("x".repeat(12))).toMatch(/^\$argon2id\$/);
 });
+
+it("purges sign-in transactions a day after they ended, keeping live ones", async () => {
+  const { purgeSignInTransactions } = await import("./sign-in-transaction");
+  const { signInTransactions } = await import("@/lib/db/schema");
+  const account = await newAccount("purge@example.edu");
+  const old = await attempt(account.email, account.password);
+  const live = await attempt(account.email, account.password);
+  if (!old.ok || !live.ok) throw new Error("sign-in failed");
+  const oldRow = (await getSignInTransaction(database.db, old.transactionToken))!;
+  await database.db
+    .update(signInTransactions)
+    .set({ expiresAt: new Date(Date.now() - 2 * 24 * 3600_000) })
+    .where(eq(signInTransactions.id, oldRow.id));
+  await purgeSignInTransactions(database.db);
+  const left = await database.db.select({ id: signInTransactions.id }).from(signInTransactions);
+  expect(left.map((r) => r.id)).not.toContain(oldRow.id);
+  expect(await getSignInTransaction(database.db, live.transactionToken)).not.toBeNull();
+});

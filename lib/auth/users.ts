@@ -103,3 +103,14 @@ export async function getAccountOverview(db: Executor, userId: string): Promise<
     activeSessions: live?.count ?? 0,
   };
 }
+
+export type UserIdentity = { id: string; email: string; displayName: string };
+
+/** Who a user is, for messages and audit: never a secret. */
+export async function getUserIdentity(db: Executor, userId: string): Promise<UserIdentity | null> {
+  const [row] = await db
+    .select({ id: users.id, email: users.email, displayName: users.displayName })
+    .from(users)
+    .where(eq(users.id, userId));
+  return row ?? null;
+}

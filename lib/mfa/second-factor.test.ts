@@ -184,3 +184,18 @@ describe("several devices", () => {
     expect(summary.methods.filter((m) => m.isDefault)).toHaveLength(1);
   });
 });
+
+describe("housekeeping", () => {
+  it("removes enrolments never confirmed once they expire, and nothing else", async () => {
+    const { purgeAbandonedEnrolments } = await import("./methods");
+    const { user } = await enrolledUser("abandoned@example.edu");
+    await beginAuthenticatorEnrolment(database.db, user.id, "Left behind");
+    await database.db
+      .update(mfaMethods)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(and(eq(mfaMethods.userId, user.id), eq(mfaMethods.status, "pending")));
+    await purgeAbandonedEnrolments(database.db);
+    const rows = await database.db.select().from(mfaMethods).where(eq(mfaMethods.userId, user.id));
+    expect(rows.map((r) => r.status)).toEqual(["active"]);
+  });
+});

@@ -7,9 +7,8 @@ import { finishSignIn } from "@/lib/auth/next-auth";
 import { rememberMfaDays } from "@/lib/auth/policy";
 import { recordSecondFactor, STAGE_PATHS } from "@/lib/auth/sign-in";
 import { getCurrentTransaction } from "@/lib/auth/sign-in-flow";
+import { getUserIdentity } from "@/lib/auth/users";
 import { getDb } from "@/lib/db/client";
-import { users } from "@/lib/db/schema";
-import { eq } from "drizzle-orm";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { isSignInOptionId } from "@/lib/mfa/registry";
 import { rememberBrowser } from "@/lib/mfa/remembered-browser";
@@ -38,12 +37,10 @@ export async function verifyAction(
   if (!isSignInOptionId(option) || !summary.options.includes(option) || typeof code !== "string") {
     return { status: "error", message: WRONG_CODE };
   }
-  const [user] = await db
-    .select({ id: users.id, email: users.email, displayName: users.displayName })
-    .from(users)
-    .where(eq(users.id, transaction.userId));
+  const user = await getUserIdentity(db, transaction.userId);
+  if (!user) redirect("/signin?error=expired");
   const context = await getRequestContext();
-  const result = await verifySecondFactor(db, user!, option, code, {
+  const result = await verifySecondFactor(db, user, option, code, {
     ...context,
     purpose: transaction.purpose,
   });

@@ -15,9 +15,19 @@ async function signOut(page: Page) {
   await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
 }
 
+/**
+ * Submits a code and waits for the server's answer, so two submissions in a row that get the
+ * same message cannot be mistaken for one.
+ */
 async function enterCode(page: Page, code: string) {
   await page.getByRole("textbox", { name: "Code" }).fill(code);
+  const answered = page.waitForResponse(
+    (response) =>
+      response.request().method() === "POST" &&
+      new URL(response.url()).pathname === "/signin/verify",
+  );
   await page.getByRole("button", { name: "Verify" }).click();
+  await answered;
 }
 
 test("a code signs in once: the same code in another browser is refused (R-A4.3)", async ({

@@ -7,7 +7,14 @@ import { completeAuthenticatorWizard, freshCode, portOf } from "./authenticator"
 export async function submitPassword(page: Page, email: string, password: string) {
   await page.getByRole("textbox", { name: "Email" }).fill(email);
   await page.getByLabel("Password").fill(password);
+  // Wait for the server's answer: repeated attempts show the same message, so the page alone
+  // cannot tell one answer from the next.
+  const answered = page.waitForResponse(
+    (response) =>
+      response.request().method() === "POST" && new URL(response.url()).pathname === "/signin",
+  );
   await page.getByRole("button", { name: "Sign in" }).click();
+  await answered;
 }
 
 /**

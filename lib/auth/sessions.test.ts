@@ -95,14 +95,14 @@ describe("server-side sessions (R-A12)", () => {
 
   it("stops a revoked session at once and records why", async () => {
     const token = await start();
-    expect(await revokeSession(database.db, hashToken(token), "test")).toBe(true);
+    expect(await revokeSession(database.db, hashToken(token), "test")).not.toBeNull();
     expect(await resolveSession(database.db, token)).toBeNull();
     const [row] = await database.db
       .select()
       .from(sessions)
       .where(eq(sessions.id, hashToken(token)));
     expect(row!.revokedReason).toBe("test");
-    expect(await revokeSession(database.db, hashToken(token), "again")).toBe(false);
+    expect(await revokeSession(database.db, hashToken(token), "again")).toBeNull();
   });
 
   it("revokes every session of a user but the one kept", async () => {
@@ -130,4 +130,15 @@ it("counts a person's live sessions for the Overview", async () => {
     activeSessions: 2,
     mfaRequired: true,
   });
+});
+
+it("gives 'Stay signed in' sessions the persistent limits: idle 7 days, absolute 90 days", async () => {
+  const token = await start(true);
+  const [row] = await database.db
+    .select()
+    .from(sessions)
+    .where(eq(sessions.id, hashToken(token)));
+  const days = (end: Date) => Math.round((end.getTime() - row!.createdAt.getTime()) / 86_400_000);
+  expect(days(row!.idleExpiresAt)).toBe(7);
+  expect(days(row!.absoluteExpiresAt)).toBe(90);
 });

@@ -22,6 +22,8 @@ export type CurrentSession = {
 };
 
 export type NewSession = {
+  /** A step-up keeps the session's original end: proving a factor again never extends it. */
+  absoluteExpiresAt?: Date;
   userId: string;
   aal: number;
   methods: string[];
@@ -37,15 +39,12 @@ export async function createSession(db: Executor, input: NewSession): Promise<st
   const token = newToken();
   const { idleMs, absoluteMs } = sessionLimits(input.persistent);
   const now = Date.now();
-  const absoluteExpiresAt = new Date(now + absoluteMs);
+  const absoluteExpiresAt = input.absoluteExpiresAt ?? new Date(now + absoluteMs);
   await db.insert(sessions).values({
     id: hashToken(token),
     ...input,
     userAgent: input.userAgent?.slice(0, 512) ?? null,
-    // "Stay signed in" lets idleness run to the absolute limit, never past it (SECURITY.md §0).
-    idleExpiresAt: input.persistent
-      ? absoluteExpiresAt
-      : new Date(now + Math.min(idleMs, absoluteMs)),
+    idleExpiresAt: new Date(Math.min(now + idleMs, absoluteExpiresAt.getTime())),
     absoluteExpiresAt,
   });
   return token;
@@ -103,18 +102,21 @@ export async function resolveSession(db: Executor, token: string): Promise<Curre
   return session;
 }
 
-/** Revokes one session by its stored id. Returns whether a live one was revoked. */
+/** Revokes one live session by its stored id; returns its original limits, or null if none. */
 export async function revokeSession(
   db: Executor,
   sessionId: string,
   reason: string,
-): Promise<boolean> {
-  const revoked = await db
+): Promise<{ authenticatedAt: Date; absoluteExpiresAt: Date } | null> {
+  const [revoked] = await db
     .update(sessions)
     .set({ revokedAt: sql`now()`, revokedReason: reason })
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
-    .returning({ id: sessions.id });
-  return revoked.length > 0;
+    .returning({
+      authenticatedAt: sessions.authenticatedAt,
+      absoluteExpiresAt: sessions.absoluteExpiresAt,
+    });
+  return revoked ?? null;
 }
 
 /** Revokes every live session of a user, optionally keeping one. Returns how many. */

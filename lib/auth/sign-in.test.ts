@@ -207,3 +207,37 @@ it("purges sign-in transactions a day after they ended, keeping live ones", asyn
   expect(left.map((r) => r.id)).not.toContain(oldRow.id);
   expect(await getSignInTransaction(database.db, live.transactionToken)).not.toBeNull();
 });
+
+it("a step-up replaces the session id but keeps its sign-in time and absolute end (R-A12.3)", async () => {
+  const { beginStepUp, recordSecondFactor } = await import("./sign-in");
+  const { sessions: sessionsTable } = await import("@/lib/db/schema");
+  const { hashToken } = await import("@/lib/security/tokens");
+  const account = await newAccount("stepup@example.edu");
+  const first = await attempt(account.email, account.password);
+  if (!first.ok) throw new Error("sign-in failed");
+  await answerStaySignedIn(
+    database.db,
+    (await getSignInTransaction(database.db, first.transactionToken))!,
+    true,
+  );
+  const oldToken = (await completeSignIn(database.db, first.transactionToken, context))!;
+  const old = (await resolveSession(database.db, oldToken))!;
+
+  const stepUpToken = await beginStepUp(database.db, old, "/security-info", context);
+  const stepUp = (await getSignInTransaction(database.db, stepUpToken))!;
+  expect(
+    await recordSecondFactor(database.db, stepUp, "second_factor", "otp", { stayChoice: null }),
+  ).toBe("ready");
+  const newToken = (await completeSignIn(database.db, stepUpToken, context))!;
+
+  expect(await resolveSession(database.db, oldToken)).toBeNull();
+  const fresh = (await resolveSession(database.db, newToken))!;
+  expect(fresh).toMatchObject({ aal: 2, persistent: true, authenticatedAt: old.authenticatedAt });
+  expect(fresh.secondFactorAt).not.toBeNull();
+  const rows = await database.db
+    .select({ id: sessionsTable.id, end: sessionsTable.absoluteExpiresAt })
+    .from(sessionsTable)
+    .where(eq(sessionsTable.userId, account.id));
+  const ends = new Map(rows.map((r) => [r.id, r.end.getTime()]));
+  expect(ends.get(hashToken(newToken))).toBe(ends.get(hashToken(oldToken)));
+});

@@ -234,17 +234,19 @@ export async function completeSignIn(
       .where(eq(users.id, transaction.userId));
     if (!user || user.status !== "active") return null;
     const persistent = transaction.persistent;
-    if (transaction.replacesSessionId) {
-      // A step-up issues a new session id and ends the old one (R-A12.3).
-      if (!(await revokeSession(tx, transaction.replacesSessionId, "stepped_up"))) return null;
-    }
+    // A step-up issues a new session id and ends the old one (R-A12.3), keeping its limits.
+    const replaced = transaction.replacesSessionId
+      ? await revokeSession(tx, transaction.replacesSessionId, "stepped_up")
+      : undefined;
+    if (replaced === null) return null;
     const twoFactors =
       transaction.secondFactorAt !== null || transaction.methods.includes(REMEMBERED_BROWSER_AMR);
     const sessionToken = await createSession(tx, {
       userId: transaction.userId,
       aal: twoFactors ? 2 : 1,
       methods: transaction.methods,
-      authenticatedAt: transaction.createdAt,
+      authenticatedAt: replaced?.authenticatedAt ?? transaction.createdAt,
+      absoluteExpiresAt: replaced?.absoluteExpiresAt,
       secondFactorAt: transaction.secondFactorAt,
       persistent,
       ip: context.ip,

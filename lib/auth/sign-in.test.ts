@@ -79,8 +79,17 @@ describe("the password step", () => {
       Array.from({ length: 20 }, (_, i) => attempt(account.email, `wrong-${i}-password`)),
     );
     expect(results.every((r) => !r.ok)).toBe(true);
+    // Every attempt was either counted or — once the lock had started — refused uncounted: none
+    // lost, none doubled, whatever the interleaving (R-A11.3).
+    const outcomes = await database.db
+      .select({ outcome: auditLog.outcome })
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "auth.sign_in.failed"), eq(auditLog.subjectId, account.id)));
+    const counted = outcomes.filter((o) => o.outcome === "failure").length;
+    expect(outcomes).toHaveLength(20);
     const throttle = await getThrottle(database.db, "password:account", account.email);
-    expect(throttle.failures).toBe(20);
+    expect(throttle.failures).toBe(counted);
+    expect(counted).toBeGreaterThanOrEqual(10);
     expect(throttle.locked).toBe(true);
     expect(await attempt(account.email, account.password)).toEqual({ ok: false });
     const lockouts = await database.db

@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
+import { NextStepButton } from "@/components/forms/next-step-button";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { MethodChooser } from "@/components/mfa/method-chooser";
-import { primaryButton } from "@/components/ui/button-styles";
 import { getRegistrant } from "@/lib/auth/registrant";
 
 export const metadata: Metadata = { title: "Start by getting the app" };
@@ -25,11 +25,7 @@ export default async function StartPage() {
       </p>
       <div className="flex flex-wrap items-center justify-between gap-4">
         <MethodChooser />
-        <form action="/register/app/setup" method="get">
-          <button type="submit" className={primaryButton}>
-            Next
-          </button>
-        </form>
+        <NextStepButton href="/register/app/setup" />
       </div>
     </>
   );

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { NextStepButton } from "@/components/forms/next-step-button";
 import { redirect } from "next/navigation";
 import { getCurrentTransaction } from "@/lib/auth/sign-in-flow";
 
@@ -10,14 +11,9 @@ export default async function MoreInformationPage() {
     <>
       <h1 className="mb-4 text-2xl font-semibold">More information required</h1>
       <p className="mb-6">Your organization needs more information to keep your account secure.</p>
-      <form action="/register" method="get" className="flex justify-end">
-        <button
-          type="submit"
-          className="rounded-md bg-brand-700 px-4 py-2 font-semibold text-white hover:bg-brand-800"
-        >
-          Next
-        </button>
-      </form>
+      <div className="flex justify-end">
+        <NextStepButton href="/register" />
+      </div>
     </>
   );
 }

@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
+import { NextStepButton } from "@/components/forms/next-step-button";
 import { redirect } from "next/navigation";
 import { BackButton } from "@/components/forms/back-button";
 import { QrCode } from "@/components/mfa/qr-code";
 import { SecretReveal } from "@/components/mfa/secret-reveal";
-import { primaryButton } from "@/components/ui/button-styles";
 import { getRegistrant } from "@/lib/auth/registrant";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
@@ -34,11 +34,7 @@ export default async function ScanPage() {
       <p className="mb-6">After you scan the QR code, choose &ldquo;Next&rdquo;.</p>
       <div className="flex justify-between gap-4">
         <BackButton href="/register/app/setup" />
-        <form action="/register/app/code" method="get">
-          <button type="submit" className={primaryButton}>
-            Next
-          </button>
-        </form>
+        <NextStepButton href="/register/app/code" />
       </div>
     </>
   );

@@ -2,10 +2,11 @@
 
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { writeAudit } from "@/lib/audit/log";
+import type { AuditAction } from "@/lib/audit/events";
+import { writeAudit, type AuditEntry } from "@/lib/audit/log";
 import { revokeUserSessions } from "@/lib/auth/sessions";
 import { requireFreshSession } from "@/lib/auth/sign-in-flow";
-import { getDb } from "@/lib/db/client";
+import { getDb, type Executor } from "@/lib/db/client";
 import {
   deleteOwnMethod,
   getMethodSummary,
@@ -15,7 +16,7 @@ import {
 import { issueRecoveryCodes } from "@/lib/mfa/recovery-codes";
 import { METHOD_KIND_INFO, METHOD_KINDS, type MethodKind } from "@/lib/mfa/registry";
 import { forgetBrowsers } from "@/lib/mfa/remembered-browser";
-import { queueSecurityNotice } from "@/lib/notify/security-notice";
+import { queueSecurityNotice, type NoticeEvent } from "@/lib/notify/security-notice";
 import { getRequestContext } from "@/lib/security/request-context";
 
 // Every action here checks the session, a second factor no older than the step-up window
@@ -30,6 +31,32 @@ export type Outcome =
 function show(outcome: Outcome): never {
   revalidatePath(HERE);
   redirect(`${HERE}?outcome=${outcome}`);
+}
+
+type Session = Awaited<ReturnType<typeof requireFreshSession>>;
+type Context = Awaited<ReturnType<typeof getRequestContext>>;
+
+/** A change the person made to their own account: audited and told to them, in the same transaction. */
+async function recordOwnChange(
+  tx: Executor,
+  session: Session,
+  context: Context,
+  change: {
+    action: AuditAction;
+    details?: AuditEntry["details"];
+    notice: NoticeEvent;
+    detail?: string;
+  },
+) {
+  await writeAudit(tx, {
+    action: change.action,
+    outcome: "success",
+    actorId: session.user.id,
+    subjectId: session.user.id,
+    ...context,
+    details: change.details,
+  });
+  await queueSecurityNotice(tx, session.user, change.notice, context, change.detail);
 }
 
 /** "Add sign-in method" → the wizard for the chosen kind. */
@@ -54,26 +81,20 @@ export async function deleteMethodAction(formData: FormData): Promise<void> {
     const remaining = methods.filter((m) => m.id !== method.id);
     if (remaining.length === 0 && session.user.mfaRequired) return "last" as const;
     await deleteOwnMethod(tx, session.user.id, method.id);
-    const name = `${METHOD_KIND_INFO[method.kind].listName} ${method.label}`;
-    await writeAudit(tx, {
+    await recordOwnChange(tx, session, context, {
       action: "mfa.method.removed",
-      outcome: "success",
-      actorId: session.user.id,
-      subjectId: session.user.id,
-      ...context,
       details: { kind: method.kind, methodId: method.id },
+      notice: "method.removed",
+      detail: `${METHOD_KIND_INFO[method.kind].listName} ${method.label}`,
     });
-    await queueSecurityNotice(tx, session.user, "method.removed", context, name);
     if (method.isDefault && remaining.length > 0) {
       const chosen = remaining.find((m) => m.id === newDefaultId) ?? remaining[0]!;
       await setDefaultMethod(tx, session.user.id, chosen.id);
-      await writeAudit(tx, {
+      await recordOwnChange(tx, session, context, {
         action: "mfa.default.changed",
-        outcome: "success",
-        actorId: session.user.id,
-        subjectId: session.user.id,
-        ...context,
         details: { methodId: chosen.id },
+        notice: "method.default_changed",
+        detail: METHOD_KIND_INFO[chosen.kind].defaultName(chosen),
       });
     }
     return "deleted" as const;
@@ -91,21 +112,12 @@ export async function changeDefaultAction(formData: FormData): Promise<void> {
   ).transaction(async (tx) => {
     const method = await getOwnMethod(tx, session.user.id, methodId);
     if (!method || !(await setDefaultMethod(tx, session.user.id, method.id))) return false;
-    await writeAudit(tx, {
+    await recordOwnChange(tx, session, context, {
       action: "mfa.default.changed",
-      outcome: "success",
-      actorId: session.user.id,
-      subjectId: session.user.id,
-      ...context,
       details: { methodId: method.id },
+      notice: "method.default_changed",
+      detail: METHOD_KIND_INFO[method.kind].defaultName(method),
     });
-    await queueSecurityNotice(
-      tx,
-      session.user,
-      "method.default_changed",
-      context,
-      METHOD_KIND_INFO[method.kind].defaultName(method),
-    );
     return true;
   });
   show(changed ? "default-changed" : "missing");
@@ -135,15 +147,11 @@ export async function signOutEverywhereAction(): Promise<void> {
       session.id,
     );
     await forgetBrowsers(tx, session.user.id);
-    await writeAudit(tx, {
+    await recordOwnChange(tx, session, context, {
       action: "auth.sessions.revoked_all",
-      outcome: "success",
-      actorId: session.user.id,
-      subjectId: session.user.id,
-      ...context,
       details: { sessions: count },
+      notice: "sessions.signed_out_everywhere",
     });
-    await queueSecurityNotice(tx, session.user, "sessions.signed_out_everywhere", context);
   });
   show("signed-out-everywhere");
 }

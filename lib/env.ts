@@ -49,6 +49,36 @@ const settingsSchema = z.object({
   PASSWORD_LOCKOUT_THRESHOLD: z.coerce.number().int().min(3).max(100).default(10),
   PASSWORD_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   IP_FAILURE_THRESHOLD: z.coerce.number().int().min(10).max(10_000).default(100),
+
+  // Phone methods (R-A5)
+  SMS_CODE_TTL_SECONDS: z.coerce.number().int().min(10).max(600).default(300),
+  CALL_ANSWER_SECONDS: z.coerce.number().int().min(5).max(300).default(60),
+  PHONE_SEND_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  PHONE_SENDS_PER_HOUR: z.coerce.number().int().min(1).max(100).default(5),
+  PHONE_SENDS_PER_DAY: z.coerce.number().int().min(1).max(1000).default(10),
+  PHONE_DAILY_BUDGET: z.coerce.number().int().min(1).max(10_000_000).default(5000),
+  PHONE_ALLOWED_COUNTRIES: z
+    .string()
+    .regex(/^([A-Z]{2}(,[A-Z]{2})*)?$/, "must be two-letter country codes, comma-separated")
+    .default(""),
+
+  // Messages (lib/notify). Unset: every message stays in the outbox shown at /dev/outbox.
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
+    .optional(),
+  SMTP_FROM: z.string().min(3).optional(),
+  SMS_GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SMS_GATEWAY_ACCOUNT_SID: z.string().min(1).optional(),
+  SMS_GATEWAY_AUTH_TOKEN: z.string().min(1).optional(),
+  SMS_GATEWAY_FROM: z.string().min(1).optional(),
+
+  // Activity (R-A14)
+  SIGN_IN_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  GEOIP_CITY_PATH: z.string().min(1).optional(),
+  GEOIP_COUNTRY_PATH: z.string().min(1).optional(),
+  GEOIP_ASN_PATH: z.string().min(1).optional(),
+  HOSTING_ASNS_PATH: z.string().min(1).optional(),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -3,6 +3,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -185,7 +186,15 @@ export const outbox = pgTable(
     channel: text("channel", { enum: ["email", "sms", "voice"] }).notNull(),
     recipient: text("recipient").notNull(),
     subject: text("subject"),
+    /** Plain text. For a sensitive message (a code) it is sealed, and erased once delivered. */
     body: text("body").notNull(),
+    htmlBody: text("html_body"),
+    sensitive: boolean("sensitive").notNull().default(false),
+    /** What the message belongs to, e.g. the phone challenge a call answers. */
+    reference: text("reference"),
+    /** The provider that delivered it and its id for the message (a call or message SID). */
+    provider: text("provider"),
+    providerMessageId: text("provider_message_id"),
     status: text("status", { enum: ["pending", "sent", "failed"] })
       .notNull()
       .default("pending"),
@@ -198,6 +207,142 @@ export const outbox = pgTable(
   (t) => [
     index("outbox_pending_idx").on(t.status, t.nextAttemptAt),
     index("outbox_user_idx").on(t.userId, t.createdAt),
+    // Send limits per destination and the global budget count recent messages (R-A5.4).
+    index("outbox_recipient_idx").on(t.recipient, t.createdAt),
+    index("outbox_channel_idx").on(t.channel, t.createdAt),
+    index("outbox_reference_idx").on(t.reference),
+  ],
+);
+
+// ── phone challenges ────────────────────────────────────────────────────────
+
+/**
+ * A text-message code or a call waiting for "#", for registering a phone or for signing in with
+ * one. Only the newest code of a challenge is valid; a resend replaces it without resetting
+ * `failures` (R-A5.2, R-A5.3).
+ */
+export const phoneChallenges = pgTable(
+  "phone_challenges",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The phone method (pending while registering). */
+    methodId: uuid("method_id")
+      .notNull()
+      .references(() => mfaMethods.id, { onDelete: "cascade" }),
+    purpose: text("purpose", { enum: ["enrol", "sign_in", "step_up"] }).notNull(),
+    /** The sign-in transaction a sign-in challenge is bound to. */
+    transactionId: text("transaction_id"),
+    channel: text("channel", { enum: ["sms", "voice"] }).notNull(),
+    /** HMAC of the current code with the server secret and this id; null for calls. */
+    codeHash: text("code_hash"),
+    status: text("status", {
+      enum: ["pending", "ringing", "approved", "declined", "used", "dead"],
+    }).notNull(),
+    failures: integer("failures").notNull().default(0),
+    sends: integer("sends").notNull().default(0),
+    lastSentAt: timestamp("last_sent_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    answeredAt: timestamp("answered_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("phone_challenges_user_idx").on(t.userId, t.createdAt),
+    index("phone_challenges_expires_idx").on(t.expiresAt),
+  ],
+);
+
+// ── activity ────────────────────────────────────────────────────────────────
+
+/**
+ * Every sign-in attempt (R-A14.1), what "My sign-ins" lists. Attacker-influenced text (user
+ * agent, ISP) is stored as given and only ever rendered as text (R-A14.3).
+ */
+export const signInEvents = pgTable(
+  "sign_in_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    /** Null when the email matched no account (kept for password-spray detection only). */
+    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    app: text("app").notNull().default("Security portal"),
+    result: text("result", { enum: ["success", "failure", "interrupted"] }).notNull(),
+    /** Why: password, wrong_password, mfa_failed, mfa_abandoned, locked, replayed_code, registered… */
+    reason: text("reason").notNull(),
+    methods: jsonb("methods").$type<string[]>().notNull().default([]),
+    /** The sign-in transaction this attempt belongs to, until it finishes. */
+    transactionId: text("transaction_id"),
+    /** The session it created (sessions.id is itself a hash of the token). */
+    sessionId: text("session_id"),
+    ip: text("ip"),
+    countryCode: text("country_code"),
+    countryName: text("country_name"),
+    city: text("city"),
+    latitude: doublePrecision("latitude"),
+    longitude: doublePrecision("longitude"),
+    asn: integer("asn"),
+    isp: text("isp"),
+    userAgent: text("user_agent"),
+    browser: text("browser"),
+    os: text("os"),
+    deviceType: text("device_type"),
+    riskLevel: text("risk_level", { enum: ["none", "low", "medium", "high"] })
+      .notNull()
+      .default("none"),
+    riskReasons: jsonb("risk_reasons").$type<string[]>().notNull().default([]),
+    /** The person's answer: "This was me" or "This wasn't me". */
+    verdict: text("verdict", { enum: ["confirmed", "reported"] }),
+    verdictAt: timestamp("verdict_at", { withTimezone: true }),
+  },
+  (t) => [
+    // My sign-ins: newest first by cursor (at, id) for one user.
+    index("sign_in_events_user_at_idx").on(t.userId, t.at.desc(), t.id.desc()),
+    // Password spray: failures from one address across accounts.
+    index("sign_in_events_ip_at_idx").on(t.ip, t.at),
+    index("sign_in_events_at_idx").on(t.at),
+    index("sign_in_events_transaction_idx").on(t.transactionId),
+  ],
+);
+
+/** Networks (by ASN) a person said were theirs ("This was me" on a VPN sign-in). */
+export const knownNetworks = pgTable(
+  "known_networks",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    asn: integer("asn").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.asn] })],
+);
+
+// ── helpdesk cases ──────────────────────────────────────────────────────────
+
+/** The helpdesk queue: "Tell us what happened" reports and "I do not own a mobile phone" requests. */
+export const cases = pgTable(
+  "cases",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
+    kind: text("kind", { enum: ["unrecognised_activity", "no_mobile_phone", "other"] }).notNull(),
+    status: text("status", { enum: ["open", "in_progress", "closed"] })
+      .notNull()
+      .default("open"),
+    /** How to reach the person when they could not sign in. */
+    contactEmail: text("contact_email"),
+    message: text("message").notNull(),
+    signInEventId: bigint("sign_in_event_id", { mode: "number" }),
+    assigneeId: uuid("assignee_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    closedAt: timestamp("closed_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("cases_status_idx").on(t.status, t.createdAt),
+    index("cases_user_idx").on(t.userId),
   ],
 );
 

@@ -6,7 +6,7 @@ import { sessionLimits } from "@/lib/auth/policy";
 import { getAccountOverview } from "@/lib/auth/users";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
-import { METHOD_KIND_INFO } from "@/lib/mfa/registry";
+import { defaultMethodName } from "@/lib/mfa/registry";
 
 export const metadata: Metadata = { title: "Overview" };
 
@@ -47,7 +47,7 @@ export default async function OverviewPage() {
             <dd className="sm:col-span-2">
               {methods.defaultMethod ? (
                 <>
-                  {METHOD_KIND_INFO[methods.defaultMethod.kind].defaultName(methods.defaultMethod)}
+                  {defaultMethodName(methods.defaultMethod)}
                   {methods.methods.length > 1 && ` and ${methods.methods.length - 1} more`}.{" "}
                   {methods.recoveryCodesLeft === 0 && "No recovery codes yet. "}
                 </>

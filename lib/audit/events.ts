@@ -16,6 +16,14 @@ export const AUDIT_ACTIONS = [
   "mfa.method.removed",
   "mfa.default.changed",
   "mfa.recovery_codes.regenerated",
+  "auth.password.changed",
+  "auth.account.secured",
+  "case.created",
+  "activity.sign_in.confirmed",
+  "activity.sign_in.reported",
+  "mfa.phone.sent",
+  "mfa.phone.refused",
+  "mfa.phone.changed",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -38,4 +46,12 @@ export const AUDIT_SENTENCES: Record<AuditAction, string> = {
   "mfa.method.removed": "Sign-in method removed",
   "mfa.default.changed": "Default sign-in method changed",
   "mfa.recovery_codes.regenerated": "Recovery codes created",
+  "auth.password.changed": "Password changed",
+  "auth.account.secured": "Account secured after unrecognised activity",
+  "case.created": "Helpdesk case opened",
+  "activity.sign_in.confirmed": "Said a sign-in was theirs",
+  "activity.sign_in.reported": "Reported a sign-in as not theirs",
+  "mfa.phone.sent": "Verification text or call sent",
+  "mfa.phone.refused": "Verification text or call refused by a send limit",
+  "mfa.phone.changed": "Phone number changed",
 };

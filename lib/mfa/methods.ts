@@ -1,11 +1,19 @@
 import { and, asc, eq, lt, sql } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
-import { mfaMethods, recoveryCodes } from "@/lib/db/schema";
+import { mfaMethods, recoveryCodes, users } from "@/lib/db/schema";
+import { shortPhone } from "./phone-numbers";
 import {
   effectiveDefault,
+  kindAllowedFor,
   METHOD_KIND_INFO,
+  phoneNumberOf,
+  preferredOption,
+  SIGN_IN_OPTIONS,
+  type MethodData,
   type MethodKind,
   type MethodView,
+  type Role,
+  type SignInChoice,
   type SignInOptionId,
 } from "./registry";
 
@@ -16,6 +24,7 @@ const viewColumns = {
   isDefault: mfaMethods.isDefault,
   createdAt: mfaMethods.createdAt,
   lastUsedAt: mfaMethods.lastUsedAt,
+  data: sql<MethodData | null>`${mfaMethods.data}`,
 };
 
 /** A user's active methods, oldest first — never a secret. */
@@ -56,40 +65,114 @@ export async function countRecoveryCodes(db: Executor, userId: string): Promise<
   return row?.n ?? 0;
 }
 
-/** Everything the sign-in step and Security info need about a user's methods. */
+/** What "Sign in another way" calls a choice: "Text +44 XXXXXXXX12", "Use a recovery code"… */
+export function choiceLabel(choice: SignInChoice, methods: MethodView[]): string {
+  const method = methods.find((m) => m.id === choice.methodId);
+  const number = method ? shortPhone(phoneNumberOf(method)) : "";
+  switch (choice.option) {
+    case "code":
+      return "Use a verification code";
+    case "sms":
+      return `Text ${number}`;
+    case "voice":
+      return `Call ${number}`;
+    case "recovery-code":
+      return "Use a recovery code";
+  }
+}
+
+function sameChoice(a: SignInChoice, b: SignInChoice): boolean {
+  return a.option === b.option && a.methodId === b.methodId;
+}
+
+/**
+ * Everything the sign-in step and Security info need about a user's methods. Kinds the user's
+ * role may not use (text and call for helpdesk and admin accounts, R-A5.6) are left out.
+ */
 export async function getMethodSummary(db: Executor, userId: string) {
-  const [methods, recoveryCodesLeft] = await Promise.all([
+  const [all, recoveryCodesLeft, [account]] = await Promise.all([
     listMethods(db, userId),
     countRecoveryCodes(db, userId),
+    db.select({ role: users.role }).from(users).where(eq(users.id, userId)),
   ]);
-  const options = new Set<SignInOptionId>(
-    methods.map((m) => METHOD_KIND_INFO[m.kind].signInOption),
-  );
+  const role: Role = account?.role ?? "user";
+  const methods = all.filter((m) => kindAllowedFor(m.kind, role));
+  const choices: SignInChoice[] = [];
+  for (const method of methods) {
+    for (const option of METHOD_KIND_INFO[method.kind].signInOptions) {
+      const choice = { option, methodId: SIGN_IN_OPTIONS[option].perMethod ? method.id : null };
+      if (!choices.some((c) => sameChoice(c, choice))) choices.push(choice);
+    }
+  }
   // Recovery codes are a backup: they only count alongside a real method.
-  if (recoveryCodesLeft > 0 && methods.length > 0) options.add("recovery-code");
+  if (recoveryCodesLeft > 0 && methods.length > 0)
+    choices.push({ option: "recovery-code", methodId: null });
   const defaultMethod = effectiveDefault(methods);
+  const defaultChoice: SignInChoice | undefined = defaultMethod && {
+    option: preferredOption(defaultMethod),
+    methodId: SIGN_IN_OPTIONS[preferredOption(defaultMethod)].perMethod ? defaultMethod.id : null,
+  };
   return {
+    role,
     methods,
     recoveryCodesLeft,
     defaultMethod,
-    defaultOption: defaultMethod ? METHOD_KIND_INFO[defaultMethod.kind].signInOption : undefined,
-    options: [...options],
+    defaultChoice,
+    choices,
+    /** The choice named by a request, if this user has it. */
+    findChoice(option: unknown, methodId: unknown): SignInChoice | undefined {
+      return choices.find(
+        (c) => c.option === option && (c.methodId === null || c.methodId === methodId),
+      );
+    },
   };
 }
 
-/** Makes one of the user's methods the default, in the caller's transaction. */
+export type MethodSummary = Awaited<ReturnType<typeof getMethodSummary>>;
+
+/** What a default can be: each method with each of its options ("Phone - text", "Phone - call"). */
+export function defaultCandidates(summary: MethodSummary) {
+  const strongExists = summary.methods.some((m) => !METHOD_KIND_INFO[m.kind].restricted);
+  return summary.methods
+    .filter((m) => !strongExists || !METHOD_KIND_INFO[m.kind].restricted)
+    .flatMap((method) =>
+      METHOD_KIND_INFO[method.kind].signInOptions.map((option) => ({
+        method,
+        option,
+        value: `${method.id}:${option}`,
+      })),
+    );
+}
+
+export function isOptionOf(kind: MethodKind, option: unknown): option is SignInOptionId {
+  return (METHOD_KIND_INFO[kind].signInOptions as readonly unknown[]).includes(option);
+}
+
+/**
+ * Makes one of the user's methods the default, in the caller's transaction; for a phone, also
+ * whether it texts or calls.
+ */
 export async function setDefaultMethod(
   db: Executor,
   userId: string,
   methodId: string,
+  option?: SignInOptionId,
 ): Promise<boolean> {
   const method = await getOwnMethod(db, userId, methodId);
-  if (!method) return false;
+  if (!method || (option !== undefined && !isOptionOf(method.kind, option))) return false;
   await db
     .update(mfaMethods)
     .set({ isDefault: false })
     .where(and(eq(mfaMethods.userId, userId), eq(mfaMethods.isDefault, true)));
-  await db.update(mfaMethods).set({ isDefault: true }).where(eq(mfaMethods.id, method.id));
+  await db
+    .update(mfaMethods)
+    .set({
+      isDefault: true,
+      ...(option && METHOD_KIND_INFO[method.kind].signInOptions.length > 1
+        ? { data: { ...method.data, channel: option } }
+        : {}),
+    })
+    .where(eq(mfaMethods.id, method.id));
   return true;
 }
 

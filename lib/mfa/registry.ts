@@ -1,36 +1,53 @@
 /**
  * The method framework. Each kind of method describes itself here; each sign-in option (what
- * "Sign in another way" lists) names the module that verifies it. Later kinds (phone, hardware
- * token, passkey, push) add an entry to each table and a module — the wizard, the sign-in step
- * and Security info read these tables and need no change.
+ * "Sign in another way" lists) names how it is verified. Later kinds (hardware token, passkey,
+ * push) add an entry to each table and a module — the wizard, the sign-in step and Security info
+ * read these tables.
  */
 
-export const METHOD_KINDS = ["authenticator_app"] as const;
+export const METHOD_KINDS = [
+  "authenticator_app",
+  "mobile_phone",
+  "alternate_phone",
+  "office_phone",
+] as const;
 export type MethodKind = (typeof METHOD_KINDS)[number];
+
+export const PHONE_KINDS = ["mobile_phone", "alternate_phone", "office_phone"] as const;
+export type PhoneKind = (typeof PHONE_KINDS)[number];
+
+export function isPhoneKind(kind: string): kind is PhoneKind {
+  return (PHONE_KINDS as readonly string[]).includes(kind);
+}
+
+/** Public, kind-specific fields of a method (never a secret). */
+export type MethodData = Record<string, string | number | boolean | null>;
 
 export type MethodView = {
   id: string;
   kind: MethodKind;
+  /** A device name, or a masked phone number. */
   label: string;
   isDefault: boolean;
   createdAt: Date;
   lastUsedAt: Date | null;
+  data: MethodData | null;
 };
+
+export type Role = "user" | "helpdesk" | "admin";
 
 export type MethodKindInfo = {
   /** The kind as the methods list names it. */
   listName: string;
   /** What the chooser offers ("Which method would you like to add?"). */
   chooserName: string;
-  /** The name people know from their guides, after "Default sign-in method:". */
-  defaultName: (method: MethodView) => string;
   /** System-preferred order when no default is chosen: lower comes first. */
   preference: number;
   /** Restricted authenticators (SMS, voice) are never the default when a stronger one exists. */
   restricted: boolean;
   maxPerUser: number;
-  /** The sign-in option that verifies this kind. */
-  signInOption: SignInOptionId;
+  /** The sign-in options this kind offers, the preferred one first. */
+  signInOptions: readonly SignInOptionId[];
   /** Where the registration wizard starts for this kind. */
   registerPath: string;
 };
@@ -39,57 +56,101 @@ export const METHOD_KIND_INFO: Record<MethodKind, MethodKindInfo> = {
   authenticator_app: {
     listName: "Authenticator app",
     chooserName: "Authenticator app",
-    defaultName: () => "Authenticator app or hardware token - code",
     preference: 2,
     restricted: false,
     maxPerUser: 5,
-    signInOption: "code",
+    signInOptions: ["code"],
     registerPath: "/register",
+  },
+  mobile_phone: {
+    listName: "Phone",
+    chooserName: "Phone",
+    preference: 4,
+    restricted: true,
+    maxPerUser: 1,
+    signInOptions: ["sms", "voice"],
+    registerPath: "/register/phone",
+  },
+  alternate_phone: {
+    listName: "Alternate phone",
+    chooserName: "Alternate phone",
+    preference: 5,
+    restricted: true,
+    maxPerUser: 1,
+    signInOptions: ["sms", "voice"],
+    registerPath: "/register/phone?type=alternate_phone",
+  },
+  office_phone: {
+    listName: "Office phone",
+    chooserName: "Office phone",
+    preference: 6,
+    restricted: true,
+    maxPerUser: 1,
+    // An office line cannot receive texts.
+    signInOptions: ["voice"],
+    registerPath: "/register/phone?type=office_phone",
   },
 };
 
-export const SIGN_IN_OPTION_IDS = ["code", "recovery-code"] as const;
+/** Restricted kinds (text, call) are not for helpdesk and admin accounts (R-A5.6). */
+export function kindAllowedFor(kind: MethodKind, role: Role): boolean {
+  return role === "user" || !METHOD_KIND_INFO[kind].restricted;
+}
+
+export const SIGN_IN_OPTION_IDS = ["code", "sms", "voice", "recovery-code"] as const;
 export type SignInOptionId = (typeof SIGN_IN_OPTION_IDS)[number];
 
 export type SignInOptionInfo = {
-  /** The button under "Verify your identity". */
-  buttonLabel: string;
   /** The page's heading while this option is asked for. */
   heading: string;
-  instructions: string;
-  fieldLabel: string;
   /** RFC 8176 method reference recorded on the session. */
   amr: string;
-  inputMode: "numeric" | "text";
+  /** Options tied to one method (a phone) carry its id in the choice. */
+  perMethod: boolean;
 };
 
 export const SIGN_IN_OPTIONS: Record<SignInOptionId, SignInOptionInfo> = {
-  code: {
-    buttonLabel: "Use a verification code",
-    heading: "Enter code",
-    instructions: "Enter the code displayed in the authenticator app on your mobile device.",
-    fieldLabel: "Code",
-    amr: "otp",
-    inputMode: "numeric",
-  },
-  "recovery-code": {
-    buttonLabel: "Use a recovery code",
-    heading: "Enter a recovery code",
-    instructions: "Enter one of the recovery codes you saved. Each code works once.",
-    fieldLabel: "Recovery code",
-    amr: "rec",
-    inputMode: "text",
-  },
+  code: { heading: "Enter code", amr: "otp", perMethod: false },
+  sms: { heading: "Enter code", amr: "sms", perMethod: true },
+  voice: { heading: "Approve sign in request", amr: "tel", perMethod: true },
+  "recovery-code": { heading: "Enter a recovery code", amr: "rec", perMethod: false },
 };
 
-/** Picks the default: the chosen one, else the system-preferred order (passkey, push, code, call, text). */
+/** One way to pass the second step: an option, and the method it uses when it is per-method. */
+export type SignInChoice = { option: SignInOptionId; methodId: string | null };
+
+/** The phone number of a phone method, as stored (E.164). */
+export function phoneNumberOf(method: Pick<MethodView, "data">): string {
+  const e164 = method.data?.e164;
+  return typeof e164 === "string" ? e164 : "";
+}
+
+/** The option a method is used with by default: a phone's chosen channel, else its first. */
+export function preferredOption(method: Pick<MethodView, "kind" | "data">): SignInOptionId {
+  const options = METHOD_KIND_INFO[method.kind].signInOptions;
+  const channel = method.data?.channel;
+  return options.includes(channel as SignInOptionId) ? (channel as SignInOptionId) : options[0]!;
+}
+
+/** The name people know from their guides, after "Default sign-in method:". */
+export function defaultMethodName(method: MethodView, option = preferredOption(method)): string {
+  if (isPhoneKind(method.kind)) {
+    return `${METHOD_KIND_INFO[method.kind].listName} - ${option === "voice" ? "call" : "text"} ${method.label}`;
+  }
+  return "Authenticator app or hardware token - code";
+}
+
+/**
+ * Picks the default: the chosen one, unless it is restricted and a stronger method exists
+ * (R-A5.6); else the system-preferred order (passkey, push, code, call, text).
+ */
 export function effectiveDefault(methods: MethodView[]): MethodView | undefined {
-  return (
-    methods.find((m) => m.isDefault) ??
-    [...methods].sort(
-      (a, b) => METHOD_KIND_INFO[a.kind].preference - METHOD_KIND_INFO[b.kind].preference,
-    )[0]
-  );
+  const strong = methods.filter((m) => !METHOD_KIND_INFO[m.kind].restricted);
+  const chosen = methods.find((m) => m.isDefault);
+  if (chosen && (strong.length === 0 || !METHOD_KIND_INFO[chosen.kind].restricted)) return chosen;
+  return [...(strong.length > 0 ? strong : methods)].sort(
+    (a, b) => METHOD_KIND_INFO[a.kind].preference - METHOD_KIND_INFO[b.kind].preference,
+  )[0];
 }
 
 export function isSignInOptionId(value: unknown): value is SignInOptionId {

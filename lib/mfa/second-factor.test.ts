@@ -49,7 +49,7 @@ describe("authenticator app", () => {
     const [row] = await database.db.select().from(mfaMethods).where(eq(mfaMethods.userId, user.id));
     expect(row!.secretSealed).not.toContain(secret);
     expect(row!.isDefault).toBe(true);
-    expect((await getMethodSummary(database.db, user.id)).defaultOption).toBe("code");
+    expect((await getMethodSummary(database.db, user.id)).defaultChoice?.option).toBe("code");
   });
 
   it("does not accept the enrolment code again at sign-in (R-A4.4)", async () => {

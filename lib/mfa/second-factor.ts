@@ -1,3 +1,4 @@
+import { lookupOrigin, recordSignInEvent } from "@/lib/activity/sign-in-events";
 import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
 import { getSecrets } from "@/lib/env";
@@ -8,6 +9,7 @@ import { fingerprint } from "@/lib/security/tokens";
 import { verifyAuthenticatorCode } from "./authenticator-app";
 import { consumeRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes";
 import { countRecoveryCodes } from "./methods";
+import { checkTextCode, consumeApprovedCall, type ChallengeBinding } from "./phone";
 import { SIGN_IN_OPTIONS, type SignInOptionId } from "./registry";
 
 export type SecondFactorUser = { id: string; email: string; displayName: string };
@@ -15,7 +17,13 @@ export type SecondFactorContext = {
   ip: string | null;
   userAgent: string | null;
   purpose: "sign_in" | "step_up" | "enrol";
+  /** The sign-in transaction a phone challenge is bound to, and the phone chosen. */
+  transactionId?: string | null;
+  methodId?: string | null;
 };
+
+/** What a phone answer is checked against: this user's challenge for this purpose and transaction. */
+type Target = { binding: ChallengeBinding; methodId: string | null };
 
 type Verifier = {
   /** The input as the verifier wants it, or null when it cannot be a valid answer. */
@@ -25,6 +33,7 @@ type Verifier = {
     db: Executor,
     userId: string,
     answer: string,
+    target: Target,
   ) => Promise<{ ok: boolean; replay: boolean }>;
 };
 
@@ -39,6 +48,21 @@ const VERIFIERS: Record<SignInOptionId, Verifier> = {
       const result = await verifyAuthenticatorCode(db, userId, answer);
       return { ok: result.ok, replay: !result.ok && result.replay };
     },
+  },
+  sms: {
+    normalise: normaliseOtp,
+    check: async (db, _userId, answer, { binding, methodId }) => ({
+      ok: methodId !== null && (await checkTextCode(db, binding, methodId, answer)),
+      replay: false,
+    }),
+  },
+  // The answer is the id of the call that was approved with "#".
+  voice: {
+    normalise: (input) => (/^[0-9a-f-]{36}$/i.test(input) ? input : null),
+    check: async (db, _userId, answer, { binding, methodId }) => ({
+      ok: methodId !== null && (await consumeApprovedCall(db, binding, answer)) === methodId,
+      replay: false,
+    }),
   },
   "recovery-code": {
     normalise: (input) => input.trim().slice(0, 64) || null,
@@ -84,16 +108,38 @@ export async function verifySecondFactor(
     ip: context.ip,
     userAgent: context.userAgent,
   };
-  const [account, perOption] = await Promise.all([
+  const [account, perOption, origin] = await Promise.all([
     getThrottle(db, "mfa:account", user.id),
     getThrottle(db, "mfa:option", optionKey),
+    lookupOrigin(context),
   ]);
+  // A failed second factor is a sign-in event, written with its outcome (R-A14.1).
+  const failureEvent = (tx: Executor, reason: "locked" | "mfa_failed" | "replayed_code") =>
+    context.purpose === "enrol"
+      ? Promise.resolve()
+      : recordSignInEvent(
+          tx,
+          {
+            userId: user.id,
+            result: "failure",
+            reason,
+            methods: [
+              ...(context.purpose === "sign_in" ? ["pwd"] : []),
+              SIGN_IN_OPTIONS[option].amr,
+            ],
+            origin,
+          },
+          context,
+        ).then(() => undefined);
   if (account.locked || perOption.locked) {
-    await writeAudit(db, {
-      action: "auth.mfa.failed",
-      outcome: "denied",
-      ...audit,
-      details: { option, reason: "paused" },
+    await db.transaction(async (tx) => {
+      await writeAudit(tx, {
+        action: "auth.mfa.failed",
+        outcome: "denied",
+        ...audit,
+        details: { option, reason: "paused" },
+      });
+      await failureEvent(tx, "locked");
     });
     return {
       ok: false,
@@ -110,7 +156,14 @@ export async function verifySecondFactor(
   const code = VERIFIERS[option].normalise(input);
   return db.transaction(async (tx) => {
     const { ok, replay } = code
-      ? await VERIFIERS[option].check(tx, user.id, code)
+      ? await VERIFIERS[option].check(tx, user.id, code, {
+          binding: {
+            userId: user.id,
+            purpose: context.purpose,
+            transactionId: context.transactionId ?? null,
+          },
+          methodId: context.methodId ?? null,
+        })
       : { ok: false, replay: false };
     if (ok) {
       await resetThrottle(tx, "mfa:account", user.id);
@@ -159,6 +212,7 @@ export async function verifySecondFactor(
         failures: accountState.failures,
       },
     });
+    await failureEvent(tx, replay ? "replayed_code" : "mfa_failed");
     if (replay) await queueSecurityNotice(tx, user, "mfa.replay", context);
     if ((accountState.lockStarted || optionState.lockStarted) && accountState.failures % 10 === 0) {
       await writeAudit(tx, {

@@ -14,7 +14,12 @@ import {
   setDefaultMethod,
 } from "@/lib/mfa/methods";
 import { issueRecoveryCodes } from "@/lib/mfa/recovery-codes";
-import { METHOD_KIND_INFO, METHOD_KINDS, type MethodKind } from "@/lib/mfa/registry";
+import {
+  defaultMethodName,
+  METHOD_KIND_INFO,
+  METHOD_KINDS,
+  type MethodKind,
+} from "@/lib/mfa/registry";
 import { forgetBrowsers } from "@/lib/mfa/remembered-browser";
 import { queueSecurityNotice, type NoticeEvent } from "@/lib/notify/security-notice";
 import { getRequestContext } from "@/lib/security/request-context";
@@ -94,7 +99,7 @@ export async function deleteMethodAction(formData: FormData): Promise<void> {
         action: "mfa.default.changed",
         details: { methodId: chosen.id },
         notice: "method.default_changed",
-        detail: METHOD_KIND_INFO[chosen.kind].defaultName(chosen),
+        detail: defaultMethodName(chosen),
       });
     }
     return "deleted" as const;
@@ -116,7 +121,7 @@ export async function changeDefaultAction(formData: FormData): Promise<void> {
       action: "mfa.default.changed",
       details: { methodId: method.id },
       notice: "method.default_changed",
-      detail: METHOD_KIND_INFO[method.kind].defaultName(method),
+      detail: defaultMethodName(method),
     });
     return true;
   });

@@ -8,7 +8,7 @@ import { LocalTime } from "@/components/ui/local-time";
 import { requireSession } from "@/lib/auth/current";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
-import { METHOD_KIND_INFO } from "@/lib/mfa/registry";
+import { defaultMethodName, METHOD_KIND_INFO } from "@/lib/mfa/registry";
 import {
   addMethodAction,
   changeDefaultAction,
@@ -61,7 +61,7 @@ export default async function SecurityInfoPage({
           Default sign-in method:{" "}
           <strong>
             {defaultMethod
-              ? METHOD_KIND_INFO[defaultMethod.kind].defaultName(defaultMethod)
+              ? defaultMethodName(defaultMethod)
               : "None yet"}
           </strong>
         </p>
@@ -84,7 +84,7 @@ export default async function SecurityInfoPage({
                 >
                   {methods.map((m) => (
                     <option key={m.id} value={m.id}>
-                      {METHOD_KIND_INFO[m.kind].defaultName(m)} ({m.label})
+                      {defaultMethodName(m)} ({m.label})
                     </option>
                   ))}
                 </select>
@@ -154,7 +154,7 @@ export default async function SecurityInfoPage({
                       >
                         {others.map((m) => (
                           <option key={m.id} value={m.id}>
-                            {METHOD_KIND_INFO[m.kind].defaultName(m)} ({m.label})
+                            {defaultMethodName(m)} ({m.label})
                           </option>
                         ))}
                       </select>

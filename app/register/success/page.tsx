@@ -5,7 +5,7 @@ import { primaryButton } from "@/components/ui/button-styles";
 import { getRegistrant } from "@/lib/auth/registrant";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
-import { METHOD_KIND_INFO } from "@/lib/mfa/registry";
+import { defaultMethodName } from "@/lib/mfa/registry";
 import { createRecoveryCodesAction, finishRegistrationAction } from "../actions";
 
 export const metadata: Metadata = { title: "Success!" };
@@ -22,7 +22,7 @@ export default async function SuccessPage() {
       <p className="mb-6">
         Default sign-in method:{" "}
         <strong>
-          {METHOD_KIND_INFO[summary.defaultMethod.kind].defaultName(summary.defaultMethod)}
+          {defaultMethodName(summary.defaultMethod)}
         </strong>
       </p>
       {summary.recoveryCodesLeft === 0 && (

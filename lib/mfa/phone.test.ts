@@ -1,0 +1,355 @@
+import { and, desc, eq } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createUser } from "@/lib/auth/users";
+import { mfaMethods, outbox, phoneChallenges } from "@/lib/db/schema";
+import { openBody } from "@/lib/notify/message-body";
+import { createTestDatabase } from "@/lib/testing/test-database";
+import { getMethodSummary } from "./methods";
+import { answerCall } from "./phone-calls";
+import {
+  activatePhone,
+  beginPhoneEnrolment,
+  checkTextCode,
+  CODE_FAILURE_LIMIT,
+  consumeApprovedCall,
+  getCallStatus,
+  PhoneKindTakenError,
+  sendPhoneChallenge,
+  type ChallengeBinding,
+} from "./phone";
+import { maskPhone, parsePhone, shortPhone } from "./phone-numbers";
+import { effectiveDefault } from "./registry";
+import { verifySecondFactor } from "./second-factor";
+
+const context = { ip: "192.0.2.7", userAgent: "vitest" };
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let counter = 0;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.dispose();
+});
+beforeEach(() => {
+  // Limits that a test can reach without waiting: no spacing, a few sends an hour.
+  process.env.PHONE_SEND_INTERVAL_SECONDS = "0";
+  resetEnv();
+});
+
+function resetEnv() {
+  (globalThis as { __factorEnv?: unknown }).__factorEnv = undefined;
+}
+
+async function newUser(role: "user" | "admin" = "user") {
+  counter += 1;
+  const email = `phone${counter}@example.edu`;
+  const { id } = await createUser(database.db, { email, displayName: "Pat Phone", role });
+  return { id, email, displayName: "Pat Phone" };
+}
+
+/** A unique valid UK mobile number per call, so per-number limits do not leak between tests. */
+function mobile(): string {
+  counter += 1;
+  return `+4479111${String(counter).padStart(5, "0")}`;
+}
+
+async function lastCode(recipient: string): Promise<string> {
+  const [row] = await database.db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.recipient, recipient), eq(outbox.channel, "sms")))
+    .orderBy(desc(outbox.id))
+    .limit(1);
+  const body = openBody(row!);
+  return /(\d{6})/.exec(body!)![1]!;
+}
+
+async function pendingPhone(userId: string, e164 = mobile(), kind = "mobile_phone" as const) {
+  const methodId = await beginPhoneEnrolment(database.db, userId, {
+    kind,
+    e164,
+    extension: null,
+    channel: "sms",
+    replaces: null,
+  });
+  return { methodId, e164 };
+}
+
+describe("phone numbers", () => {
+  it("parses national input in the chosen country into E.164 and masks it", () => {
+    const parsed = parsePhone("07400 123456", "GB", { allowedCountries: [], needsMobile: true });
+    expect(parsed).toEqual({
+      ok: true,
+      phone: { e164: "+447400123456", country: "GB", callingCode: "44" },
+    });
+    expect(maskPhone("+447400123456")).toBe("+44 •••• ••• 456");
+    expect(shortPhone("+447400123456")).toBe("+44 XXXXXXXX56");
+  });
+
+  it("refuses numbers that are not valid, not allowed or cannot take a text", () => {
+    const any = { allowedCountries: [], needsMobile: false };
+    expect(parsePhone("12", "GB", any)).toEqual({ ok: false, problem: "invalid" });
+    expect(parsePhone("<script>", "GB", any)).toEqual({ ok: false, problem: "invalid" });
+    expect(parsePhone("07700 900123", "GB", any)).toEqual({ ok: false, problem: "invalid" });
+    expect(
+      parsePhone("+353 85 123 4567", "GB", { allowedCountries: ["GB"], needsMobile: false }),
+    ).toEqual({ ok: false, problem: "country_not_allowed" });
+    expect(parsePhone("020 7946 0018", "GB", { allowedCountries: [], needsMobile: true })).toEqual({
+      ok: false,
+      problem: "not_mobile",
+    });
+  });
+});
+
+describe("text message codes", () => {
+  it("registers a phone only once the code sent to it is entered (R-A5.5)", async () => {
+    const user = await newUser();
+    const { methodId, e164 } = await pendingPhone(user.id);
+    const binding: ChallengeBinding = { userId: user.id, purpose: "enrol", transactionId: null };
+    expect((await getMethodSummary(database.db, user.id)).methods).toHaveLength(0);
+
+    const sent = await sendPhoneChallenge(database.db, user, binding, methodId, "sms", context);
+    expect(sent.ok).toBe(true);
+    const [message] = await database.db.select().from(outbox).where(eq(outbox.recipient, e164));
+    // R-A5.8: the code, the organisation, a warning, no link — and never at rest in the clear.
+    const code = await lastCode(e164);
+    expect(openBody(message!)).toBe(
+      `Your Example University verification code is ${code}. Don't share it.`,
+    );
+    expect(message!.body).not.toContain(code);
+
+    expect(await checkTextCode(database.db, binding, methodId, code)).toBe(true);
+    expect(await activatePhone(database.db, user.id, methodId)).not.toBeNull();
+    const summary = await getMethodSummary(database.db, user.id);
+    expect(summary.methods.map((m) => [m.kind, m.label])).toEqual([
+      ["mobile_phone", maskPhone(e164)],
+    ]);
+    // A used code does not work twice.
+    expect(await checkTextCode(database.db, binding, methodId, code)).toBe(false);
+  });
+
+  it("kills a code after five wrong tries, and a resend neither revives it nor resets the count (R-A5.3)", async () => {
+    const user = await newUser();
+    const { methodId, e164 } = await pendingPhone(user.id);
+    const binding: ChallengeBinding = { userId: user.id, purpose: "enrol", transactionId: null };
+    await sendPhoneChallenge(database.db, user, binding, methodId, "sms", context);
+    const first = await lastCode(e164);
+    const wrong = first === "000000" ? "111111" : "000000";
+    for (let i = 0; i < 3; i++)
+      expect(await checkTextCode(database.db, binding, methodId, wrong)).toBe(false);
+
+    // Resend: the previous code stops working, the failures stay.
+    await sendPhoneChallenge(database.db, user, binding, methodId, "sms", context);
+    const second = await lastCode(e164);
+    const [afterResend] = await database.db
+      .select()
+      .from(phoneChallenges)
+      .where(eq(phoneChallenges.methodId, methodId));
+    expect(afterResend!.failures).toBe(3);
+    if (second !== first)
+      expect(await checkTextCode(database.db, binding, methodId, first)).toBe(false);
+    else expect(await checkTextCode(database.db, binding, methodId, wrong)).toBe(false);
+
+    while (
+      (
+        await database.db
+          .select()
+          .from(phoneChallenges)
+          .where(eq(phoneChallenges.methodId, methodId))
+      )[0]!.failures < CODE_FAILURE_LIMIT
+    ) {
+      await checkTextCode(database.db, binding, methodId, wrong);
+    }
+    // Dead: even the right code fails, and no new code is sent for it.
+    expect(await checkTextCode(database.db, binding, methodId, second)).toBe(false);
+    expect(await sendPhoneChallenge(database.db, user, binding, methodId, "sms", context)).toEqual({
+      ok: false,
+      reason: "dead",
+    });
+  });
+
+  it("refuses an expired code", async () => {
+    const user = await newUser();
+    const { methodId, e164 } = await pendingPhone(user.id);
+    const binding: ChallengeBinding = { userId: user.id, purpose: "enrol", transactionId: null };
+    await sendPhoneChallenge(database.db, user, binding, methodId, "sms", context);
+    await database.db
+      .update(phoneChallenges)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(phoneChallenges.methodId, methodId));
+    expect(await checkTextCode(database.db, binding, methodId, await lastCode(e164))).toBe(false);
+  });
+
+  it("binds a sign-in code to its transaction and phone", async () => {
+    const user = await newUser();
+    const { methodId, e164 } = await pendingPhone(user.id);
+    const enrol: ChallengeBinding = { userId: user.id, purpose: "enrol", transactionId: null };
+    await sendPhoneChallenge(database.db, user, enrol, methodId, "sms", context);
+    await checkTextCode(database.db, enrol, methodId, await lastCode(e164));
+    await activatePhone(database.db, user.id, methodId);
+
+    const signIn: ChallengeBinding = { userId: user.id, purpose: "sign_in", transactionId: "t1" };
+    await sendPhoneChallenge(database.db, user, signIn, methodId, "sms", context);
+    const code = await lastCode(e164);
+    const other: ChallengeBinding = { ...signIn, transactionId: "t2" };
+    expect(await checkTextCode(database.db, other, methodId, code)).toBe(false);
+    const result = await verifySecondFactor(database.db, user, "sms", code, {
+      ...context,
+      purpose: "sign_in",
+      transactionId: "t1",
+      methodId,
+    });
+    expect(result).toEqual({ ok: true, amr: "sms" });
+  });
+});
+
+describe("send limits (R-A5.4)", () => {
+  it("spaces sends, caps them per hour, and answers alike for any number", async () => {
+    process.env.PHONE_SEND_INTERVAL_SECONDS = "60";
+    resetEnv();
+    const user = await newUser();
+    const { methodId } = await pendingPhone(user.id);
+    const binding: ChallengeBinding = { userId: user.id, purpose: "enrol", transactionId: null };
+    expect(
+      (await sendPhoneChallenge(database.db, user, binding, methodId, "sms", context)).ok,
+    ).toBe(true);
+    const refused = await sendPhoneChallenge(database.db, user, binding, methodId, "sms", context);
+    expect(refused).toMatchObject({ ok: false, reason: "limit" });
+    expect((refused as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(55);
+
+    // The same number registered by someone else is limited too (harassment, toll fraud).
+    const stranger = await newUser();
+    const [pending] = await database.db
+      .select({ data: mfaMethods.data })
+      .from(mfaMethods)
+      .where(eq(mfaMethods.id, methodId));
+    const theirs = await pendingPhone(stranger.id, pending!.data!.e164 as string);
+    const strangerSend = await sendPhoneChallenge(
+      database.db,
+      stranger,
+      { userId: stranger.id, purpose: "enrol", transactionId: null },
+      theirs.methodId,
+      "sms",
+      context,
+    );
+    expect(strangerSend).toMatchObject({ ok: false, reason: "limit" });
+  });
+
+  it("allows at most PHONE_SENDS_PER_HOUR sends an hour", async () => {
+    process.env.PHONE_SENDS_PER_HOUR = "3";
+    resetEnv();
+    try {
+      const user = await newUser();
+      const { methodId } = await pendingPhone(user.id);
+      const binding: ChallengeBinding = { userId: user.id, purpose: "enrol", transactionId: null };
+      const results = [];
+      for (let i = 0; i < 4; i++)
+        results.push(
+          await sendPhoneChallenge(database.db, user, binding, methodId, "sms", context),
+        );
+      expect(results.map((r) => r.ok)).toEqual([true, true, true, false]);
+      expect(
+        await database.db.select().from(outbox).where(eq(outbox.userId, user.id)),
+      ).toHaveLength(3);
+    } finally {
+      delete process.env.PHONE_SENDS_PER_HOUR;
+    }
+  });
+});
+
+describe("calls", () => {
+  it("approves with #, declines with any other key, and is used once", async () => {
+    const user = await newUser();
+    const { methodId } = await pendingPhone(user.id);
+    const binding: ChallengeBinding = { userId: user.id, purpose: "enrol", transactionId: null };
+    const call = await sendPhoneChallenge(database.db, user, binding, methodId, "voice", context);
+    if (!call.ok) throw new Error("call not placed");
+    expect(await getCallStatus(database.db, binding, call.challengeId)).toBe("ringing");
+    expect(await answerCall(database.db, call.challengeId, "1")).toBe("declined");
+    expect(await getCallStatus(database.db, binding, call.challengeId)).toBe("declined");
+    expect(await consumeApprovedCall(database.db, binding, call.challengeId)).toBeNull();
+
+    const again = await sendPhoneChallenge(database.db, user, binding, methodId, "voice", context);
+    if (!again.ok) throw new Error("call not placed");
+    expect(await answerCall(database.db, again.challengeId, "#")).toBe("approved");
+    // A second answer changes nothing.
+    expect(await answerCall(database.db, again.challengeId, "1")).toBe("gone");
+    expect(await consumeApprovedCall(database.db, binding, again.challengeId)).toBe(methodId);
+    expect(await consumeApprovedCall(database.db, binding, again.challengeId)).toBeNull();
+  });
+
+  it("declines a call nobody answers in time", async () => {
+    const user = await newUser();
+    const { methodId } = await pendingPhone(user.id);
+    const binding: ChallengeBinding = { userId: user.id, purpose: "enrol", transactionId: null };
+    const call = await sendPhoneChallenge(database.db, user, binding, methodId, "voice", context);
+    if (!call.ok) throw new Error("call not placed");
+    await database.db
+      .update(phoneChallenges)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(phoneChallenges.id, call.challengeId));
+    expect(await getCallStatus(database.db, binding, call.challengeId)).toBe("expired");
+    expect(await answerCall(database.db, call.challengeId, "#")).toBe("gone");
+  });
+
+  it("calls an office phone with its extension, and never texts it", async () => {
+    const user = await newUser();
+    const methodId = await beginPhoneEnrolment(database.db, user.id, {
+      kind: "office_phone",
+      e164: "+442079460018",
+      extension: "1234",
+      channel: "voice",
+      replaces: null,
+    });
+    const binding: ChallengeBinding = { userId: user.id, purpose: "enrol", transactionId: null };
+    expect(await sendPhoneChallenge(database.db, user, binding, methodId, "sms", context)).toEqual({
+      ok: false,
+      reason: "unavailable",
+    });
+    expect(
+      (await sendPhoneChallenge(database.db, user, binding, methodId, "voice", context)).ok,
+    ).toBe(true);
+    const [call] = await database.db.select().from(outbox).where(eq(outbox.userId, user.id));
+    expect(call!.recipient).toBe("+442079460018;ext=1234");
+  });
+});
+
+describe("the method framework with phones", () => {
+  it("never makes a phone the default when an authenticator app exists (R-A5.6)", () => {
+    const base = { label: "x", createdAt: new Date(), lastUsedAt: null, data: null };
+    const phone = { ...base, id: "p", kind: "mobile_phone" as const, isDefault: true };
+    const app = { ...base, id: "a", kind: "authenticator_app" as const, isDefault: false };
+    expect(effectiveDefault([phone])?.id).toBe("p");
+    expect(effectiveDefault([phone, app])?.id).toBe("a");
+  });
+
+  it("allows one phone of each type, and a change replaces the old number", async () => {
+    const user = await newUser();
+    const first = await pendingPhone(user.id);
+    await activatePhone(database.db, user.id, first.methodId);
+    await expect(pendingPhone(user.id)).rejects.toBeInstanceOf(PhoneKindTakenError);
+    const newNumber = mobile();
+    const changed = await beginPhoneEnrolment(database.db, user.id, {
+      kind: "mobile_phone",
+      e164: newNumber,
+      extension: null,
+      channel: "sms",
+      replaces: first.methodId,
+    });
+    const result = await activatePhone(database.db, user.id, changed);
+    expect(result?.replaced?.e164).toBe(first.e164);
+    const { methods, defaultMethod } = await getMethodSummary(database.db, user.id);
+    expect(methods.map((m) => m.label)).toEqual([maskPhone(newNumber)]);
+    expect(defaultMethod?.id).toBe(changed);
+  });
+
+  it("does not offer text or call to admin accounts (R-A5.6)", async () => {
+    const admin = await newUser("admin");
+    const { methodId } = await pendingPhone(admin.id);
+    await activatePhone(database.db, admin.id, methodId);
+    const summary = await getMethodSummary(database.db, admin.id);
+    expect(summary.methods).toHaveLength(0);
+    expect(summary.choices).toHaveLength(0);
+  });
+});

@@ -1,18 +1,43 @@
 import type { Executor } from "@/lib/db/client";
 import { outbox } from "@/lib/db/schema";
+import { kickDispatcher } from "./dispatcher";
+import { bodyToStore } from "./message-body";
 
 export type OutgoingMessage = {
   userId: string | null;
   channel: "email" | "sms" | "voice";
   recipient: string;
   subject?: string;
+  /** Plain text: the email's text part, the SMS, or what a call says. */
   body: string;
+  /** The email's HTML part, every interpolated value already escaped. */
+  htmlBody?: string;
+  /** A verification code: sealed at rest, erased once a real provider has delivered it. */
+  sensitive?: boolean;
+  /** What the message belongs to: for a call, the phone challenge it answers. */
+  reference?: string;
 };
 
 /**
  * Queues a message in the durable outbox. Pass the transaction that makes the change the message
- * tells about: both commit, or neither does.
+ * tells about: both commit, or neither does. The dispatcher delivers it shortly after.
  */
 export async function queueMessage(db: Executor, message: OutgoingMessage): Promise<void> {
-  await db.insert(outbox).values({ ...message, subject: message.subject ?? null });
+  const sensitive = message.sensitive ?? false;
+  if (sensitive && message.htmlBody) {
+    throw new Error("A sensitive message is plain text only");
+  }
+  await db.insert(outbox).values({
+    userId: message.userId,
+    channel: message.channel,
+    recipient: message.recipient,
+    subject: message.subject ?? null,
+    body: bodyToStore({ ...message, sensitive }),
+    htmlBody: message.htmlBody ?? null,
+    sensitive,
+    reference: message.reference ?? null,
+  });
+  // Usually the caller's transaction commits well within the debounce; if not, the loop's next
+  // pass finds the message.
+  kickDispatcher();
 }

@@ -1,5 +1,6 @@
 import type { Executor } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
+import { renderEmail } from "./email";
 import { queueMessage } from "./outbox";
 
 /** Security events a person is told about (R-A15.1). */
@@ -12,88 +13,195 @@ export const NOTICE_EVENTS = [
   "sessions.signed_out_everywhere",
   "mfa.locked",
   "mfa.replay",
+  "password.changed",
+  "phone.changed",
+  "sign_in.risky",
+  "account.secured",
 ] as const;
 export type NoticeEvent = (typeof NOTICE_EVENTS)[number];
 
-const NOTICES: Record<NoticeEvent, { subject: string; what: (detail: string) => string }> = {
+type Notice = {
+  subject: string;
+  /** What happened, in a sentence or two; `detail` is the caller's human text. */
+  what: (detail: string) => string;
+  /** The text message to a phone number on record, when the caller gives one. */
+  sms: string;
+};
+
+const NOTICES: Record<NoticeEvent, Notice> = {
   "method.added": {
     subject: "A sign-in method was added",
     what: (d) => `A sign-in method was added to your account: ${d}.`,
+    sms: "a sign-in method was added to your account",
   },
   "method.removed": {
     subject: "A sign-in method was removed",
     what: (d) => `A sign-in method was removed from your account: ${d}.`,
+    sms: "a sign-in method was removed from your account",
   },
   "method.default_changed": {
     subject: "Your default sign-in method changed",
     what: (d) => `Your default sign-in method is now: ${d}.`,
+    sms: "the default sign-in method of your account was changed",
   },
   "recovery_codes.regenerated": {
     subject: "New recovery codes were created",
     what: () => "New recovery codes were created for your account. Your old codes no longer work.",
+    sms: "new recovery codes were created for your account",
   },
   "recovery_code.used": {
     subject: "A recovery code was used",
-    what: (d) => `A recovery code was used to sign in to your account. ${d}`,
+    what: (d) => `A recovery code was used to sign in to your account. ${d}`.trim(),
+    sms: "a recovery code was used to sign in to your account",
   },
   "sessions.signed_out_everywhere": {
     subject: "You were signed out everywhere",
     what: () =>
       "Your account was signed out on every browser and device except the one that asked.",
+    sms: "your account was signed out everywhere",
   },
   "mfa.locked": {
     subject: "Verification paused after failed attempts",
     what: () =>
       "Several wrong verification codes were entered after your password. Verification is paused for a while.",
+    sms: "several wrong verification codes were entered after your password",
   },
   "mfa.replay": {
     subject: "A used verification code was entered again",
     what: () =>
       "Someone entered a verification code that had already been used, right after your password.",
+    sms: "a used verification code was entered again after your password",
+  },
+  "password.changed": {
+    subject: "Your password was changed",
+    what: (d) => `The password of your account was changed. ${d}`.trim(),
+    sms: "the password of your account was changed",
+  },
+  "phone.changed": {
+    subject: "Your sign-in phone was changed",
+    what: (d) => `The phone number used to sign in to your account was changed. ${d}`.trim(),
+    sms: "the phone number used to sign in to your account was changed",
+  },
+  "sign_in.risky": {
+    subject: "A sign-in from somewhere new",
+    what: (d) => `Your account was signed in to from somewhere new. ${d}`.trim(),
+    sms: "your account was signed in to from somewhere new",
+  },
+  "account.secured": {
+    subject: "Your account was secured",
+    what: (d) =>
+      `Your account was secured: the password was changed and every browser and device was signed out. ${d}`.trim(),
+    sms: "your account was secured and signed out everywhere",
   },
 };
 
 type Recipient = { id: string; email: string; displayName: string };
-type Context = { ip: string | null; userAgent: string | null };
+
+/** Where a change came from. Location and device are human text; the raw values are fallbacks. */
+export type NoticeContext = {
+  ip: string | null;
+  userAgent: string | null;
+  /** Approximate location, e.g. "London, United Kingdom". */
+  location?: string | null;
+  /** The device in words, e.g. "Chrome on Windows". */
+  device?: string | null;
+  /** When it happened; now when omitted. */
+  at?: Date;
+};
+
+export type NoticeOptions = {
+  /**
+   * Also text this number — for a changed phone, the old one (R-A15.2: an address that changes
+   * is told too). The text says what happened and whom to contact; never a link or a code.
+   */
+  smsTo?: string | null;
+};
+
+function formatWhen(at: Date): string {
+  return new Intl.DateTimeFormat("en-GB", {
+    dateStyle: "full",
+    timeStyle: "long",
+    timeZone: "UTC",
+  }).format(at);
+}
+
+function describeWhere(context: NoticeContext): string {
+  if (context.location && context.ip) return `${context.location} (IP address ${context.ip})`;
+  if (context.location) return context.location;
+  if (context.ip) return `IP address ${context.ip}`;
+  return "unknown";
+}
+
+/** The email telling a person about a security event: subject, plain text and HTML. */
+export function renderSecurityNotice(
+  user: Pick<Recipient, "displayName">,
+  event: NoticeEvent,
+  context: NoticeContext,
+  detail = "",
+): { subject: string; text: string; html: string } {
+  const { ORG_NAME, HELPDESK_EMAIL, PUBLIC_URL } = getEnv();
+  const notice = NOTICES[event];
+  const { text, html } = renderEmail({
+    organisation: ORG_NAME,
+    title: notice.subject,
+    greeting: `Hello ${user.displayName},`,
+    paragraphs: [notice.what(detail)],
+    facts: [
+      ["When", formatWhen(context.at ?? new Date())],
+      ["Where", describeWhere(context)],
+      ["Device", context.device || context.userAgent || "unknown"],
+    ],
+    sections: [
+      { heading: "If this was you", paragraphs: ["There is nothing to do."] },
+      {
+        heading: "If it wasn't you",
+        paragraphs: [
+          `Type ${PUBLIC_URL}/security-info into your browser yourself (do not follow links in messages you did not expect), ` +
+            "change your password and remove any sign-in method you do not recognise.",
+          `Then contact the ${ORG_NAME} helpdesk at ${HELPDESK_EMAIL}.`,
+        ],
+      },
+    ],
+    signature: `${ORG_NAME} security`,
+  });
+  return { subject: notice.subject, text, html };
+}
 
 /**
  * Queues the email that tells a person about a security change, in the caller's transaction
- * (R-A15.3: what, when, where from; never a code or a sign-in link).
+ * (R-A15.3: what, when, where from, which device; never a code or a sign-in link), and a text
+ * message to `options.smsTo` when given.
  */
 export async function queueSecurityNotice(
   db: Executor,
   user: Recipient,
   event: NoticeEvent,
-  context: Context,
+  context: NoticeContext,
   detail = "",
+  options: NoticeOptions = {},
 ): Promise<void> {
-  const { ORG_NAME, HELPDESK_EMAIL, PUBLIC_URL } = getEnv();
-  const notice = NOTICES[event];
-  const when = new Intl.DateTimeFormat("en-GB", {
-    dateStyle: "full",
-    timeStyle: "long",
-    timeZone: "UTC",
-  }).format(new Date());
-  const body = [
-    `Hello ${user.displayName},`,
-    "",
-    notice.what(detail),
-    "",
-    `When: ${when}`,
-    `From address: ${context.ip ?? "unknown"}`,
-    `Browser: ${context.userAgent ?? "unknown"}`,
-    "",
-    "If this was you, there is nothing to do.",
-    `If it wasn't you, go to ${PUBLIC_URL}/security-info yourself (do not follow links in messages you did not expect), ` +
-      `change your password, and contact the helpdesk at ${HELPDESK_EMAIL}.`,
-    "",
-    `${ORG_NAME} security`,
-  ].join("\n");
+  const at = context.at ?? new Date();
+  const { subject, text, html } = renderSecurityNotice(user, event, { ...context, at }, detail);
   await queueMessage(db, {
     userId: user.id,
     channel: "email",
     recipient: user.email,
-    subject: notice.subject,
-    body,
+    subject,
+    body: text,
+    htmlBody: html,
   });
+  if (options.smsTo) {
+    const { ORG_NAME, HELPDESK_EMAIL } = getEnv();
+    const day = new Intl.DateTimeFormat("en-GB", {
+      dateStyle: "medium",
+      timeStyle: "short",
+      timeZone: "UTC",
+    }).format(at);
+    await queueMessage(db, {
+      userId: user.id,
+      channel: "sms",
+      recipient: options.smsTo,
+      body: `${ORG_NAME}: ${NOTICES[event].sms} on ${day} UTC. If this wasn't you, contact the helpdesk at ${HELPDESK_EMAIL}.`,
+    });
+  }
 }

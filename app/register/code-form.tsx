@@ -5,11 +5,16 @@ import { BackButton } from "@/components/forms/back-button";
 import { Field } from "@/components/forms/field";
 import { SubmitButton } from "@/components/forms/submit-button";
 import { Alert } from "@/components/ui/alert";
-import { idle } from "@/lib/actions/form-action";
-import { confirmEnrolmentAction } from "../../actions";
+import { idle, type ActionState } from "@/lib/actions/form-action";
 
-export function CodeForm() {
-  const [state, formAction] = useActionState(confirmEnrolmentAction, idle);
+type CodeFormProps = {
+  action: (previous: ActionState, formData: FormData) => Promise<ActionState>;
+  backHref: string;
+};
+
+/** The wizard's "Enter code" step: one code field, "Back" and "Next". */
+export function CodeForm({ action, backHref }: CodeFormProps) {
+  const [state, formAction] = useActionState(action, idle);
   const codeRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
     if (state.status === "error") codeRef.current?.focus();
@@ -26,9 +31,10 @@ export function CodeForm() {
         maxLength={10}
         required
         autoFocus
+        errors={state.status === "error" ? state.fieldErrors?.code : undefined}
       />
       <div className="flex justify-between gap-4">
-        <BackButton href="/register/app/scan" />
+        <BackButton href={backHref} />
         <SubmitButton pendingLabel="Checking…">Next</SubmitButton>
       </div>
     </form>

@@ -4,12 +4,19 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { MethodChooser } from "@/components/mfa/method-chooser";
 import { getRegistrant } from "@/lib/auth/registrant";
+import { getDb } from "@/lib/db/client";
+import { getMethodSummary } from "@/lib/mfa/methods";
+import { kindAllowedFor, type MethodKind } from "@/lib/mfa/registry";
+
+/** What the first-time wizard offers: an app, or a phone for those without one. */
+const WIZARD_KINDS: MethodKind[] = ["authenticator_app", "mobile_phone"];
 
 export const metadata: Metadata = { title: "Start by getting the app" };
 
 export default async function StartPage() {
   const registrant = await getRegistrant();
   if (!registrant) redirect("/signin");
+  const { role } = await getMethodSummary(await getDb(), registrant.user.id);
   return (
     <>
       <h1 className="mb-4 text-2xl font-semibold">Start by getting the app</h1>
@@ -24,7 +31,7 @@ export default async function StartPage() {
         </Link>
       </p>
       <div className="flex flex-wrap items-center justify-between gap-4">
-        <MethodChooser />
+        <MethodChooser kinds={WIZARD_KINDS.filter((kind) => kindAllowedFor(kind, role))} />
         <NextStepButton href="/register/app/setup" />
       </div>
     </>

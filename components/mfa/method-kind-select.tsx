@@ -1,7 +1,15 @@
-import { METHOD_KIND_INFO, METHOD_KINDS } from "@/lib/mfa/registry";
+import { METHOD_KIND_INFO, type MethodKind } from "@/lib/mfa/registry";
 
-/** A labelled list of every enabled kind of method, submitted as `method`. */
-export function MethodKindSelect({ id, label }: { id: string; label: string }) {
+/** A labelled list of the kinds of method a person may add, submitted as `method`. */
+export function MethodKindSelect({
+  id,
+  label,
+  kinds,
+}: {
+  id: string;
+  label: string;
+  kinds: readonly MethodKind[];
+}) {
   return (
     <div className="space-y-1">
       <label htmlFor={id} className="block font-medium">
@@ -12,7 +20,7 @@ export function MethodKindSelect({ id, label }: { id: string; label: string }) {
         name="method"
         className="block w-full rounded-md border border-slate-400 px-3 py-2"
       >
-        {METHOD_KINDS.map((kind) => (
+        {kinds.map((kind) => (
           <option key={kind} value={kind}>
             {METHOD_KIND_INFO[kind].chooserName}
           </option>

@@ -5,6 +5,7 @@ import { getMethodSummary } from "@/lib/mfa/methods";
 import { getRequestContext } from "@/lib/security/request-context";
 import { getCurrentSession } from "./current";
 import { stepUpMaxAgeMs } from "./policy";
+import { startDefaultSecondStep } from "./second-step";
 import type { CurrentSession } from "./sessions";
 import { beginStepUp } from "./sign-in";
 import {
@@ -47,7 +48,8 @@ export async function requireFreshSession(returnTo: string): Promise<CurrentSess
   // No method to step up with: prove the password again.
   if (methods.length === 0)
     redirect(`/signin?reauth=1&callbackUrl=${encodeURIComponent(returnTo)}`);
-  const token = await beginStepUp(await getDb(), session, returnTo, await getRequestContext());
+  const context = await getRequestContext();
+  const token = await beginStepUp(await getDb(), session, returnTo, context);
   await setTransactionCookie(token);
-  redirect("/signin/verify");
+  redirect(await startDefaultSecondStep(token, context));
 }

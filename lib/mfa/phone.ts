@@ -22,7 +22,7 @@ const ENROLMENT_TTL_MS = 30 * 60_000;
 const DAY_MS = 24 * 3600_000;
 const HOUR_MS = 3600_000;
 
-export type Requester = { id: string; email: string; displayName: string };
+export type Requester = { id: string };
 type Context = { ip: string | null; userAgent: string | null };
 
 /** Which challenge a request is about: who, why, and for a sign-in, which transaction. */
@@ -583,4 +583,25 @@ export async function purgeExpiredPhoneChallenges(db: Executor): Promise<void> {
   await db
     .delete(phoneChallenges)
     .where(lt(phoneChallenges.expiresAt, sql`now() - interval '1 day'`));
+}
+
+/** The newest call of a binding to one phone, whatever its state: what a waiting page shows. */
+export async function getLatestCall(
+  db: Executor,
+  binding: ChallengeBinding,
+  methodId: string,
+): Promise<{ id: string } | null> {
+  const [row] = await db
+    .select({ id: phoneChallenges.id })
+    .from(phoneChallenges)
+    .where(
+      and(
+        bindingMatches(binding),
+        eq(phoneChallenges.methodId, methodId),
+        eq(phoneChallenges.channel, "voice"),
+      ),
+    )
+    .orderBy(desc(phoneChallenges.createdAt))
+    .limit(1);
+  return row ?? null;
 }

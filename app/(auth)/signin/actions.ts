@@ -6,6 +6,7 @@ import { fieldErrorsFrom, type ActionState } from "@/lib/actions/form-action";
 import { readBrowserState } from "@/lib/auth/browser-cookies";
 import { finishSignIn } from "@/lib/auth/next-auth";
 import { PASSWORD_MAX_LENGTH } from "@/lib/auth/password";
+import { startDefaultSecondStep } from "@/lib/auth/second-step";
 import { STAGE_PATHS, verifyPasswordStep } from "@/lib/auth/sign-in";
 import { setTransactionCookie } from "@/lib/auth/transaction-cookie";
 import { getDb } from "@/lib/db/client";
@@ -57,5 +58,8 @@ export async function signInAction(
     return finishSignIn(result.transactionToken, callbackPath, result.persistent);
   }
   await setTransactionCookie(result.transactionToken);
+  if (result.stage === "second_factor") {
+    redirect(await startDefaultSecondStep(result.transactionToken, await getRequestContext()));
+  }
   redirect(STAGE_PATHS[result.stage]);
 }

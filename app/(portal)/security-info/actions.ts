@@ -8,6 +8,7 @@ import { revokeUserSessions } from "@/lib/auth/sessions";
 import { requireFreshSession } from "@/lib/auth/sign-in-flow";
 import { getDb, type Executor } from "@/lib/db/client";
 import {
+  defaultCandidates,
   deleteOwnMethod,
   getMethodSummary,
   getOwnMethod,
@@ -16,6 +17,7 @@ import {
 import { issueRecoveryCodes } from "@/lib/mfa/recovery-codes";
 import {
   defaultMethodName,
+  isPhoneKind,
   METHOD_KIND_INFO,
   METHOD_KINDS,
   type MethodKind,
@@ -107,25 +109,40 @@ export async function deleteMethodAction(formData: FormData): Promise<void> {
   show(outcome === "last" ? "last-method" : outcome);
 }
 
-/** "Change default sign-in method" → "Confirm". */
+/** "Change default sign-in method" → "Confirm": a method, and for a phone, text or call. */
 export async function changeDefaultAction(formData: FormData): Promise<void> {
   const session = await requireFreshSession(HERE);
-  const methodId = String(formData.get("methodId") ?? "");
+  const [methodId = "", option] = String(formData.get("choice") ?? "").split(":");
   const context = await getRequestContext();
   const changed = await (
     await getDb()
   ).transaction(async (tx) => {
-    const method = await getOwnMethod(tx, session.user.id, methodId);
-    if (!method || !(await setDefaultMethod(tx, session.user.id, method.id))) return false;
+    const summary = await getMethodSummary(tx, session.user.id);
+    // Only what the dialog offers: never a restricted method while a stronger one exists (R-A5.6).
+    const candidate = defaultCandidates(summary).find((c) => c.value === `${methodId}:${option}`);
+    if (!candidate) return false;
+    if (!(await setDefaultMethod(tx, session.user.id, methodId, candidate.option))) return false;
     await recordOwnChange(tx, session, context, {
       action: "mfa.default.changed",
-      details: { methodId: method.id },
+      details: { methodId, option: candidate.option },
       notice: "method.default_changed",
-      detail: defaultMethodName(method),
+      detail: defaultMethodName(candidate.method, candidate.option),
     });
     return true;
   });
   show(changed ? "default-changed" : "missing");
+}
+
+/** A phone's "Change": a new number is registered and verified, then replaces this one (R-A5.5). */
+export async function changePhoneAction(formData: FormData): Promise<void> {
+  const session = await requireFreshSession(HERE);
+  const method = await getOwnMethod(
+    await getDb(),
+    session.user.id,
+    String(formData.get("methodId") ?? ""),
+  );
+  if (!method || !isPhoneKind(method.kind)) show("missing");
+  redirect(`/register/phone?type=${method.kind}&replaces=${method.id}`);
 }
 
 /** "Regenerate recovery codes": replaces them all (R-A8.4) and shows the new ones once. */

@@ -7,11 +7,19 @@ import { DialogTrigger } from "@/components/ui/dialog-trigger";
 import { LocalTime } from "@/components/ui/local-time";
 import { requireSession } from "@/lib/auth/current";
 import { getDb } from "@/lib/db/client";
-import { getMethodSummary } from "@/lib/mfa/methods";
-import { defaultMethodName, METHOD_KIND_INFO } from "@/lib/mfa/registry";
+import { defaultCandidates, getMethodSummary } from "@/lib/mfa/methods";
+import {
+  defaultMethodName,
+  isPhoneKind,
+  kindAllowedFor,
+  METHOD_KIND_INFO,
+  METHOD_KINDS,
+  preferredOption,
+} from "@/lib/mfa/registry";
 import {
   addMethodAction,
   changeDefaultAction,
+  changePhoneAction,
   deleteMethodAction,
   regenerateRecoveryCodesAction,
   signOutEverywhereAction,
@@ -59,13 +67,9 @@ export default async function SecurityInfoPage({
       <div className="mt-6 flex flex-wrap items-center gap-3">
         <p>
           Default sign-in method:{" "}
-          <strong>
-            {defaultMethod
-              ? defaultMethodName(defaultMethod)
-              : "None yet"}
-          </strong>
+          <strong>{defaultMethod ? defaultMethodName(defaultMethod) : "None yet"}</strong>
         </p>
-        {methods.length > 1 && (
+        {defaultCandidates(summary).length > 1 && (
           <DialogTrigger
             label="Change default sign-in method"
             title="Change default method"
@@ -78,13 +82,16 @@ export default async function SecurityInfoPage({
                 </label>
                 <select
                   id="default-choice"
-                  name="methodId"
-                  defaultValue={defaultMethod?.id}
+                  name="choice"
+                  defaultValue={
+                    defaultMethod && `${defaultMethod.id}:${preferredOption(defaultMethod)}`
+                  }
                   className={selectStyle}
                 >
-                  {methods.map((m) => (
-                    <option key={m.id} value={m.id}>
-                      {defaultMethodName(m)} ({m.label})
+                  {defaultCandidates(summary).map(({ method, option, value }) => (
+                    <option key={value} value={value}>
+                      {defaultMethodName(method, option)}
+                      {!isPhoneKind(method.kind) && ` (${method.label})`}
                     </option>
                   ))}
                 </select>
@@ -100,7 +107,11 @@ export default async function SecurityInfoPage({
       <div className="mt-6">
         <DialogTrigger label="Add sign-in method" title="Add a method" className={primaryButton}>
           <form action={addMethodAction} className="space-y-4">
-            <MethodKindSelect id="add-choice" label="Which method would you like to add?" />
+            <MethodKindSelect
+              id="add-choice"
+              label="Which method would you like to add?"
+              kinds={METHOD_KINDS.filter((kind) => kindAllowedFor(kind, summary.role))}
+            />
             <button type="submit" className={primaryButton}>
               Add
             </button>
@@ -133,38 +144,52 @@ export default async function SecurityInfoPage({
                   )}
                 </p>
               </div>
-              <DialogTrigger
-                label="Delete"
-                accessibleLabel={`Delete ${kindName} ${method.label}`}
-                title={`Delete ${kindName} ${method.label}?`}
-                className="text-red-700 underline"
-              >
-                <form action={deleteMethodAction} className="space-y-4">
-                  <input type="hidden" name="methodId" value={method.id} />
-                  <p>You will no longer be able to sign in with this method.</p>
-                  {method.isDefault && others.length > 0 && (
-                    <div className="space-y-1">
-                      <label htmlFor={`new-default-${method.id}`} className="block font-medium">
-                        New default sign-in method
-                      </label>
-                      <select
-                        id={`new-default-${method.id}`}
-                        name="newDefaultId"
-                        className={selectStyle}
-                      >
-                        {others.map((m) => (
-                          <option key={m.id} value={m.id}>
-                            {defaultMethodName(m)} ({m.label})
-                          </option>
-                        ))}
-                      </select>
-                    </div>
-                  )}
-                  <button type="submit" className={dangerButton}>
-                    Delete
-                  </button>
-                </form>
-              </DialogTrigger>
+              <div className="flex items-center gap-4">
+                {isPhoneKind(method.kind) && (
+                  <form action={changePhoneAction}>
+                    <input type="hidden" name="methodId" value={method.id} />
+                    <button
+                      type="submit"
+                      aria-label={`Change ${kindName} ${method.label}`}
+                      className="text-brand-700 underline"
+                    >
+                      Change
+                    </button>
+                  </form>
+                )}
+                <DialogTrigger
+                  label="Delete"
+                  accessibleLabel={`Delete ${kindName} ${method.label}`}
+                  title={`Delete ${kindName} ${method.label}?`}
+                  className="text-red-700 underline"
+                >
+                  <form action={deleteMethodAction} className="space-y-4">
+                    <input type="hidden" name="methodId" value={method.id} />
+                    <p>You will no longer be able to sign in with this method.</p>
+                    {method.isDefault && others.length > 0 && (
+                      <div className="space-y-1">
+                        <label htmlFor={`new-default-${method.id}`} className="block font-medium">
+                          New default sign-in method
+                        </label>
+                        <select
+                          id={`new-default-${method.id}`}
+                          name="newDefaultId"
+                          className={selectStyle}
+                        >
+                          {others.map((m) => (
+                            <option key={m.id} value={m.id}>
+                              {defaultMethodName(m)} ({m.label})
+                            </option>
+                          ))}
+                        </select>
+                      </div>
+                    )}
+                    <button type="submit" className={dangerButton}>
+                      Delete
+                    </button>
+                  </form>
+                </DialogTrigger>
+              </div>
             </li>
           );
         })}

@@ -20,10 +20,7 @@ export default async function SuccessPage() {
       <h1 className="mb-4 text-2xl font-semibold">Success!</h1>
       <p className="mb-4">Great job! You have set up your security info.</p>
       <p className="mb-6">
-        Default sign-in method:{" "}
-        <strong>
-          {defaultMethodName(summary.defaultMethod)}
-        </strong>
+        Default sign-in method: <strong>{defaultMethodName(summary.defaultMethod)}</strong>
       </p>
       {summary.recoveryCodesLeft === 0 && (
         <div className="mb-6 space-y-2">

@@ -1,13 +1,34 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { redirect } from "next/navigation";
+import { CallWaiter } from "@/components/mfa/call-waiter";
+import { SubmitButton } from "@/components/forms/submit-button";
+import { Alert } from "@/components/ui/alert";
 import { rememberMfaDays } from "@/lib/auth/policy";
 import { getCurrentTransaction } from "@/lib/auth/sign-in-flow";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
-import { isSignInOptionId, SIGN_IN_OPTIONS } from "@/lib/mfa/registry";
+import { getLatestCall } from "@/lib/mfa/phone";
+import { shortPhone } from "@/lib/mfa/phone-numbers";
+import { phoneNumberOf, SIGN_IN_OPTIONS, type SignInOptionId } from "@/lib/mfa/registry";
+import { resendAction, verifyAction } from "./actions";
+import { RememberBrowserField } from "./remember-browser-field";
 import { VerifyForm } from "./verify-form";
 
 export const metadata: Metadata = { title: "Verify" };
+
+const INSTRUCTIONS: Record<SignInOptionId, (number: string) => string> = {
+  code: () => "Enter the code displayed in the authenticator app on your mobile device.",
+  sms: (number) => `We texted your phone ${number}. Enter the code to sign in.`,
+  voice: (number) => `We're calling your phone ${number}. Answer it and press # to continue.`,
+  "recovery-code": () => "Enter one of the recovery codes you saved. Each code works once.",
+};
+
+const NOTICES = {
+  limit:
+    "We can't send another text or call to this phone yet. Wait a few minutes, or choose another way.",
+  dead: "That code was entered wrongly too many times. Choose another way, or start signing in again.",
+} as const;
 
 export default async function VerifyPage({
   searchParams,
@@ -17,35 +38,84 @@ export default async function VerifyPage({
   const current = await getCurrentTransaction("second_factor");
   if (!current) redirect("/signin");
   const { transaction } = current;
-  const summary = await getMethodSummary(await getDb(), transaction.userId);
-  const requested = (await searchParams).option;
-  const option =
-    isSignInOptionId(requested) && summary.options.includes(requested)
-      ? requested
-      : summary.defaultOption;
-  if (!option) redirect("/signin");
-  const info = SIGN_IN_OPTIONS[option];
+  const db = await getDb();
+  const summary = await getMethodSummary(db, transaction.userId);
+  const params = await searchParams;
+  const choice = summary.findChoice(params.option, params.method) ?? summary.defaultChoice;
+  if (!choice) redirect("/signin");
+  const method = summary.methods.find((m) => m.id === choice.methodId);
+  const number = method ? shortPhone(phoneNumberOf(method)) : "";
   const stepUp = transaction.purpose === "step_up";
   const days = rememberMfaDays();
+  const rememberDays = !stepUp && days > 0 ? days : null;
+  const hasOtherWays = summary.choices.length > 1;
+  const notice = params.notice === "limit" || params.notice === "dead" ? params.notice : null;
+  const call =
+    choice.option === "voice" && choice.methodId
+      ? await getLatestCall(
+          db,
+          {
+            userId: transaction.userId,
+            purpose: transaction.purpose,
+            transactionId: transaction.id,
+          },
+          choice.methodId,
+        )
+      : null;
+
   return (
     <>
       <h1 className="mb-2 text-2xl font-semibold">
-        {stepUp ? "Verify your identity" : info.heading}
+        {stepUp ? "Verify your identity" : SIGN_IN_OPTIONS[choice.option].heading}
       </h1>
       {stepUp && (
         <p className="mb-2 text-slate-700">
           For your security, confirm it is you before changing your security info.
         </p>
       )}
-      <p className="mb-6 text-slate-700">{info.instructions}</p>
-      <VerifyForm
-        key={option}
-        option={option}
-        fieldLabel={info.fieldLabel}
-        inputMode={info.inputMode}
-        rememberDays={!stepUp && days > 0 ? days : null}
-        hasOtherWays={summary.options.length > 1}
-      />
+      <p className="mb-6 text-slate-700">{INSTRUCTIONS[choice.option](number)}</p>
+      {notice && (
+        <div className="mb-4">
+          <Alert kind="info">{NOTICES[notice]}</Alert>
+        </div>
+      )}
+      {choice.option === "voice" ? (
+        call && (
+          <CallWaiter
+            key={call.id}
+            statusUrl={`/signin/verify/call-status?challenge=${call.id}`}
+            finishAction={verifyAction}
+            fields={{ option: "voice", method: choice.methodId ?? "", code: call.id }}
+          >
+            {rememberDays !== null && <RememberBrowserField days={rememberDays} />}
+          </CallWaiter>
+        )
+      ) : (
+        <VerifyForm
+          key={`${choice.option}:${choice.methodId ?? ""}`}
+          option={choice.option}
+          methodId={choice.methodId}
+          fieldLabel={choice.option === "recovery-code" ? "Recovery code" : "Code"}
+          inputMode={choice.option === "recovery-code" ? "text" : "numeric"}
+          rememberDays={rememberDays}
+        />
+      )}
+      {(choice.option === "sms" || choice.option === "voice") && (
+        <form action={resendAction} className="mt-4">
+          <input type="hidden" name="option" value={choice.option} />
+          <input type="hidden" name="method" value={choice.methodId ?? ""} />
+          <SubmitButton variant="secondary" pendingLabel="Sending…">
+            {choice.option === "sms" ? "Resend code" : "Call again"}
+          </SubmitButton>
+        </form>
+      )}
+      {hasOtherWays && (
+        <p className="mt-6">
+          <Link href="/signin/verify/another-way" className="text-brand-700 underline">
+            Sign in another way
+          </Link>
+        </p>
+      )}
     </>
   );
 }

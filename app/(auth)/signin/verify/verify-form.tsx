@@ -1,27 +1,27 @@
 "use client";
 
-import Link from "next/link";
 import { useActionState, useEffect, useRef } from "react";
 import { Field } from "@/components/forms/field";
 import { SubmitButton } from "@/components/forms/submit-button";
 import { Alert } from "@/components/ui/alert";
 import { idle } from "@/lib/actions/form-action";
 import { verifyAction } from "./actions";
+import { RememberBrowserField } from "./remember-browser-field";
 
 type VerifyFormProps = {
   option: string;
+  methodId: string | null;
   fieldLabel: string;
   inputMode: "numeric" | "text";
   rememberDays: number | null;
-  hasOtherWays: boolean;
 };
 
 export function VerifyForm({
   option,
+  methodId,
   fieldLabel,
   inputMode,
   rememberDays,
-  hasOtherWays,
 }: VerifyFormProps) {
   const [state, formAction] = useActionState(verifyAction, idle);
   const codeRef = useRef<HTMLInputElement>(null);
@@ -35,6 +35,7 @@ export function VerifyForm({
     <form action={formAction} className="space-y-5" noValidate>
       {state.status === "error" && state.message && <Alert kind="error">{state.message}</Alert>}
       <input type="hidden" name="option" value={option} />
+      {methodId && <input type="hidden" name="method" value={methodId} />}
       <Field
         ref={codeRef}
         label={fieldLabel}
@@ -49,22 +50,8 @@ export function VerifyForm({
         autoFocus
         errors={fieldErrors?.code}
       />
-      {rememberDays !== null && (
-        <div className="flex items-center gap-2">
-          <input id="remember-browser" name="rememberBrowser" type="checkbox" className="h-5 w-5" />
-          <label htmlFor="remember-browser">Don&apos;t ask again for {rememberDays} days</label>
-        </div>
-      )}
-      <div className="flex items-center justify-between gap-4">
-        {hasOtherWays ? (
-          <Link href="/signin/verify/another-way" className="text-brand-700 underline">
-            Sign in another way
-          </Link>
-        ) : (
-          <span />
-        )}
-        <SubmitButton pendingLabel="Verifying…">Verify</SubmitButton>
-      </div>
+      {rememberDays !== null && <RememberBrowserField days={rememberDays} />}
+      <SubmitButton pendingLabel="Verifying…">Verify</SubmitButton>
     </form>
   );
 }

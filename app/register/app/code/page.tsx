@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { getRegistrant } from "@/lib/auth/registrant";
-import { CodeForm } from "./code-form";
+import { confirmEnrolmentAction } from "../../actions";
+import { CodeForm } from "../../code-form";
 
 export const metadata: Metadata = { title: "Enter code" };
 
@@ -11,7 +12,7 @@ export default async function CodePage() {
     <>
       <h1 className="mb-4 text-2xl font-semibold">Enter code</h1>
       <p className="mb-6">Enter the 6-digit code shown in the authenticator app.</p>
-      <CodeForm />
+      <CodeForm action={confirmEnrolmentAction} backHref="/register/app/scan" />
     </>
   );
 }

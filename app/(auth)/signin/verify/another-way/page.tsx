@@ -3,29 +3,29 @@ import { redirect } from "next/navigation";
 import { getCurrentTransaction } from "@/lib/auth/sign-in-flow";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { getMethodSummary } from "@/lib/mfa/methods";
-import { SIGN_IN_OPTIONS } from "@/lib/mfa/registry";
+import { choiceLabel, getMethodSummary } from "@/lib/mfa/methods";
+import { chooseWayAction } from "../actions";
 
 export const metadata: Metadata = { title: "Verify your identity" };
 
 export default async function AnotherWayPage() {
   const current = await getCurrentTransaction("second_factor");
   if (!current) redirect("/signin");
-  const { options } = await getMethodSummary(await getDb(), current.transaction.userId);
+  const { choices, methods } = await getMethodSummary(await getDb(), current.transaction.userId);
   return (
     <>
       <h1 className="mb-6 text-2xl font-semibold">Verify your identity</h1>
-      <form action="/signin/verify" method="get">
+      <form action={chooseWayAction}>
         <ul className="space-y-3">
-          {options.map((option) => (
-            <li key={option}>
+          {choices.map((choice) => (
+            <li key={`${choice.option}:${choice.methodId ?? ""}`}>
               <button
                 type="submit"
-                name="option"
-                value={option}
+                name="choice"
+                value={`${choice.option}:${choice.methodId ?? ""}`}
                 className="w-full rounded-md border border-slate-400 px-4 py-3 text-left font-medium hover:bg-slate-100"
               >
-                {SIGN_IN_OPTIONS[option].buttonLabel}
+                {choiceLabel(choice, methods)}
               </button>
             </li>
           ))}

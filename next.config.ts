@@ -5,7 +5,8 @@ const nextConfig: NextConfig = {
   // fronts every request; see lib/security/headers.ts.
   poweredByHeader: false,
   // PGlite ships 15 MB of WASM that must never be copied into public static assets (STACK.md #3).
-  serverExternalPackages: ["@electric-sql/pglite", "@node-rs/argon2", "pg"],
+  // maxmind reads the IP databases from node_modules at run time (lib/activity/ip-intel.ts).
+  serverExternalPackages: ["@electric-sql/pglite", "@node-rs/argon2", "pg", "maxmind"],
   experimental: {
     serverActions: { bodySizeLimit: "1mb" },
   },

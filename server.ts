@@ -7,6 +7,8 @@ import { migrateDatabase } from "@/lib/db/migrate";
 import { formatDemoSignIns, prepareDemo } from "@/lib/db/seed";
 import { ConfigError, getEnv } from "@/lib/env";
 import { DataFolderInUseError } from "@/lib/db/data-folder-lock";
+import { startDispatcher, stopDispatcher } from "@/lib/notify/dispatcher";
+import { outboxChannels } from "@/lib/notify/providers";
 import {
   CLIENT_IP_HEADER,
   compileTrustedProxies,
@@ -19,6 +21,10 @@ import { applySecurityHeaders, isCrossSiteWrite } from "@/lib/security/headers";
 // here is the socket's peer address known (STACK.md #14). Every request gets its client address
 // derived here, forwarding headers from untrusted peers dropped, the CSRF origin rule and the
 // security headers.
+
+// The SMS/voice gateway's keypad callbacks come from its servers, not from our pages, so they
+// carry no Origin: the route handler checks the gateway's signature instead.
+const SIGNED_CALLBACK_PATH = /^\/api\/phone\/calls\/[^/?]+\/gather(\?|$)/;
 
 const FORWARDING_HEADERS = [
   "x-forwarded-for",
@@ -50,6 +56,9 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Serv
     seed: env.SEED_DEMO,
   });
 
+  // Delivers the outbox from this process (every instance may: they never send twice).
+  startDispatcher();
+
   const app = next({ dev, dir: process.cwd(), hostname: "localhost", port: env.PORT });
   await app.prepare();
   const handle = app.getRequestHandler();
@@ -66,7 +75,7 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Serv
     req.headers[REQUEST_PATH_HEADER] = req.url ?? "/";
 
     applySecurityHeaders(req, res, { dev, https });
-    if (isCrossSiteWrite(req, trust(peer, 0))) {
+    if (!SIGNED_CALLBACK_PATH.test(req.url ?? "") && isCrossSiteWrite(req, trust(peer, 0))) {
       res.statusCode = 403;
       res.setHeader("Content-Type", "text/plain; charset=utf-8");
       res.end("Cross-site request refused.");
@@ -80,6 +89,12 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Serv
     server.listen(env.PORT, env.BIND_ADDRESS, () => resolve());
   });
 
+  const kept = outboxChannels();
+  if (kept.length > 0) {
+    console.log(
+      `No provider is configured for ${kept.join(", ")}: those messages are kept at ${env.PUBLIC_URL}/dev/outbox.`,
+    );
+  }
   console.log(`Factor is ready at http://localhost:${env.PORT}`);
   if (demoSignIns.length > 0) {
     console.log(`Demo sign-ins for ${env.ORG_NAME} (role, email, password):`);
@@ -88,7 +103,9 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Serv
 
   const shutdown = () => {
     server.close();
-    void database.close().finally(() => process.exit(0));
+    void stopDispatcher()
+      .then(() => database.close())
+      .finally(() => process.exit(0));
     setTimeout(() => process.exit(0), 5000).unref();
   };
   process.once("SIGINT", shutdown);

@@ -1,6 +1,6 @@
-import { and, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
-import { sessions, users } from "@/lib/db/schema";
+import { sessions, signInTransactions, users } from "@/lib/db/schema";
 import { hashToken, newToken } from "@/lib/security/tokens";
 import { sessionLimits } from "./policy";
 
@@ -138,4 +138,87 @@ export async function revokeUserSessions(
     )
     .returning({ id: sessions.id });
   return revoked.length;
+}
+
+/** One of a person's live sessions, as the Devices page lists it. Never the stored id. */
+export type ActiveSessionView = {
+  /** A stable handle for this page's buttons, derived from the id; useless as a token. */
+  reference: string;
+  current: boolean;
+  ip: string | null;
+  userAgent: string | null;
+  persistent: boolean;
+  createdAt: Date;
+  lastSeenAt: Date;
+};
+
+/** The handle the Devices page uses for a session: a hash of its stored id (itself a hash). */
+export function sessionReference(sessionId: string): string {
+  return hashToken(`device:${sessionId}`).slice(0, 32);
+}
+
+function liveSessionsOf(userId: string) {
+  return and(
+    eq(sessions.userId, userId),
+    isNull(sessions.revokedAt),
+    gt(sessions.idleExpiresAt, sql`now()`),
+    gt(sessions.absoluteExpiresAt, sql`now()`),
+  );
+}
+
+/** A person's live sessions, most recently active first; `currentSessionId` is marked (R-A12.7). */
+export async function listActiveSessions(
+  db: Executor,
+  userId: string,
+  currentSessionId: string,
+): Promise<ActiveSessionView[]> {
+  const rows = await db
+    .select({
+      id: sessions.id,
+      ip: sessions.ip,
+      userAgent: sessions.userAgent,
+      persistent: sessions.persistent,
+      createdAt: sessions.createdAt,
+      lastSeenAt: sessions.lastSeenAt,
+    })
+    .from(sessions)
+    .where(liveSessionsOf(userId))
+    .orderBy(desc(sessions.lastSeenAt), desc(sessions.createdAt));
+  return rows.map(({ id, ...row }) => ({
+    ...row,
+    reference: sessionReference(id),
+    current: id === currentSessionId,
+  }));
+}
+
+/**
+ * Revokes one of the person's own live sessions by its reference. A reference of another
+ * person's session, an ended one or the one asking (`exceptSessionId`) changes nothing and is
+ * answered alike with false (R-A9.4).
+ */
+export async function revokeOwnSession(
+  db: Executor,
+  userId: string,
+  reference: string,
+  reason: string,
+  exceptSessionId: string,
+): Promise<boolean> {
+  if (!/^[0-9a-f]{32}$/.test(reference)) return false;
+  const live = await db.select({ id: sessions.id }).from(sessions).where(liveSessionsOf(userId));
+  const target = live.find((s) => sessionReference(s.id) === reference);
+  if (!target || target.id === exceptSessionId) return false;
+  return (await revokeSession(db, target.id, reason)) !== null;
+}
+
+/**
+ * Ends every sign-in of a user still in progress, so nobody half-way through (past the password,
+ * say) can finish it after the password changed or everything was signed out. Returns how many.
+ */
+export async function endSignInsInProgress(db: Executor, userId: string): Promise<number> {
+  const ended = await db
+    .update(signInTransactions)
+    .set({ consumedAt: sql`now()` })
+    .where(and(eq(signInTransactions.userId, userId), isNull(signInTransactions.consumedAt)))
+    .returning({ id: signInTransactions.id });
+  return ended.length;
 }

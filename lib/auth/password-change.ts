@@ -1,0 +1,239 @@
+import { eq, sql } from "drizzle-orm";
+import { writeAudit } from "@/lib/audit/log";
+import type { Db, Executor } from "@/lib/db/client";
+import { users } from "@/lib/db/schema";
+import { getEnv, getSecrets } from "@/lib/env";
+import { forgetBrowsers } from "@/lib/mfa/remembered-browser";
+import { queueSecurityNotice } from "@/lib/notify/security-notice";
+import { fingerprint, hashToken } from "@/lib/security/tokens";
+import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
+import { hashPassword, verifyAgainstDummy, verifyPassword } from "./password";
+import { checkNewPassword, PASSWORD_MAX_LENGTH } from "./password-policy";
+import { passwordThrottlePolicies } from "./policy";
+import { endSignInsInProgress, revokeSession, revokeUserSessions } from "./sessions";
+import type { RequestContext } from "./sign-in";
+import { advanceSignInTransaction, beginSignInTransaction } from "./sign-in-transaction";
+
+export const PASSWORD_FIELDS = ["currentPassword", "newPassword", "confirmPassword"] as const;
+export type PasswordField = (typeof PASSWORD_FIELDS)[number];
+export type PasswordChangeInput = Record<PasswordField, string>;
+
+/** The session that asks for the change: it ends too, and this browser carries on in a new one. */
+export type ChangingSession = {
+  id: string;
+  methods: string[];
+  secondFactorAt: Date | null;
+  persistent: boolean;
+};
+
+export type PasswordChangeOptions = {
+  /** Where the change was made, for the audit log. */
+  via: "secure_account" | "required_change";
+  /** Whether every other session ends too (always, when securing the account: R-A13.2). */
+  signOutOthers: boolean;
+  session: ChangingSession;
+  /** Where the browser goes once its new session is issued. */
+  callbackPath: string;
+};
+
+export type PasswordChangeResult =
+  | { ok: true; signInToken: string; persistent: boolean; sessionsEnded: number }
+  | {
+      ok: false;
+      fieldErrors: Partial<Record<PasswordField, string>>;
+      /** The asking session had ended meanwhile: nothing changed, the person signs in again. */
+      signedOut?: true;
+    };
+
+export const WRONG_CURRENT_PASSWORD = "Your current password is incorrect.";
+export const CURRENT_PASSWORD_LOCKED =
+  "Too many wrong passwords. Wait a few minutes, then try again.";
+
+/**
+ * Changes a person's password (R-A2.7, R-A13.2): the current password is checked and throttled
+ * exactly like the password step of sign-in, the new one against the policy (R-A2.4). Then, in
+ * ONE database transaction: the new hash, every session of the person (the asking one included,
+ * and all others when `signOutOthers`), every remembered browser and every sign-in in progress
+ * end, the audit records and the email are written, and a ready sign-in is prepared so this
+ * browser gets a new session with the factors it had just proven (docs/decisions/0006). A failure
+ * anywhere leaves everything as it was. The caller checks the step-up freshness (R-A9.1).
+ */
+export async function changePassword(
+  db: Db,
+  userId: string,
+  input: PasswordChangeInput,
+  context: RequestContext,
+  options: PasswordChangeOptions,
+): Promise<PasswordChangeResult> {
+  const [user] = await db
+    .select({
+      id: users.id,
+      email: users.email,
+      displayName: users.displayName,
+      status: users.status,
+      passwordHash: users.passwordHash,
+    })
+    .from(users)
+    .where(eq(users.id, userId));
+  if (!user || user.status !== "active") throw new Error("The account is not active.");
+
+  const fieldErrors: Partial<Record<PasswordField, string>> = {};
+  if (!input.currentPassword) fieldErrors.currentPassword = "Enter your current password.";
+  else if (input.currentPassword.length > PASSWORD_MAX_LENGTH * 4)
+    fieldErrors.currentPassword = WRONG_CURRENT_PASSWORD;
+  const policyError = checkNewPassword(input.newPassword, {
+    name: user.displayName,
+    email: user.email,
+    orgName: getEnv().ORG_NAME,
+  });
+  if (policyError) fieldErrors.newPassword = policyError;
+  else if (input.newPassword.normalize("NFKC") === input.currentPassword.normalize("NFKC"))
+    fieldErrors.newPassword = "Choose a new password, different from your current one.";
+  if (!input.confirmPassword) fieldErrors.confirmPassword = "Enter the new password again.";
+  else if (input.confirmPassword !== input.newPassword)
+    fieldErrors.confirmPassword = "The passwords don't match. Enter the new password again.";
+  if (Object.keys(fieldErrors).length > 0) return { ok: false, fieldErrors };
+
+  const email = user.email.toLowerCase();
+  const ipKey = context.ip ?? "unknown";
+  const audit = { actorId: user.id, subjectId: user.id, ...context };
+  const [accountThrottle, ipThrottle] = await Promise.all([
+    getThrottle(db, "password:account", email),
+    getThrottle(db, "password:ip", ipKey),
+  ]);
+  if (accountThrottle.locked || ipThrottle.locked) {
+    await verifyAgainstDummy(input.currentPassword);
+    await writeAudit(db, {
+      action: "auth.password.changed",
+      outcome: "denied",
+      ...audit,
+      details: { reason: "locked", via: options.via },
+    });
+    return { ok: false, fieldErrors: { currentPassword: CURRENT_PASSWORD_LOCKED } };
+  }
+  const verifiedHash = user.passwordHash;
+  const currentOk = verifiedHash
+    ? await verifyPassword(verifiedHash, input.currentPassword)
+    : await verifyAgainstDummy(input.currentPassword);
+  if (!currentOk) {
+    // The same counters as the password step: a stolen session cannot guess the password here.
+    const policies = passwordThrottlePolicies();
+    const secret = fingerprint(getSecrets().authSecret, "password", email, input.currentPassword);
+    await db.transaction(async (tx) => {
+      const account = await recordFailure(tx, "password:account", email, secret, policies.account);
+      await recordFailure(tx, "password:ip", ipKey, secret, policies.ip);
+      await writeAudit(tx, {
+        action: "auth.password.changed",
+        outcome: "failure",
+        ...audit,
+        details: { reason: "wrong_password", via: options.via, failures: account.failures },
+      });
+    });
+    return { ok: false, fieldErrors: { currentPassword: WRONG_CURRENT_PASSWORD } };
+  }
+
+  const newHash = await hashPassword(input.newPassword);
+  return db.transaction(async (tx) => {
+    // The hash just verified must still be the stored one: two changes cannot both win.
+    const [locked] = await tx
+      .select({ passwordHash: users.passwordHash })
+      .from(users)
+      .where(eq(users.id, user.id))
+      .for("update");
+    if (locked?.passwordHash !== verifiedHash) {
+      return { ok: false, fieldErrors: { currentPassword: WRONG_CURRENT_PASSWORD } } as const;
+    }
+    // The asking session must still be live: a session signed out meanwhile cannot go on.
+    if (!(await revokeSession(tx, options.session.id, "password_changed"))) {
+      return { ok: false, fieldErrors: {}, signedOut: true } as const;
+    }
+    await tx
+      .update(users)
+      .set({
+        passwordHash: newHash,
+        passwordChangedAt: sql`now()`,
+        mustChangePassword: false,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(users.id, user.id));
+    await resetThrottle(tx, "password:account", email);
+    const others = options.signOutOthers
+      ? await revokeUserSessions(tx, user.id, "password_changed")
+      : 0;
+    await forgetBrowsers(tx, user.id);
+    await endSignInsInProgress(tx, user.id);
+    const signInToken = await prepareContinuation(tx, user.id, context, options);
+    await writeAudit(tx, {
+      action: "auth.password.changed",
+      outcome: "success",
+      ...audit,
+      details: { via: options.via, signedOutOthers: options.signOutOthers, sessions: others },
+    });
+    if (options.signOutOthers) {
+      await writeAudit(tx, {
+        action: "auth.sessions.revoked_all",
+        outcome: "success",
+        ...audit,
+        details: { sessions: others + 1, reason: "password_changed" },
+      });
+    }
+    await queueSecurityNotice(
+      tx,
+      user,
+      "password.changed",
+      context,
+      options.signOutOthers
+        ? "Every browser and device signed in to your account was signed out."
+        : "",
+    );
+    return {
+      ok: true,
+      signInToken,
+      persistent: options.session.persistent,
+      sessionsEnded: others + 1,
+    } as const;
+  });
+}
+
+/**
+ * A ready sign-in for the browser that changed the password, with the factors its session had.
+ * Safe to grant: this request proved the current password, and the caller checked that the
+ * second factor is fresh. Its session gets a new id (R-A12.3); its time of authentication is
+ * now, the same instant as the password change.
+ */
+async function prepareContinuation(
+  tx: Executor,
+  userId: string,
+  context: RequestContext,
+  options: PasswordChangeOptions,
+): Promise<string> {
+  const token = await beginSignInTransaction(tx, {
+    userId,
+    purpose: "sign_in",
+    stage: "ready",
+    methods: [...new Set(["pwd", ...options.session.methods])],
+    persistent: options.session.persistent,
+    callbackPath: options.callbackPath,
+    ip: context.ip,
+    userAgent: context.userAgent,
+  });
+  await advanceSignInTransaction(tx, hashToken(token), "ready", "ready", {
+    secondFactorAt: options.session.secondFactorAt,
+  });
+  return token;
+}
+
+/** Whether the person must change their password before anything else, and when they last did. */
+export async function getPasswordStatus(
+  db: Executor,
+  userId: string,
+): Promise<{ mustChangePassword: boolean; passwordChangedAt: Date | null }> {
+  const [row] = await db
+    .select({
+      mustChangePassword: users.mustChangePassword,
+      passwordChangedAt: users.passwordChangedAt,
+    })
+    .from(users)
+    .where(eq(users.id, userId));
+  return row ?? { mustChangePassword: false, passwordChangedAt: null };
+}

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -109,6 +109,34 @@ describe("bundled data (R-A14.3)", () => {
     expect(IP_DATA_CREDITS.map((credit) => credit.licence)).toContain("CC BY 4.0");
     for (const credit of IP_DATA_CREDITS) expect(credit.url).toMatch(/^https:\/\//);
     expect(IP_DATA_CREDITS.some((credit) => credit.url === "https://db-ip.com")).toBe(true);
+  });
+});
+
+describe("network table", () => {
+  it("resolves both ends of sampled ranges of the bundled CSVs to their ASN", async () => {
+    const sources = configuredSources({
+      GEOIP_CITY_PATH: undefined,
+      GEOIP_COUNTRY_PATH: undefined,
+      GEOIP_ASN_PATH: undefined,
+      HOSTING_ASNS_PATH: undefined,
+    });
+    const databases = await openIpDatabases({ ...sources, city: [], country: [] });
+    const folder = path.dirname((sources.asn as { csvV4: string }).csvV4);
+    let checked = 0;
+    for (const file of ["asn-ipv4.csv", "asn-ipv6.csv"]) {
+      const lines = readFileSync(path.join(folder, file), "utf8").split("\n");
+      for (let i = 0; i < lines.length; i += 997) {
+        const [start, end, asn] = lines[i]!.split(",");
+        if (!asn || asn === "0") continue;
+        for (const address of [start!, end!]) {
+          const intel = lookupIpIn(databases, address);
+          if (intel.network === "private") continue;
+          expect(intel.asn, `${address} in ${file}`).toBe(Number(asn));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(900);
   });
 });
 

@@ -1,9 +1,11 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { requireSession } from "@/lib/auth/current";
+import { getPasswordStatus } from "@/lib/auth/password-change";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { getEnv } from "@/lib/env";
+import { getRequestPath } from "@/lib/security/request-context";
 import { PortalNav } from "./portal-nav";
 
 export default async function PortalLayout({ children }: { children: React.ReactNode }) {
@@ -16,6 +18,11 @@ export default async function PortalLayout({ children }: { children: React.React
     (await getMethodSummary(await getDb(), session.user.id)).methods.length === 0
   ) {
     redirect("/signin?reauth=1&callbackUrl=%2Fsecurity-info");
+  }
+  // A password that must change (set by the helpdesk, or after risky sign-ins) is changed
+  // before anything else, judged on every page like the check above.
+  if ((await getPasswordStatus(await getDb(), session.user.id)).mustChangePassword) {
+    redirect(`/change-password?next=${encodeURIComponent(await getRequestPath())}`);
   }
   return (
     <div className="min-h-screen">

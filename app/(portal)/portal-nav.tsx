@@ -6,6 +6,8 @@ import { usePathname } from "next/navigation";
 const LINKS = [
   { href: "/", label: "Overview" },
   { href: "/security-info", label: "Security info" },
+  { href: "/sign-ins", label: "My sign-ins" },
+  { href: "/devices", label: "Devices" },
   { href: "/help", label: "Help" },
 ] as const;
 

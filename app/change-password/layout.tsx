@@ -1,0 +1,12 @@
+import { getEnv } from "@/lib/env";
+
+export default function ChangePasswordLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <div className="flex min-h-screen flex-col items-center px-4 py-12">
+      <p className="mb-6 text-lg font-semibold text-slate-700">{getEnv().ORG_NAME}</p>
+      <main id="main" tabIndex={-1} className="w-full max-w-md rounded-lg bg-white p-8 shadow">
+        {children}
+      </main>
+    </div>
+  );
+}

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import next from "next";
+import { purgeOldSignInEvents } from "@/lib/activity/sign-in-events";
 import { purgeSignInTransactions } from "@/lib/auth/sign-in-transaction";
 import { getDatabase, type Db } from "@/lib/db/client";
 import { purgeAbandonedEnrolments } from "@/lib/mfa/methods";
@@ -35,10 +36,11 @@ const FORWARDING_HEADERS = [
   "x-real-ip",
 ];
 
-/** Deletes sign-ins that ended a day ago and enrolments never confirmed. */
+/** Deletes sign-ins that ended a day ago, enrolments never confirmed and old sign-in events. */
 async function removeExpiredRows(db: Db): Promise<void> {
   await purgeSignInTransactions(db);
   await purgeAbandonedEnrolments(db);
+  await purgeOldSignInEvents(db);
 }
 
 /** Opens and migrates the database, prepares Next and serves. Resolves once listening. */

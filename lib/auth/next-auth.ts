@@ -12,6 +12,7 @@ import { cookieSecurity, SESSION_COOKIE_BASENAME, sessionCookieName } from "./co
 import { resolveSession } from "./sessions";
 import { sessionLimits } from "./policy";
 import { completeSignIn } from "./sign-in";
+import { getSignInTransaction } from "./sign-in-transaction";
 import { clearTransactionCookie } from "./transaction-cookie";
 
 // The only file that imports next-auth. Its cookie carries one thing: the opaque session token
@@ -94,6 +95,10 @@ export async function finishSignIn(
   persistent: boolean,
 ): Promise<never> {
   await clearTransactionCookie();
+  // The transaction has the last word: a risky sign-in is never kept (R-A14.6), whatever this
+  // browser answered to "Stay signed in?" before.
+  const transaction = await getSignInTransaction(await getDb(), transactionToken);
+  const keep = persistent && transaction?.persistent === true;
   let failed = false;
   try {
     const url = await signIn("sign-in-transaction", {
@@ -106,7 +111,7 @@ export async function finishSignIn(
     failed = true;
   }
   if (failed) redirect("/signin?error=expired");
-  if (!persistent) {
+  if (!keep) {
     const jar = await cookies();
     const name = sessionCookieName();
     const value = jar.get(name)?.value;

@@ -1,12 +1,28 @@
 import { eq } from "drizzle-orm";
+import {
+  advanceSignInEvent,
+  countRecentHighRiskSignIns,
+  finishSignInEvent,
+  getTransactionRisk,
+  HIGH_RISK_SIGN_INS_BEFORE_PASSWORD_CHANGE,
+  isRisky,
+  lookupOrigin,
+  recordSignInEvent,
+  type NewSignInEvent,
+  type SignInEventReason,
+} from "@/lib/activity/sign-in-events";
+import { assessSignInRisk, RISK_REASON_TEXT, type RiskAssessment } from "@/lib/activity/risk";
+import { describeLocation } from "@/lib/activity/ip-intel";
+import { describeDevice } from "@/lib/activity/user-agent";
 import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
 import { getSecrets } from "@/lib/env";
-import { fingerprint } from "@/lib/security/tokens";
+import { fingerprint, hashToken } from "@/lib/security/tokens";
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "./password";
 import { getMethodSummary } from "@/lib/mfa/methods";
+import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { isBrowserRemembered } from "@/lib/mfa/remembered-browser";
 import { passwordThrottlePolicies, rememberMfaDays, STAY_SIGNED_IN_OFFERED } from "./policy";
 import { createSession, revokeSession } from "./sessions";
@@ -34,8 +50,15 @@ export type PasswordStepResult =
 /** What this browser remembers: the "Stay signed in?" answer and a "Don't ask again" token. */
 export type BrowserState = { stayChoice: boolean | null; rememberedToken?: string };
 
-/** After every factor: ask "Stay signed in?" unless this browser already answered it for good. */
-function stageAfterFactors(browser: BrowserState): { stage: SignInStage; persistent: boolean } {
+/**
+ * After every factor: ask "Stay signed in?" unless this browser already answered it for good. A
+ * risky sign-in is never offered it and never persistent (R-A14.6).
+ */
+function stageAfterFactors(
+  browser: BrowserState,
+  risky: boolean,
+): { stage: SignInStage; persistent: boolean } {
+  if (risky) return { stage: "ready", persistent: false };
   if (STAY_SIGNED_IN_OFFERED && browser.stayChoice === null)
     return { stage: "stay_signed_in", persistent: false };
   return { stage: "ready", persistent: browser.stayChoice === true };
@@ -43,27 +66,37 @@ function stageAfterFactors(browser: BrowserState): { stage: SignInStage; persist
 
 /**
  * The stage after the password, from the user's methods as they are now (R-A1.5): the second
- * factor when they have a method (unless this browser is remembered), registration when MFA is
- * required and they have none.
+ * factor when they have a method (unless this browser is remembered and the sign-in is not
+ * risky, R-A1.8), registration when MFA is required and they have none.
  */
 async function planAfterPassword(
   db: Executor,
   user: { id: string; mfaRequired: boolean },
   browser: BrowserState,
+  risky: boolean,
 ): Promise<{ stage: SignInStage; persistent: boolean; methods: string[] }> {
   const { methods } = await getMethodSummary(db, user.id);
   if (methods.length > 0) {
     if (
+      !risky &&
       rememberMfaDays() > 0 &&
       (await isBrowserRemembered(db, user.id, browser.rememberedToken))
     ) {
-      return { ...stageAfterFactors(browser), methods: ["pwd", REMEMBERED_BROWSER_AMR] };
+      return { ...stageAfterFactors(browser, risky), methods: ["pwd", REMEMBERED_BROWSER_AMR] };
     }
     return { stage: "second_factor", persistent: false, methods: ["pwd"] };
   }
   if (user.mfaRequired) return { stage: "registration", persistent: false, methods: ["pwd"] };
-  return { ...stageAfterFactors(browser), methods: ["pwd"] };
+  return { ...stageAfterFactors(browser, risky), methods: ["pwd"] };
 }
+
+/** The pending event of a sign-in says how far it got, in case it is never finished. */
+const PENDING_REASON: Record<SignInStage, SignInEventReason> = {
+  second_factor: "mfa_abandoned",
+  registration: "registration_abandoned",
+  stay_signed_in: "not_finished",
+  ready: "not_finished",
+};
 
 /** Recorded on sessions whose second factor was a remembered browser ("Don't ask again"). */
 export const REMEMBERED_BROWSER_AMR = "remembered";
@@ -83,10 +116,12 @@ export async function verifyPasswordStep(
   const ipKey = context.ip ?? "unknown";
   const policies = passwordThrottlePolicies();
 
-  const [[user], accountThrottle, ipThrottle] = await Promise.all([
+  const [[user], accountThrottle, ipThrottle, origin] = await Promise.all([
     db
       .select({
         id: users.id,
+        email: users.email,
+        displayName: users.displayName,
         status: users.status,
         passwordHash: users.passwordHash,
         mfaRequired: users.mfaRequired,
@@ -95,17 +130,30 @@ export async function verifyPasswordStep(
       .where(emailMatches(email)),
     getThrottle(db, "password:account", email),
     getThrottle(db, "password:ip", ipKey),
+    lookupOrigin(context),
   ]);
 
   const audit = { subjectId: user?.id ?? null, ip: context.ip, userAgent: context.userAgent };
+  // Every attempt is a sign-in event, written with its outcome (R-A14.1); an unknown email has
+  // no user and is kept only for the password-spray rule.
+  const failureEvent = (reason: SignInEventReason): NewSignInEvent => ({
+    userId: user?.id ?? null,
+    result: "failure",
+    reason,
+    methods: ["pwd"],
+    origin,
+  });
 
   if (accountThrottle.locked || ipThrottle.locked) {
     await verifyAgainstDummy(input.password);
-    await writeAudit(db, {
-      action: "auth.sign_in.failed",
-      outcome: "denied",
-      ...audit,
-      details: { reason: accountThrottle.locked ? "account_locked" : "address_locked", email },
+    await db.transaction(async (tx) => {
+      await writeAudit(tx, {
+        action: "auth.sign_in.failed",
+        outcome: "denied",
+        ...audit,
+        details: { reason: accountThrottle.locked ? "account_locked" : "address_locked", email },
+      });
+      await recordSignInEvent(tx, failureEvent("locked"), context);
     });
     return { ok: false };
   }
@@ -126,6 +174,7 @@ export async function verifyPasswordStep(
         ...audit,
         details: { reason, email, failures: account.failures },
       });
+      await recordSignInEvent(tx, failureEvent(reason), context);
       if (account.lockStarted || address.lockStarted) {
         await writeAudit(tx, {
           action: "auth.sign_in.locked_out",
@@ -142,12 +191,15 @@ export async function verifyPasswordStep(
     return { ok: false };
   }
 
-  const plan = await planAfterPassword(db, user, browser);
+  // Risk is judged once the password is right; it may add friction, never remove a factor
+  // (R-A14.6, R-A1.8). The sign-in's event carries it to the later steps.
+  const risk = await assessSignInRisk(db, { userId: user.id, at: new Date(), intel: origin.intel });
+  const plan = await planAfterPassword(db, user, browser, isRisky(risk.level));
   const rehash = needsRehash(user.passwordHash!) ? await hashPassword(input.password) : null;
   const transactionToken = await db.transaction(async (tx) => {
     await resetThrottle(tx, "password:account", email);
     if (rehash) await tx.update(users).set({ passwordHash: rehash }).where(eq(users.id, user.id));
-    return beginSignInTransaction(tx, {
+    const token = await beginSignInTransaction(tx, {
       userId: user.id,
       purpose: "sign_in",
       stage: plan.stage,
@@ -157,8 +209,55 @@ export async function verifyPasswordStep(
       ip: context.ip,
       userAgent: context.userAgent,
     });
+    // Recorded as interrupted until the sign-in finishes, so an abandoned one stays visible.
+    await recordSignInEvent(
+      tx,
+      {
+        userId: user.id,
+        result: "interrupted",
+        reason: PENDING_REASON[plan.stage],
+        methods: plan.methods,
+        transactionId: hashToken(token),
+        risk,
+        origin,
+      },
+      context,
+    );
+    if (isRisky(risk.level)) await respondToRisk(tx, user, risk, context, origin);
+    return token;
   });
   return { ok: true, transactionToken, stage: plan.stage, persistent: plan.persistent };
+}
+
+/**
+ * A risky sign-in with the right password: the person is told (R-A15.1), and after
+ * HIGH_RISK_SIGN_INS_BEFORE_PASSWORD_CHANGE high-risk ones in 30 days their password must be
+ * changed — the password is then likely known to someone else.
+ */
+async function respondToRisk(
+  tx: Executor,
+  user: { id: string; email: string; displayName: string },
+  risk: RiskAssessment,
+  context: RequestContext,
+  origin: Awaited<ReturnType<typeof lookupOrigin>>,
+): Promise<void> {
+  await queueSecurityNotice(
+    tx,
+    user,
+    "sign_in.risky",
+    {
+      ...context,
+      location: describeLocation(origin.intel),
+      device: describeDevice(origin.device),
+    },
+    risk.reasons.map((reason) => RISK_REASON_TEXT[reason]).join(" "),
+  );
+  if (
+    risk.level === "high" &&
+    (await countRecentHighRiskSignIns(tx, user.id)) >= HIGH_RISK_SIGN_INS_BEFORE_PASSWORD_CHANGE
+  ) {
+    await tx.update(users).set({ mustChangePassword: true }).where(eq(users.id, user.id));
+  }
 }
 
 /** "Stay signed in?" answered: the sign-in is ready, persistent or not. */
@@ -186,13 +285,22 @@ export async function recordSecondFactor(
   const next =
     transaction.purpose === "step_up"
       ? { stage: "ready" as const, persistent: transaction.persistent }
-      : stageAfterFactors(browser);
-  const moved = await advanceSignInTransaction(db, transaction.id, from, next.stage, {
-    methods: [...new Set([...transaction.methods, amr])],
-    secondFactorAt: new Date(),
-    persistent: next.persistent,
+      : stageAfterFactors(browser, isRisky(await getTransactionRisk(db, transaction.id)));
+  const methods = [...new Set([...transaction.methods, amr])];
+  return db.transaction(async (tx) => {
+    const moved = await advanceSignInTransaction(tx, transaction.id, from, next.stage, {
+      methods,
+      secondFactorAt: new Date(),
+      persistent: next.persistent,
+    });
+    if (!moved) return null;
+    if (transaction.purpose === "sign_in")
+      await advanceSignInEvent(tx, transaction.id, {
+        methods,
+        registered: from === "registration",
+      });
+    return next.stage;
   });
-  return moved ? next.stage : null;
 }
 
 /** Starts a step-up for a signed-in session: a fresh second factor that will replace it. */
@@ -225,6 +333,7 @@ export async function completeSignIn(
   transactionToken: string,
   context: RequestContext,
 ): Promise<string | null> {
+  const origin = await lookupOrigin(context);
   return db.transaction(async (tx) => {
     const transaction = await consumeSignInTransaction(tx, transactionToken);
     if (!transaction) return null;
@@ -262,6 +371,18 @@ export async function completeSignIn(
       userAgent: context.userAgent,
       details: { methods: transaction.methods.join(" "), persistent },
     });
+    await finishSignInEvent(
+      tx,
+      {
+        userId: transaction.userId,
+        transactionId: transaction.id,
+        purpose: transaction.purpose,
+        sessionId: hashToken(sessionToken),
+        methods: transaction.methods,
+        origin,
+      },
+      context,
+    );
     return sessionToken;
   });
 }

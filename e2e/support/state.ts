@@ -34,6 +34,9 @@ export const TESTER_NAMES = [
   "everywhere",
   "halfway",
   "remember",
+  "secured",
+  "device-list",
+  "help-request",
 ] as const;
 
 /** The account made for one test. */

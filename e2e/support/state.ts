@@ -34,9 +34,12 @@ export const TESTER_NAMES = [
   "everywhere",
   "halfway",
   "remember",
+  "sign-ins",
   "secured",
   "device-list",
   "help-request",
+  "stale-step-up",
+  "outbox",
 ] as const;
 
 /** The account made for one test. */

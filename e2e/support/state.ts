@@ -34,11 +34,9 @@ export const TESTER_NAMES = [
   "everywhere",
   "halfway",
   "remember",
-  "sign-ins",
   "secured",
   "device-list",
   "help-request",
-  "stale-step-up",
   "outbox",
 ] as const;
 

@@ -57,7 +57,7 @@ export async function createCase(
     .where(and(eq(cases.userId, input.userId), gt(cases.createdAt, sql`now() - interval '1 day'`)));
   const same = recent.find(
     (c) =>
-      c.status !== "closed" &&
+      c.status !== "resolved" &&
       c.kind === input.kind &&
       c.message === message &&
       c.signInEventId === signInEventId,

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { drizzle as drizzlePglite, type PgliteDatabase } from "drizzle-orm/pglite";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import pg from "pg";
@@ -28,6 +29,9 @@ export type DatabaseTarget =
   | { driver: "pglite"; dataDir: string }
   | { driver: "pglite"; memory: true };
 
+/** Extensions the migrations create; PGlite must load them itself (PostgreSQL ships them). */
+const PGLITE_EXTENSIONS = { pg_trgm };
+
 /** Opens a database. Embedded folders are locked to this process. */
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.driver === "postgres") {
@@ -36,11 +40,13 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     return { db, driver: "postgres", pool, close: () => pool.end() };
   }
   if ("memory" in target) {
-    const client = await PGlite.create();
+    const client = await PGlite.create({ extensions: PGLITE_EXTENSIONS });
     return { db: drizzlePglite(client, { schema }), driver: "pglite", close: () => client.close() };
   }
   acquireDataFolderLock(target.dataDir);
-  const client = await PGlite.create(path.join(target.dataDir, "pglite"));
+  const client = await PGlite.create(path.join(target.dataDir, "pglite"), {
+    extensions: PGLITE_EXTENSIONS,
+  });
   return { db: drizzlePglite(client, { schema }), driver: "pglite", close: () => client.close() };
 }
 

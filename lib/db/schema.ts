@@ -40,7 +40,12 @@ export const users = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("users_email_lower_idx").on(sql`lower(${t.email})`)],
+  (t) => [
+    uniqueIndex("users_email_lower_idx").on(sql`lower(${t.email})`),
+    // The helpdesk's search: any part of a name or email, case-insensitive (pg_trgm).
+    index("users_email_trgm_idx").using("gin", sql`lower(${t.email}) gin_trgm_ops`),
+    index("users_name_trgm_idx").using("gin", sql`lower(${t.displayName}) gin_trgm_ops`),
+  ],
 );
 
 // ── sign-in transaction and sessions ────────────────────────────────────────
@@ -328,7 +333,7 @@ export const cases = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
     kind: text("kind", { enum: ["unrecognised_activity", "no_mobile_phone", "other"] }).notNull(),
-    status: text("status", { enum: ["open", "in_progress", "closed"] })
+    status: text("status", { enum: ["open", "in_progress", "resolved"] })
       .notNull()
       .default("open"),
     /** How to reach the person when they could not sign in. */
@@ -391,3 +396,76 @@ export const auditLog = pgTable(
     index("audit_log_at_idx").on(t.at),
   ],
 );
+
+// ── helpdesk and admin ──────────────────────────────────────────────────────
+
+/** Notes on a case, by the agents working it. */
+export const caseNotes = pgTable(
+  "case_notes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    caseId: uuid("case_id")
+      .notNull()
+      .references(() => cases.id, { onDelete: "cascade" }),
+    authorId: uuid("author_id").references(() => users.id, { onDelete: "set null" }),
+    body: text("body").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("case_notes_case_idx").on(t.caseId, t.createdAt)],
+);
+
+/**
+ * Temporary Access Passes (R-A10): issued by an agent, shown once, stored as a hash; one active
+ * per user. A pass stands in for both password and second factor, for registering methods only.
+ */
+export const temporaryAccessPasses = pgTable(
+  "temporary_access_passes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    passHash: text("pass_hash").notNull(),
+    issuedBy: uuid("issued_by").references(() => users.id, { onDelete: "set null" }),
+    oneTime: boolean("one_time").notNull().default(true),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("temporary_access_passes_user_idx").on(t.userId, t.createdAt)],
+);
+
+/**
+ * Hardware OATH tokens imported by administrators. Once its holder enters a current code, a token
+ * becomes an `mfa_methods` row (kind hardware_token) and signs in like an authenticator app.
+ */
+export const hardwareTokens = pgTable(
+  "hardware_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    serialNumber: text("serial_number").notNull(),
+    secretSealed: text("secret_sealed").notNull(),
+    periodSeconds: integer("period_seconds").notNull().default(30),
+    digits: integer("digits").notNull().default(6),
+    manufacturer: text("manufacturer"),
+    model: text("model"),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
+    methodId: uuid("method_id").references(() => mfaMethods.id, { onDelete: "set null" }),
+    importedAt: timestamp("imported_at", { withTimezone: true }).notNull().defaultNow(),
+    assignedAt: timestamp("assigned_at", { withTimezone: true }),
+    activatedAt: timestamp("activated_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("hardware_tokens_serial_idx").on(t.serialNumber),
+    index("hardware_tokens_user_idx").on(t.userId),
+  ],
+);
+
+/** Policy set by administrators at /admin/settings; a missing key means the built-in default. */
+export const settings = pgTable("settings", {
+  key: text("key").primaryKey(),
+  value: jsonb("value").$type<string | number | boolean | string[]>().notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
+});

@@ -5,7 +5,9 @@ import {
   signIn,
   submitPassword,
 } from "./support/helpers";
-import { tester } from "./support/state";
+import { startAppServer, type AppServer } from "./support/app-server";
+import { freshCode, portOf, resetAuthenticators } from "./support/authenticator";
+import { E2E_PORT, mainDataDir, tester } from "./support/state";
 
 // "This wasn't me" → Secure your account (R-A13), Devices (R-A12.7) and Help, as a person uses
 // them: two browsers signed in as the same person, one of them securing the account.
@@ -201,4 +203,46 @@ test("Help answers every question of the FAQ and takes a no-mobile-phone request
     /Your request was sent to the helpdesk\. Reference: [0-9A-F]{8}\./,
   );
   await expectNoAccessibilityViolations(page);
+});
+
+test.describe("after the step-up window", () => {
+  // A server of its own with a six-second window, so a stale second factor can be seen.
+  const PORT = E2E_PORT + 4;
+  const onPostgres = Boolean(process.env.DATABASE_URL);
+  let server: AppServer;
+  test.use({ baseURL: `http://localhost:${PORT}` });
+  test.beforeAll(async () => {
+    if (!onPostgres) resetAuthenticators(PORT);
+    server = await startAppServer({
+      port: PORT,
+      env: { STEP_UP_MAX_AGE_MINUTES: "0.1" },
+      ...(onPostgres ? { dataDir: mainDataDir() } : {}),
+    });
+  });
+  test.afterAll(async () => {
+    await server?.stop();
+  });
+
+  test("Secure your account asks to verify again first, then comes back (R-A13.1)", async ({
+    page,
+  }) => {
+    // A fresh database of its own has its own demo people; on PostgreSQL the data is shared.
+    const account = onPostgres
+      ? tester("stale-step-up")
+      : server.demo.find((a) => a.role === "user")!;
+    await signIn(page, account);
+    await page.waitForTimeout(7000);
+    await page.goto("/secure-account?event=424242");
+    await expect(
+      page.getByRole("heading", { level: 1, name: "Verify your identity" }),
+    ).toBeVisible();
+    await page
+      .getByRole("textbox", { name: "Code" })
+      .fill(await freshCode(account.email, 0, portOf(page)));
+    await page.getByRole("button", { name: "Verify" }).click();
+    await expect(
+      page.getByRole("heading", { level: 1, name: "Change your password" }),
+    ).toBeVisible();
+    await expect(page).toHaveURL(/\/secure-account\?event=424242$/);
+  });
 });

@@ -37,6 +37,7 @@ export const TESTER_NAMES = [
   "secured",
   "device-list",
   "help-request",
+  "stale-step-up",
   "outbox",
 ] as const;
 

@@ -9,6 +9,7 @@ import { formatDemoSignIns, prepareDemo } from "@/lib/db/seed";
 import { ConfigError, getEnv } from "@/lib/env";
 import { DataFolderInUseError } from "@/lib/db/data-folder-lock";
 import { startDispatcher, stopDispatcher } from "@/lib/notify/dispatcher";
+import { purgeOldMessages } from "@/lib/notify/outbox";
 import { outboxChannels } from "@/lib/notify/providers";
 import {
   CLIENT_IP_HEADER,
@@ -40,6 +41,7 @@ const FORWARDING_HEADERS = [
 async function removeExpiredRows(db: Db): Promise<void> {
   await purgeSignInTransactions(db);
   await purgeAbandonedEnrolments(db);
+  await purgeOldMessages(db);
   await purgeOldSignInEvents(db);
 }
 

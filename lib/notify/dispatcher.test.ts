@@ -11,7 +11,12 @@ import {
   stopDispatcher,
 } from "./dispatcher";
 import { DELIVERED_BODY, openBody } from "./message-body";
-import { queueMessage, type OutgoingMessage } from "./outbox";
+import {
+  OUTBOX_RETENTION_DAYS,
+  purgeOldMessages,
+  queueMessage,
+  type OutgoingMessage,
+} from "./outbox";
 import { PermanentDeliveryError, type DeliverableMessage, type MessageProvider } from "./providers";
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -264,6 +269,24 @@ describe("dispatchDue", () => {
     expect(stored).toMatchObject({ status: "sent", provider: "outbox" });
     expect(stored.body).not.toContain("111222");
     expect(openBody(stored)).toBe("Code 111222");
+  });
+});
+
+describe("retention", () => {
+  it("deletes delivered and failed messages after the retention period, never pending ones", async () => {
+    const pending = await queueCommitted({ recipient: "retention-pending@example.edu" });
+    const sent = await queueCommitted({ recipient: "retention-sent@example.edu" });
+    await database.db.update(outbox).set({ status: "sent" }).where(eq(outbox.id, sent.id));
+    const justBefore = after(sent.createdAt, OUTBOX_RETENTION_DAYS * 86_400_000 - 1000);
+    const justAfter = after(sent.createdAt, OUTBOX_RETENTION_DAYS * 86_400_000 + 1000);
+    const ids = async () =>
+      (await database.db.select({ id: outbox.id }).from(outbox)).map((r) => r.id);
+    await purgeOldMessages(database.db, justBefore);
+    expect(await ids()).toContain(sent.id);
+    await purgeOldMessages(database.db, justAfter);
+    const left = await ids();
+    expect(left).toContain(pending.id);
+    expect(left).not.toContain(sent.id);
   });
 });
 

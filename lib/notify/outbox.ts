@@ -1,3 +1,4 @@
+import { and, lt, ne, sql } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
 import { outbox } from "@/lib/db/schema";
 import { kickDispatcher } from "./dispatcher";
@@ -40,4 +41,22 @@ export async function queueMessage(db: Executor, message: OutgoingMessage): Prom
   // Usually the caller's transaction commits well within the debounce; if not, the loop's next
   // pass finds the message.
   kickDispatcher();
+}
+
+/**
+ * Days a delivered or failed message is kept (for support and the send limits, which look back a
+ * day) before it is deleted: messages are personal data.
+ */
+export const OUTBOX_RETENTION_DAYS = 30;
+
+/** Deletes delivered and failed messages older than the retention period; returns how many. */
+export async function purgeOldMessages(db: Executor, now?: Date): Promise<number> {
+  const cutoff = now
+    ? new Date(now.getTime() - OUTBOX_RETENTION_DAYS * 86_400_000)
+    : sql`now() - make_interval(days => ${OUTBOX_RETENTION_DAYS})`;
+  const deleted = await db
+    .delete(outbox)
+    .where(and(ne(outbox.status, "pending"), lt(outbox.createdAt, cutoff)))
+    .returning({ id: outbox.id });
+  return deleted.length;
 }

@@ -34,6 +34,7 @@ export const TESTER_NAMES = [
   "everywhere",
   "halfway",
   "remember",
+  "sign-ins",
   "secured",
   "device-list",
   "help-request",

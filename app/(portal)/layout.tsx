@@ -2,6 +2,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { requireSession } from "@/lib/auth/current";
 import { getPasswordStatus } from "@/lib/auth/password-change";
+import { mfaRequiredFor } from "@/lib/auth/policy";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { getEnv } from "@/lib/env";
@@ -14,7 +15,7 @@ export default async function PortalLayout({ children }: { children: React.React
   // began (R-A1.5): someone required to have a method and without one proves their password
   // again and meets the wizard.
   if (
-    session.user.mfaRequired &&
+    mfaRequiredFor(session.user) &&
     (await getMethodSummary(await getDb(), session.user.id)).methods.length === 0
   ) {
     redirect("/signin?reauth=1&callbackUrl=%2Fsecurity-info");
@@ -43,7 +44,7 @@ export default async function PortalLayout({ children }: { children: React.React
             </form>
           </div>
         </div>
-        <PortalNav showAdmin={false} />
+        <PortalNav showAdmin={session.user.role !== "user"} />
       </header>
       <main id="main" tabIndex={-1} className="mx-auto max-w-5xl px-4 py-8">
         {children}

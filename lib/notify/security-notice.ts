@@ -17,6 +17,15 @@ export const NOTICE_EVENTS = [
   "phone.changed",
   "sign_in.risky",
   "account.secured",
+  "admin.mfa_reset",
+  "admin.mfa_sessions_revoked",
+  "admin.sessions_revoked",
+  "admin.password_reset",
+  "admin.account_unlocked",
+  "admin.account_disabled",
+  "admin.account_enabled",
+  "admin.role_changed",
+  "admin.method_removed",
 ] as const;
 export type NoticeEvent = (typeof NOTICE_EVENTS)[number];
 
@@ -92,6 +101,57 @@ const NOTICES: Record<NoticeEvent, Notice> = {
     what: (d) =>
       `Your account was secured: the password was changed and every browser and device was signed out. ${d}`.trim(),
     sms: "your account was secured and signed out everywhere",
+  },
+  // Changes made by the helpdesk: `detail` names the ticket when the agent gave one.
+  "admin.mfa_reset": {
+    subject: "The helpdesk reset your sign-in methods",
+    what: (d) =>
+      `The helpdesk removed the sign-in methods of your account and signed it out everywhere. The next time you sign in, you will set up a method again. ${d}`.trim(),
+    sms: "the helpdesk reset the sign-in methods of your account",
+  },
+  "admin.mfa_sessions_revoked": {
+    subject: "The helpdesk forgot your remembered browsers",
+    what: (d) =>
+      `The helpdesk made every browser ask for a verification code again when you sign in. ${d}`.trim(),
+    sms: "the helpdesk made every browser ask for a verification code again",
+  },
+  "admin.sessions_revoked": {
+    subject: "The helpdesk signed you out everywhere",
+    what: (d) => `The helpdesk signed your account out on every browser and device. ${d}`.trim(),
+    sms: "the helpdesk signed your account out everywhere",
+  },
+  "admin.password_reset": {
+    subject: "The helpdesk reset your password",
+    what: (d) =>
+      `The helpdesk set a temporary password on your account and signed it out everywhere. You will choose a new password when you sign in with it. ${d}`.trim(),
+    sms: "the helpdesk reset the password of your account",
+  },
+  "admin.account_unlocked": {
+    subject: "The helpdesk unlocked your account",
+    what: (d) =>
+      `The helpdesk cleared the failed sign-in attempts that had paused your account. ${d}`.trim(),
+    sms: "the helpdesk unlocked your account",
+  },
+  "admin.account_disabled": {
+    subject: "Your account was disabled",
+    what: (d) =>
+      `Your account was disabled by the helpdesk and signed out everywhere. Nobody can sign in to it until it is enabled again. ${d}`.trim(),
+    sms: "your account was disabled by the helpdesk",
+  },
+  "admin.account_enabled": {
+    subject: "Your account was enabled",
+    what: (d) => `Your account was enabled again by the helpdesk. ${d}`.trim(),
+    sms: "your account was enabled again by the helpdesk",
+  },
+  "admin.role_changed": {
+    subject: "Your role changed",
+    what: (d) => `The role of your account was changed. ${d}`.trim(),
+    sms: "the role of your account was changed",
+  },
+  "admin.method_removed": {
+    subject: "The helpdesk removed a sign-in method",
+    what: (d) => `The helpdesk removed a sign-in method from your account: ${d}`.trim(),
+    sms: "the helpdesk removed a sign-in method from your account",
   },
 };
 

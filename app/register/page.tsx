@@ -6,7 +6,7 @@ import { MethodChooser } from "@/components/mfa/method-chooser";
 import { getRegistrant } from "@/lib/auth/registrant";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
-import { kindAllowedFor, type MethodKind } from "@/lib/mfa/registry";
+import { kindOffered, type MethodKind } from "@/lib/mfa/registry";
 
 /** What the first-time wizard offers: an app, or a phone for those without one. */
 const WIZARD_KINDS: MethodKind[] = ["authenticator_app", "mobile_phone"];
@@ -31,7 +31,7 @@ export default async function StartPage() {
         </Link>
       </p>
       <div className="flex flex-wrap items-center justify-between gap-4">
-        <MethodChooser kinds={WIZARD_KINDS.filter((kind) => kindAllowedFor(kind, role))} />
+        <MethodChooser kinds={WIZARD_KINDS.filter((kind) => kindOffered(kind, role))} />
         <NextStepButton href="/register/app/setup" />
       </div>
     </>

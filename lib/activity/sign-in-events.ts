@@ -2,7 +2,7 @@ import { and, desc, eq, gt, inArray, lt, ne, sql, type SQL } from "drizzle-orm";
 import { writeAudit } from "@/lib/audit/log";
 import type { Executor } from "@/lib/db/client";
 import { signInEvents } from "@/lib/db/schema";
-import { getEnv } from "@/lib/env";
+import { signInRetentionDays } from "@/lib/auth/policy";
 import { lookupIp, type IpIntel } from "./ip-intel";
 import { markNetworkKnown, type RiskAssessment, type RiskLevel, type RiskReason } from "./risk";
 import { parseUserAgent, type DeviceInfo } from "./user-agent";
@@ -379,9 +379,9 @@ export async function setVerdict(
   });
 }
 
-/** Deletes events older than SIGN_IN_RETENTION_DAYS (R-A14.7); returns how many went. */
+/** Deletes events older than the retention policy (R-A14.7); returns how many went. */
 export async function purgeOldSignInEvents(db: Executor): Promise<number> {
-  const days = getEnv().SIGN_IN_RETENTION_DAYS;
+  const days = signInRetentionDays();
   const cutoff = sql`now() - make_interval(days => ${days})`;
   // Counted in the database: a first purge after a long pause may remove millions of rows.
   const result = await db.execute<{ removed: number }>(

@@ -38,6 +38,15 @@ export const AUDIT_ACTIONS = [
   "admin.token.assigned",
   "admin.method.deleted",
   "admin.role.changed",
+  "auth.access_pass.used",
+  "auth.access_pass.failed",
+  "mfa.hardware_token.activated",
+  "admin.hardware_tokens.imported",
+  "admin.case.assigned",
+  "admin.case.status_changed",
+  "admin.case.note_added",
+  "admin.audit.exported",
+  "admin.settings.changed",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -82,4 +91,13 @@ export const AUDIT_SENTENCES: Record<AuditAction, string> = {
   "admin.token.assigned": "Hardware token assigned",
   "admin.method.deleted": "Sign-in method deleted by the helpdesk",
   "admin.role.changed": "Role changed",
+  "auth.access_pass.used": "Signed in with a Temporary Access Pass",
+  "auth.access_pass.failed": "Temporary Access Pass refused",
+  "mfa.hardware_token.activated": "Hardware token activated",
+  "admin.hardware_tokens.imported": "Hardware tokens imported",
+  "admin.case.assigned": "Case assigned",
+  "admin.case.status_changed": "Case status changed",
+  "admin.case.note_added": "Note added to a case",
+  "admin.audit.exported": "Audit log exported",
+  "admin.settings.changed": "Setting changed",
 };

@@ -1,8 +1,13 @@
+import {
+  ACCESS_PASS_DEFAULT_MINUTES,
+  ACCESS_PASS_MAX_MINUTES,
+  getSettingOverride,
+} from "@/lib/admin/settings";
 import { getEnv } from "@/lib/env";
 import { everyNthFailure, type ThrottlePolicy } from "@/lib/security/throttle";
 
-// The sign-in and session policy in one place. Admin-editable settings will override these
-// defaults; until then they come from the environment (.env.example).
+// The sign-in and session policy in one place. The environment (.env.example) gives the defaults;
+// what an administrator set at /admin/settings overrides them (lib/admin/settings.ts).
 
 const MINUTE_MS = 60_000;
 
@@ -17,7 +22,7 @@ export function sessionLimits(persistent = false) {
   return persistent
     ? {
         idleMs: env.PERSISTENT_SESSION_IDLE_DAYS * DAY_MS,
-        absoluteMs: env.PERSISTENT_SESSION_ABSOLUTE_DAYS * DAY_MS,
+        absoluteMs: staySignedInDays() * DAY_MS,
       }
     : {
         idleMs: env.SESSION_IDLE_MINUTES * MINUTE_MS,
@@ -32,7 +37,16 @@ export function stepUpMaxAgeMs(): number {
 
 /** "Don't ask again for N days" (0 hides the checkbox). */
 export function rememberMfaDays(): number {
-  return getEnv().REMEMBER_MFA_DAYS;
+  return getSettingOverride("remember_mfa_days") ?? getEnv().REMEMBER_MFA_DAYS;
+}
+
+/**
+ * How long a "Stay signed in" session may live, in days. The environment's value is the ceiling
+ * an administrator may lower (the session cookie's own lifetime is set from it at start-up).
+ */
+export function staySignedInDays(): number {
+  const ceiling = getEnv().PERSISTENT_SESSION_ABSOLUTE_DAYS;
+  return Math.min(getSettingOverride("stay_signed_in_days") ?? ceiling, ceiling);
 }
 
 /** A sign-in in progress lives at most this long (R-A1.3). */
@@ -41,14 +55,43 @@ export function signInTransactionTtlMs(): number {
 }
 
 /** Whether "Stay signed in?" is asked at the end of sign-in. */
-export const STAY_SIGNED_IN_OFFERED = true;
+export function staySignedInOffered(): boolean {
+  return getSettingOverride("stay_signed_in_offered") ?? true;
+}
+
+/** Whether this account must register a method: everyone's, or the account's own flag. */
+export function mfaRequiredFor(user: { mfaRequired: boolean }): boolean {
+  return user.mfaRequired || (getSettingOverride("mfa_required_for_all") ?? false);
+}
+
+/** Whether people may register and use a kind of method; all kinds unless an admin chose. */
+export function methodKindEnabled(kind: string): boolean {
+  const enabled = getSettingOverride("enabled_method_kinds");
+  return enabled === undefined || enabled.includes(kind);
+}
+
+/** Temporary Access Pass lifetimes in minutes (R-A10.2): the default and the longest allowed. */
+export function accessPassLifetimes(): { defaultMinutes: number; maxMinutes: number } {
+  const maxMinutes = getSettingOverride("access_pass_max_minutes") ?? ACCESS_PASS_MAX_MINUTES;
+  const defaultMinutes =
+    getSettingOverride("access_pass_default_minutes") ?? ACCESS_PASS_DEFAULT_MINUTES;
+  return { defaultMinutes: Math.min(defaultMinutes, maxMinutes), maxMinutes };
+}
+
+/** Sign-in events older than this many days are deleted (R-A14.7). */
+export function signInRetentionDays(): number {
+  return getSettingOverride("sign_in_retention_days") ?? getEnv().SIGN_IN_RETENTION_DAYS;
+}
 
 /** Password-step throttling per account and per client address (R-A11.2, R-A11.1). */
 export function passwordThrottlePolicies(): { account: ThrottlePolicy; ip: ThrottlePolicy } {
   const env = getEnv();
   return {
     account: {
-      lockSeconds: everyNthFailure(env.PASSWORD_LOCKOUT_THRESHOLD, env.PASSWORD_LOCKOUT_SECONDS),
+      lockSeconds: everyNthFailure(
+        getSettingOverride("password_lockout_threshold") ?? env.PASSWORD_LOCKOUT_THRESHOLD,
+        env.PASSWORD_LOCKOUT_SECONDS,
+      ),
       hardCap: 100,
     },
     ip: { lockSeconds: everyNthFailure(env.IP_FAILURE_THRESHOLD, env.PASSWORD_LOCKOUT_SECONDS) },

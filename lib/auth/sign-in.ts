@@ -24,7 +24,12 @@ import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from ".
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { isBrowserRemembered } from "@/lib/mfa/remembered-browser";
-import { passwordThrottlePolicies, rememberMfaDays, STAY_SIGNED_IN_OFFERED } from "./policy";
+import {
+  mfaRequiredFor,
+  passwordThrottlePolicies,
+  rememberMfaDays,
+  staySignedInOffered,
+} from "./policy";
 import { createSession, revokeSession } from "./sessions";
 import {
   advanceSignInTransaction,
@@ -59,7 +64,7 @@ function stageAfterFactors(
   risky: boolean,
 ): { stage: SignInStage; persistent: boolean } {
   if (risky) return { stage: "ready", persistent: false };
-  if (STAY_SIGNED_IN_OFFERED && browser.stayChoice === null)
+  if (staySignedInOffered() && browser.stayChoice === null)
     return { stage: "stay_signed_in", persistent: false };
   return { stage: "ready", persistent: browser.stayChoice === true };
 }
@@ -86,7 +91,7 @@ async function planAfterPassword(
     }
     return { stage: "second_factor", persistent: false, methods: ["pwd"] };
   }
-  if (user.mfaRequired) return { stage: "registration", persistent: false, methods: ["pwd"] };
+  if (mfaRequiredFor(user)) return { stage: "registration", persistent: false, methods: ["pwd"] };
   return { ...stageAfterFactors(browser, risky), methods: ["pwd"] };
 }
 

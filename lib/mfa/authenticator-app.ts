@@ -1,8 +1,8 @@
-import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
 import { mfaMethods } from "@/lib/db/schema";
 import { seal, unseal } from "@/lib/security/sealing";
-import { METHOD_KIND_INFO } from "./registry";
+import { CODE_DEVICE_KINDS, METHOD_KIND_INFO } from "./registry";
 import { matchTotp, newTotpSecret, totpUri } from "./totp";
 
 // Authenticator apps (TOTP, R-A4). Each device is its own method row with its own secret.
@@ -26,7 +26,8 @@ export async function beginAuthenticatorEnrolment(
     .where(
       and(
         eq(mfaMethods.userId, userId),
-        eq(mfaMethods.kind, KIND),
+        // Hardware tokens count too: five code devices in all.
+        inArray(mfaMethods.kind, [...CODE_DEVICE_KINDS]),
         eq(mfaMethods.status, "active"),
       ),
     )) as [{ count: number }];

@@ -1,3 +1,5 @@
+import { methodKindEnabled } from "@/lib/auth/policy";
+
 /**
  * The method framework. Each kind of method describes itself here; each sign-in option (what
  * "Sign in another way" lists) names how it is verified. Later kinds (hardware token, passkey,
@@ -10,6 +12,7 @@ export const METHOD_KINDS = [
   "mobile_phone",
   "alternate_phone",
   "office_phone",
+  "hardware_token",
 ] as const;
 export type MethodKind = (typeof METHOD_KINDS)[number];
 
@@ -50,7 +53,15 @@ export type MethodKindInfo = {
   signInOptions: readonly SignInOptionId[];
   /** Where the registration wizard starts for this kind. */
   registerPath: string;
+  /** Given out by the helpdesk (a hardware token): activated, never added by choice. */
+  assignedOnly?: true;
 };
+
+/**
+ * Code-generating devices — authenticator apps and hardware tokens — share one limit per person
+ * (METHOD_KIND_INFO.authenticator_app.maxPerUser).
+ */
+export const CODE_DEVICE_KINDS = ["authenticator_app", "hardware_token"] as const;
 
 export const METHOD_KIND_INFO: Record<MethodKind, MethodKindInfo> = {
   authenticator_app: {
@@ -90,11 +101,32 @@ export const METHOD_KIND_INFO: Record<MethodKind, MethodKindInfo> = {
     signInOptions: ["voice"],
     registerPath: "/register/phone?type=office_phone",
   },
+  hardware_token: {
+    listName: "Hardware token",
+    chooserName: "Hardware token",
+    preference: 3,
+    restricted: false,
+    maxPerUser: 5,
+    signInOptions: ["code"],
+    registerPath: "/security-info/hardware-token",
+    assignedOnly: true,
+  },
 };
 
 /** Restricted kinds (text, call) are not for helpdesk and admin accounts (R-A5.6). */
 export function kindAllowedFor(kind: MethodKind, role: Role): boolean {
   return role === "user" || !METHOD_KIND_INFO[kind].restricted;
+}
+
+/**
+ * Whether a person may register a kind now: allowed for their role and enabled by the
+ * organisation's settings. A kind switched off later keeps working for those who have it, so
+ * switching one off never leaves someone signing in with a password alone.
+ */
+export function kindOffered(kind: MethodKind, role: Role): boolean {
+  return (
+    !METHOD_KIND_INFO[kind].assignedOnly && kindAllowedFor(kind, role) && methodKindEnabled(kind)
+  );
 }
 
 export const SIGN_IN_OPTION_IDS = ["code", "sms", "voice", "recovery-code"] as const;

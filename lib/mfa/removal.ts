@@ -1,4 +1,5 @@
 import { writeAudit } from "@/lib/audit/log";
+import { mfaRequiredFor } from "@/lib/auth/policy";
 import type { Executor } from "@/lib/db/client";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { deleteOwnMethod, getMethodSummary, getOwnMethod, setDefaultMethod } from "./methods";
@@ -23,7 +24,7 @@ export async function removeOwnMethod(
   if (!method) return "missing";
   const { methods } = await getMethodSummary(tx, user.id);
   const remaining = methods.filter((m) => m.id !== method.id);
-  if (remaining.length === 0 && user.mfaRequired) return "last";
+  if (remaining.length === 0 && mfaRequiredFor(user)) return "last";
   await deleteOwnMethod(tx, user.id, method.id);
   const audit = { outcome: "success" as const, actorId: user.id, subjectId: user.id, ...context };
   await writeAudit(tx, {

@@ -26,6 +26,8 @@ export const NOTICE_EVENTS = [
   "admin.account_enabled",
   "admin.role_changed",
   "admin.method_removed",
+  "access_pass.issued",
+  "hardware_token.assigned",
 ] as const;
 export type NoticeEvent = (typeof NOTICE_EVENTS)[number];
 
@@ -152,6 +154,18 @@ const NOTICES: Record<NoticeEvent, Notice> = {
     subject: "The helpdesk removed a sign-in method",
     what: (d) => `The helpdesk removed a sign-in method from your account: ${d}`.trim(),
     sms: "the helpdesk removed a sign-in method from your account",
+  },
+  "access_pass.issued": {
+    subject: "A Temporary Access Pass was issued",
+    what: (d) =>
+      `The helpdesk issued a Temporary Access Pass for your account, so that you can sign in once and set up a sign-in method. ${d}`.trim(),
+    sms: "the helpdesk issued a Temporary Access Pass for your account",
+  },
+  "hardware_token.assigned": {
+    subject: "A hardware token was assigned to you",
+    what: (d) =>
+      `The helpdesk assigned a hardware token to your account: ${d} Activate it in Security info by entering the code it shows.`.trim(),
+    sms: "the helpdesk assigned a hardware token to your account",
   },
 };
 

@@ -4,6 +4,7 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import type { AuditAction } from "@/lib/audit/events";
 import { writeAudit, type AuditEntry } from "@/lib/audit/log";
+import { mfaRequiredFor } from "@/lib/auth/policy";
 import { revokeUserSessions } from "@/lib/auth/sessions";
 import { requireFreshSession } from "@/lib/auth/sign-in-flow";
 import { getDb, type Executor } from "@/lib/db/client";
@@ -86,7 +87,7 @@ export async function deleteMethodAction(formData: FormData): Promise<void> {
     if (!method) return "missing" as const;
     const { methods } = await getMethodSummary(tx, session.user.id);
     const remaining = methods.filter((m) => m.id !== method.id);
-    if (remaining.length === 0 && session.user.mfaRequired) return "last" as const;
+    if (remaining.length === 0 && mfaRequiredFor(session.user)) return "last" as const;
     await deleteOwnMethod(tx, session.user.id, method.id);
     await recordOwnChange(tx, session, context, {
       action: "mfa.method.removed",

@@ -11,7 +11,7 @@ import { defaultCandidates, getMethodSummary } from "@/lib/mfa/methods";
 import {
   defaultMethodName,
   isPhoneKind,
-  kindAllowedFor,
+  kindOffered,
   METHOD_KIND_INFO,
   METHOD_KINDS,
   preferredOption,
@@ -110,7 +110,7 @@ export default async function SecurityInfoPage({
             <MethodKindSelect
               id="add-choice"
               label="Which method would you like to add?"
-              kinds={METHOD_KINDS.filter((kind) => kindAllowedFor(kind, summary.role))}
+              kinds={METHOD_KINDS.filter((kind) => kindOffered(kind, summary.role))}
             />
             <button type="submit" className={primaryButton}>
               Add

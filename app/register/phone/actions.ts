@@ -22,7 +22,7 @@ import {
   type PhoneChannel,
 } from "@/lib/mfa/phone";
 import { maskPhone, parsePhone } from "@/lib/mfa/phone-numbers";
-import { kindAllowedFor, METHOD_KIND_INFO, PHONE_KINDS } from "@/lib/mfa/registry";
+import { kindOffered, METHOD_KIND_INFO, PHONE_KINDS } from "@/lib/mfa/registry";
 import { normaliseOtp } from "@/lib/mfa/second-factor";
 import { queueMessage } from "@/lib/notify/outbox";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
@@ -96,7 +96,7 @@ export async function beginPhoneAction(
   const { kind, country, number, extension, channel, replaces } = parsed.data;
   const db = await getDb();
   const { role } = await getMethodSummary(db, registrant.user.id);
-  if (!kindAllowedFor(kind, role)) {
+  if (!kindOffered(kind, role)) {
     return {
       status: "error",
       message:

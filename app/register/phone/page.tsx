@@ -5,7 +5,7 @@ import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { listCountryChoices } from "@/lib/mfa/phone-numbers";
-import { isPhoneKind, kindAllowedFor, METHOD_KIND_INFO, type PhoneKind } from "@/lib/mfa/registry";
+import { isPhoneKind, kindOffered, METHOD_KIND_INFO, type PhoneKind } from "@/lib/mfa/registry";
 import { PhoneForm } from "./phone-form";
 
 export const metadata: Metadata = { title: "Phone" };
@@ -22,7 +22,7 @@ export default async function PhonePage({
     typeof params.type === "string" && isPhoneKind(params.type) ? params.type : "mobile_phone";
   const replaces = typeof params.replaces === "string" ? params.replaces : undefined;
   const { role } = await getMethodSummary(await getDb(), registrant.user.id);
-  const allowed = kindAllowedFor(kind, role);
+  const allowed = kindOffered(kind, role);
   const env = getEnv();
   const allowedCountries = env.PHONE_ALLOWED_COUNTRIES.split(",").filter(Boolean);
   const countries = listCountryChoices().filter(

@@ -27,6 +27,7 @@ export const SIGN_IN_EVENT_REASONS = [
   "locked",
   "mfa_failed",
   "replayed_code",
+  "access_pass_refused",
   // interrupted: how far the sign-in got
   "mfa_abandoned",
   "registration_abandoned",

@@ -2,7 +2,8 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
 import { authThrottles } from "@/lib/db/schema";
 
-export type ThrottleScope = "password:account" | "password:ip" | "mfa:account" | "mfa:option";
+export type ThrottleScope =
+  "password:account" | "password:ip" | "mfa:account" | "mfa:option" | "access_pass:account";
 
 export type ThrottlePolicy = {
   /** How long to lock after the n-th consecutive counted failure; null for no lock. */

@@ -48,6 +48,14 @@ export function SignInForm({ callbackUrl, notice }: { callbackUrl: string; notic
         </Link>
         <SubmitButton pendingLabel="Signing in…">Sign in</SubmitButton>
       </div>
+      <p>
+        <Link
+          href={`/signin/access-pass?callbackUrl=${encodeURIComponent(callbackUrl)}`}
+          className="text-brand-700 underline"
+        >
+          Use a Temporary Access Pass
+        </Link>
+      </p>
     </form>
   );
 }

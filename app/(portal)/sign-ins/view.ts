@@ -45,6 +45,7 @@ const STATUS: Record<SignInEventReason, string> = {
   locked: "Refused after too many failed attempts.",
   mfa_failed: "The verification code was wrong.",
   replayed_code: "A verification code that had already been used was entered.",
+  access_pass_refused: "The Temporary Access Pass was wrong, expired or already used.",
   mfa_abandoned: "Interrupted: the password was right, but the second step was not completed.",
   registration_abandoned:
     "Interrupted: the password was right, but setting up a sign-in method was not finished.",
@@ -53,6 +54,7 @@ const STATUS: Record<SignInEventReason, string> = {
 
 const METHOD_NAMES: Record<string, string> = {
   pwd: "Password",
+  tap: "Temporary Access Pass",
   otp: "Authenticator app or hardware token code",
   sms: "Text message code",
   tel: "Phone call",

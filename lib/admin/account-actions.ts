@@ -1,0 +1,429 @@
+import { and, eq, like, ne, or, sql } from "drizzle-orm";
+import { generatePassword, hashPassword } from "@/lib/auth/password";
+import { endSignInsInProgress, revokeUserSessions } from "@/lib/auth/sessions";
+import type { RequestContext } from "@/lib/auth/sign-in";
+import type { Role } from "@/lib/auth/users";
+import type { Db, Executor } from "@/lib/db/client";
+import {
+  authThrottles,
+  hardwareTokens,
+  mfaMethods,
+  phoneChallenges,
+  recoveryCodes,
+  users,
+} from "@/lib/db/schema";
+import { getMethodSummary, getOwnMethod, setDefaultMethod } from "@/lib/mfa/methods";
+import { METHOD_KIND_INFO } from "@/lib/mfa/registry";
+import { forgetBrowsers } from "@/lib/mfa/remembered-browser";
+import type { NoticeEvent } from "@/lib/notify/security-notice";
+import {
+  agentMayActOn,
+  recordAgentActionWith,
+  type Agent,
+  type AgentAction,
+  type AgentReasonInput,
+} from "./agent-rules";
+import { isUserId } from "./users";
+
+// What an agent can do to an account from its page (issue #6, items 3 and 9). Each runs in one
+// transaction with its audit record and the notice to the person: the subject's row is locked
+// first, the agent's right to act is judged on the row as it is then (R-A10.4), and a refusal
+// is itself recorded (R-A16.4).
+
+export type Subject = {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  status: "active" | "disabled";
+};
+
+export type AgentActionResult<T = undefined> =
+  { ok: true; value: T } | { ok: false; reason: "missing" | "refused"; message: string };
+
+type Performed<T> = {
+  value: T;
+  details?: Record<string, string | number | boolean | null>;
+  notice?: NoticeEvent;
+  noticeDetail?: string;
+};
+
+/** Thrown inside an action to roll it back and refuse with a reason the agent can read. */
+class Refusal extends Error {}
+
+const MISSING = "That account does not exist.";
+
+async function lockSubject(tx: Executor, subjectId: string): Promise<Subject | null> {
+  const [row] = await tx
+    .select({
+      id: users.id,
+      email: users.email,
+      displayName: users.displayName,
+      role: users.role,
+      status: users.status,
+    })
+    .from(users)
+    .where(eq(users.id, subjectId))
+    .for("update");
+  return row ?? null;
+}
+
+/**
+ * Runs one agent action on one account: lock, judge, act, audit and notify — all in one
+ * transaction, so a failure anywhere leaves nothing half done.
+ */
+async function actOn<T>(
+  db: Db,
+  agent: Agent,
+  subjectId: string,
+  action: AgentAction,
+  why: AgentReasonInput,
+  context: RequestContext,
+  perform: (tx: Executor, subject: Subject) => Promise<Performed<T>>,
+): Promise<AgentActionResult<T>> {
+  if (!isUserId(subjectId)) return { ok: false, reason: "missing", message: MISSING };
+  const record = (subject: Subject) => ({
+    agent,
+    subject,
+    action,
+    reason: why.reason,
+    ticket: why.ticket ?? null,
+  });
+  try {
+    return await db.transaction(async (tx) => {
+      const subject = await lockSubject(tx, subjectId);
+      if (!subject) return { ok: false as const, reason: "missing" as const, message: MISSING };
+      const refusal = agentMayActOn(agent, subject, action);
+      if (refusal) {
+        await recordAgentActionWith(tx, { ...record(subject), outcome: "denied" }, context);
+        return { ok: false as const, reason: "refused" as const, message: refusal };
+      }
+      const done = await perform(tx, subject);
+      await recordAgentActionWith(
+        tx,
+        {
+          ...record(subject),
+          outcome: "success",
+          details: done.details,
+          notice: done.notice,
+          noticeDetail: done.noticeDetail,
+        },
+        context,
+      );
+      return { ok: true as const, value: done.value };
+    });
+  } catch (error) {
+    if (!(error instanceof Refusal)) throw error;
+    // The change rolled back; the refusal is recorded on its own.
+    const subject = await lockSubject(db, subjectId);
+    if (subject) {
+      await recordAgentActionWith(
+        db,
+        { ...record(subject), outcome: "denied", details: { refused: error.message } },
+        context,
+      );
+    }
+    return { ok: false, reason: "refused", message: error.message };
+  }
+}
+
+/**
+ * The last active administrator can be neither demoted nor disabled (issue #6, item 9). Every
+ * active administrator's row is locked first, so two administrators demoting each other at the
+ * same moment are serialised and the second sees the first's change.
+ */
+async function ensureAnotherAdmin(tx: Executor, subjectId: string): Promise<void> {
+  const admins = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.role, "admin"), eq(users.status, "active")))
+    .for("update");
+  if (!admins.some((a) => a.id !== subjectId)) {
+    throw new Refusal(
+      "This is the last active administrator: make someone else an administrator first.",
+    );
+  }
+}
+
+async function endEverySession(tx: Executor, userId: string, reason: string): Promise<number> {
+  const sessions = await revokeUserSessions(tx, userId, reason);
+  await endSignInsInProgress(tx, userId);
+  return sessions;
+}
+
+/**
+ * "Require re-register MFA" (R-A10.6): removes every sign-in method (phones, authenticator apps,
+ * hardware tokens), the recovery codes and pending challenges, unassigns hardware tokens, ends
+ * every session, sign-in in progress and remembered browser, and requires MFA, so the next
+ * sign-in meets "Keep your account secure".
+ */
+export function requireReregister(
+  db: Db,
+  agent: Agent,
+  subjectId: string,
+  why: AgentReasonInput,
+  context: RequestContext,
+) {
+  return actOn(db, agent, subjectId, "require_reregister", why, context, async (tx, subject) => {
+    const tokens = await tx
+      .update(hardwareTokens)
+      .set({ userId: null, methodId: null, assignedAt: null, activatedAt: null })
+      .where(eq(hardwareTokens.userId, subject.id))
+      .returning({ id: hardwareTokens.id });
+    await tx.delete(phoneChallenges).where(eq(phoneChallenges.userId, subject.id));
+    const methods = await tx
+      .delete(mfaMethods)
+      .where(eq(mfaMethods.userId, subject.id))
+      .returning({ id: mfaMethods.id });
+    const codes = await tx
+      .delete(recoveryCodes)
+      .where(eq(recoveryCodes.userId, subject.id))
+      .returning({ id: recoveryCodes.id });
+    await tx
+      .update(users)
+      .set({ mfaRequired: true, updatedAt: sql`now()` })
+      .where(eq(users.id, subject.id));
+    const sessions = await endEverySession(tx, subject.id, "mfa_reset_by_helpdesk");
+    const browsers = await forgetBrowsers(tx, subject.id);
+    return {
+      value: undefined,
+      details: {
+        methodsRemoved: methods.length,
+        recoveryCodesRemoved: codes.length,
+        tokensUnassigned: tokens.length,
+        sessionsRevoked: sessions,
+        browsersForgotten: browsers,
+      },
+      notice: "admin.mfa_reset",
+    };
+  });
+}
+
+/** "Revoke MFA sessions": every remembered browser asks for a second factor again. */
+export function revokeMfaSessions(
+  db: Db,
+  agent: Agent,
+  subjectId: string,
+  why: AgentReasonInput,
+  context: RequestContext,
+) {
+  return actOn(db, agent, subjectId, "revoke_mfa_sessions", why, context, async (tx, subject) => {
+    const browsers = await forgetBrowsers(tx, subject.id);
+    return {
+      value: undefined,
+      details: { browsersForgotten: browsers },
+      notice: "admin.mfa_sessions_revoked",
+    };
+  });
+}
+
+/** "Sign out all sessions" (R-A12.9): every session and sign-in in progress ends now. */
+export function signOutAllSessions(
+  db: Db,
+  agent: Agent,
+  subjectId: string,
+  why: AgentReasonInput,
+  context: RequestContext,
+) {
+  return actOn(db, agent, subjectId, "sign_out_all", why, context, async (tx, subject) => {
+    const sessions = await endEverySession(tx, subject.id, "signed_out_by_helpdesk");
+    return {
+      value: undefined,
+      details: { sessionsRevoked: sessions },
+      notice: "admin.sessions_revoked",
+    };
+  });
+}
+
+/**
+ * "Reset password": a generated temporary password, returned once to show the agent (never
+ * stored but as its hash, never logged); it must be changed at the next sign-in, every session
+ * ends, and the password lock is cleared so the new password works at once.
+ */
+export async function resetPassword(
+  db: Db,
+  agent: Agent,
+  subjectId: string,
+  why: AgentReasonInput,
+  context: RequestContext,
+): Promise<AgentActionResult<{ temporaryPassword: string }>> {
+  if (!isUserId(subjectId)) return { ok: false, reason: "missing", message: MISSING };
+  // Hashing is slow: done before the transaction so the row lock is held briefly.
+  const temporaryPassword = generatePassword();
+  const passwordHash = await hashPassword(temporaryPassword);
+  return actOn(db, agent, subjectId, "reset_password", why, context, async (tx, subject) => {
+    await tx
+      .update(users)
+      .set({
+        passwordHash,
+        passwordChangedAt: sql`now()`,
+        mustChangePassword: true,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(users.id, subject.id));
+    await tx
+      .delete(authThrottles)
+      .where(
+        and(
+          eq(authThrottles.scope, "password:account"),
+          eq(authThrottles.key, subject.email.toLowerCase()),
+        ),
+      );
+    const sessions = await endEverySession(tx, subject.id, "password_reset_by_helpdesk");
+    return {
+      value: { temporaryPassword },
+      details: { sessionsRevoked: sessions },
+      notice: "admin.password_reset",
+    };
+  });
+}
+
+/**
+ * "Unlock account": forgets the failures of the password step (keyed by the lowered email) and of
+ * the second step (the account and each of its options, keyed `${userId}:…`).
+ */
+export function unlockAccount(
+  db: Db,
+  agent: Agent,
+  subjectId: string,
+  why: AgentReasonInput,
+  context: RequestContext,
+) {
+  return actOn(db, agent, subjectId, "unlock", why, context, async (tx, subject) => {
+    const cleared = await tx
+      .delete(authThrottles)
+      .where(
+        or(
+          and(
+            eq(authThrottles.scope, "password:account"),
+            eq(authThrottles.key, subject.email.toLowerCase()),
+          ),
+          and(eq(authThrottles.scope, "mfa:account"), eq(authThrottles.key, subject.id)),
+          and(eq(authThrottles.scope, "mfa:option"), like(authThrottles.key, `${subject.id}:%`)),
+        ),
+      )
+      .returning({ lockedUntil: authThrottles.lockedUntil });
+    const wasLocked = cleared.some((c) => c.lockedUntil && c.lockedUntil > new Date());
+    return {
+      value: undefined,
+      details: { countersCleared: cleared.length, wasLocked },
+      notice: "admin.account_unlocked",
+    };
+  });
+}
+
+/** "Disable account": nobody can sign in; every session, sign-in and remembered browser ends. */
+export function disableAccount(
+  db: Db,
+  agent: Agent,
+  subjectId: string,
+  why: AgentReasonInput,
+  context: RequestContext,
+) {
+  return actOn(db, agent, subjectId, "disable", why, context, async (tx, subject) => {
+    if (subject.status === "disabled") throw new Refusal("The account is disabled already.");
+    if (subject.role === "admin") await ensureAnotherAdmin(tx, subject.id);
+    await tx
+      .update(users)
+      .set({ status: "disabled", updatedAt: sql`now()` })
+      .where(eq(users.id, subject.id));
+    const sessions = await endEverySession(tx, subject.id, "account_disabled");
+    await forgetBrowsers(tx, subject.id);
+    return {
+      value: undefined,
+      details: { sessionsRevoked: sessions },
+      notice: "admin.account_disabled",
+    };
+  });
+}
+
+/** "Enable account". */
+export function enableAccount(
+  db: Db,
+  agent: Agent,
+  subjectId: string,
+  why: AgentReasonInput,
+  context: RequestContext,
+) {
+  return actOn(db, agent, subjectId, "enable", why, context, async (tx, subject) => {
+    if (subject.status === "active") throw new Refusal("The account is enabled already.");
+    await tx
+      .update(users)
+      .set({ status: "active", updatedAt: sql`now()` })
+      .where(eq(users.id, subject.id));
+    return { value: undefined, notice: "admin.account_enabled" };
+  });
+}
+
+/**
+ * Deletes one of the account's methods (R-A9.6: the helpdesk can revoke any method). Another
+ * account's method id is "missing" like an unknown one (R-A9.4). Removing the default makes the
+ * next method the default; removing the last leaves the person to register again.
+ */
+export function deleteMethod(
+  db: Db,
+  agent: Agent,
+  subjectId: string,
+  methodId: string,
+  why: AgentReasonInput,
+  context: RequestContext,
+) {
+  return actOn(db, agent, subjectId, "delete_method", why, context, async (tx, subject) => {
+    const method = await getOwnMethod(tx, subject.id, methodId);
+    if (!method) throw new Refusal("That sign-in method no longer exists.");
+    await tx
+      .delete(mfaMethods)
+      .where(and(eq(mfaMethods.id, method.id), eq(mfaMethods.userId, subject.id)));
+    await tx
+      .update(hardwareTokens)
+      .set({ activatedAt: null })
+      .where(and(eq(hardwareTokens.userId, subject.id), sql`${hardwareTokens.methodId} is null`));
+    if (method.isDefault) {
+      const { methods } = await getMethodSummary(tx, subject.id);
+      if (methods[0]) await setDefaultMethod(tx, subject.id, methods[0].id);
+    }
+    const name = `${METHOD_KIND_INFO[method.kind]?.listName ?? "Method"} ${method.label}`;
+    return {
+      value: undefined,
+      details: { kind: method.kind, methodId: method.id },
+      notice: "admin.method_removed",
+      noticeDetail: `${name}.`,
+    };
+  });
+}
+
+const ROLE_NAMES: Record<Role, string> = {
+  user: "User",
+  helpdesk: "Helpdesk agent",
+  admin: "Administrator",
+};
+
+/** Grants or revokes the helpdesk and administrator roles (administrators only, item 9). */
+export function changeRole(
+  db: Db,
+  agent: Agent,
+  subjectId: string,
+  role: Role,
+  why: AgentReasonInput,
+  context: RequestContext,
+) {
+  return actOn(db, agent, subjectId, "change_role", why, context, async (tx, subject) => {
+    if (subject.role === role) throw new Refusal(`The account is ${ROLE_NAMES[role]} already.`);
+    if (subject.role === "admin") await ensureAnotherAdmin(tx, subject.id);
+    await tx
+      .update(users)
+      .set({ role, updatedAt: sql`now()` })
+      .where(and(eq(users.id, subject.id), ne(users.role, role)));
+    return {
+      value: undefined,
+      details: { from: subject.role, to: role },
+      notice: "admin.role_changed",
+      noticeDetail: `It is now: ${ROLE_NAMES[role]}.`,
+    };
+  });
+}
+
+/** What the console calls each role. */
+export function roleName(role: Role): string {
+  return ROLE_NAMES[role];
+}

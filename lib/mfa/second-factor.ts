@@ -7,6 +7,7 @@ import { MFA_THROTTLE_POLICY } from "@/lib/auth/policy";
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
 import { fingerprint } from "@/lib/security/tokens";
 import { verifyAuthenticatorCode } from "./authenticator-app";
+import { verifyHardwareTokenCode } from "./hardware-token";
 import { consumeRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes";
 import { countRecoveryCodes } from "./methods";
 import { checkTextCode, consumeApprovedCall, type ChallengeBinding } from "./phone";
@@ -44,9 +45,12 @@ type Verifier = {
 const VERIFIERS: Record<SignInOptionId, Verifier> = {
   code: {
     normalise: normaliseOtp,
+    // Authenticator apps and hardware tokens both show codes: either may answer.
     check: async (db, userId, answer) => {
-      const result = await verifyAuthenticatorCode(db, userId, answer);
-      return { ok: result.ok, replay: !result.ok && result.replay };
+      const app = await verifyAuthenticatorCode(db, userId, answer);
+      if (app.ok) return { ok: true, replay: false };
+      const token = await verifyHardwareTokenCode(db, userId, answer);
+      return { ok: token.ok, replay: !token.ok && (app.replay || token.replay) };
     },
   },
   sms: {

@@ -3,7 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser } from "@/lib/auth/users";
 import { auditLog, cases, signInEvents } from "@/lib/db/schema";
 import { createTestDatabase } from "@/lib/testing/test-database";
-import { caseReference, CASES_PER_USER_PER_DAY, createCase } from "./cases";
+import {
+  addCaseNote,
+  assignCase,
+  caseReference,
+  CASES_PER_USER_PER_DAY,
+  createCase,
+  listCases,
+  setCaseStatus,
+} from "./cases";
 
 const context = { ip: "192.0.2.80", userAgent: "vitest" };
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -103,5 +111,66 @@ describe("helpdesk cases", () => {
     expect(await database.db.select().from(cases).where(eq(cases.userId, userId))).toHaveLength(
       CASES_PER_USER_PER_DAY,
     );
+  });
+});
+
+describe("the helpdesk queue", () => {
+  it("lists cases newest first with their person, linked sign-in and notes, by status and page", async () => {
+    const agentId = await person("queue.agent@example.edu");
+    const agent = { id: agentId, ip: "192.0.2.81", userAgent: "vitest" };
+    const userId = await person("queue.person@example.edu");
+    const eventId = await eventOf(userId);
+    const first = await open({
+      userId,
+      kind: "no_mobile_phone",
+      message: "<script>alert(1)</script> I have no phone",
+    });
+    const second = await open({
+      userId,
+      kind: "unrecognised_activity",
+      message: "Not me",
+      signInEventId: eventId,
+    });
+    if (!first.ok || !second.ok) throw new Error("cases not opened");
+
+    const { items } = await listCases(database.db, { limit: 100 });
+    const mine = items.filter((c) => c.user?.id === userId);
+    expect(mine.map((c) => c.id)).toEqual([second.caseId, first.caseId]);
+    // Stored and returned as typed: the page renders it as text.
+    expect(mine[1]!.message).toBe("<script>alert(1)</script> I have no phone");
+    expect(mine[0]!.signInEvent).toMatchObject({ id: eventId, ip: "203.0.113.5" });
+
+    const page1 = await listCases(database.db, { limit: 1 });
+    const page2 = await listCases(database.db, { limit: 1, before: page1.nextCursor! });
+    expect(page2.items[0]!.id).not.toBe(page1.items[0]!.id);
+
+    expect(await database.db.transaction((tx) => assignCase(tx, first.caseId, agent))).toBe(true);
+    expect(
+      await database.db.transaction((tx) => addCaseNote(tx, first.caseId, "Called back", agent)),
+    ).toBe(true);
+    expect(
+      await database.db.transaction((tx) => setCaseStatus(tx, first.caseId, "resolved", agent)),
+    ).toBe(true);
+    expect(
+      await database.db.transaction((tx) =>
+        setCaseStatus(tx, "00000000-0000-4000-8000-000000000000", "resolved", agent),
+      ),
+    ).toBe(false);
+
+    const resolved = await listCases(database.db, { status: "resolved" });
+    const done = resolved.items.find((c) => c.id === first.caseId)!;
+    expect(done.assignee?.id).toBe(agentId);
+    expect(done.notes.map((n) => n.body)).toEqual(["Called back"]);
+    expect((await listCases(database.db, { status: "open" })).items.map((c) => c.id)).toContain(
+      second.caseId,
+    );
+
+    const audits = await database.db.select().from(auditLog).where(eq(auditLog.actorId, agentId));
+    expect(audits.map((a) => [a.action, a.subjectId])).toEqual([
+      ["admin.case.assigned", userId],
+      ["admin.case.note_added", userId],
+      ["admin.case.status_changed", userId],
+    ]);
+    expect(audits[2]!.details).toMatchObject({ from: "in_progress", to: "resolved" });
   });
 });

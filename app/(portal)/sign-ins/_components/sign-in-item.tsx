@@ -22,9 +22,11 @@ const VERDICT_TEXT = {
 export function SignInItem({ item, filter }: { item: SignInEventView; filter: SignInFilter }) {
   const [open, setOpen] = useState(false);
   const detailsId = useId();
+  const summaryId = useId();
   return (
     <li className="p-4">
-      <div className="flex flex-wrap items-baseline justify-between gap-2">
+      {/* Names the sign-in for the buttons below, whose own names are the same on every item. */}
+      <div id={summaryId} className="flex flex-wrap items-baseline justify-between gap-2">
         <p className={`font-semibold ${OUTCOME_STYLE[item.outcome]}`}>{item.outcome}</p>
         <p className="text-sm text-slate-700">
           <LocalTime value={new Date(item.at)} />
@@ -47,6 +49,7 @@ export function SignInItem({ item, filter }: { item: SignInEventView; filter: Si
       )}
       <button
         type="button"
+        aria-describedby={summaryId}
         aria-expanded={open}
         aria-controls={detailsId}
         onClick={() => setOpen(!open)}
@@ -85,14 +88,14 @@ export function SignInItem({ item, filter }: { item: SignInEventView; filter: Si
         <form action={confirmSignInAction}>
           <input type="hidden" name="eventId" value={item.id} />
           <input type="hidden" name="show" value={filter} />
-          <button type="submit" className={secondaryButton}>
+          <button type="submit" aria-describedby={summaryId} className={secondaryButton}>
             This was me
           </button>
         </form>
         <form action={reportSignInAction}>
           <input type="hidden" name="eventId" value={item.id} />
           <input type="hidden" name="show" value={filter} />
-          <button type="submit" className={secondaryButton}>
+          <button type="submit" aria-describedby={summaryId} className={secondaryButton}>
             This wasn&apos;t me
           </button>
         </form>

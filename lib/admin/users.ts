@@ -3,7 +3,14 @@ import { parse } from "csv-parse/sync";
 import { z } from "zod";
 import { writeAudit } from "@/lib/audit/log";
 import type { RequestContext } from "@/lib/auth/sign-in";
-import { emailMatches, newUserSchema, ROLES, type Role } from "@/lib/auth/users";
+import {
+  createUser,
+  emailMatches,
+  newUserSchema,
+  ROLES,
+  type NewUserInput,
+  type Role,
+} from "@/lib/auth/users";
 import type { Db, Executor } from "@/lib/db/client";
 import { authThrottles, mfaMethods, users } from "@/lib/db/schema";
 
@@ -424,4 +431,18 @@ export async function emailTaken(db: Executor, email: string): Promise<boolean> 
 /** The roles an agent may give: administrators any, helpdesk agents only "user". */
 export function assignableRoles(agentRole: "helpdesk" | "admin"): readonly Role[] {
   return agentRole === "admin" ? ROLES : ["user"];
+}
+
+/**
+ * "Create user" by an agent: a generated password, returned once to show the agent, which the
+ * person must change at their first sign-in (the agent has seen it).
+ */
+export async function createUserByAgent(
+  db: Db,
+  input: NewUserInput,
+  actor: { id: string; ip: string | null },
+): Promise<{ id: string; password: string }> {
+  const created = await createUser(db, input, { actorId: actor.id, ip: actor.ip });
+  await db.update(users).set({ mustChangePassword: true }).where(eq(users.id, created.id));
+  return created;
 }

@@ -1,0 +1,173 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { fieldErrorsFrom } from "@/lib/actions/form-action";
+import {
+  changeRole,
+  deleteMethod,
+  disableAccount,
+  enableAccount,
+  requireReregister,
+  resetPassword,
+  revokeMfaSessions,
+  signOutAllSessions,
+  unlockAccount,
+  type AgentActionResult,
+} from "@/lib/admin/account-actions";
+import type { AgentReasonInput } from "@/lib/admin/agent-rules";
+import { parseAgentReason, requireAgentAction, type Agent } from "@/lib/admin/guard";
+import { isUserId } from "@/lib/admin/users";
+import { ROLES } from "@/lib/auth/users";
+import type { RequestContext } from "@/lib/auth/sign-in";
+import { getDb, type Db } from "@/lib/db/client";
+import { getRequestContext } from "@/lib/security/request-context";
+import type { AgentActionState } from "../../agent-action-state";
+
+// Every action here checks, itself: an agent with a fresh second factor (R-A9.1, R-A17.1), a
+// reason (R-A16.2), and the agent's right to act on this account (in lib/admin, on the locked row).
+
+type Perform<T> = (
+  db: Db,
+  agent: Agent,
+  subjectId: string,
+  why: AgentReasonInput,
+  context: RequestContext,
+) => Promise<AgentActionResult<T>>;
+
+async function run<T>(
+  formData: FormData,
+  perform: Perform<T>,
+  success: string,
+  options: { adminOnly?: boolean; secret?: (value: T) => string } = {},
+): Promise<AgentActionState> {
+  const userId = formData.get("userId");
+  const page = isUserId(userId) ? `/admin/users/${userId}` : "/admin/users";
+  const agent = await requireAgentAction(page, { adminOnly: options.adminOnly });
+  if (!isUserId(userId)) return { status: "error", message: "That account does not exist." };
+  const why = parseAgentReason(formData);
+  if (!why.success) return { status: "error", fieldErrors: fieldErrorsFrom(why.error.issues) };
+  const result = await perform(await getDb(), agent, userId, why.data, await getRequestContext());
+  if (!result.ok) return { status: "error", message: result.message };
+  revalidatePath(page);
+  return {
+    status: "success",
+    message: success,
+    ...(options.secret ? { secret: options.secret(result.value) } : {}),
+  };
+}
+
+/** "Require re-register MFA". */
+export async function requireReregisterAction(
+  _state: AgentActionState,
+  formData: FormData,
+): Promise<AgentActionState> {
+  return run(
+    formData,
+    requireReregister,
+    "Every sign-in method was removed and the account signed out. The person sets up a method at their next sign-in.",
+  );
+}
+
+/** "Revoke MFA sessions". */
+export async function revokeMfaSessionsAction(
+  _state: AgentActionState,
+  formData: FormData,
+): Promise<AgentActionState> {
+  return run(
+    formData,
+    revokeMfaSessions,
+    "Every browser asks for a second factor again at the next sign-in.",
+  );
+}
+
+/** "Sign out all sessions". */
+export async function signOutAllSessionsAction(
+  _state: AgentActionState,
+  formData: FormData,
+): Promise<AgentActionState> {
+  return run(formData, signOutAllSessions, "Every session of the account was signed out.");
+}
+
+/** "Reset password": the temporary password comes back once, in this answer only. */
+export async function resetPasswordAction(
+  _state: AgentActionState,
+  formData: FormData,
+): Promise<AgentActionState> {
+  return run(
+    formData,
+    resetPassword,
+    "The password was reset and every session signed out. Give the person this temporary password; they choose a new one when they sign in. It is shown only once.",
+    { secret: (value) => value.temporaryPassword },
+  );
+}
+
+/** "Unlock account". */
+export async function unlockAccountAction(
+  _state: AgentActionState,
+  formData: FormData,
+): Promise<AgentActionState> {
+  return run(formData, unlockAccount, "The account's failed attempts were cleared.");
+}
+
+/** "Disable account". */
+export async function disableAccountAction(
+  _state: AgentActionState,
+  formData: FormData,
+): Promise<AgentActionState> {
+  return run(formData, disableAccount, "The account was disabled and signed out everywhere.");
+}
+
+/** "Enable account". */
+export async function enableAccountAction(
+  _state: AgentActionState,
+  formData: FormData,
+): Promise<AgentActionState> {
+  return run(formData, enableAccount, "The account was enabled.");
+}
+
+/** "Delete" on one of the account's methods. */
+export async function deleteMethodAction(
+  _state: AgentActionState,
+  formData: FormData,
+): Promise<AgentActionState> {
+  const methodId = formData.get("methodId");
+  return run(
+    formData,
+    (db, agent, subjectId, why, context) =>
+      deleteMethod(
+        db,
+        agent,
+        subjectId,
+        typeof methodId === "string" ? methodId : "",
+        why,
+        context,
+      ),
+    "The sign-in method was deleted.",
+  );
+}
+
+const roleSchema = z.enum(ROLES);
+
+/** "Change role" (administrators only). */
+export async function changeRoleAction(
+  _state: AgentActionState,
+  formData: FormData,
+): Promise<AgentActionState> {
+  const role = roleSchema.safeParse(formData.get("role"));
+  if (!role.success) {
+    // The guard runs first all the same: a refusal must not depend on the form being valid.
+    const userId = formData.get("userId");
+    await requireAgentAction(isUserId(userId) ? `/admin/users/${userId}` : "/admin/users", {
+      adminOnly: true,
+    });
+    return { status: "error", fieldErrors: { role: ["Choose a role"] } };
+  }
+  return run(
+    formData,
+    (db, agent, subjectId, why, context) =>
+      changeRole(db, agent, subjectId, role.data, why, context),
+    "The role was changed.",
+    { adminOnly: true },
+  );
+}

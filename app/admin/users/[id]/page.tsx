@@ -1,0 +1,359 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { dangerButton } from "@/components/ui/button-styles";
+import { LocalTime } from "@/components/ui/local-time";
+import { describeLocation, lookupIp } from "@/lib/activity/ip-intel";
+import { listSignInEvents } from "@/lib/activity/sign-in-events";
+import { describeDevice, parseUserAgent } from "@/lib/activity/user-agent";
+import { roleName } from "@/lib/admin/account-actions";
+import { agentMayActOn, requireAgentPage, type AgentAction } from "@/lib/admin/guard";
+import { getAdminUser } from "@/lib/admin/users";
+import { listActiveSessions } from "@/lib/auth/sessions";
+import { ROLES } from "@/lib/auth/users";
+import { getDb } from "@/lib/db/client";
+import { countRecoveryCodes, listMethods } from "@/lib/mfa/methods";
+import { METHOD_KIND_INFO } from "@/lib/mfa/registry";
+import { toView } from "../../../(portal)/sign-ins/view";
+import {
+  changeRoleAction,
+  deleteMethodAction,
+  disableAccountAction,
+  enableAccountAction,
+  requireReregisterAction,
+  resetPasswordAction,
+  revokeMfaSessionsAction,
+  signOutAllSessionsAction,
+  unlockAccountAction,
+} from "./actions";
+import { AgentActionDialog } from "./agent-action-dialog";
+import { AgentExtraActions } from "./extra-actions";
+
+export const metadata: Metadata = { title: "User" };
+
+const SIGN_INS_SHOWN = 20;
+
+export default async function AdminUserPage({ params }: { params: Promise<{ id: string }> }) {
+  const agent = await requireAgentPage();
+  const { id } = await params;
+  const db = await getDb();
+  const user = await getAdminUser(db, id);
+  if (!user) notFound();
+  const [methods, recoveryCodesLeft, signIns, sessions] = await Promise.all([
+    listMethods(db, user.id),
+    countRecoveryCodes(db, user.id),
+    listSignInEvents(db, user.id, { filter: "all", limit: SIGN_INS_SHOWN }),
+    listActiveSessions(db, user.id, agent.sessionId),
+  ]);
+  const sessionRows = await Promise.all(
+    sessions.map(async (s) => ({
+      ...s,
+      device: describeDevice(parseUserAgent(s.userAgent)),
+      location: describeLocation(await lookupIp(s.ip)),
+    })),
+  );
+  const may = (action: AgentAction) => agentMayActOn(agent, user, action) === null;
+  const refusal = agentMayActOn(agent, user, "sign_out_all");
+  const locked = user.passwordLockedUntil !== null || user.mfaLockedUntil !== null;
+  const dialog = { userId: user.id };
+
+  return (
+    <>
+      <p className="mb-2 text-sm">
+        <Link href="/admin/users" className="text-brand-700 underline">
+          Users
+        </Link>
+      </p>
+      <h1 className="text-3xl font-semibold">{user.displayName}</h1>
+      <p className="mt-1 text-slate-700">
+        {user.email} · {roleName(user.role)} · {user.status === "active" ? "Active" : "Disabled"}
+        {locked && " · Locked"}
+      </p>
+
+      <section aria-labelledby="actions-heading" className="mt-6">
+        <h2 id="actions-heading" className="sr-only">
+          Actions
+        </h2>
+        {refusal ? (
+          <p className="text-slate-700">{refusal}</p>
+        ) : (
+          <ul className="flex flex-wrap gap-3">
+            <li>
+              <AgentActionDialog
+                {...dialog}
+                label="Require re-register MFA"
+                title="Require re-register MFA"
+                description="Removes every sign-in method (phones, authenticator apps, hardware tokens) and the recovery codes, and signs the account out everywhere. At the next sign-in the person sets up a method again."
+                action={requireReregisterAction}
+              />
+            </li>
+            <li>
+              <AgentActionDialog
+                {...dialog}
+                label="Revoke MFA sessions"
+                title="Revoke MFA sessions"
+                description="Every browser where the person chose “Don't ask again” asks for a second factor at the next sign-in."
+                action={revokeMfaSessionsAction}
+              />
+            </li>
+            <li>
+              <AgentActionDialog
+                {...dialog}
+                label="Sign out all sessions"
+                title="Sign out all sessions"
+                description="Ends every session of the account on every browser and device now."
+                action={signOutAllSessionsAction}
+              />
+            </li>
+            <li>
+              <AgentActionDialog
+                {...dialog}
+                label="Reset password"
+                title="Reset password"
+                description="Sets a generated temporary password, shown here once, and signs the account out everywhere. The person must choose a new password when they sign in with it."
+                action={resetPasswordAction}
+              />
+            </li>
+            <li>
+              <AgentActionDialog
+                {...dialog}
+                label="Unlock account"
+                title="Unlock account"
+                description="Clears the failed password and verification attempts that pause sign-in."
+                action={unlockAccountAction}
+              />
+            </li>
+            {user.status === "active" ? (
+              may("disable") && (
+                <li>
+                  <AgentActionDialog
+                    {...dialog}
+                    label="Disable account"
+                    title="Disable account"
+                    description="Nobody can sign in to the account until it is enabled again; it is signed out everywhere now."
+                    action={disableAccountAction}
+                    className={dangerButton}
+                  />
+                </li>
+              )
+            ) : (
+              <li>
+                <AgentActionDialog
+                  {...dialog}
+                  label="Enable account"
+                  title="Enable account"
+                  description="The person can sign in again."
+                  action={enableAccountAction}
+                />
+              </li>
+            )}
+            {/* "Issue Temporary Access Pass" and "Assign hardware token" live in extra-actions.tsx. */}
+            <AgentExtraActions user={user} agent={agent} />
+          </ul>
+        )}
+      </section>
+
+      <section aria-labelledby="methods-heading" className="mt-8">
+        <h2 id="methods-heading" className="text-xl font-semibold">
+          Authentication methods
+        </h2>
+        {methods.length === 0 ? (
+          <p className="mt-2 text-slate-700">No sign-in method is registered.</p>
+        ) : (
+          <ul className="mt-2 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
+            {methods.map((method) => {
+              const name = `${METHOD_KIND_INFO[method.kind]?.listName ?? method.kind} ${method.label}`;
+              return (
+                <li
+                  key={method.id}
+                  className="flex flex-wrap items-center justify-between gap-3 p-4"
+                >
+                  <div>
+                    <p className="font-medium">
+                      {name}
+                      {method.isDefault && (
+                        <span className="ml-2 rounded bg-slate-100 px-2 py-0.5 text-sm">
+                          Default
+                        </span>
+                      )}
+                    </p>
+                    <p className="text-sm text-slate-600">
+                      Added <LocalTime value={method.createdAt} />
+                      {method.lastUsedAt && (
+                        <>
+                          {" "}
+                          · last used <LocalTime value={method.lastUsedAt} />
+                        </>
+                      )}
+                    </p>
+                  </div>
+                  {may("delete_method") && (
+                    <AgentActionDialog
+                      {...dialog}
+                      hidden={{ methodId: method.id }}
+                      label="Delete"
+                      accessibleLabel={`Delete ${name}`}
+                      title={`Delete ${name}`}
+                      description="The person can no longer sign in with this method."
+                      action={deleteMethodAction}
+                    />
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+        )}
+        <p className="mt-2 text-slate-700">Recovery codes left: {recoveryCodesLeft}</p>
+      </section>
+
+      <section aria-labelledby="sign-ins-heading" className="mt-8">
+        <h2 id="sign-ins-heading" className="text-xl font-semibold">
+          Sign-ins
+        </h2>
+        {signIns.items.length === 0 ? (
+          <p className="mt-2 text-slate-700">No sign-ins yet.</p>
+        ) : (
+          <div className="mt-2 overflow-x-auto">
+            <table className="w-full border-collapse text-left text-sm">
+              <caption className="sr-only">The {SIGN_INS_SHOWN} most recent sign-ins</caption>
+              <thead>
+                <tr className="border-b border-slate-300">
+                  <th scope="col" className="py-2 pr-4">
+                    Time
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    Result
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    Details
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    IP address
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    Location
+                  </th>
+                  <th scope="col" className="py-2">
+                    Device
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {signIns.items.map((item) => {
+                  const view = toView(item);
+                  return (
+                    <tr key={view.id} className="border-b border-slate-200 align-top">
+                      <td className="py-2 pr-4">
+                        <LocalTime value={item.at} />
+                      </td>
+                      <td className="py-2 pr-4">{view.outcome}</td>
+                      <td className="py-2 pr-4">
+                        {view.status}
+                        {view.riskReasons.length > 0 && ` ${view.riskReasons.join(" ")}`}
+                      </td>
+                      <td className="py-2 pr-4">{view.ip}</td>
+                      <td className="py-2 pr-4">{view.location}</td>
+                      <td className="py-2">{view.device}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <section aria-labelledby="sessions-heading" className="mt-8">
+        <h2 id="sessions-heading" className="text-xl font-semibold">
+          Sessions
+        </h2>
+        {sessionRows.length === 0 ? (
+          <p className="mt-2 text-slate-700">No active session.</p>
+        ) : (
+          <ul className="mt-2 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
+            {sessionRows.map((s) => (
+              <li key={s.reference} className="p-4">
+                <p className="font-medium">
+                  {s.device}, {s.location}
+                  {s.current && " (this console)"}
+                </p>
+                <p className="text-sm text-slate-600">
+                  IP address {s.ip ?? "unknown"} · last active <LocalTime value={s.lastSeenAt} /> ·
+                  signed in <LocalTime value={s.createdAt} />
+                  {s.persistent && " · stays signed in"}
+                </p>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section aria-labelledby="account-heading" className="mt-8">
+        <h2 id="account-heading" className="text-xl font-semibold">
+          Account
+        </h2>
+        <dl className="mt-2 grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2">
+          <dt className="font-medium">Status</dt>
+          <dd>{user.status === "active" ? "Active" : "Disabled"}</dd>
+          <dt className="font-medium">Role</dt>
+          <dd>{roleName(user.role)}</dd>
+          <dt className="font-medium">Locked</dt>
+          <dd>
+            {user.passwordLockedUntil && (
+              <>
+                Password step until <LocalTime value={user.passwordLockedUntil} />.{" "}
+              </>
+            )}
+            {user.mfaLockedUntil && (
+              <>
+                Verification step until <LocalTime value={user.mfaLockedUntil} />.
+              </>
+            )}
+            {!locked && "No"}
+          </dd>
+          <dt className="font-medium">MFA required</dt>
+          <dd>{user.mfaRequired ? "Yes" : "No"}</dd>
+          <dt className="font-medium">Password changed</dt>
+          <dd>
+            {user.passwordChangedAt ? <LocalTime value={user.passwordChangedAt} /> : "Never"}
+            {!user.hasPassword && " (no password set)"}
+            {user.mustChangePassword && " (must be changed at the next sign-in)"}
+          </dd>
+          <dt className="font-medium">Created</dt>
+          <dd>
+            <LocalTime value={user.createdAt} />
+          </dd>
+        </dl>
+        {agent.role === "admin" && may("change_role") && (
+          <div className="mt-4">
+            <AgentActionDialog
+              {...dialog}
+              label="Change role"
+              title="Change role"
+              description="Helpdesk agents and administrators can use this console. The last active administrator cannot be demoted."
+              action={changeRoleAction}
+            >
+              <div className="space-y-1">
+                <label htmlFor="new-role" className="block text-sm font-medium text-slate-800">
+                  New role
+                </label>
+                <select
+                  id="new-role"
+                  name="role"
+                  defaultValue={user.role}
+                  className="block w-full rounded-md border border-slate-400 px-3 py-2"
+                >
+                  {ROLES.map((role) => (
+                    <option key={role} value={role}>
+                      {roleName(role)}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            </AgentActionDialog>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}

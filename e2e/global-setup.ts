@@ -1,34 +1,12 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { FullConfig } from "@playwright/test";
 import { buildIfNeeded } from "../scripts/build-if-needed";
-import { startAppServer, type DemoSignIn } from "./support/app-server";
+import { createAccount } from "./support/accounts";
+import { startAppServer } from "./support/app-server";
 import { resetAuthenticators } from "./support/authenticator";
 import { E2E_PORT, STATE_FILE, TESTER_NAMES } from "./support/state";
-
-function createTester(name: string, dataDir: string): DemoSignIn {
-  const email = `${name}@example.edu`;
-  const result = spawnSync(
-    "npx",
-    [
-      "tsx",
-      "scripts/user.ts",
-      "create",
-      "--email",
-      email,
-      "--name",
-      `Test ${name}`,
-      "--role",
-      "user",
-    ],
-    { env: { ...process.env, DATA_DIR: dataDir }, encoding: "utf8" },
-  );
-  const password = /^password: (\S+)$/m.exec(result.stdout)?.[1];
-  if (!password) throw new Error(`could not create ${email}:\n${result.stdout}${result.stderr}`);
-  return { role: "user", email, password };
-}
 
 /** Builds if needed and starts one server on a fresh data folder for the whole run. */
 export default async function globalSetup(_config: FullConfig) {
@@ -37,7 +15,7 @@ export default async function globalSetup(_config: FullConfig) {
   // Accounts of its own for each MFA test, made with the operator command before the server
   // opens the database; the demo organisation is then seeded on request.
   const dataDir = mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
-  const testers = TESTER_NAMES.map((name) => createTester(name, dataDir));
+  const testers = TESTER_NAMES.map((name) => createAccount(name, dataDir));
   const server = await startAppServer({ port: E2E_PORT, dataDir, env: { SEED_DEMO: "true" } });
   try {
     if (server.demo.length < 4) throw new Error(`expected demo sign-ins, got:\n${server.output()}`);

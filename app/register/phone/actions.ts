@@ -24,7 +24,6 @@ import {
 import { maskPhone, parsePhone } from "@/lib/mfa/phone-numbers";
 import { kindOffered, METHOD_KIND_INFO, PHONE_KINDS } from "@/lib/mfa/registry";
 import { normaliseOtp } from "@/lib/mfa/second-factor";
-import { queueMessage } from "@/lib/notify/outbox";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { getRequestContext } from "@/lib/security/request-context";
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
@@ -208,23 +207,24 @@ async function finishPhoneRegistration(
     ...context,
     details: { kind: phone.kind, methodId: phone.id, replaces: replaced?.id ?? null },
   });
-  await queueSecurityNotice(
-    tx,
-    registrant.user,
-    "method.added",
-    context,
-    `${kindName} ${maskPhone(phone.e164)}${replaced ? ` (replacing ${maskPhone(replaced.e164)})` : ""}`,
-  );
   if (replaced) {
-    const { ORG_NAME, HELPDESK_EMAIL } = getEnv();
-    await queueMessage(tx, {
-      userId: registrant.user.id,
-      channel: "sms",
-      recipient: replaced.e164,
-      body:
-        `${ORG_NAME}: this number is no longer used to sign in to your account. ` +
-        `If you didn't change it, contact ${HELPDESK_EMAIL}.`,
-    });
+    // The old number is told too, by text, without a link (R-A5.5, R-A15.2).
+    await queueSecurityNotice(
+      tx,
+      registrant.user,
+      "phone.changed",
+      context,
+      `${kindName}: ${maskPhone(replaced.e164)} was replaced by ${maskPhone(phone.e164)}.`,
+      { smsTo: replaced.e164 },
+    );
+  } else {
+    await queueSecurityNotice(
+      tx,
+      registrant.user,
+      "method.added",
+      context,
+      `${kindName} ${maskPhone(phone.e164)}`,
+    );
   }
   if (registrant.transaction) {
     const stage = await recordSecondFactor(

@@ -1,0 +1,235 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+import { createAccount } from "./support/accounts";
+import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
+import { expectNoAccessibilityViolations, mainAlert, submitPassword } from "./support/helpers";
+import { answerCall, codeIn, latestMessage } from "./support/outbox";
+import { E2E_PORT, mainDataDir } from "./support/state";
+
+// Phones (R-A5): registered and used by text and by call, with the outbox standing in for the
+// phone. This file runs its own server with short windows, so the limits show without waiting.
+const PORT = E2E_PORT + 3;
+const onPostgres = Boolean(process.env.DATABASE_URL);
+const SEND_INTERVAL_SECONDS = 3;
+const CODE_TTL_SECONDS = 10;
+const serverEnv = {
+  PHONE_SEND_INTERVAL_SECONDS: String(SEND_INTERVAL_SECONDS),
+  PHONE_SENDS_PER_HOUR: "4",
+  SMS_CODE_TTL_SECONDS: String(CODE_TTL_SECONDS),
+};
+let server: AppServer;
+const accounts: Record<"text" | "call" | "limits", DemoSignIn> = {} as never;
+// Distinct numbers per run: on PostgreSQL earlier runs' sends count against a number.
+const run = String(Date.now() % 100_000).padStart(5, "0");
+const numbers = { text: `07400 1${run}`, call: `07400 2${run}`, limits: `07400 3${run}` };
+const e164 = (national: string) => `+44${national.replace(/\s/g, "").slice(1)}`;
+
+test.beforeAll(async () => {
+  const dataDir = onPostgres ? mainDataDir() : mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
+  for (const name of ["text", "call", "limits"] as const) {
+    accounts[name] = createAccount(`phone-${name}-${run}`, dataDir);
+  }
+  server = await startAppServer({ port: PORT, dataDir, env: serverEnv });
+});
+test.afterAll(async () => {
+  await server?.stop();
+});
+test.use({ baseURL: `http://localhost:${PORT}` });
+
+async function latestCode(page: Page, number: string): Promise<string> {
+  return codeIn(await latestMessage(page, { channel: "SMS", recipient: e164(number) }));
+}
+
+/** First sign-in: the wizard's "I want to set up a different method" → Phone. */
+async function openPhoneStep(page: Page, account: DemoSignIn) {
+  await page.goto("/signin");
+  await submitPassword(page, account.email, account.password);
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(
+    page.getByRole("heading", { level: 1, name: "Start by getting the app" }),
+  ).toBeVisible();
+  await page.getByRole("button", { name: "I want to set up a different method" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByRole("combobox", { name: "Which method would you like to use?" }).selectOption({
+    label: "Phone",
+  });
+  await dialog.getByRole("button", { name: "Confirm" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Phone" })).toBeVisible();
+  await expect(page.getByRole("combobox", { name: "Country code" })).toHaveValue("GB");
+}
+
+async function finishWizard(page: Page, defaultName: string) {
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Success!" })).toBeVisible();
+  await expect(page.getByText(defaultName)).toBeVisible();
+  await page.getByRole("button", { name: "Done" }).click();
+  await page.getByRole("button", { name: "No" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
+}
+
+/** An alert in the page's main region saying this (the form may show an earlier one too). */
+function alertSaying(page: Page, text: string) {
+  return mainAlert(page).filter({ hasText: text });
+}
+
+function statusSaying(page: Page, text: string) {
+  return page.getByRole("main").getByRole("status").filter({ hasText: text });
+}
+
+/** "Resend code", waiting for the server's answer: the form may still show the previous one. */
+async function resend(page: Page) {
+  const answered = page.waitForResponse((response) => response.request().method() === "POST");
+  await page.getByRole("button", { name: "Resend code" }).click();
+  await answered;
+}
+
+async function signOut(page: Page) {
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+}
+
+test("a phone registered by text signs in with a texted code (R-A5.5, R-A5.8)", async ({
+  page,
+}) => {
+  const account = accounts.text;
+  await openPhoneStep(page, account);
+  await expectNoAccessibilityViolations(page);
+
+  // A number that is not valid for the country is refused at its field, and nothing is sent.
+  await page.getByRole("textbox", { name: "Phone number" }).fill("12345");
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByRole("textbox", { name: "Phone number" })).toHaveAccessibleDescription(
+    /doesn't look like a phone number/,
+  );
+
+  await page.getByRole("textbox", { name: "Phone number" }).fill(numbers.text);
+  await page.getByRole("radio", { name: "Receive a code" }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Enter code" })).toBeVisible();
+  await expect(page.getByText("+44 •••• ••• ")).toBeVisible();
+  await expectNoAccessibilityViolations(page);
+  await page.getByRole("textbox", { name: "Code" }).fill(await latestCode(page, numbers.text));
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByText("SMS verified")).toBeVisible();
+  const masked = `+44 •••• ••• ${e164(numbers.text).slice(-3)}`;
+  await finishWizard(page, `Phone - text ${masked}`);
+  await expect(
+    page
+      .getByRole("list", { name: "Sign-in methods" })
+      .getByRole("listitem")
+      .filter({ hasText: masked }),
+  ).toContainText("Phone");
+
+  // The person is told by email (R-A15.1).
+  await latestMessage(page, {
+    channel: "Email",
+    recipient: account.email,
+    subject: "A sign-in method was added",
+  });
+
+  // Next sign-in: the text goes out with the password step; a wrong code fails, the right one works.
+  await signOut(page);
+  await page.waitForTimeout(SEND_INTERVAL_SECONDS * 1000);
+  await submitPassword(page, account.email, account.password);
+  await expect(page.getByRole("heading", { level: 1, name: "Enter code" })).toBeVisible();
+  const short = `+44 XXXXXXXX${e164(numbers.text).slice(-2)}`;
+  await expect(page.getByText(`We texted your phone ${short}`)).toBeVisible();
+  const code = await latestCode(page, numbers.text);
+  await page.getByRole("textbox", { name: "Code" }).fill(code === "000000" ? "111111" : "000000");
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(alertSaying(page, "That code didn't work")).toBeVisible();
+  await page.getByRole("textbox", { name: "Code" }).fill(code);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Stay signed in?" })).toBeVisible();
+});
+
+test("a phone registered by answering a call signs in by call; a declined call fails cleanly", async ({
+  page,
+  context,
+}) => {
+  const account = accounts.call;
+  await openPhoneStep(page, account);
+  await page.getByRole("textbox", { name: "Phone number" }).fill(numbers.call);
+  await page.getByRole("radio", { name: "Call me" }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Approve the call" })).toBeVisible();
+  await expectNoAccessibilityViolations(page);
+  await answerCall(page, e164(numbers.call), "#");
+  // The waiting page advances by itself.
+  await expect(page.getByText("Call answered")).toBeVisible();
+  await finishWizard(page, `Phone - call +44 •••• ••• ${e164(numbers.call).slice(-3)}`);
+
+  await signOut(page);
+  await page.waitForTimeout(SEND_INTERVAL_SECONDS * 1000);
+  await submitPassword(page, account.email, account.password);
+  await expect(
+    page.getByRole("heading", { level: 1, name: "Approve sign in request" }),
+  ).toBeVisible();
+  await expect(page.getByText(`+44 XXXXXXXX${e164(numbers.call).slice(-2)}`)).toBeVisible();
+  await expectNoAccessibilityViolations(page);
+  await answerCall(page, e164(numbers.call), "decline");
+  await expect(alertSaying(page, "The call was declined")).toBeVisible();
+  // Still not signed in: a protected page sends the person back to sign in.
+  const other = await context.newPage();
+  await other.goto("/security-info");
+  await expect(other.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+  await other.close();
+
+  await page.waitForTimeout(SEND_INTERVAL_SECONDS * 1000);
+  await page.getByRole("button", { name: "Call again" }).click();
+  await expect(page.getByText("Waiting for you to answer the call")).toBeVisible();
+  await answerCall(page, e164(numbers.call), "#");
+  await expect(page.getByRole("heading", { level: 1, name: "Stay signed in?" })).toBeVisible();
+});
+
+test("codes expire, resends replace them, and send limits hold (R-A5.2-5.4)", async ({ page }) => {
+  const account = accounts.limits;
+  await openPhoneStep(page, account);
+  await page.getByRole("textbox", { name: "Phone number" }).fill(numbers.limits);
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Enter code" })).toBeVisible();
+  const first = await latestCode(page, numbers.limits);
+
+  // A resend right away is refused by the spacing rule; after it, a new code replaces the old.
+  await resend(page);
+  await expect(alertSaying(page, "We can't send another text or call")).toBeVisible();
+  await page.waitForTimeout(SEND_INTERVAL_SECONDS * 1000);
+  await resend(page);
+  await expect(statusSaying(page, "We sent a new code")).toBeVisible();
+  const second = await latestCode(page, numbers.limits);
+  if (second !== first) {
+    await page.getByRole("textbox", { name: "Code" }).fill(first);
+    await page.getByRole("button", { name: "Next" }).click();
+    await expect(alertSaying(page, "That code didn't work")).toBeVisible();
+  }
+
+  // An expired code fails cleanly.
+  await page.waitForTimeout(CODE_TTL_SECONDS * 1000 + 500);
+  await page.getByRole("textbox", { name: "Code" }).fill(second);
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(alertSaying(page, "That code didn't work")).toBeVisible();
+
+  // Two more sends reach the hourly cap of four; the fifth is refused, and says only when.
+  await resend(page);
+  await expect(statusSaying(page, "We sent a new code")).toBeVisible();
+  const third = await latestCode(page, numbers.limits);
+  await page.waitForTimeout(SEND_INTERVAL_SECONDS * 1000);
+  await resend(page);
+  await expect(statusSaying(page, "We sent a new code")).toBeVisible();
+  const fourth = await latestCode(page, numbers.limits);
+  await page.waitForTimeout(SEND_INTERVAL_SECONDS * 1000);
+  await resend(page);
+  await expect(alertSaying(page, "Wait")).toBeVisible();
+
+  // The newest code still works; the one before it does not.
+  if (third !== fourth) {
+    await page.getByRole("textbox", { name: "Code" }).fill(third);
+    await page.getByRole("button", { name: "Next" }).click();
+    await expect(alertSaying(page, "That code didn't work")).toBeVisible();
+  }
+  await page.getByRole("textbox", { name: "Code" }).fill(fourth);
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByText("SMS verified")).toBeVisible();
+});

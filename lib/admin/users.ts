@@ -12,7 +12,9 @@ import {
   type Role,
 } from "@/lib/auth/users";
 import type { Db, Executor } from "@/lib/db/client";
-import { authThrottles, mfaMethods, users } from "@/lib/db/schema";
+import { auditLog, authThrottles, mfaMethods, users } from "@/lib/db/schema";
+import { alias } from "drizzle-orm/pg-core";
+import { AUDIT_SENTENCES, type AuditAction } from "@/lib/audit/events";
 
 // Finding and creating people for the helpdesk console (issue #6, item 2).
 
@@ -445,4 +447,46 @@ export async function createUserByAgent(
   const created = await createUser(db, input, { actorId: actor.id, ip: actor.ip });
   await db.update(users).set({ mustChangePassword: true }).where(eq(users.id, created.id));
   return created;
+}
+
+export type AgentActionEntry = {
+  id: number;
+  at: Date;
+  what: string;
+  outcome: "success" | "failure" | "denied";
+  actor: string | null;
+  reason: string | null;
+  ticket: string | null;
+};
+
+/** The latest helpdesk actions on one account, newest first, for its page (index audit_log_subject_idx). */
+export async function listAgentActionsOn(
+  db: Executor,
+  userId: string,
+  limit = 20,
+): Promise<AgentActionEntry[]> {
+  const actor = alias(users, "actor");
+  const rows = await db
+    .select({
+      id: auditLog.id,
+      at: auditLog.at,
+      action: auditLog.action,
+      outcome: auditLog.outcome,
+      actor: actor.displayName,
+      details: auditLog.details,
+    })
+    .from(auditLog)
+    .leftJoin(actor, eq(actor.id, auditLog.actorId))
+    .where(and(eq(auditLog.subjectId, userId), like(auditLog.action, "admin.%")))
+    .orderBy(sql`${auditLog.at} desc`, sql`${auditLog.id} desc`)
+    .limit(limit);
+  return rows.map((r) => ({
+    id: r.id,
+    at: r.at,
+    what: AUDIT_SENTENCES[r.action as AuditAction] ?? r.action,
+    outcome: r.outcome,
+    actor: r.actor,
+    reason: typeof r.details?.reason === "string" ? r.details.reason : null,
+    ticket: typeof r.details?.ticket === "string" ? r.details.ticket : null,
+  }));
 }

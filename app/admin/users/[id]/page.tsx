@@ -8,7 +8,7 @@ import { listSignInEvents } from "@/lib/activity/sign-in-events";
 import { describeDevice, parseUserAgent } from "@/lib/activity/user-agent";
 import { roleName } from "@/lib/admin/account-actions";
 import { agentMayActOn, requireAgentPage, type AgentAction } from "@/lib/admin/guard";
-import { getAdminUser } from "@/lib/admin/users";
+import { getAdminUser, listAgentActionsOn } from "@/lib/admin/users";
 import { listActiveSessions } from "@/lib/auth/sessions";
 import { ROLES } from "@/lib/auth/users";
 import { getDb } from "@/lib/db/client";
@@ -39,11 +39,12 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
   const db = await getDb();
   const user = await getAdminUser(db, id);
   if (!user) notFound();
-  const [methods, recoveryCodesLeft, signIns, sessions] = await Promise.all([
+  const [methods, recoveryCodesLeft, signIns, sessions, history] = await Promise.all([
     listMethods(db, user.id),
     countRecoveryCodes(db, user.id),
     listSignInEvents(db, user.id, { filter: "all", limit: SIGN_INS_SHOWN }),
     listActiveSessions(db, user.id, agent.sessionId),
+    listAgentActionsOn(db, user.id),
   ]);
   const sessionRows = await Promise.all(
     sessions.map(async (s) => ({
@@ -324,6 +325,23 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
             <LocalTime value={user.createdAt} />
           </dd>
         </dl>
+        <h3 className="mt-6 text-lg font-semibold">Helpdesk actions</h3>
+        {history.length === 0 ? (
+          <p className="mt-2 text-slate-700">No helpdesk action yet.</p>
+        ) : (
+          <ul aria-label="Helpdesk actions" className="mt-2 space-y-2">
+            {history.map((entry) => (
+              <li key={entry.id}>
+                <LocalTime value={entry.at} /> · {entry.what}
+                {entry.outcome !== "success" &&
+                  ` (${entry.outcome === "denied" ? "refused" : "failed"})`}{" "}
+                · by {entry.actor ?? "someone no longer here"}
+                {entry.reason && ` · Reason: ${entry.reason}`}
+                {entry.ticket && ` · Ticket ${entry.ticket}`}
+              </li>
+            ))}
+          </ul>
+        )}
         {agent.role === "admin" && may("change_role") && (
           <div className="mt-4">
             <AgentActionDialog

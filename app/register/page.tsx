@@ -3,6 +3,7 @@ import { NextStepButton } from "@/components/forms/next-step-button";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { MethodChooser } from "@/components/mfa/method-chooser";
+import { listTokensToActivate } from "@/lib/admin/hardware-tokens";
 import { getRegistrant } from "@/lib/auth/registrant";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
@@ -17,6 +18,7 @@ export default async function StartPage() {
   const registrant = await getRegistrant();
   if (!registrant) redirect("/signin");
   const { role } = await getMethodSummary(await getDb(), registrant.user.id);
+  const tokens = await listTokensToActivate(await getDb(), registrant.user.id);
   return (
     <>
       <h1 className="mb-4 text-2xl font-semibold">Start by getting the app</h1>
@@ -30,6 +32,13 @@ export default async function StartPage() {
           I want to use a different authenticator app
         </Link>
       </p>
+      {tokens.length > 0 && (
+        <p className="mb-6">
+          <Link href="/register/hardware-token" className="text-brand-700 underline">
+            Activate hardware token
+          </Link>
+        </p>
+      )}
       <div className="flex flex-wrap items-center justify-between gap-4">
         <MethodChooser kinds={WIZARD_KINDS.filter((kind) => kindOffered(kind, role))} />
         <NextStepButton href="/register/app/setup" />

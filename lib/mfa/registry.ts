@@ -108,7 +108,7 @@ export const METHOD_KIND_INFO: Record<MethodKind, MethodKindInfo> = {
     restricted: false,
     maxPerUser: 5,
     signInOptions: ["code"],
-    registerPath: "/security-info/hardware-token",
+    registerPath: "/register/hardware-token",
     assignedOnly: true,
   },
 };

@@ -1,10 +1,12 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { MethodKindSelect } from "@/components/mfa/method-kind-select";
 import { RecoveryCodesPanel } from "@/components/mfa/recovery-codes-panel";
 import { Alert } from "@/components/ui/alert";
 import { dangerButton, primaryButton } from "@/components/ui/button-styles";
 import { DialogTrigger } from "@/components/ui/dialog-trigger";
 import { LocalTime } from "@/components/ui/local-time";
+import { listTokensToActivate } from "@/lib/admin/hardware-tokens";
 import { requireSession } from "@/lib/auth/current";
 import { getDb } from "@/lib/db/client";
 import { defaultCandidates, getMethodSummary } from "@/lib/mfa/methods";
@@ -48,6 +50,7 @@ export default async function SecurityInfoPage({
 }) {
   const session = await requireSession();
   const summary = await getMethodSummary(await getDb(), session.user.id);
+  const tokensToActivate = await listTokensToActivate(await getDb(), session.user.id);
   const outcomeKey = (await searchParams).outcome;
   const outcome = typeof outcomeKey === "string" ? OUTCOMES[outcomeKey as Outcome] : undefined;
   const { methods, defaultMethod } = summary;
@@ -104,7 +107,7 @@ export default async function SecurityInfoPage({
         )}
       </div>
 
-      <div className="mt-6">
+      <div className="mt-6 flex flex-wrap items-center gap-4">
         <DialogTrigger label="Add sign-in method" title="Add a method" className={primaryButton}>
           <form action={addMethodAction} className="space-y-4">
             <MethodKindSelect
@@ -117,6 +120,11 @@ export default async function SecurityInfoPage({
             </button>
           </form>
         </DialogTrigger>
+        {tokensToActivate.length > 0 && (
+          <Link href="/register/hardware-token" className="text-brand-700 underline">
+            Activate hardware token
+          </Link>
+        )}
       </div>
 
       <ul

@@ -469,3 +469,132 @@ export const settings = pgTable("settings", {
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
 });
+
+// ── passwordless: passkeys and the companion authenticator ──────────────────
+
+/** WebAuthn credentials (R-A7); each is also an `mfa_methods` row of kind passkey. */
+export const webauthnCredentials = pgTable(
+  "webauthn_credentials",
+  {
+    /** The credential id, base64url, as the authenticator gave it. */
+    id: text("id").primaryKey(),
+    methodId: uuid("method_id")
+      .notNull()
+      .references(() => mfaMethods.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** COSE public key, base64url. */
+    publicKey: text("public_key").notNull(),
+    signCount: bigint("sign_count", { mode: "number" }).notNull().default(0),
+    transports: jsonb("transports").$type<string[]>().notNull().default([]),
+    /** "singleDevice" (device-bound) or "multiDevice" (synced). */
+    deviceType: text("device_type").notNull(),
+    backedUp: boolean("backed_up").notNull().default(false),
+    aaguid: text("aaguid"),
+    /** Set when a signature counter went backwards: a possible cloned authenticator (R-A7.5). */
+    counterRegressedAt: timestamp("counter_regressed_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("webauthn_credentials_user_idx").on(t.userId),
+    uniqueIndex("webauthn_credentials_method_idx").on(t.methodId),
+  ],
+);
+
+/** Single-use, expiring WebAuthn challenges, for registering and for signing in (R-A7.2). */
+export const webauthnChallenges = pgTable(
+  "webauthn_challenges",
+  {
+    /** The challenge itself, base64url (it is public: it is signed, not kept secret). */
+    challenge: text("challenge").primaryKey(),
+    /** Null for a passwordless sign-in, where the person is not known yet. */
+    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose", { enum: ["register", "second_factor", "passwordless"] }).notNull(),
+    transactionId: text("transaction_id"),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+  },
+  (t) => [index("webauthn_challenges_expires_idx").on(t.expiresAt)],
+);
+
+/**
+ * Phones paired with the companion authenticator (R-A6): the server keeps only each device's
+ * public key; each device is also an `mfa_methods` row of kind companion_app.
+ */
+export const companionDevices = pgTable(
+  "companion_devices",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    methodId: uuid("method_id")
+      .notNull()
+      .references(() => mfaMethods.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** ECDSA P-256 public key as SPKI, base64url. */
+    publicKey: text("public_key").notNull(),
+    /** Web Push subscription, when the operator configured VAPID keys. */
+    pushSubscription: jsonb("push_subscription").$type<Record<string, unknown>>(),
+    phoneSignInEnabled: boolean("phone_sign_in_enabled").notNull().default(false),
+    pairedAt: createdAt(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("companion_devices_user_idx").on(t.userId),
+    uniqueIndex("companion_devices_method_idx").on(t.methodId),
+  ],
+);
+
+/** One-time pairing links shown as a QR code in Security info. */
+export const companionPairings = pgTable(
+  "companion_pairings",
+  {
+    /** SHA-256 of the token in the link. */
+    id: text("id").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+  },
+  (t) => [index("companion_pairings_user_idx").on(t.userId)],
+);
+
+/**
+ * Push approvals with number matching (R-A6.1-6.4): bound to a sign-in transaction, expiring in
+ * two minutes, used once; the device signs the challenge and the number with its key.
+ */
+export const pushRequests = pgTable(
+  "push_requests",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    transactionId: text("transaction_id"),
+    purpose: text("purpose", { enum: ["second_factor", "phone_sign_in"] }).notNull(),
+    /** Random, base64url; what the device signs together with the number. */
+    challenge: text("challenge").notNull(),
+    /** The two-digit number the browser shows (kept as a keyed hash). */
+    numberHash: text("number_hash").notNull(),
+    status: text("status", { enum: ["pending", "approved", "denied", "used", "expired"] })
+      .notNull()
+      .default("pending"),
+    /** The device that answered. */
+    deviceId: uuid("device_id").references(() => companionDevices.id, { onDelete: "set null" }),
+    /** What the phone shows: app, approximate location, time. */
+    context: jsonb("context").$type<Record<string, string | null>>().notNull(),
+    fraudReported: boolean("fraud_reported").notNull().default(false),
+    wrongAnswers: integer("wrong_answers").notNull().default(0),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    answeredAt: timestamp("answered_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("push_requests_user_idx").on(t.userId, t.createdAt),
+    index("push_requests_transaction_idx").on(t.transactionId),
+  ],
+);

@@ -131,7 +131,13 @@ export type SettingChange = { [K in SettingKey]?: SettingValues[K] | null };
 export async function updateSettings(
   tx: Executor,
   change: SettingChange,
-  actor: { id: string; ip: string | null; userAgent: string | null; reason: string },
+  actor: {
+    id: string;
+    ip: string | null;
+    userAgent: string | null;
+    reason: string;
+    ticket?: string | null;
+  },
 ): Promise<SettingKey[]> {
   const keys = (Object.keys(change) as SettingKey[]).filter((key) => key in SETTING_SCHEMAS);
   if (keys.length === 0) return [];
@@ -171,6 +177,7 @@ export async function updateSettings(
         from: before === undefined ? null : JSON.stringify(before),
         to: next === null || next === undefined ? null : JSON.stringify(next),
         reason: actor.reason,
+        ticket: actor.ticket ?? null,
       },
     });
     changed.push(key);

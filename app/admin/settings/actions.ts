@@ -1,0 +1,126 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { fieldErrorsFrom, type ActionState } from "@/lib/actions/form-action";
+import { parseAgentReason, requireAgentAction } from "@/lib/admin/guard";
+import {
+  ACCESS_PASS_MAX_MINUTES,
+  ACCESS_PASS_MIN_MINUTES,
+  refreshSettings,
+  SETTING_KEYS,
+  updateSettings,
+  type SettingChange,
+  type SettingValues,
+} from "@/lib/admin/settings";
+import { getDb } from "@/lib/db/client";
+import { getEnv } from "@/lib/env";
+import { getRequestContext } from "@/lib/security/request-context";
+import { settingDefaults, SWITCHABLE_KINDS } from "./defaults";
+
+const whole = (label: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${label} must be a whole number.` })
+    .int(`${label} must be a whole number.`)
+    .min(min, `${label} is at least ${min}.`)
+    .max(max, `${label} is at most ${max}.`);
+
+function settingsSchema() {
+  const ceiling = getEnv().PERSISTENT_SESSION_ABSOLUTE_DAYS;
+  return z
+    .object({
+      password_lockout_threshold: whole("The number of wrong passwords", 3, 100),
+      access_pass_default_minutes: whole(
+        "A pass's lifetime",
+        ACCESS_PASS_MIN_MINUTES,
+        ACCESS_PASS_MAX_MINUTES,
+      ),
+      access_pass_max_minutes: whole(
+        "The longest lifetime",
+        ACCESS_PASS_MIN_MINUTES,
+        ACCESS_PASS_MAX_MINUTES,
+      ),
+      remember_mfa_days: whole("“Don't ask again”", 0, 90),
+      stay_signed_in_days: whole("“Stay signed in” lifetime", 1, ceiling),
+      sign_in_retention_days: whole("Sign-in retention", 1, 3650),
+    })
+    .refine((v) => v.access_pass_default_minutes <= v.access_pass_max_minutes, {
+      path: ["access_pass_default_minutes"],
+      message: "The usual lifetime cannot be longer than the longest.",
+    });
+}
+
+/**
+ * "Save settings" (administrators only, with a fresh second factor and a reason, R-A16.1,
+ * R-A16.2). A value equal to the operator's default is stored as "use the default". Each changed
+ * setting is audited with its old and new value; this instance applies them at once, the others
+ * within seconds.
+ */
+export async function saveSettingsAction(
+  _state: ActionState,
+  formData: FormData,
+): Promise<ActionState> {
+  const agent = await requireAgentAction("/admin/settings", { adminOnly: true });
+  const single = (name: string) => {
+    const values = formData.getAll(name);
+    return values.length === 1 ? values[0] : undefined;
+  };
+  const parsed = settingsSchema().safeParse(
+    Object.fromEntries(
+      [
+        "password_lockout_threshold",
+        "access_pass_default_minutes",
+        "access_pass_max_minutes",
+        "remember_mfa_days",
+        "stay_signed_in_days",
+        "sign_in_retention_days",
+      ].map((name) => [name, single(name)]),
+    ),
+  );
+  const why = parseAgentReason(formData);
+  if (!parsed.success || !why.success) {
+    return {
+      status: "error",
+      message: "Some settings need attention; nothing was saved.",
+      fieldErrors: fieldErrorsFrom([
+        ...(parsed.success ? [] : parsed.error.issues),
+        ...(why.success ? [] : why.error.issues),
+      ]),
+    };
+  }
+  const kinds = formData.getAll("enabled_method_kinds").map(String);
+  const values: SettingValues = {
+    ...parsed.data,
+    enabled_method_kinds: [
+      "authenticator_app",
+      ...SWITCHABLE_KINDS.filter((kind) => kinds.includes(kind)),
+    ],
+    mfa_required_for_all: single("mfa_required") === "all",
+    stay_signed_in_offered: single("stay_signed_in_offered") === "on",
+  };
+  const defaults = settingDefaults();
+  const change: SettingChange = {};
+  for (const key of SETTING_KEYS) {
+    const same = JSON.stringify(values[key]) === JSON.stringify(defaults[key]);
+    (change as Record<string, unknown>)[key] = same ? null : values[key];
+  }
+  const db = await getDb();
+  const context = await getRequestContext();
+  const changed = await db.transaction((tx) =>
+    updateSettings(tx, change, {
+      id: agent.id,
+      ...context,
+      reason: why.data.reason,
+      ticket: why.data.ticket ?? null,
+    }),
+  );
+  await refreshSettings(db);
+  revalidatePath("/admin/settings");
+  return {
+    status: "success",
+    message:
+      changed.length === 0
+        ? "Nothing changed."
+        : `Saved ${changed.length} ${changed.length === 1 ? "setting" : "settings"}.`,
+  };
+}

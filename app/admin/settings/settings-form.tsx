@@ -1,0 +1,170 @@
+"use client";
+
+import { useActionState } from "react";
+import { Field } from "@/components/forms/field";
+import { SubmitButton } from "@/components/forms/submit-button";
+import { Alert } from "@/components/ui/alert";
+import { idle } from "@/lib/actions/form-action";
+import { saveSettingsAction } from "./actions";
+
+export type SettingsFormValues = {
+  kinds: { kind: string; name: string; enabled: boolean }[];
+  mfaRequiredForAll: boolean;
+  passwordLockoutThreshold: number;
+  accessPassDefaultMinutes: number;
+  accessPassMaxMinutes: number;
+  rememberMfaDays: number;
+  staySignedInOffered: boolean;
+  staySignedInDays: number;
+  staySignedInCeiling: number;
+  signInRetentionDays: number;
+};
+
+const legend = "text-lg font-semibold";
+
+/** The policy form; the server checks every value again. */
+export function SettingsForm({ values }: { values: SettingsFormValues }) {
+  const [state, formAction] = useActionState(saveSettingsAction, idle);
+  const errors = state.status === "error" ? state.fieldErrors : undefined;
+  return (
+    <form action={formAction} className="max-w-2xl space-y-8" noValidate>
+      {state.status === "error" && state.message && <Alert kind="error">{state.message}</Alert>}
+      {state.status === "success" && state.message && <Alert kind="success">{state.message}</Alert>}
+
+      <fieldset className="space-y-2">
+        <legend className={legend}>Sign-in methods people may add</legend>
+        <p className="text-sm text-slate-600">
+          The authenticator app is always available: the set-up wizard starts with it. A method
+          switched off here can no longer be added; people who have it keep it.
+        </p>
+        <label className="flex items-center gap-2">
+          <input type="checkbox" checked disabled aria-describedby="app-always" />
+          Authenticator app{" "}
+          <span id="app-always" className="text-sm text-slate-600">
+            (always)
+          </span>
+        </label>
+        {values.kinds.map((k) => (
+          <label key={k.kind} className="flex items-center gap-2">
+            <input
+              type="checkbox"
+              name="enabled_method_kinds"
+              value={k.kind}
+              defaultChecked={k.enabled}
+            />
+            {k.name}
+          </label>
+        ))}
+      </fieldset>
+
+      <fieldset className="space-y-2">
+        <legend className={legend}>Who must set up MFA</legend>
+        <label className="flex items-center gap-2">
+          <input
+            type="radio"
+            name="mfa_required"
+            value="all"
+            defaultChecked={values.mfaRequiredForAll}
+          />
+          Everyone
+        </label>
+        <label className="flex items-center gap-2">
+          <input
+            type="radio"
+            name="mfa_required"
+            value="per_user"
+            defaultChecked={!values.mfaRequiredForAll}
+          />
+          As set on each account
+        </label>
+      </fieldset>
+
+      <fieldset className="space-y-4">
+        <legend className={legend}>Sign-in</legend>
+        <Field
+          label="Wrong passwords before sign-in pauses"
+          name="password_lockout_threshold"
+          type="number"
+          inputMode="numeric"
+          min={3}
+          max={100}
+          defaultValue={values.passwordLockoutThreshold}
+          errors={errors?.password_lockout_threshold}
+        />
+        <Field
+          label="“Don't ask again” days"
+          name="remember_mfa_days"
+          type="number"
+          inputMode="numeric"
+          min={0}
+          max={90}
+          hint="0 hides the checkbox."
+          defaultValue={values.rememberMfaDays}
+          errors={errors?.remember_mfa_days}
+        />
+        <label className="flex items-center gap-2">
+          <input
+            type="checkbox"
+            name="stay_signed_in_offered"
+            defaultChecked={values.staySignedInOffered}
+          />
+          Offer &ldquo;Stay signed in?&rdquo;
+        </label>
+        <Field
+          label="“Stay signed in” lifetime (days)"
+          name="stay_signed_in_days"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={values.staySignedInCeiling}
+          hint={`At most ${values.staySignedInCeiling}, the limit the server was started with.`}
+          defaultValue={values.staySignedInDays}
+          errors={errors?.stay_signed_in_days}
+        />
+        <Field
+          label="Keep sign-in events (days)"
+          name="sign_in_retention_days"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={3650}
+          defaultValue={values.signInRetentionDays}
+          errors={errors?.sign_in_retention_days}
+        />
+      </fieldset>
+
+      <fieldset className="space-y-4">
+        <legend className={legend}>Temporary Access Pass</legend>
+        <Field
+          label="Usual lifetime (minutes)"
+          name="access_pass_default_minutes"
+          type="number"
+          inputMode="numeric"
+          min={10}
+          max={480}
+          defaultValue={values.accessPassDefaultMinutes}
+          errors={errors?.access_pass_default_minutes}
+        />
+        <Field
+          label="Longest lifetime (minutes)"
+          name="access_pass_max_minutes"
+          type="number"
+          inputMode="numeric"
+          min={10}
+          max={480}
+          hint="From 10 minutes to 8 hours."
+          defaultValue={values.accessPassMaxMinutes}
+          errors={errors?.access_pass_max_minutes}
+        />
+      </fieldset>
+
+      <fieldset className="space-y-4">
+        <legend className={legend}>Why</legend>
+        <Field label="Reason" name="reason" required maxLength={500} errors={errors?.reason} />
+        <Field label="Ticket ID (optional)" name="ticket" maxLength={64} errors={errors?.ticket} />
+      </fieldset>
+
+      <SubmitButton pendingLabel="Saving…">Save settings</SubmitButton>
+    </form>
+  );
+}

@@ -6,7 +6,7 @@ import { buildIfNeeded } from "../scripts/build-if-needed";
 import { createAccount } from "./support/accounts";
 import { startAppServer } from "./support/app-server";
 import { resetAuthenticators } from "./support/authenticator";
-import { E2E_PORT, STATE_FILE, TESTER_NAMES } from "./support/state";
+import { E2E_PORT, STATE_FILE, TESTER_DISPLAY_NAMES, TESTER_NAMES } from "./support/state";
 
 /** Builds if needed and starts one server on a fresh data folder for the whole run. */
 export default async function globalSetup(_config: FullConfig) {
@@ -15,7 +15,9 @@ export default async function globalSetup(_config: FullConfig) {
   // Accounts of its own for each MFA test, made with the operator command before the server
   // opens the database; the demo organisation is then seeded on request.
   const dataDir = mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
-  const testers = TESTER_NAMES.map((name) => createAccount(name, dataDir));
+  const testers = TESTER_NAMES.map((name) =>
+    createAccount(name, dataDir, TESTER_DISPLAY_NAMES[name]),
+  );
   const server = await startAppServer({ port: E2E_PORT, dataDir, env: { SEED_DEMO: "true" } });
   try {
     if (server.demo.length < 4) throw new Error(`expected demo sign-ins, got:\n${server.output()}`);

@@ -40,7 +40,16 @@ export const TESTER_NAMES = [
   "help-request",
   "stale-step-up",
   "outbox",
+  "tap-student",
+  "token-holder",
+  "csv-formula",
 ] as const;
+
+/** Display names other than "Test <name>", for tests about what a name may hold. */
+export const TESTER_DISPLAY_NAMES: Partial<Record<(typeof TESTER_NAMES)[number], string>> = {
+  // A spreadsheet would run this as a formula if an export let it through (R-A14.3).
+  "csv-formula": '=HYPERLINK("http://evil.example","Click me")',
+};
 
 /** The account made for one test. */
 export function tester(name: (typeof TESTER_NAMES)[number]): DemoSignIn {

@@ -41,11 +41,7 @@ export function PassDialog({
           {state.secret && (
             <p>
               Temporary Access Pass:{" "}
-              <code
-                className="rounded bg-slate-100 px-2 py-1 font-mono text-lg"
-                aria-label="Temporary Access Pass"
-                data-secret
-              >
+              <code className="rounded bg-slate-100 px-2 py-1 font-mono text-lg" data-secret>
                 {state.secret}
               </code>
             </p>

@@ -3,7 +3,7 @@ import { mfaRequiredFor } from "@/lib/auth/policy";
 import type { Executor } from "@/lib/db/client";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { deleteOwnMethod, getMethodSummary, getOwnMethod, setDefaultMethod } from "./methods";
-import { METHOD_KIND_INFO } from "./registry";
+import { defaultMethodName, METHOD_KIND_INFO } from "./registry";
 
 export type RemovalOutcome = "deleted" | "missing" | "last";
 
@@ -52,7 +52,7 @@ export async function removeOwnMethod(
       user,
       "method.default_changed",
       context,
-      `${METHOD_KIND_INFO[chosen.kind].listName} ${chosen.label}`,
+      defaultMethodName(chosen),
     );
   }
   return "deleted";

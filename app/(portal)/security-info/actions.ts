@@ -4,13 +4,11 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import type { AuditAction } from "@/lib/audit/events";
 import { writeAudit, type AuditEntry } from "@/lib/audit/log";
-import { mfaRequiredFor } from "@/lib/auth/policy";
-import { revokeUserSessions } from "@/lib/auth/sessions";
+import { signOutEverywhereElse } from "@/lib/auth/secure-account";
 import { requireFreshSession } from "@/lib/auth/sign-in-flow";
 import { getDb, type Executor } from "@/lib/db/client";
 import {
   defaultCandidates,
-  deleteOwnMethod,
   getMethodSummary,
   getOwnMethod,
   setDefaultMethod,
@@ -23,7 +21,7 @@ import {
   METHOD_KINDS,
   type MethodKind,
 } from "@/lib/mfa/registry";
-import { forgetBrowsers } from "@/lib/mfa/remembered-browser";
+import { removeOwnMethod } from "@/lib/mfa/removal";
 import { queueSecurityNotice, type NoticeEvent } from "@/lib/notify/security-notice";
 import { getRequestContext } from "@/lib/security/request-context";
 
@@ -78,35 +76,18 @@ export async function addMethodAction(formData: FormData): Promise<void> {
 /** "Delete": removes one of the person's own methods, choosing a new default when needed (R-A9.5). */
 export async function deleteMethodAction(formData: FormData): Promise<void> {
   const session = await requireFreshSession(HERE);
-  const methodId = String(formData.get("methodId") ?? "");
-  const newDefaultId = formData.get("newDefaultId");
-  const db = await getDb();
   const context = await getRequestContext();
-  const outcome = await db.transaction(async (tx) => {
-    const method = await getOwnMethod(tx, session.user.id, methodId);
-    if (!method) return "missing" as const;
-    const { methods } = await getMethodSummary(tx, session.user.id);
-    const remaining = methods.filter((m) => m.id !== method.id);
-    if (remaining.length === 0 && mfaRequiredFor(session.user)) return "last" as const;
-    await deleteOwnMethod(tx, session.user.id, method.id);
-    await recordOwnChange(tx, session, context, {
-      action: "mfa.method.removed",
-      details: { kind: method.kind, methodId: method.id },
-      notice: "method.removed",
-      detail: `${METHOD_KIND_INFO[method.kind].listName} ${method.label}`,
-    });
-    if (method.isDefault && remaining.length > 0) {
-      const chosen = remaining.find((m) => m.id === newDefaultId) ?? remaining[0]!;
-      await setDefaultMethod(tx, session.user.id, chosen.id);
-      await recordOwnChange(tx, session, context, {
-        action: "mfa.default.changed",
-        details: { methodId: chosen.id },
-        notice: "method.default_changed",
-        detail: defaultMethodName(chosen),
-      });
-    }
-    return "deleted" as const;
-  });
+  const outcome = await (
+    await getDb()
+  ).transaction((tx) =>
+    removeOwnMethod(
+      tx,
+      session.user,
+      String(formData.get("methodId") ?? ""),
+      context,
+      String(formData.get("newDefaultId") ?? ""),
+    ),
+  );
   show(outcome === "last" ? "last-method" : outcome);
 }
 
@@ -156,25 +137,12 @@ export async function regenerateRecoveryCodesAction(): Promise<{
   return { codes };
 }
 
-/** "Lost device? Sign out everywhere": every other session and remembered browser ends now. */
+/** "Lost device? Sign out everywhere": every other session, remembered browser and sign-in in progress ends now. */
 export async function signOutEverywhereAction(): Promise<void> {
   const session = await requireFreshSession(HERE);
   const context = await getRequestContext();
   await (
     await getDb()
-  ).transaction(async (tx) => {
-    const count = await revokeUserSessions(
-      tx,
-      session.user.id,
-      "signed_out_everywhere",
-      session.id,
-    );
-    await forgetBrowsers(tx, session.user.id);
-    await recordOwnChange(tx, session, context, {
-      action: "auth.sessions.revoked_all",
-      details: { sessions: count },
-      notice: "sessions.signed_out_everywhere",
-    });
-  });
+  ).transaction((tx) => signOutEverywhereElse(tx, session.user, session.id, context));
   show("signed-out-everywhere");
 }

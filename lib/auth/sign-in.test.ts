@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditLog, sessions, users } from "@/lib/db/schema";
+import { auditLog, outbox, sessions, users } from "@/lib/db/schema";
 import { getThrottle } from "@/lib/security/throttle";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { hashPassword } from "./password";
@@ -99,6 +99,12 @@ describe("the password step", () => {
         and(eq(auditLog.action, "auth.sign_in.locked_out"), eq(auditLog.subjectId, account.id)),
       );
     expect(lockouts.length).toBeGreaterThanOrEqual(1);
+    // The owner hears of the lock by email; the page said only "incorrect" (R-A11.5).
+    const notices = await database.db
+      .select({ subject: outbox.subject })
+      .from(outbox)
+      .where(and(eq(outbox.recipient, account.email), eq(outbox.channel, "email")));
+    expect(notices.map((n) => n.subject)).toContain("Sign-in paused after wrong passwords");
   });
 
   it("locks after 10 failures, the same for unknown accounts, and repeats do not count", async () => {

@@ -192,6 +192,10 @@ export async function verifyPasswordStep(
           },
         });
       }
+      // The lock is told only out of band, to the account's owner (R-A11.5, R-A15.1).
+      if (account.lockStarted && user) {
+        await queueSecurityNotice(tx, user, "password.locked", context);
+      }
     });
     return { ok: false };
   }

@@ -13,6 +13,7 @@ export const NOTICE_EVENTS = [
   "sessions.signed_out_everywhere",
   "mfa.locked",
   "mfa.replay",
+  "password.locked",
   "password.changed",
   "phone.changed",
   "sign_in.risky",
@@ -28,6 +29,9 @@ export const NOTICE_EVENTS = [
   "admin.method_removed",
   "access_pass.issued",
   "hardware_token.assigned",
+  "passkey.counter_regressed",
+  "push.fraud_reported",
+  "push.limited",
 ] as const;
 export type NoticeEvent = (typeof NOTICE_EVENTS)[number];
 
@@ -76,6 +80,12 @@ const NOTICES: Record<NoticeEvent, Notice> = {
     what: () =>
       "Several wrong verification codes were entered after your password. Verification is paused for a while.",
     sms: "several wrong verification codes were entered after your password",
+  },
+  "password.locked": {
+    subject: "Sign-in paused after wrong passwords",
+    what: () =>
+      "Several wrong passwords were entered for your account, so signing in with a password is paused for a while.",
+    sms: "several wrong passwords were entered for your account",
   },
   "mfa.replay": {
     subject: "A used verification code was entered again",
@@ -166,6 +176,24 @@ const NOTICES: Record<NoticeEvent, Notice> = {
     what: (d) =>
       `The helpdesk assigned a hardware token to your account: ${d} Activate it in Security info by entering the code it shows.`.trim(),
     sms: "the helpdesk assigned a hardware token to your account",
+  },
+  "passkey.counter_regressed": {
+    subject: "A passkey was refused: it may have been copied",
+    what: (d) =>
+      `Your passkey ${d} was used with a signature counter lower than before, which can mean the key was copied. We refused the sign-in and blocked this passkey. Delete it in Security info and create a new one.`,
+    sms: "a passkey on your account was refused because it may have been copied",
+  },
+  "push.fraud_reported": {
+    subject: "You reported a sign-in request",
+    what: () =>
+      "You denied a sign-in request in the Authenticator app and said it wasn't you. Requests to your phone are paused for an hour. Someone may know your password: change it now.",
+    sms: "a sign-in request was reported as not yours",
+  },
+  "push.limited": {
+    subject: "Sign-in requests to your phone were refused",
+    what: () =>
+      "Several sign-in requests for your account were sent to the Authenticator app in a short time. We stopped sending more for a while.",
+    sms: "several sign-in requests for your account were sent to your phone",
   },
 };
 

@@ -62,6 +62,22 @@ const settingsSchema = z.object({
     .regex(/^([A-Z]{2}(,[A-Z]{2})*)?$/, "must be two-letter country codes, comma-separated")
     .default(""),
 
+  // The companion authenticator (R-A6): push request lifetime, and Web Push when VAPID keys are
+  // set (public: the uncompressed P-256 point, private: the 32-byte scalar, both base64url).
+  PUSH_REQUEST_TTL_SECONDS: z.coerce.number().int().min(5).max(600).default(120),
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{87}$/, "must be a base64url P-256 public key")
+    .optional(),
+  VAPID_PRIVATE_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url P-256 private key")
+    .optional(),
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/)/, "must start with mailto: or https://")
+    .optional(),
+
   // Messages (lib/notify). Unset: every message stays in the outbox shown at /dev/outbox.
   SMTP_URL: z
     .string()

@@ -47,6 +47,12 @@ export const AUDIT_ACTIONS = [
   "admin.case.note_added",
   "admin.audit.exported",
   "admin.settings.changed",
+  "mfa.companion.paired",
+  "mfa.push.sent",
+  "mfa.push.refused",
+  "mfa.push.approved",
+  "mfa.push.denied",
+  "mfa.push.fraud_reported",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -100,4 +106,10 @@ export const AUDIT_SENTENCES: Record<AuditAction, string> = {
   "admin.case.note_added": "Note added to a case",
   "admin.audit.exported": "Audit log exported",
   "admin.settings.changed": "Setting changed",
+  "mfa.companion.paired": "Phone paired with the Authenticator app",
+  "mfa.push.sent": "Sign-in request sent to the Authenticator app",
+  "mfa.push.refused": "Sign-in request to the Authenticator app refused by a limit",
+  "mfa.push.approved": "Sign-in request approved in the Authenticator app",
+  "mfa.push.denied": "Sign-in request denied in the Authenticator app",
+  "mfa.push.fraud_reported": "Sign-in request reported as not theirs",
 };

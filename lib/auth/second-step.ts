@@ -1,12 +1,14 @@
 import { getDb, type Db } from "@/lib/db/client";
+import { startPushRequest } from "@/lib/mfa/companion";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { sendPhoneChallenge } from "@/lib/mfa/phone";
 import type { SignInChoice } from "@/lib/mfa/registry";
 import type { RequestContext } from "./sign-in";
+import { getUserIdentity } from "./users";
 import { getSignInTransaction, type SignInTransaction } from "./sign-in-transaction";
 
 /** The page that asks for one way of passing the second step. */
-export function verifyPath(choice: SignInChoice, notice?: "limit" | "dead"): string {
+export function verifyPath(choice: SignInChoice, notice?: "limit" | "dead" | "push-limit"): string {
   const query = new URLSearchParams({ option: choice.option });
   if (choice.methodId) query.set("method", choice.methodId);
   if (notice) query.set("notice", notice);
@@ -24,6 +26,17 @@ export async function beginSecondStep(
   choice: SignInChoice,
   context: RequestContext,
 ): Promise<string> {
+  if (choice.option === "push") {
+    const user = await getUserIdentity(db, transaction.userId);
+    if (!user) return "/signin?error=expired";
+    const sent = await startPushRequest(
+      db,
+      user,
+      { userId: transaction.userId, transactionId: transaction.id, purpose: "second_factor" },
+      context,
+    );
+    return verifyPath(choice, sent.ok ? undefined : "push-limit");
+  }
   if ((choice.option !== "sms" && choice.option !== "voice") || !choice.methodId) {
     return verifyPath(choice);
   }

@@ -150,7 +150,8 @@ export async function verifyAuthenticatorCode(
     .where(
       and(
         eq(mfaMethods.userId, userId),
-        eq(mfaMethods.kind, KIND),
+        // A phone paired with the companion app shows codes too (lib/mfa/companion.ts).
+        inArray(mfaMethods.kind, [KIND, "companion_app"]),
         eq(mfaMethods.status, "active"),
       ),
     );

@@ -78,6 +78,8 @@ export function choiceLabel(choice: SignInChoice, methods: MethodView[]): string
       return `Call ${number}`;
     case "recovery-code":
       return "Use a recovery code";
+    case "push":
+      return "Approve a request on my Authenticator app";
   }
 }
 

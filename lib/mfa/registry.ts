@@ -13,6 +13,7 @@ export const METHOD_KINDS = [
   "alternate_phone",
   "office_phone",
   "hardware_token",
+  "companion_app",
 ] as const;
 export type MethodKind = (typeof METHOD_KINDS)[number];
 
@@ -111,6 +112,17 @@ export const METHOD_KIND_INFO: Record<MethodKind, MethodKindInfo> = {
     registerPath: "/register/hardware-token",
     assignedOnly: true,
   },
+  // A phone paired with the companion authenticator (/authenticator): number-matching push,
+  // and the codes it shows (R-A6).
+  companion_app: {
+    listName: "Authenticator app",
+    chooserName: "Authenticator app (notifications)",
+    preference: 1,
+    restricted: false,
+    maxPerUser: 5,
+    signInOptions: ["push", "code"],
+    registerPath: "/register/companion",
+  },
 };
 
 /** Restricted kinds (text, call) are not for helpdesk and admin accounts (R-A5.6). */
@@ -129,7 +141,7 @@ export function kindOffered(kind: MethodKind, role: Role): boolean {
   );
 }
 
-export const SIGN_IN_OPTION_IDS = ["code", "sms", "voice", "recovery-code"] as const;
+export const SIGN_IN_OPTION_IDS = ["code", "sms", "voice", "recovery-code", "push"] as const;
 export type SignInOptionId = (typeof SIGN_IN_OPTION_IDS)[number];
 
 export type SignInOptionInfo = {
@@ -146,6 +158,8 @@ export const SIGN_IN_OPTIONS: Record<SignInOptionId, SignInOptionInfo> = {
   sms: { heading: "Enter code", amr: "sms", perMethod: true },
   voice: { heading: "Approve sign in request", amr: "tel", perMethod: true },
   "recovery-code": { heading: "Enter a recovery code", amr: "rec", perMethod: false },
+  // A push goes to every paired phone; approving proves the device key (RFC 8176 "swk").
+  push: { heading: "Approve sign in request", amr: "swk", perMethod: false },
 };
 
 /** One way to pass the second step: an option, and the method it uses when it is per-method. */
@@ -169,6 +183,7 @@ export function defaultMethodName(method: MethodView, option = preferredOption(m
   if (isPhoneKind(method.kind)) {
     return `${METHOD_KIND_INFO[method.kind].listName} - ${option === "voice" ? "call" : "text"} ${method.label}`;
   }
+  if (option === "push") return "Authenticator app - notification";
   return "Authenticator app or hardware token - code";
 }
 

@@ -8,6 +8,7 @@ import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/thrott
 import { fingerprint } from "@/lib/security/tokens";
 import { verifyAuthenticatorCode } from "./authenticator-app";
 import { verifyHardwareTokenCode } from "./hardware-token";
+import { consumeApprovedPush } from "./companion";
 import { consumeRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes";
 import { countRecoveryCodes } from "./methods";
 import { checkTextCode, consumeApprovedCall, type ChallengeBinding } from "./phone";
@@ -65,6 +66,24 @@ const VERIFIERS: Record<SignInOptionId, Verifier> = {
     normalise: (input) => (/^[0-9a-f-]{36}$/i.test(input) ? input : null),
     check: async (db, _userId, answer, { binding, methodId }) => ({
       ok: methodId !== null && (await consumeApprovedCall(db, binding, answer)) === methodId,
+      replay: false,
+    }),
+  },
+  // The answer is the id of the push request the phone approved with the right number (R-A6).
+  push: {
+    normalise: (input) => (/^[0-9a-f-]{36}$/i.test(input) ? input : null),
+    check: async (db, _userId, answer, { binding }) => ({
+      ok:
+        binding.transactionId !== null &&
+        (await consumeApprovedPush(
+          db,
+          {
+            userId: binding.userId,
+            transactionId: binding.transactionId,
+            purpose: "second_factor",
+          },
+          answer,
+        )) !== null,
       replay: false,
     }),
   },

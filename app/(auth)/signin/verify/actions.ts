@@ -53,6 +53,12 @@ export async function verifyAction(
       message: "The call was not approved. Call again, or choose another way.",
     };
   }
+  if (!result.ok && option === "push") {
+    return {
+      status: "error",
+      message: "The request was not approved. Send another request, or choose another way.",
+    };
+  }
   if (!result.ok) {
     const message =
       result.reason === "format" && !result.waitSeconds

@@ -2,11 +2,13 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { CallWaiter } from "@/components/mfa/call-waiter";
+import { PushWaiter } from "@/components/mfa/push-waiter";
 import { SubmitButton } from "@/components/forms/submit-button";
 import { Alert } from "@/components/ui/alert";
 import { rememberMfaDays } from "@/lib/auth/policy";
 import { getCurrentTransaction } from "@/lib/auth/sign-in-flow";
 import { getDb } from "@/lib/db/client";
+import { getLatestPush } from "@/lib/mfa/companion";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { getLatestCall } from "@/lib/mfa/phone";
 import { shortPhone } from "@/lib/mfa/phone-numbers";
@@ -22,12 +24,16 @@ const INSTRUCTIONS: Record<SignInOptionId, (number: string) => string> = {
   sms: (number) => `We texted your phone ${number}. Enter the code to sign in.`,
   voice: (number) => `We're calling your phone ${number}. Answer it and press # to continue.`,
   "recovery-code": () => "Enter one of the recovery codes you saved. Each code works once.",
+  push: () =>
+    "Open the Authenticator app on your phone and enter the number shown here to sign in. If the request hasn't arrived, choose \u201cCheck for notifications\u201d in the app.",
 };
 
 const NOTICES = {
   limit:
     "We can't send another text or call to this phone yet. Wait a few minutes, or choose another way.",
   dead: "That code was entered wrongly too many times. Choose another way, or start signing in again.",
+  "push-limit":
+    "We can't send another request to your Authenticator app now. Wait a few minutes, or choose another way.",
 } as const;
 
 export default async function VerifyPage({
@@ -49,7 +55,10 @@ export default async function VerifyPage({
   const days = rememberMfaDays();
   const rememberDays = !stepUp && days > 0 ? days : null;
   const hasOtherWays = summary.choices.length > 1;
-  const notice = params.notice === "limit" || params.notice === "dead" ? params.notice : null;
+  const notice =
+    params.notice === "limit" || params.notice === "dead" || params.notice === "push-limit"
+      ? params.notice
+      : null;
   const call =
     choice.option === "voice" && choice.methodId
       ? await getLatestCall(
@@ -61,6 +70,14 @@ export default async function VerifyPage({
           },
           choice.methodId,
         )
+      : null;
+  const push =
+    choice.option === "push"
+      ? await getLatestPush(db, {
+          userId: transaction.userId,
+          transactionId: transaction.id,
+          purpose: "second_factor",
+        })
       : null;
 
   return (
@@ -79,7 +96,19 @@ export default async function VerifyPage({
           <Alert kind="info">{NOTICES[notice]}</Alert>
         </div>
       )}
-      {choice.option === "voice" ? (
+      {choice.option === "push" ? (
+        push && (
+          <PushWaiter
+            key={push.id}
+            number={push.number}
+            statusUrl={`/signin/verify/push-status?request=${push.id}`}
+            finishAction={verifyAction}
+            fields={{ option: "push", method: "", code: push.id }}
+          >
+            {rememberDays !== null && <RememberBrowserField days={rememberDays} />}
+          </PushWaiter>
+        )
+      ) : choice.option === "voice" ? (
         call && (
           <CallWaiter
             key={call.id}
@@ -100,12 +129,16 @@ export default async function VerifyPage({
           rememberDays={rememberDays}
         />
       )}
-      {(choice.option === "sms" || choice.option === "voice") && (
+      {(choice.option === "sms" || choice.option === "voice" || choice.option === "push") && (
         <form action={resendAction} className="mt-4">
           <input type="hidden" name="option" value={choice.option} />
           <input type="hidden" name="method" value={choice.methodId ?? ""} />
           <SubmitButton variant="secondary" pendingLabel="Sending…">
-            {choice.option === "sms" ? "Resend code" : "Call again"}
+            {choice.option === "sms"
+              ? "Resend code"
+              : choice.option === "push"
+                ? "Send another request"
+                : "Call again"}
           </SubmitButton>
         </form>
       )}

@@ -43,6 +43,9 @@ export const TESTER_NAMES = [
   "tap-student",
   "token-holder",
   "csv-formula",
+  "admin-reregister",
+  "admin-reset",
+  "admin-probe",
 ] as const;
 
 /** Display names other than "Test <name>", for tests about what a name may hold. */

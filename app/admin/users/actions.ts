@@ -24,6 +24,7 @@ export async function createUserAction(
   formData: FormData,
 ): Promise<AgentActionState> {
   const agent = await requireAgentAction(HERE);
+  if (!(formData instanceof FormData)) return { status: "error", message: "Send the form." };
   const values = {
     email: String(formData.get("email") ?? ""),
     displayName: String(formData.get("displayName") ?? ""),
@@ -74,7 +75,7 @@ export async function importUsersAction(
   formData: FormData,
 ): Promise<ImportState> {
   const agent = await requireAgentAction(HERE);
-  const file = formData.get("file");
+  const file = formData instanceof FormData ? formData.get("file") : null;
   if (!(file instanceof File) || file.size === 0) {
     return { status: "error", message: "Choose a CSV file.", problems: [] };
   }

@@ -41,7 +41,8 @@ async function run<T>(
   success: string,
   options: { adminOnly?: boolean; secret?: (value: T) => string } = {},
 ): Promise<AgentActionState> {
-  const userId = formData.get("userId");
+  // The guard comes before anything is read: a request of any shape is refused alike.
+  const userId = formData instanceof FormData ? formData.get("userId") : null;
   const page = isUserId(userId) ? `/admin/users/${userId}` : "/admin/users";
   const agent = await requireAgentAction(page, { adminOnly: options.adminOnly });
   if (!isUserId(userId)) return { status: "error", message: "That account does not exist." };
@@ -131,7 +132,7 @@ export async function deleteMethodAction(
   _state: AgentActionState,
   formData: FormData,
 ): Promise<AgentActionState> {
-  const methodId = formData.get("methodId");
+  const methodId = formData instanceof FormData ? formData.get("methodId") : null;
   return run(
     formData,
     (db, agent, subjectId, why, context) =>
@@ -154,10 +155,10 @@ export async function changeRoleAction(
   _state: AgentActionState,
   formData: FormData,
 ): Promise<AgentActionState> {
-  const role = roleSchema.safeParse(formData.get("role"));
+  const role = roleSchema.safeParse(formData instanceof FormData ? formData.get("role") : null);
   if (!role.success) {
     // The guard runs first all the same: a refusal must not depend on the form being valid.
-    const userId = formData.get("userId");
+    const userId = formData instanceof FormData ? formData.get("userId") : null;
     await requireAgentAction(isUserId(userId) ? `/admin/users/${userId}` : "/admin/users", {
       adminOnly: true,
     });

@@ -9,8 +9,8 @@ import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { kindOffered, type MethodKind } from "@/lib/mfa/registry";
 
-/** What the first-time wizard offers: an app, or a phone for those without one. */
-const WIZARD_KINDS: MethodKind[] = ["authenticator_app", "mobile_phone"];
+/** What the first-time wizard offers: an app, a phone for those without one, or a passkey. */
+const WIZARD_KINDS: MethodKind[] = ["authenticator_app", "mobile_phone", "passkey"];
 
 export const metadata: Metadata = { title: "Start by getting the app" };
 

@@ -47,6 +47,7 @@ export const AUDIT_ACTIONS = [
   "admin.case.note_added",
   "admin.audit.exported",
   "admin.settings.changed",
+  "mfa.passkey.counter_regressed",
   "mfa.companion.paired",
   "mfa.push.sent",
   "mfa.push.refused",
@@ -112,4 +113,5 @@ export const AUDIT_SENTENCES: Record<AuditAction, string> = {
   "mfa.push.approved": "Sign-in request approved in the Authenticator app",
   "mfa.push.denied": "Sign-in request denied in the Authenticator app",
   "mfa.push.fraud_reported": "Sign-in request reported as not theirs",
+  "mfa.passkey.counter_regressed": "Passkey refused: its signature counter went backwards",
 };

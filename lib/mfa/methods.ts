@@ -80,6 +80,8 @@ export function choiceLabel(choice: SignInChoice, methods: MethodView[]): string
       return "Use a recovery code";
     case "push":
       return "Approve a request on my Authenticator app";
+    case "passkey":
+      return "Use a security key or passkey";
   }
 }
 

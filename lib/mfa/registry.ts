@@ -13,6 +13,7 @@ export const METHOD_KINDS = [
   "alternate_phone",
   "office_phone",
   "hardware_token",
+  "passkey",
   "companion_app",
 ] as const;
 export type MethodKind = (typeof METHOD_KINDS)[number];
@@ -123,6 +124,16 @@ export const METHOD_KIND_INFO: Record<MethodKind, MethodKindInfo> = {
     signInOptions: ["push", "code"],
     registerPath: "/register/companion",
   },
+  // A passkey with user verification is phishing-resistant and multi-factor: the strongest.
+  passkey: {
+    listName: "Passkey",
+    chooserName: "Passkey",
+    preference: 0,
+    restricted: false,
+    maxPerUser: 10,
+    signInOptions: ["passkey"],
+    registerPath: "/register/passkey",
+  },
 };
 
 /** Restricted kinds (text, call) are not for helpdesk and admin accounts (R-A5.6). */
@@ -141,7 +152,14 @@ export function kindOffered(kind: MethodKind, role: Role): boolean {
   );
 }
 
-export const SIGN_IN_OPTION_IDS = ["code", "sms", "voice", "recovery-code", "push"] as const;
+export const SIGN_IN_OPTION_IDS = [
+  "code",
+  "sms",
+  "voice",
+  "recovery-code",
+  "passkey",
+  "push",
+] as const;
 export type SignInOptionId = (typeof SIGN_IN_OPTION_IDS)[number];
 
 export type SignInOptionInfo = {
@@ -158,6 +176,7 @@ export const SIGN_IN_OPTIONS: Record<SignInOptionId, SignInOptionInfo> = {
   sms: { heading: "Enter code", amr: "sms", perMethod: true },
   voice: { heading: "Approve sign in request", amr: "tel", perMethod: true },
   "recovery-code": { heading: "Enter a recovery code", amr: "rec", perMethod: false },
+  passkey: { heading: "Verify with a passkey", amr: "hwk", perMethod: false },
   // A push goes to every paired phone; approving proves the device key (RFC 8176 "swk").
   push: { heading: "Approve sign in request", amr: "swk", perMethod: false },
 };
@@ -183,6 +202,7 @@ export function defaultMethodName(method: MethodView, option = preferredOption(m
   if (isPhoneKind(method.kind)) {
     return `${METHOD_KIND_INFO[method.kind].listName} - ${option === "voice" ? "call" : "text"} ${method.label}`;
   }
+  if (method.kind === "passkey") return "Passkey";
   if (option === "push") return "Authenticator app - notification";
   return "Authenticator app or hardware token - code";
 }

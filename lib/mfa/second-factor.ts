@@ -11,6 +11,7 @@ import { verifyHardwareTokenCode } from "./hardware-token";
 import { consumeApprovedPush } from "./companion";
 import { consumeRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes";
 import { countRecoveryCodes } from "./methods";
+import { verifyPasskeySecondFactor } from "./passkeys";
 import { checkTextCode, consumeApprovedCall, type ChallengeBinding } from "./phone";
 import { SIGN_IN_OPTIONS, type SignInOptionId } from "./registry";
 
@@ -25,7 +26,12 @@ export type SecondFactorContext = {
 };
 
 /** What a phone answer is checked against: this user's challenge for this purpose and transaction. */
-type Target = { binding: ChallengeBinding; methodId: string | null };
+type Target = {
+  binding: ChallengeBinding;
+  methodId: string | null;
+  /** Where the answer came from, for what a verifier records itself (a passkey's counter). */
+  request: { ip: string | null; userAgent: string | null };
+};
 
 type Verifier = {
   /** The input as the verifier wants it, or null when it cannot be a valid answer. */
@@ -84,6 +90,21 @@ const VERIFIERS: Record<SignInOptionId, Verifier> = {
           },
           answer,
         )) !== null,
+      replay: false,
+    }),
+  },
+  // The answer is the browser's JSON assertion, for a challenge bound to this transaction (R-A7).
+  passkey: {
+    normalise: (input) => (input.startsWith("{") && input.length <= 32_000 ? input : null),
+    check: async (db, userId, answer, { binding, request }) => ({
+      ok: (
+        await verifyPasskeySecondFactor(
+          db,
+          { userId, transactionId: binding.transactionId },
+          answer,
+          request,
+        )
+      ).ok,
       replay: false,
     }),
   },
@@ -186,6 +207,7 @@ export async function verifySecondFactor(
             transactionId: context.transactionId ?? null,
           },
           methodId: context.methodId ?? null,
+          request: { ip: context.ip, userAgent: context.userAgent },
         })
       : { ok: false, replay: false };
     if (ok) {

@@ -3,6 +3,8 @@ import { redirect } from "next/navigation";
 import { getCurrentSession } from "@/lib/auth/current";
 import { AFTER_SIGN_IN_PATH } from "@/lib/auth/policy";
 import { safeRedirectPath } from "@/lib/security/redirect";
+import { PasskeyForm } from "@/components/mfa/passkey-form";
+import { passwordlessOptionsAction, signInWithPasskeyAction } from "./passkey-actions";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -31,6 +33,17 @@ export default async function SignInPage({
     <>
       <h1 className="mb-6 text-2xl font-semibold">Sign in</h1>
       <SignInForm callbackUrl={callbackUrl} notice={notice} />
+      <div className="mt-6 border-t border-slate-200 pt-6">
+        <PasskeyForm
+          ceremony={{ kind: "sign", prepare: passwordlessOptionsAction }}
+          action={signInWithPasskeyAction}
+          answerName="response"
+          fields={{ callbackUrl }}
+          buttonLabel="Sign in with a passkey"
+          pendingLabel="Waiting for your passkey…"
+          variant="secondary"
+        />
+      </div>
     </>
   );
 }

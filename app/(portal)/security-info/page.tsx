@@ -142,6 +142,15 @@ export default async function SecurityInfoPage({
                   {method.label}
                   {method.isDefault && " · default"}
                 </p>
+                {method.kind === "passkey" && (
+                  <p className="text-sm text-slate-600">
+                    {method.data?.blocked
+                      ? "Blocked: it may have been copied. Delete it and create a new one."
+                      : method.data?.synced
+                        ? "Synced (kept in your password manager or account)"
+                        : "Device-bound (stays on this device or security key)"}
+                  </p>
+                )}
                 <p className="text-sm text-slate-600">
                   Added <LocalTime value={method.createdAt} />
                   {method.lastUsedAt && (

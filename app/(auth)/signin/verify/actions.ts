@@ -59,6 +59,14 @@ export async function verifyAction(
       message: "The request was not approved. Send another request, or choose another way.",
     };
   }
+  if (!result.ok && option === "passkey") {
+    return {
+      status: "error",
+      message: result.waitSeconds
+        ? `That passkey didn't work. For your security, wait ${waitText(result.waitSeconds)} before trying again.`
+        : "That passkey didn't work. Try again, or choose another way.",
+    };
+  }
   if (!result.ok) {
     const message =
       result.reason === "format" && !result.waitSeconds

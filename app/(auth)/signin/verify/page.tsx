@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { CallWaiter } from "@/components/mfa/call-waiter";
+import { PasskeyForm } from "@/components/mfa/passkey-form";
 import { PushWaiter } from "@/components/mfa/push-waiter";
 import { SubmitButton } from "@/components/forms/submit-button";
 import { Alert } from "@/components/ui/alert";
@@ -14,6 +15,7 @@ import { getLatestCall } from "@/lib/mfa/phone";
 import { shortPhone } from "@/lib/mfa/phone-numbers";
 import { phoneNumberOf, SIGN_IN_OPTIONS, type SignInOptionId } from "@/lib/mfa/registry";
 import { resendAction, verifyAction } from "./actions";
+import { passkeySecondFactorOptionsAction } from "./passkey-actions";
 import { RememberBrowserField } from "./remember-browser-field";
 import { VerifyForm } from "./verify-form";
 
@@ -24,6 +26,8 @@ const INSTRUCTIONS: Record<SignInOptionId, (number: string) => string> = {
   sms: (number) => `We texted your phone ${number}. Enter the code to sign in.`,
   voice: (number) => `We're calling your phone ${number}. Answer it and press # to continue.`,
   "recovery-code": () => "Enter one of the recovery codes you saved. Each code works once.",
+  passkey: () =>
+    "Use the passkey on this device, on your phone or on your security key. Your browser will ask you to confirm it is you.",
   push: () =>
     "Open the Authenticator app on your phone and enter the number shown here to sign in. If the request hasn't arrived, choose \u201cCheck for notifications\u201d in the app.",
 };
@@ -119,6 +123,17 @@ export default async function VerifyPage({
             {rememberDays !== null && <RememberBrowserField days={rememberDays} />}
           </CallWaiter>
         )
+      ) : choice.option === "passkey" ? (
+        <PasskeyForm
+          ceremony={{ kind: "sign", prepare: passkeySecondFactorOptionsAction }}
+          action={verifyAction}
+          answerName="code"
+          fields={{ option: "passkey" }}
+          buttonLabel="Use a passkey"
+          pendingLabel="Waiting for your passkey…"
+        >
+          {rememberDays !== null && <RememberBrowserField days={rememberDays} />}
+        </PasskeyForm>
       ) : (
         <VerifyForm
           key={`${choice.option}:${choice.methodId ?? ""}`}

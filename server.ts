@@ -4,6 +4,7 @@ import { purgeOldSignInEvents } from "@/lib/activity/sign-in-events";
 import { purgeSignInTransactions } from "@/lib/auth/sign-in-transaction";
 import { getDatabase, type Db } from "@/lib/db/client";
 import { purgeAbandonedEnrolments } from "@/lib/mfa/methods";
+import { purgePasskeyChallenges } from "@/lib/mfa/passkeys";
 import { migrateDatabase } from "@/lib/db/migrate";
 import { formatDemoSignIns, prepareDemo } from "@/lib/db/seed";
 import { ConfigError, getEnv } from "@/lib/env";
@@ -41,6 +42,7 @@ const FORWARDING_HEADERS = [
 async function removeExpiredRows(db: Db): Promise<void> {
   await purgeSignInTransactions(db);
   await purgeAbandonedEnrolments(db);
+  await purgePasskeyChallenges(db);
   await purgeOldMessages(db);
   await purgeOldSignInEvents(db);
 }

@@ -18,7 +18,7 @@ test("signed-out pages have no WCAG 2.2 AA violations", async ({ page }) => {
 
   // Empty fields: errors tied to the fields.
   await page.getByRole("textbox", { name: "Email" }).fill("");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("textbox", { name: "Email" })).toHaveAttribute(
     "aria-invalid",
     "true",

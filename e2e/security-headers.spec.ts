@@ -38,7 +38,7 @@ test("pages, errors and static files carry the security headers (R-A17.5)", asyn
     if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
   });
   await page.goto("/signin");
-  await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
+  await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeEnabled();
   expect(violations).toEqual([]);
 });
 

@@ -47,7 +47,7 @@ test("a wrong password and an unknown account cannot be told apart", async ({ pa
 
 test("empty fields get a clear error tied to the field", async ({ page }) => {
   await page.goto("/signin");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   const email = page.getByRole("textbox", { name: "Email" });
   await expect(email).toHaveAttribute("aria-invalid", "true");
   await expect(email).toHaveAccessibleDescription("Enter your email address.");
@@ -126,7 +126,7 @@ test("ten wrong passwords lock the account, and the lock looks like any wrong pa
   for (let i = 1; i <= 10; i++) {
     await submitPassword(page, staff.email, `wrong-password-${i}`);
     await expect(mainAlert(page)).toHaveText(INCORRECT);
-    await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
+    await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeEnabled();
   }
   // The right password is now refused with the very same message.
   await submitPassword(page, staff.email, staff.password);

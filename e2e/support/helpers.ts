@@ -13,7 +13,7 @@ export async function submitPassword(page: Page, email: string, password: string
     (response) =>
       response.request().method() === "POST" && new URL(response.url()).pathname === "/signin",
   );
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await answered;
 }
 

@@ -5,6 +5,7 @@ import { purgeSignInTransactions } from "@/lib/auth/sign-in-transaction";
 import { getDatabase, type Db } from "@/lib/db/client";
 import { purgeAbandonedEnrolments } from "@/lib/mfa/methods";
 import { purgePasskeyChallenges } from "@/lib/mfa/passkeys";
+import { purgeCompanionRows } from "@/lib/mfa/companion";
 import { migrateDatabase } from "@/lib/db/migrate";
 import { formatDemoSignIns, prepareDemo } from "@/lib/db/seed";
 import { ConfigError, getEnv } from "@/lib/env";
@@ -43,6 +44,7 @@ async function removeExpiredRows(db: Db): Promise<void> {
   await purgeSignInTransactions(db);
   await purgeAbandonedEnrolments(db);
   await purgePasskeyChallenges(db);
+  await purgeCompanionRows(db);
   await purgeOldMessages(db);
   await purgeOldSignInEvents(db);
 }

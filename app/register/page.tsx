@@ -10,7 +10,12 @@ import { getMethodSummary } from "@/lib/mfa/methods";
 import { kindOffered, type MethodKind } from "@/lib/mfa/registry";
 
 /** What the first-time wizard offers: an app, a phone for those without one, or a passkey. */
-const WIZARD_KINDS: MethodKind[] = ["authenticator_app", "mobile_phone", "passkey"];
+const WIZARD_KINDS: MethodKind[] = [
+  "authenticator_app",
+  "companion_app",
+  "mobile_phone",
+  "passkey",
+];
 
 export const metadata: Metadata = { title: "Start by getting the app" };
 

@@ -162,7 +162,11 @@ export type PairingResult =
  * in this one answer and is never shown again (R-A3.4); the method becomes active only when a
  * code from the phone is entered in the browser that showed the link (R-A4.4, R-A9.2).
  */
-export async function completePairing(db: Db, input: PairingInput): Promise<PairingResult> {
+export async function completePairing(
+  db: Db,
+  input: PairingInput,
+  context: Context = { ip: null, userAgent: null },
+): Promise<PairingResult> {
   const key = parseDevicePublicKey(input.publicKey);
   if (
     !key ||
@@ -216,6 +220,14 @@ export async function completePairing(db: Db, input: PairingInput): Promise<Pair
         publicKey: key.export({ format: "der", type: "spki" }).toString("base64url"),
       })
       .returning({ id: companionDevices.id });
+    await writeAudit(tx, {
+      action: "mfa.companion.paired",
+      outcome: "success",
+      actorId: pairing.userId,
+      subjectId: pairing.userId,
+      ...context,
+      details: { deviceId: device!.id, methodId },
+    });
     return {
       ok: true,
       deviceId: device!.id,

@@ -1,0 +1,27 @@
+import { getDb } from "@/lib/db/client";
+import { answerPushRequest } from "@/lib/mfa/companion";
+import { getRequestContext } from "@/lib/security/request-context";
+import { json, readJsonObject } from "../json";
+
+/**
+ * A device's answer to a push request: its signature over the request's challenge and the typed
+ * number is the proof (R-A6.1); the result says only what the person needs to know.
+ */
+export async function POST(request: Request): Promise<Response> {
+  const body = await readJsonObject(request);
+  const text = (key: string) => (typeof body?.[key] === "string" ? (body[key] as string) : "");
+  const decision = text("decision");
+  const result = await answerPushRequest(
+    await getDb(),
+    {
+      deviceId: text("deviceId"),
+      requestId: text("requestId"),
+      decision: decision === "approve" ? "approve" : "deny",
+      number: text("number"),
+      fraud: body?.fraud === true,
+      signature: text("signature"),
+    },
+    await getRequestContext(),
+  );
+  return json({ result }, result === "refused" ? 400 : 200);
+}

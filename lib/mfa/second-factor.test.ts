@@ -107,6 +107,23 @@ describe("authenticator app", () => {
     expect(right.ok).toBe(false);
     expect((await getThrottle(database.db, "mfa:account", user.id)).failures).toBe(5);
   });
+
+  it("counts a burst of parallel guesses one by one, so the pause stops it (R-A11.3)", async () => {
+    const { user } = await enrolledUser("burst@example.edu");
+    const guesses = Array.from({ length: 12 }, (_, i) => String(300000 + i));
+    const results = await Promise.all(
+      guesses.map((guess) => verifySecondFactor(database.db, user, "code", guess, context)),
+    );
+    expect(results.every((r) => !r.ok)).toBe(true);
+    // Five guesses were checked; the pause the fifth started refused the other seven unchecked.
+    const failures = await database.db
+      .select({ outcome: auditLog.outcome })
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "auth.mfa.failed"), eq(auditLog.subjectId, user.id)));
+    expect(failures.filter((f) => f.outcome === "failure")).toHaveLength(5);
+    expect(failures.filter((f) => f.outcome === "denied")).toHaveLength(7);
+    expect((await getThrottle(database.db, "mfa:account", user.id)).failures).toBe(5);
+  });
 });
 
 describe("recovery codes", () => {

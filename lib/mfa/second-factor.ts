@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { lookupOrigin, recordSignInEvent } from "@/lib/activity/sign-in-events";
 import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
@@ -175,30 +176,40 @@ export async function verifySecondFactor(
           },
           context,
         ).then(() => undefined);
-  if (account.locked || perOption.locked) {
-    await db.transaction(async (tx) => {
-      await writeAudit(tx, {
-        action: "auth.mfa.failed",
-        outcome: "denied",
-        ...audit,
-        details: { option, reason: "paused" },
-      });
-      await failureEvent(tx, "locked");
+  type Throttle = Awaited<ReturnType<typeof getThrottle>>;
+  // While paused, even a right answer is refused with the same reply (R-A11.5).
+  const paused = async (tx: Executor, states: Throttle[]): Promise<SecondFactorResult> => {
+    await writeAudit(tx, {
+      action: "auth.mfa.failed",
+      outcome: "denied",
+      ...audit,
+      details: { option, reason: "paused" },
     });
+    await failureEvent(tx, "locked");
     return {
       ok: false,
       reason: "invalid",
       waitSeconds: waitSecondsUntil(
-        [account.lockedUntil, perOption.lockedUntil].reduce<Date | null>(
-          (a, b) => (b && (!a || b > a) ? b : a),
-          null,
-        ),
+        states
+          .map((state) => state.lockedUntil)
+          .reduce<Date | null>((a, b) => (b && (!a || b > a) ? b : a), null),
       ),
     };
+  };
+  if (account.locked || perOption.locked) {
+    return db.transaction((tx) => paused(tx, [account, perOption]));
   }
 
   const code = VERIFIERS[option].normalise(input);
   return db.transaction(async (tx) => {
+    // One answer at a time per person: parallel guesses wait for each other and see the pause
+    // the one before may have started, so a burst cannot outrun the count (R-A11.3).
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`mfa:${user.id}`}))`);
+    const current = await Promise.all([
+      getThrottle(tx, "mfa:account", user.id),
+      getThrottle(tx, "mfa:option", optionKey),
+    ]);
+    if (current.some((state) => state.locked)) return paused(tx, current);
     const { ok, replay } = code
       ? await VERIFIERS[option].check(tx, user.id, code, {
           binding: {

@@ -4,6 +4,7 @@ import { purgeOldSignInEvents } from "@/lib/activity/sign-in-events";
 import { purgeSignInTransactions } from "@/lib/auth/sign-in-transaction";
 import { getDatabase, type Db } from "@/lib/db/client";
 import { purgeAbandonedEnrolments } from "@/lib/mfa/methods";
+import { purgeExpiredPhoneChallenges } from "@/lib/mfa/phone";
 import { purgePasskeyChallenges } from "@/lib/mfa/passkeys";
 import { purgeCompanionRows } from "@/lib/mfa/companion";
 import { migrateDatabase } from "@/lib/db/migrate";
@@ -43,6 +44,7 @@ const FORWARDING_HEADERS = [
 async function removeExpiredRows(db: Db): Promise<void> {
   await purgeSignInTransactions(db);
   await purgeAbandonedEnrolments(db);
+  await purgeExpiredPhoneChallenges(db);
   await purgePasskeyChallenges(db);
   await purgeCompanionRows(db);
   await purgeOldMessages(db);

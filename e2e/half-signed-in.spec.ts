@@ -15,22 +15,29 @@ test("a half-finished sign-in reaches no page, no route handler and no server ac
   const fullPage = await full.newPage();
   await signIn(fullPage, account);
   const methodId = await fullPage.locator('input[name="methodId"]').first().inputValue();
-  const securityActions = serverActions().filter((a) => a.file.startsWith("app/(portal)/"));
-  expect(securityActions.map((a) => a.name).sort()).toEqual(
-    [
+  // Every action of the signed-in portal and of the registration wizard.
+  const protectedActions = serverActions().filter((a) =>
+    /^app\/(\(portal\)|register|change-password)\//.test(a.file),
+  );
+  expect(protectedActions.map((a) => a.name)).toEqual(
+    expect.arrayContaining([
       "addMethodAction",
       "changeDefaultAction",
       "deleteMethodAction",
       "regenerateRecoveryCodesAction",
       "signOutEverywhereAction",
-    ].sort(),
+      "beginPhoneAction",
+      "confirmPhoneCodeAction",
+      "confirmEnrolmentAction",
+    ]),
   );
+  const fields = { methodId, method: "authenticator_app", choice: `${methodId}:code` };
 
   // The person with both factors can call an action this way: the request format is right.
   const control = await callServerAction(
     full.request,
-    securityActions.find((a) => a.name === "changeDefaultAction")!,
-    { methodId },
+    protectedActions.find((a) => a.name === "changeDefaultAction")!,
+    fields,
     baseURL!,
   );
   expect(redirectOf(control)).toBe("/security-info?outcome=default-changed");
@@ -56,14 +63,16 @@ test("a half-finished sign-in reaches no page, no route handler and no server ac
   const session = await half.request.get("/api/auth/session");
   expect(await session.json()).toBeNull();
 
-  for (const action of securityActions) {
-    const fields =
-      action.name === "regenerateRecoveryCodesAction"
-        ? null
-        : { methodId, method: "authenticator_app" };
-    const response = await callServerAction(half.request, action, fields, baseURL!);
-    expect(redirectOf(response), action.name).toMatch(/^\/signin/);
-    expect(await response.text(), action.name).not.toContain(account.email);
+  for (const action of protectedActions) {
+    const response = await callServerAction(
+      half.request,
+      action,
+      action.name === "regenerateRecoveryCodesAction" ? null : fields,
+      baseURL!,
+    );
+    const label = `${action.file} ${action.name}`;
+    expect(redirectOf(response), label).toMatch(/^\/signin/);
+    expect(await response.text(), label).not.toContain(account.email);
   }
 
   // Nothing changed: the method is still there and the other browser is still signed in.

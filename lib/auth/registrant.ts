@@ -1,5 +1,6 @@
 import "server-only";
 import { getDb } from "@/lib/db/client";
+import { getMethodSummary } from "@/lib/mfa/methods";
 import { getCurrentSession } from "./current";
 import { getUserIdentity } from "./users";
 import { getCurrentTransaction, isFresh } from "./sign-in-flow";
@@ -13,6 +14,11 @@ export type Registrant = {
   user: { id: string; email: string; displayName: string };
   via: "sign-in" | "session";
   transaction?: { token: string; transaction: SignInTransaction };
+  /**
+   * What this registration belongs to — the sign-in transaction, or the session — so a challenge
+   * started in one browser cannot be finished from another (R-A1.6).
+   */
+  bindingId: string;
 };
 
 /**
@@ -34,9 +40,29 @@ export async function getRegistrant(
   ) {
     const session = await getCurrentSession();
     if (!session) return null;
-    return (await isFresh(session)) ? { user: session.user, via: "session" } : null;
+    return (await isFresh(session))
+      ? { user: session.user, via: "session", bindingId: `session:${session.id}` }
+      : null;
   }
-  const user = await getUserIdentity(await getDb(), current.transaction.userId);
+  const db = await getDb();
+  // Registration mid-sign-in is for someone with no method yet (R-A1.5): once one exists — set up
+  // from another browser, say — this sign-in must pass the second factor instead. A Temporary
+  // Access Pass sign-in is the exception: it exists to add a method.
+  if (
+    current.transaction.stage === "registration" &&
+    !current.transaction.methods.includes("tap") &&
+    (await getMethodSummary(db, current.transaction.userId)).methods.length > 0
+  ) {
+    return null;
+  }
+  const user = await getUserIdentity(db, current.transaction.userId);
   // Past the registration stage only the success page remains (the method is bound and used).
-  return user ? { user, via: "sign-in", transaction: current } : null;
+  return user
+    ? {
+        user,
+        via: "sign-in",
+        transaction: current,
+        bindingId: `sign-in:${current.transaction.id}`,
+      }
+    : null;
 }

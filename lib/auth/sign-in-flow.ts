@@ -40,7 +40,10 @@ export async function isFresh(session: CurrentSession): Promise<boolean> {
  * For security-info server actions: the session if its second factor is fresh; otherwise starts
  * a step-up ("Verify your identity") that returns to `returnTo`, and redirects there.
  */
-export async function requireFreshSession(returnTo: string): Promise<CurrentSession> {
+export async function requireFreshSession(
+  returnTo: string,
+  options: { fromLink?: boolean } = {},
+): Promise<CurrentSession> {
   const session = await getCurrentSession();
   if (!session) redirect(`/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
   if (await isFresh(session)) return session;
@@ -51,5 +54,8 @@ export async function requireFreshSession(returnTo: string): Promise<CurrentSess
   const context = await getRequestContext();
   const token = await beginStepUp(await getDb(), session, returnTo, context);
   await setTransactionCookie(token);
-  redirect(await startDefaultSecondStep(token, context));
+  // Reached by following a link (a GET), nothing is sent: the person picks a way, by POST.
+  redirect(
+    options.fromLink ? "/signin/verify/another-way" : await startDefaultSecondStep(token, context),
+  );
 }

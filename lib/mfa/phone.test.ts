@@ -13,6 +13,7 @@ import {
   CODE_FAILURE_LIMIT,
   consumeApprovedCall,
   getCallStatus,
+  getPendingPhone,
   PhoneKindTakenError,
   sendPhoneChallenge,
   type ChallengeBinding,
@@ -72,6 +73,7 @@ async function pendingPhone(userId: string, e164 = mobile(), kind = "mobile_phon
     extension: null,
     channel: "sms",
     replaces: null,
+    bindingId: "sign-in:test",
   });
   return { methodId, e164 };
 }
@@ -118,6 +120,14 @@ describe("text message codes", () => {
       `Your Example University verification code is ${code}. Don't share it.`,
     );
     expect(message!.body).not.toContain(code);
+
+    // Another browser's registration sees no pending phone and cannot use this code (R-A1.6).
+    expect(await getPendingPhone(database.db, user.id, "sign-in:other")).toBeNull();
+    expect(await getPendingPhone(database.db, user.id, "sign-in:test")).toMatchObject({
+      id: methodId,
+    });
+    const elsewhere: ChallengeBinding = { ...binding, transactionId: "sign-in:other" };
+    expect(await checkTextCode(database.db, elsewhere, methodId, code)).toBe(false);
 
     expect(await checkTextCode(database.db, binding, methodId, code)).toBe(true);
     expect(await activatePhone(database.db, user.id, methodId)).not.toBeNull();
@@ -236,6 +246,35 @@ describe("send limits (R-A5.4)", () => {
     expect(strangerSend).toMatchObject({ ok: false, reason: "limit" });
   });
 
+  it("keeps a verified owner's sign-in texts out of strangers' reach (R-A5.4, R-A11.6)", async () => {
+    process.env.PHONE_SEND_INTERVAL_SECONDS = "60";
+    resetEnv();
+    const owner = await newUser();
+    const { methodId, e164 } = await pendingPhone(owner.id);
+    await activatePhone(database.db, owner.id, methodId);
+    // Someone else starts registering the owner's number and sends to it.
+    const stranger = await newUser();
+    const theirs = await pendingPhone(stranger.id, e164);
+    const strangerBinding = { userId: stranger.id, purpose: "enrol" as const, transactionId: null };
+    expect(
+      (
+        await sendPhoneChallenge(
+          database.db,
+          stranger,
+          strangerBinding,
+          theirs.methodId,
+          "sms",
+          context,
+        )
+      ).ok,
+    ).toBe(true);
+    // The owner's sign-in text still goes.
+    const signIn: ChallengeBinding = { userId: owner.id, purpose: "sign_in", transactionId: "t" };
+    expect(
+      (await sendPhoneChallenge(database.db, owner, signIn, methodId, "sms", context)).ok,
+    ).toBe(true);
+  });
+
   it("allows at most PHONE_SENDS_PER_HOUR sends an hour", async () => {
     process.env.PHONE_SENDS_PER_HOUR = "3";
     resetEnv();
@@ -301,6 +340,7 @@ describe("calls", () => {
       extension: "1234",
       channel: "voice",
       replaces: null,
+      bindingId: "sign-in:test",
     });
     const binding: ChallengeBinding = { userId: user.id, purpose: "enrol", transactionId: null };
     expect(await sendPhoneChallenge(database.db, user, binding, methodId, "sms", context)).toEqual({
@@ -336,6 +376,7 @@ describe("the method framework with phones", () => {
       extension: null,
       channel: "sms",
       replaces: first.methodId,
+      bindingId: "sign-in:test",
     });
     const result = await activatePhone(database.db, user.id, changed);
     expect(result?.replaced?.e164).toBe(first.e164);

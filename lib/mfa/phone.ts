@@ -1,5 +1,5 @@
 import { createHmac, randomInt } from "node:crypto";
-import { and, desc, eq, gt, inArray, isNull, lt, ne, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, like, lt, ne, or, sql, type SQL } from "drizzle-orm";
 import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
 import { mfaMethods, outbox, phoneChallenges } from "@/lib/db/schema";
@@ -63,7 +63,7 @@ type Window = {
   dayOldest: Date | null;
 };
 
-async function recentSends(db: Executor, scope: ReturnType<typeof eq>): Promise<Window> {
+async function recentSends(db: Executor, scope: SQL): Promise<Window> {
   const [row] = await db
     .select({
       last: sql<string | null>`max(${outbox.createdAt})`,
@@ -105,14 +105,23 @@ function waitFor(window: Window, now: number): number {
 }
 
 /**
- * Whether one more text or call may go to this number for this account now (R-A5.4): per account
- * and per number (harassment, toll fraud), and a global daily budget. The caller holds the locks.
+ * Whether one more text or call may go to this number for this account now (R-A5.4): per account,
+ * per number and within a global daily budget. A number the person has already verified counts
+ * only their own sends — so nobody else can use up the owner's budget by registering it — while
+ * an unverified number counts every account's sends (harassment, toll fraud). The caller holds
+ * the locks. Returns the seconds to wait, 0 when it may go now.
  */
-async function sendAllowance(db: Executor, userId: string, e164: string): Promise<number> {
+async function sendAllowance(
+  db: Executor,
+  userId: string,
+  e164: string,
+  numberVerified: boolean,
+): Promise<number> {
   const now = Date.now();
+  const toNumber = or(eq(outbox.recipient, e164), like(outbox.recipient, `${e164};ext=%`))!;
   const [account, number, [global]] = await Promise.all([
     recentSends(db, eq(outbox.userId, userId)),
-    recentSends(db, eq(outbox.recipient, e164)),
+    recentSends(db, numberVerified ? and(toNumber, eq(outbox.userId, userId))! : toNumber),
     db
       .select({ n: sql<number>`count(*)::int` })
       .from(outbox)
@@ -143,6 +152,8 @@ export type PhoneMethod = {
   extension: string | null;
   channel: PhoneChannel;
   replaces: string | null;
+  /** While pending: the registration (sign-in or session) it belongs to. */
+  bindingId: string | null;
 };
 
 function toPhoneMethod(row: {
@@ -160,6 +171,7 @@ function toPhoneMethod(row: {
     extension: typeof row.data.extension === "string" ? row.data.extension : null,
     channel: row.data.channel === "voice" ? "voice" : "sms",
     replaces: typeof row.data.replaces === "string" ? row.data.replaces : null,
+    bindingId: typeof row.data.bindingId === "string" ? row.data.bindingId : null,
   };
 }
 
@@ -184,8 +196,12 @@ export async function getOwnPhone(
   return row ? toPhoneMethod(row) : null;
 }
 
-/** The user's unexpired phone registration in progress. */
-export async function getPendingPhone(db: Executor, userId: string): Promise<PhoneMethod | null> {
+/** The user's unexpired phone registration in progress, started by this registration. */
+export async function getPendingPhone(
+  db: Executor,
+  userId: string,
+  bindingId: string,
+): Promise<PhoneMethod | null> {
   const rows = await db
     .select(phoneColumns)
     .from(mfaMethods)
@@ -194,6 +210,7 @@ export async function getPendingPhone(db: Executor, userId: string): Promise<Pho
         eq(mfaMethods.userId, userId),
         eq(mfaMethods.status, "pending"),
         gt(mfaMethods.expiresAt, sql`now()`),
+        sql`${mfaMethods.data}->>'bindingId' = ${bindingId}`,
       ),
     )
     .orderBy(desc(mfaMethods.createdAt))
@@ -208,6 +225,8 @@ export type PhoneEnrolment = {
   channel: PhoneChannel;
   /** "Change": the phone this one replaces once verified. */
   replaces: string | null;
+  /** The registration (sign-in or session) that may finish it. */
+  bindingId: string;
 };
 
 export class PhoneKindTakenError extends Error {}
@@ -251,6 +270,7 @@ export async function beginPhoneEnrolment(
       extension: enrolment.extension,
       channel: enrolment.channel,
       replaces: enrolment.replaces,
+      bindingId: enrolment.bindingId,
     },
     expiresAt: new Date(Date.now() + ENROLMENT_TTL_MS),
   });
@@ -349,7 +369,12 @@ export async function sendPhoneChallenge(
     }
     await lockSends(tx, user.id, phone.e164);
     const audit = { actorId: user.id, subjectId: user.id, ...context };
-    const retryAfterSeconds = await sendAllowance(tx, user.id, phone.e164);
+    const retryAfterSeconds = await sendAllowance(
+      tx,
+      user.id,
+      phone.e164,
+      phone.status === "active",
+    );
     if (retryAfterSeconds > 0) {
       await writeAudit(tx, {
         action: "mfa.phone.refused",

@@ -106,6 +106,14 @@ describe("authenticator app", () => {
     );
     expect(right.ok).toBe(false);
     expect((await getThrottle(database.db, "mfa:account", user.id)).failures).toBe(5);
+    // The owner heard once that the password was used and verification failed (R-A15.1).
+    const told = await database.db
+      .select({ subject: outbox.subject })
+      .from(outbox)
+      .where(eq(outbox.recipient, user.email));
+    expect(
+      told.filter((m) => m.subject === "Your password was used, but verification failed"),
+    ).toHaveLength(1);
   });
 
   it("counts a burst of parallel guesses one by one, so the pause stops it (R-A11.3)", async () => {

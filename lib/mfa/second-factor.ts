@@ -270,6 +270,10 @@ export async function verifySecondFactor(
     });
     await failureEvent(tx, replay ? "replayed_code" : "mfa_failed");
     if (replay) await queueSecurityNotice(tx, user, "mfa.replay", context);
+    // Someone got past the password: the owner hears it at the first wrong answer of a run, not
+    // at every one (R-A15.1).
+    else if (context.purpose === "sign_in" && accountState.counted && accountState.failures === 1)
+      await queueSecurityNotice(tx, user, "mfa.failed", context);
     if ((accountState.lockStarted || optionState.lockStarted) && accountState.failures % 10 === 0) {
       await writeAudit(tx, {
         action: "auth.mfa.locked_out",

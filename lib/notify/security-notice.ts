@@ -13,6 +13,7 @@ export const NOTICE_EVENTS = [
   "sessions.signed_out_everywhere",
   "mfa.locked",
   "mfa.replay",
+  "mfa.failed",
   "password.locked",
   "password.changed",
   "phone.changed",
@@ -86,6 +87,12 @@ const NOTICES: Record<NoticeEvent, Notice> = {
     what: () =>
       "Several wrong passwords were entered for your account, so signing in with a password is paused for a while.",
     sms: "several wrong passwords were entered for your account",
+  },
+  "mfa.failed": {
+    subject: "Your password was used, but verification failed",
+    what: () =>
+      "Someone entered your password correctly, then a wrong verification code. If it wasn't you, change your password now.",
+    sms: "your password was entered, then a wrong verification code",
   },
   "mfa.replay": {
     subject: "A used verification code was entered again",

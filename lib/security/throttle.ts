@@ -60,7 +60,7 @@ export async function recordFailure(
   key: string,
   secretFingerprint: string,
   policy: ThrottlePolicy,
-): Promise<ThrottleState & { lockStarted: boolean }> {
+): Promise<ThrottleState & { lockStarted: boolean; counted: boolean }> {
   return db.transaction(async (tx) => {
     await tx.insert(authThrottles).values({ scope, key }).onConflictDoNothing();
     const [row] = await tx
@@ -74,7 +74,12 @@ export async function recordFailure(
       .for("update");
     const current = row!;
     if (current.recent.includes(secretFingerprint)) {
-      return { failures: current.failures, lockedUntil: current.lockedUntil, lockStarted: false };
+      return {
+        failures: current.failures,
+        lockedUntil: current.lockedUntil,
+        lockStarted: false,
+        counted: false,
+      };
     }
     const failures = current.failures + 1;
     const seconds =
@@ -97,7 +102,7 @@ export async function recordFailure(
         updatedAt: sql`now()`,
       })
       .where(and(eq(authThrottles.scope, scope), eq(authThrottles.key, key)));
-    return { failures, lockedUntil, lockStarted };
+    return { failures, lockedUntil, lockStarted, counted: true };
   });
 }
 

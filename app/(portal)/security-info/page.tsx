@@ -165,11 +165,7 @@ export default async function SecurityInfoPage({
                 {isPhoneKind(method.kind) && (
                   <form action={changePhoneAction}>
                     <input type="hidden" name="methodId" value={method.id} />
-                    <button
-                      type="submit"
-                      aria-label={`Change ${kindName} ${method.label}`}
-                      className="text-brand-700 underline"
-                    >
+                    <button type="submit" className="text-brand-700 underline">
                       Change
                     </button>
                   </form>

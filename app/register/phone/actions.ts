@@ -51,14 +51,12 @@ const PHONE_PROBLEMS = {
   not_mobile: 'This number can\'t receive texts. Choose "Call me", or use a mobile number.',
 } as const;
 
-function waitText(seconds: number): string {
-  return seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
-}
-
-/** The answer to a refused send: the same whoever the number belongs to (R-A5.4). */
-function limitMessage(seconds: number): string {
-  return `We can't send another text or call to this number yet. Wait ${waitText(seconds)}, then try again.`;
-}
+/**
+ * The answer to a refused send: the same whatever the reason and whoever the number belongs to,
+ * so it tells nothing about other people's use of a number (R-A5.4).
+ */
+const LIMIT_MESSAGE =
+  "We can't send another text or call to this number yet. Wait a few minutes, then try again.";
 
 /** Where the wizard waits for the phone: the code page or the call page. */
 function stepFor(channel: PhoneChannel): string {
@@ -121,6 +119,7 @@ export async function beginPhoneAction(
         extension: kind === "office_phone" && extension ? extension : null,
         channel,
         replaces: replaces ?? null,
+        bindingId: registrant.bindingId,
       }),
     );
   } catch (error) {
@@ -135,7 +134,7 @@ export async function beginPhoneAction(
   const sent = await sendPhoneChallenge(
     db,
     registrant.user,
-    { userId: registrant.user.id, purpose: "enrol", transactionId: null },
+    { userId: registrant.user.id, purpose: "enrol", transactionId: registrant.bindingId },
     methodId,
     channel,
     await getRequestContext(),
@@ -143,8 +142,7 @@ export async function beginPhoneAction(
   if (!sent.ok) {
     return {
       status: "error",
-      message:
-        sent.reason === "limit" ? limitMessage(sent.retryAfterSeconds) : PHONE_PROBLEMS.invalid,
+      message: sent.reason === "limit" ? LIMIT_MESSAGE : PHONE_PROBLEMS.invalid,
       values,
     };
   }
@@ -159,13 +157,15 @@ export async function resendPhoneAction(
   const registrant = await getRegistrant();
   if (!registrant) redirect("/signin");
   const db = await getDb();
-  const pending = await getPendingPhone(db, registrant.user.id);
+  const pending = await getPendingPhone(db, registrant.user.id, registrant.bindingId);
   if (!pending) redirect("/register/phone");
-  const channel = formData.get("channel") === "voice" ? "voice" : "sms";
+  // The channel the number was registered for: a number checked only for calls is never texted.
+  const channel =
+    formData.get("channel") === "voice" || pending.channel === "voice" ? "voice" : "sms";
   const sent = await sendPhoneChallenge(
     db,
     registrant.user,
-    { userId: registrant.user.id, purpose: "enrol", transactionId: null },
+    { userId: registrant.user.id, purpose: "enrol", transactionId: registrant.bindingId },
     pending.id,
     channel,
     await getRequestContext(),
@@ -175,7 +175,7 @@ export async function resendPhoneAction(
       status: "error",
       message:
         sent.reason === "limit"
-          ? limitMessage(sent.retryAfterSeconds)
+          ? LIMIT_MESSAGE
           : "This code can't be used any more. Start again with your phone number.",
     };
   }
@@ -262,9 +262,13 @@ export async function confirmPhoneCodeAction(
       message: "Too many wrong codes. Wait a few minutes, then try again.",
     };
   }
-  const pending = await getPendingPhone(db, registrant.user.id);
+  const pending = await getPendingPhone(db, registrant.user.id, registrant.bindingId);
   if (!pending) redirect("/register/phone");
-  const binding = { userId: registrant.user.id, purpose: "enrol" as const, transactionId: null };
+  const binding = {
+    userId: registrant.user.id,
+    purpose: "enrol" as const,
+    transactionId: registrant.bindingId,
+  };
   const confirmed = await db.transaction(async (tx) => {
     if (!(await checkTextCode(tx, binding, pending.id, code))) return false;
     await resetThrottle(tx, "mfa:option", throttleKey);
@@ -294,9 +298,13 @@ export async function confirmPhoneCallAction(
   const registrant = await getRegistrant();
   if (!registrant) redirect("/signin");
   const db = await getDb();
-  const pending = await getPendingPhone(db, registrant.user.id);
+  const pending = await getPendingPhone(db, registrant.user.id, registrant.bindingId);
   if (!pending) redirect("/register/phone");
-  const binding = { userId: registrant.user.id, purpose: "enrol" as const, transactionId: null };
+  const binding = {
+    userId: registrant.user.id,
+    purpose: "enrol" as const,
+    transactionId: registrant.bindingId,
+  };
   const confirmed = await db.transaction(async (tx) => {
     const methodId = await consumeApprovedCall(
       tx,

@@ -198,6 +198,24 @@ describe("the SMS and voice gateway", () => {
     expect(row!.providerMessageId).toMatch(/^CA\d{32}$/);
   });
 
+  it("dials an office extension after the call connects", async () => {
+    const challengeId = await ringingCall();
+    await database.db.transaction(async (tx) => {
+      await queueMessage(tx, {
+        userId,
+        channel: "voice",
+        recipient: "+442079460018;ext=1234",
+        body: "This is Example University. Press the pound key to sign in.",
+        reference: challengeId,
+      });
+    });
+    expect(await dispatchDue(database.db, { now: soon() })).toMatchObject({ sent: 1 });
+    const request = requests.at(-1)!;
+    expect(request.problems).toEqual([]);
+    expect(request.fields.get("To")).toBe("+442079460018");
+    expect(request.fields.get("SendDigits")).toBe("wwww1234");
+  });
+
   it("texts the old number when the sign-in phone changes, with no link", async () => {
     await database.db.transaction(async (tx) => {
       await queueSecurityNotice(

@@ -78,11 +78,15 @@ export function gatewayProvider(settings: GatewaySettings): MessageProvider {
       }
       if (message.channel === "voice") {
         if (!message.reference) throw new PermanentDeliveryError("A call needs its challenge");
+        // An office extension comes as "+44…;ext=1234" (RFC 3966): dial the number, then the
+        // extension's digits once the call connects (a "w" waits half a second).
+        const [to, extension] = message.recipient.split(";ext=");
         return create("Calls", {
-          To: message.recipient,
+          To: to!,
           From: settings.from,
           Twiml: callTwiml(message.body, gatherActionUrl(settings.publicUrl, message.reference)),
           Timeout: String(settings.ringSeconds),
+          ...(extension ? { SendDigits: `wwww${extension}` } : {}),
         });
       }
       throw new PermanentDeliveryError("The gateway cannot deliver email");

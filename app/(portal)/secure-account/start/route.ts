@@ -11,6 +11,7 @@ import { parseEventId, stepPath } from "../flow";
 export async function GET(request: NextRequest) {
   const eventId = parseEventId(request.nextUrl.searchParams.get("event"));
   const back = stepPath("password", eventId);
-  await requireFreshSession(back);
+  // A link must not text or call anyone: the step-up asks the person to choose a way first.
+  await requireFreshSession(back, { fromLink: true });
   redirect(back);
 }

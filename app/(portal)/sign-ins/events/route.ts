@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { listSignInEvents } from "@/lib/activity/sign-in-events";
 import { getCurrentSession } from "@/lib/auth/current";
+import { mfaRequiredFor } from "@/lib/auth/policy";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import {
@@ -21,7 +22,8 @@ export async function GET(request: NextRequest) {
   // nothing until they set one up (R-A1.5).
   if (
     !session ||
-    (session.user.mfaRequired && (await getMethodSummary(db, session.user.id)).methods.length === 0)
+    (mfaRequiredFor(session.user) &&
+      (await getMethodSummary(db, session.user.id)).methods.length === 0)
   ) {
     return NextResponse.json({ error: "Sign in again." }, { status: 401, headers: NO_STORE });
   }

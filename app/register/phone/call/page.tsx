@@ -15,11 +15,11 @@ export default async function PhoneCallPage() {
   const registrant = await getRegistrant();
   if (!registrant) redirect("/signin");
   const db = await getDb();
-  const pending = await getPendingPhone(db, registrant.user.id);
+  const pending = await getPendingPhone(db, registrant.user.id, registrant.bindingId);
   if (!pending) redirect("/register/phone");
   const call = await getLatestCall(
     db,
-    { userId: registrant.user.id, purpose: "enrol", transactionId: null },
+    { userId: registrant.user.id, purpose: "enrol", transactionId: registrant.bindingId },
     pending.id,
   );
   return (

@@ -13,7 +13,7 @@ export const metadata: Metadata = { title: "Enter code" };
 export default async function PhoneCodePage() {
   const registrant = await getRegistrant();
   if (!registrant) redirect("/signin");
-  const pending = await getPendingPhone(await getDb(), registrant.user.id);
+  const pending = await getPendingPhone(await getDb(), registrant.user.id, registrant.bindingId);
   if (!pending) redirect("/register/phone");
   return (
     <>

@@ -10,7 +10,7 @@ export async function GET(request: NextRequest) {
   const status = registrant
     ? await getCallStatus(
         await getDb(),
-        { userId: registrant.user.id, purpose: "enrol", transactionId: null },
+        { userId: registrant.user.id, purpose: "enrol", transactionId: registrant.bindingId },
         challengeId,
       )
     : "gone";

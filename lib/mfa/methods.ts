@@ -1,9 +1,11 @@
 import { and, asc, eq, lt, sql } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
 import { mfaMethods, recoveryCodes, users } from "@/lib/db/schema";
+import { phonesDeliverable } from "@/lib/notify/providers";
 import { shortPhone } from "./phone-numbers";
 import {
   effectiveDefault,
+  isPhoneKind,
   kindAllowedFor,
   METHOD_KIND_INFO,
   phoneNumberOf,
@@ -100,7 +102,9 @@ export async function getMethodSummary(db: Executor, userId: string) {
     db.select({ role: users.role }).from(users).where(eq(users.id, userId)),
   ]);
   const role: Role = account?.role ?? "user";
-  const methods = all.filter((m) => kindAllowedFor(m.kind, role));
+  const methods = all.filter(
+    (m) => kindAllowedFor(m.kind, role) && (!isPhoneKind(m.kind) || phonesDeliverable()),
+  );
   const choices: SignInChoice[] = [];
   for (const method of methods) {
     for (const option of METHOD_KIND_INFO[method.kind].signInOptions) {

@@ -19,7 +19,7 @@ import {
   type ChallengeBinding,
 } from "./phone";
 import { maskPhone, parsePhone, shortPhone } from "./phone-numbers";
-import { effectiveDefault } from "./registry";
+import { effectiveDefault, kindOffered } from "./registry";
 import { verifySecondFactor } from "./second-factor";
 
 const context = { ip: "192.0.2.7", userAgent: "vitest" };
@@ -383,6 +383,24 @@ describe("the method framework with phones", () => {
     const { methods, defaultMethod } = await getMethodSummary(database.db, user.id);
     expect(methods.map((m) => m.label)).toEqual([maskPhone(newNumber)]);
     expect(defaultMethod?.id).toBe(changed);
+  });
+
+  it("neither offers nor uses phones while email is delivered for real but texts are not", async () => {
+    const user = await newUser();
+    const { methodId } = await pendingPhone(user.id);
+    await activatePhone(database.db, user.id, methodId);
+    expect(kindOffered("mobile_phone", "user")).toBe(true);
+    process.env.SMTP_URL = "smtp://127.0.0.1:2525";
+    resetEnv();
+    try {
+      // Codes would sit at /dev/outbox for anyone to read.
+      expect(kindOffered("mobile_phone", "user")).toBe(false);
+      expect((await getMethodSummary(database.db, user.id)).choices).toEqual([]);
+    } finally {
+      delete process.env.SMTP_URL;
+      resetEnv();
+    }
+    expect((await getMethodSummary(database.db, user.id)).choices.length).toBeGreaterThan(0);
   });
 
   it("does not offer text or call to admin accounts (R-A5.6)", async () => {

@@ -1,4 +1,5 @@
 import { methodKindEnabled } from "@/lib/auth/policy";
+import { phonesDeliverable } from "@/lib/notify/providers";
 
 /**
  * The method framework. Each kind of method describes itself here; each sign-in option (what
@@ -148,7 +149,10 @@ export function kindAllowedFor(kind: MethodKind, role: Role): boolean {
  */
 export function kindOffered(kind: MethodKind, role: Role): boolean {
   return (
-    !METHOD_KIND_INFO[kind].assignedOnly && kindAllowedFor(kind, role) && methodKindEnabled(kind)
+    !METHOD_KIND_INFO[kind].assignedOnly &&
+    kindAllowedFor(kind, role) &&
+    methodKindEnabled(kind) &&
+    (!isPhoneKind(kind) || phonesDeliverable())
   );
 }
 

@@ -43,6 +43,16 @@ export function isOutboxProviderActive(env: MessageSettings = getEnv()): boolean
   return outboxChannels(env).length > 0;
 }
 
+/**
+ * Whether texts and calls reach real phones, or are at least no weaker than everything else.
+ * Kept in the outbox, codes are readable by anyone at /dev/outbox: acceptable only on a trial
+ * server that delivers nothing at all. Once email goes out for real but texts do not, phone
+ * methods are not offered or used (docs/decisions/0008).
+ */
+export function phonesDeliverable(env: MessageSettings = getEnv()): boolean {
+  return providerNameFor("sms", env) !== "outbox" || providerNameFor("email", env) === "outbox";
+}
+
 /** Fails start-up with readable lines when a provider is chosen but not fully configured. */
 export function checkMessageSettings(env: MessageSettings = getEnv()): void {
   if (!env.SMS_GATEWAY_URL) return;

@@ -114,5 +114,13 @@ export const MFA_THROTTLE_POLICY: ThrottlePolicy = {
   hardCap: 100,
 };
 
+/**
+ * The same delays across all of a person's ways, without the hard stop: that belongs to each
+ * authenticator (R-A11.1), so a stolen password cannot lock out every way in for good (R-A11.6).
+ */
+export const MFA_ACCOUNT_THROTTLE_POLICY: ThrottlePolicy = {
+  lockSeconds: MFA_THROTTLE_POLICY.lockSeconds,
+};
+
 /** Where sign-in lands without a callbackUrl (UI-CONTRACT). */
 export const AFTER_SIGN_IN_PATH = "/security-info";

@@ -135,6 +135,17 @@ describe("authenticator app", () => {
 });
 
 describe("recovery codes", () => {
+  it("still work while wrong app codes have paused the other ways (R-A11.6)", async () => {
+    const { user } = await enrolledUser("recover-paused@example.edu");
+    const [code] = await regenerateRecoveryCodes(database.db, user.id);
+    for (let i = 0; i < 5; i++)
+      await verifySecondFactor(database.db, user, "code", String(400000 + i), context);
+    expect((await getThrottle(database.db, "mfa:account", user.id)).locked).toBe(true);
+    expect((await verifySecondFactor(database.db, user, "recovery-code", code!, context)).ok).toBe(
+      true,
+    );
+  });
+
   it("work once each, case and hyphens ignored, and regeneration voids the old set (R-A8)", async () => {
     const { user } = await enrolledUser("recovery@example.edu");
     const first = await regenerateRecoveryCodes(database.db, user.id);

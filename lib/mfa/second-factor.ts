@@ -4,7 +4,7 @@ import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
 import { getSecrets } from "@/lib/env";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
-import { MFA_THROTTLE_POLICY } from "@/lib/auth/policy";
+import { MFA_ACCOUNT_THROTTLE_POLICY, MFA_THROTTLE_POLICY } from "@/lib/auth/policy";
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
 import { fingerprint } from "@/lib/security/tokens";
 import { verifyAuthenticatorCode } from "./authenticator-app";
@@ -196,8 +196,12 @@ export async function verifySecondFactor(
       ),
     };
   };
-  if (account.locked || perOption.locked) {
-    return db.transaction((tx) => paused(tx, [account, perOption]));
+  // Recovery must stay usable when the other ways are paused (R-A11.6): recovery codes answer
+  // only to their own counter (80 bits each: guessing them is hopeless anyway).
+  const accountApplies = option !== "recovery-code";
+  const applicable = (states: [Throttle, Throttle]) => (accountApplies ? states : [states[1]]);
+  if (applicable([account, perOption]).some((state) => state.locked)) {
+    return db.transaction((tx) => paused(tx, applicable([account, perOption])));
   }
 
   const code = VERIFIERS[option].normalise(input);
@@ -205,10 +209,12 @@ export async function verifySecondFactor(
     // One answer at a time per person: parallel guesses wait for each other and see the pause
     // the one before may have started, so a burst cannot outrun the count (R-A11.3).
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`mfa:${user.id}`}))`);
-    const current = await Promise.all([
-      getThrottle(tx, "mfa:account", user.id),
-      getThrottle(tx, "mfa:option", optionKey),
-    ]);
+    const current = applicable(
+      await Promise.all([
+        getThrottle(tx, "mfa:account", user.id),
+        getThrottle(tx, "mfa:option", optionKey),
+      ]),
+    );
     if (current.some((state) => state.locked)) return paused(tx, current);
     const { ok, replay } = code
       ? await VERIFIERS[option].check(tx, user.id, code, {
@@ -249,7 +255,7 @@ export async function verifySecondFactor(
       "mfa:account",
       user.id,
       secret,
-      MFA_THROTTLE_POLICY,
+      MFA_ACCOUNT_THROTTLE_POLICY,
     );
     const optionState = await recordFailure(
       tx,

@@ -156,6 +156,13 @@ describe("evaluateRisk on crafted histories (R-A14.6)", () => {
         history({ failuresFromAddress: atThreshold }),
       ),
     ).toEqual({ level: "high", reasons: ["password_spray"] });
+    // Inside the organisation's network many people share one address: not judged a spray.
+    expect(
+      evaluateRisk(
+        { at: NOW, intel: intel({ ...LONDON, network: "private", ip: "10.0.0.8" }) },
+        history({ failuresFromAddress: atThreshold }),
+      ).reasons,
+    ).not.toContain("password_spray");
     const oneForgetful = { accounts: RISK_THRESHOLDS.sprayAccounts - 1, attempts: 40 };
     expect(
       evaluateRisk(
@@ -308,6 +315,18 @@ describe("assessSignInRisk on stored sign-ins", () => {
     rows.push(event({ userId: null, result: "failure", at: hoursAgo(2), ip: spray }));
     rows.push(event({ userId: null, result: "failure", at: hoursAgo(0.2), ip: "203.0.113.67" }));
     rows.push(event({ userId: victims[0]!, result: "success", at: hoursAgo(0.2), ip: spray }));
+    // Wrong codes after a right password are not a spray either.
+    for (let k = 0; k < 5; k++) {
+      rows.push(
+        event({
+          userId: null,
+          result: "failure",
+          reason: "mfa_failed",
+          at: hoursAgo(0.2),
+          ip: spray,
+        }),
+      );
+    }
     await db.insert(signInEvents).values(rows);
 
     const { id: target } = await createUser(db, {

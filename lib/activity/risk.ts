@@ -1,4 +1,4 @@
-import { and, eq, gt, isNotNull, lte, max, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, lte, max, sql } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
 import { knownNetworks, signInEvents } from "@/lib/db/schema";
 import type { IpIntel } from "./ip-intel";
@@ -64,6 +64,9 @@ export type RiskHistory = {
   failuresFromAddress: { accounts: number; attempts: number };
 };
 
+/** Sign-in events that are a wrong password (or an account that does not exist). */
+const PASSWORD_FAILURE_REASONS = ["wrong_password", "unknown_account", "account_disabled"] as const;
+
 const EARTH_RADIUS_KM = 6371;
 
 /** Great-circle distance in kilometres. */
@@ -119,7 +122,12 @@ export function evaluateRisk(
     }
   }
 
-  if (history.failuresFromAddress.accounts >= RISK_THRESHOLDS.sprayAccounts)
+  // Only public addresses: inside the organisation's network many people share one address
+  // (NAT, proxies), and the per-address failure throttle already slows a spray there.
+  if (
+    intel.network === "public" &&
+    history.failuresFromAddress.accounts >= RISK_THRESHOLDS.sprayAccounts
+  )
     reasons.push("password_spray");
 
   const ordered = RISK_REASONS.filter((reason) => reasons.includes(reason));
@@ -189,6 +197,8 @@ export async function assessSignInRisk(
               ),
               lte(signInEvents.at, input.at),
               eq(signInEvents.result, "failure"),
+              // Wrong passwords only: a wrong code comes after a right password.
+              inArray(signInEvents.reason, [...PASSWORD_FAILURE_REASONS]),
             ),
           ),
   ]);

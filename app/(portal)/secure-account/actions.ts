@@ -27,8 +27,10 @@ const text = (formData: FormData, name: string) => {
 };
 
 /** The session, fresh, for the step the form came from; otherwise the step-up comes back here. */
-async function freshSessionFor(step: Step, formData: FormData) {
-  const eventId = parseEventId(formData.get("event"));
+async function freshSessionFor(step: Step, formData: FormData | undefined) {
+  // A request not made by this page's forms may carry no form at all: it still meets the
+  // session check, never an error.
+  const eventId = parseEventId(formData instanceof FormData ? formData.get("event") : null);
   const session = await requireFreshSession(stepPath(step, eventId));
   return { session, eventId };
 }

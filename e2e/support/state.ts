@@ -46,6 +46,8 @@ export const TESTER_NAMES = [
   "admin-reregister",
   "admin-reset",
   "admin-probe",
+  "passkey",
+  "passkey-wizard",
 ] as const;
 
 /** Display names other than "Test <name>", for tests about what a name may hold. */

@@ -56,7 +56,8 @@ export function ImportForm() {
         </label>
         <p id={`${id}-csv-hint`} className="text-sm text-slate-600">
           First line: upn,serial number,secret key,time interval,manufacturer,model. Leave upn blank
-          for tokens nobody holds yet.
+          for tokens nobody holds yet. The secret keys are never sent back to this page: give the
+          file again to import it after a check.
         </p>
         <textarea
           id={`${id}-csv`}

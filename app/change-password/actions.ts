@@ -9,8 +9,10 @@ import { getDb } from "@/lib/db/client";
 import { nextPath } from "./next-path";
 import { getRequestContext } from "@/lib/security/request-context";
 
-const text = (formData: FormData, name: string) => {
-  const value = formData.get(name);
+// A request not made by this page's form may carry no form at all: it still meets the session
+// check, never an error.
+const text = (formData: FormData | undefined, name: string) => {
+  const value = formData instanceof FormData ? formData.get(name) : null;
   return typeof value === "string" ? value : "";
 };
 
@@ -35,7 +37,7 @@ export async function updatePasswordAction(
     await getRequestContext(),
     {
       via: "required_change",
-      signOutOthers: formData.get("signOutOthers") === "on",
+      signOutOthers: text(formData, "signOutOthers") === "on",
       session,
       callbackPath: next,
     },

@@ -60,7 +60,7 @@ export type BrowserState = { stayChoice: boolean | null; rememberedToken?: strin
  * After every factor: ask "Stay signed in?" unless this browser already answered it for good. A
  * risky sign-in is never offered it and never persistent (R-A14.6).
  */
-function stageAfterFactors(
+export function stageAfterFactors(
   browser: BrowserState,
   risky: boolean,
 ): { stage: SignInStage; persistent: boolean } {
@@ -97,7 +97,7 @@ async function planAfterPassword(
 }
 
 /** The pending event of a sign-in says how far it got, in case it is never finished. */
-const PENDING_REASON: Record<SignInStage, SignInEventReason> = {
+export const PENDING_REASON: Record<SignInStage, SignInEventReason> = {
   second_factor: "mfa_abandoned",
   registration: "registration_abandoned",
   stay_signed_in: "not_finished",
@@ -244,7 +244,7 @@ export async function verifyPasswordStep(
  * HIGH_RISK_SIGN_INS_BEFORE_PASSWORD_CHANGE high-risk ones in 30 days their password must be
  * changed — the password is then likely known to someone else.
  */
-async function respondToRisk(
+export async function respondToRisk(
   tx: Executor,
   user: { id: string; email: string; displayName: string },
   risk: RiskAssessment,

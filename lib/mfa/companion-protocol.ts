@@ -44,7 +44,7 @@ export type DeviceCall = {
   deviceId: string;
   /** Milliseconds since the epoch; strictly greater than the device's previous call. */
   timestamp: number;
-  action: "requests" | "subscribe" | "unsubscribe";
+  action: "requests" | "subscribe" | "unsubscribe" | "phone_sign_in_on" | "phone_sign_in_off";
   subscription?: { endpoint: string; keys?: Record<string, string> } | null;
 };
 
@@ -52,6 +52,8 @@ export type DeviceCall = {
 export type PendingPush = {
   id: string;
   challenge: string;
+  /** "phone_sign_in" asks for the app's own unlock before approving (no password was given). */
+  purpose: "second_factor" | "phone_sign_in";
   app: string;
   location: string;
   ip: string | null;

@@ -315,6 +315,7 @@ describe("push approval with number matching (R-A6.1, R-A6.2)", () => {
       methodId: "",
       active: true,
       publicKey: phone.publicKey,
+      phoneSignInEnabled: false,
     };
     expect(await listPendingPushes(db, device)).toEqual([]);
     const good = await approve(phone, started.requestId);

@@ -338,6 +338,8 @@ export type PairedDevice = {
   methodId: string;
   active: boolean;
   publicKey: string;
+  /** Whether the person turned on phone sign-in (passwordless) on this device. */
+  phoneSignInEnabled: boolean;
 };
 
 async function getDevice(db: Executor, deviceId: string): Promise<PairedDevice | null> {
@@ -349,6 +351,7 @@ async function getDevice(db: Executor, deviceId: string): Promise<PairedDevice |
       methodId: companionDevices.methodId,
       status: mfaMethods.status,
       publicKey: companionDevices.publicKey,
+      phoneSignInEnabled: companionDevices.phoneSignInEnabled,
     })
     .from(companionDevices)
     .innerJoin(mfaMethods, eq(mfaMethods.id, companionDevices.methodId))
@@ -359,7 +362,7 @@ async function getDevice(db: Executor, deviceId: string): Promise<PairedDevice |
 const deviceCallSchema = z.object({
   deviceId: z.string().regex(UUID),
   timestamp: z.number().int().positive(),
-  action: z.enum(["requests", "subscribe", "unsubscribe"]),
+  action: z.enum(["requests", "subscribe", "unsubscribe", "phone_sign_in_on", "phone_sign_in_off"]),
   subscription: z
     .object({
       endpoint: z.string().max(1000),
@@ -642,7 +645,10 @@ export async function getPushStatus(
   return row ? effectiveStatus(row) : "gone";
 }
 
-/** The requests waiting for a device's answer, newest first. A phone not yet confirmed gets none. */
+/**
+ * The requests waiting for a device's answer, newest first. A phone not yet confirmed gets none;
+ * a phone sign-in request goes only to devices with phone sign-in turned on.
+ */
 export async function listPendingPushes(
   db: Executor,
   device: PairedDevice,
@@ -652,6 +658,7 @@ export async function listPendingPushes(
     .select({
       id: pushRequests.id,
       challenge: pushRequests.challenge,
+      purpose: pushRequests.purpose,
       context: pushRequests.context,
       createdAt: pushRequests.createdAt,
       expiresAt: pushRequests.expiresAt,
@@ -662,12 +669,14 @@ export async function listPendingPushes(
         eq(pushRequests.userId, device.userId),
         eq(pushRequests.status, "pending"),
         gt(pushRequests.expiresAt, sql`now()`),
+        device.phoneSignInEnabled ? undefined : eq(pushRequests.purpose, "second_factor"),
       ),
     )
     .orderBy(desc(pushRequests.createdAt));
   return rows.map((row) => ({
     id: row.id,
     challenge: row.challenge,
+    purpose: row.purpose,
     app: row.context.app ?? "Sign-in",
     location: row.context.location ?? "Unknown location",
     ip: row.context.ip ?? null,
@@ -717,6 +726,7 @@ export async function answerPushRequest(
         id: pushRequests.id,
         challenge: pushRequests.challenge,
         numberHash: pushRequests.numberHash,
+        purpose: pushRequests.purpose,
         status: pushRequests.status,
         expired: sql<boolean>`${pushRequests.expiresAt} <= now()`,
       })
@@ -740,6 +750,8 @@ export async function answerPushRequest(
       return "refused";
     }
     if (request.status !== "pending") return "gone";
+    // Phone sign-in stands in for the password: only a device where it is on may approve it.
+    if (request.purpose === "phone_sign_in" && !device.phoneSignInEnabled) return "refused";
     if (request.expired) {
       await tx
         .update(pushRequests)

@@ -33,6 +33,8 @@ export const NOTICE_EVENTS = [
   "passkey.counter_regressed",
   "push.fraud_reported",
   "push.limited",
+  "phone_sign_in.enabled",
+  "phone_sign_in.disabled",
 ] as const;
 export type NoticeEvent = (typeof NOTICE_EVENTS)[number];
 
@@ -201,6 +203,18 @@ const NOTICES: Record<NoticeEvent, Notice> = {
     what: () =>
       "Several sign-in requests for your account were sent to the Authenticator app in a short time. We stopped sending more for a while.",
     sms: "several sign-in requests for your account were sent to your phone",
+  },
+  "phone_sign_in.enabled": {
+    subject: "Phone sign-in was turned on",
+    what: (d) =>
+      `Phone sign-in was turned on in the Authenticator app on ${d}. You can now sign in by approving a request on that phone, without your password. If this wasn't you, remove the phone in Security info.`,
+    sms: "phone sign-in was turned on for your account",
+  },
+  "phone_sign_in.disabled": {
+    subject: "Phone sign-in was turned off",
+    what: (d) =>
+      `Phone sign-in was turned off in the Authenticator app on ${d}. Signing in needs your password again.`,
+    sms: "phone sign-in was turned off for your account",
   },
 };
 

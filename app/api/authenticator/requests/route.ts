@@ -5,12 +5,15 @@ import {
   setDeviceSubscription,
 } from "@/lib/mfa/companion";
 import { DEVICE_SIGNATURE_HEADER } from "@/lib/mfa/companion-protocol";
+import { setPhoneSignIn } from "@/lib/mfa/phone-sign-in";
 import { acceptableSubscription, vapidPublicKey } from "@/lib/mfa/web-push";
+import { getRequestContext } from "@/lib/security/request-context";
 import { json, readSmallBody } from "../json";
 
 /**
  * A paired device's signed calls (no session: its key signs the body, with a timestamp that only
- * grows): the requests waiting for it, and where Web Push reaches it. An unknown or removed
+ * grows): the requests waiting for it, where Web Push reaches it, and turning phone sign-in on
+ * or off (the app checks its own PIN before it asks). An unknown or removed
  * device, a bad signature and a replay all get the same 401.
  */
 export async function POST(request: Request): Promise<Response> {
@@ -20,6 +23,16 @@ export async function POST(request: Request): Promise<Response> {
   const authenticated = body === null ? null : await authenticateDeviceCall(db, body, signature);
   if (!authenticated) return json({ error: "unpaired" }, 401);
   const { device, call } = authenticated;
+  let phoneSignIn = device.phoneSignInEnabled;
+  if (call.action === "phone_sign_in_on" || call.action === "phone_sign_in_off") {
+    if (!device.active) return json({ error: "not_confirmed" }, 400);
+    phoneSignIn = await setPhoneSignIn(
+      db,
+      device,
+      call.action === "phone_sign_in_on",
+      await getRequestContext(),
+    );
+  }
   if (call.action === "subscribe" || call.action === "unsubscribe") {
     const subscription =
       call.action === "subscribe" ? acceptableSubscription(call.subscription) : null;
@@ -28,7 +41,8 @@ export async function POST(request: Request): Promise<Response> {
   }
   return json({
     active: device.active,
-    requests: await listPendingPushes(db, device),
+    phoneSignIn,
+    requests: await listPendingPushes(db, { ...device, phoneSignInEnabled: phoneSignIn }),
     vapidPublicKey: vapidPublicKey(),
   });
 }

@@ -6,6 +6,7 @@ import { fieldErrorsFrom, type ActionState } from "@/lib/actions/form-action";
 import { readBrowserState } from "@/lib/auth/browser-cookies";
 import { finishSignIn } from "@/lib/auth/next-auth";
 import { PASSWORD_MAX_LENGTH } from "@/lib/auth/password";
+import { startPhoneSignIn } from "@/lib/auth/phone-sign-in";
 import { startDefaultSecondStep } from "@/lib/auth/second-step";
 import { STAGE_PATHS, verifyPasswordStep } from "@/lib/auth/sign-in";
 import { setTransactionCookie } from "@/lib/auth/transaction-cookie";
@@ -13,6 +14,7 @@ import { getDb } from "@/lib/db/client";
 import { AFTER_SIGN_IN_PATH } from "@/lib/auth/policy";
 import { safeRedirectPath } from "@/lib/security/redirect";
 import { getRequestContext } from "@/lib/security/request-context";
+import { setPhoneTicketCookie } from "./phone/ticket-cookie";
 
 /** The one message for unknown account, wrong password, disabled or locked (R-A18.1, R-A11.5). */
 const SIGN_IN_FAILED = "Your account or password is incorrect.";
@@ -31,11 +33,14 @@ const passwordStepSchema = z.object({
   callbackUrl: z.string().max(2048).optional(),
 });
 
-/** The password step of sign-in. */
+const phoneStepSchema = passwordStepSchema.pick({ email: true, callbackUrl: true });
+
+/** The password step of sign-in, or "Approve a request on my Authenticator app" instead. */
 export async function signInAction(
   _previous: ActionState,
   formData: FormData,
 ): Promise<ActionState> {
+  if (formData.get("intent") === "phone") return phoneSignIn(formData);
   const parsed = passwordStepSchema.safeParse({
     email: formData.get("email"),
     password: formData.get("password"),
@@ -62,4 +67,29 @@ export async function signInAction(
     redirect(await startDefaultSecondStep(result.transactionToken, await getRequestContext()));
   }
   redirect(STAGE_PATHS[result.stage]);
+}
+
+/**
+ * Phone sign-in with only the email: every email gets the same waiting page (R-A18.1); a request
+ * reaches a phone only when the account turned phone sign-in on (lib/auth/phone-sign-in.ts).
+ */
+async function phoneSignIn(formData: FormData): Promise<ActionState> {
+  const parsed = phoneStepSchema.safeParse({
+    email: formData.get("email"),
+    callbackUrl: formData.get("callbackUrl") ?? undefined,
+  });
+  if (!parsed.success) {
+    const values = { email: String(formData.get("email") ?? "").slice(0, 320) };
+    return { status: "error", fieldErrors: fieldErrorsFrom(parsed.error.issues), values };
+  }
+  const ticket = await startPhoneSignIn(
+    await getDb(),
+    {
+      email: parsed.data.email,
+      callbackPath: safeRedirectPath(parsed.data.callbackUrl, AFTER_SIGN_IN_PATH),
+    },
+    await getRequestContext(),
+  );
+  await setPhoneTicketCookie(ticket);
+  redirect("/signin/phone");
 }

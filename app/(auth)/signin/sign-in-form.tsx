@@ -49,6 +49,11 @@ export function SignInForm({ callbackUrl, notice }: { callbackUrl: string; notic
         <SubmitButton pendingLabel="Signing in…">Sign in</SubmitButton>
       </div>
       <p>
+        <SubmitButton name="intent" value="phone" variant="secondary" pendingLabel="Sending…">
+          Approve a request on my Authenticator app
+        </SubmitButton>
+      </p>
+      <p>
         <Link
           href={`/signin/access-pass?callbackUrl=${encodeURIComponent(callbackUrl)}`}
           className="text-brand-700 underline"

@@ -178,6 +178,30 @@ export default async function HelpPage() {
       ),
     },
     {
+      id: "phone-sign-in",
+      question: "How do I sign in with my phone instead of my password?",
+      answer: (
+        <>
+          <p>
+            Pair your phone with the Authenticator app from{" "}
+            <Link className={link} href="/security-info">
+              Security info
+            </Link>
+            , then in the app choose <q>Enable phone sign-in</q> and pick an app PIN. On the sign-in
+            page, type your email and choose <q>Approve a request on my Authenticator app</q>; type
+            the number your browser shows into the app, enter your app PIN and approve.
+          </p>
+          <p>
+            Your phone needs a screen lock (a PIN, pattern, fingerprint or face): anyone holding an
+            unlocked phone could otherwise approve for you. If requests don&apos;t appear by
+            themselves, open the app and choose <q>Check for notifications</q>; some phones only
+            deliver them while the app is open. Didn&apos;t get a request? Sign in with your
+            password instead.
+          </p>
+        </>
+      ),
+    },
+    {
       id: "accessible",
       question: "Is this portal accessible?",
       answer: (

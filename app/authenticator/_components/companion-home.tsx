@@ -7,10 +7,13 @@ import { dangerButton, primaryButton, secondaryButton } from "@/components/ui/bu
 import type { PendingPush } from "@/lib/mfa/companion-protocol";
 import {
   answerRequest,
+  checkAppPin,
   deviceCall,
   forgetDevice,
   loadDevice,
+  PIN_PATTERN,
   registerWorker,
+  setAppPin,
   totpAt,
   type AnswerResult,
   type StoredDevice,
@@ -138,7 +141,222 @@ function Paired({ device, onForget }: { device: StoredDevice; onForget: () => vo
           Check for notifications
         </button>
       </section>
+
+      {data?.active && (
+        <PhoneSignIn
+          device={device}
+          enabled={data.phoneSignIn}
+          onChange={() => void queryClient.invalidateQueries({ queryKey: ["requests"] })}
+        />
+      )}
     </>
+  );
+}
+
+/**
+ * "Enable phone sign-in" / "Disable phone sign-in". Turning it on asks for the app PIN (set here
+ * the first time): the PIN is phone sign-in's second factor, checked on this phone, and asked
+ * again before each phone sign-in is approved.
+ */
+function PhoneSignIn({
+  device,
+  enabled,
+  onChange,
+}: {
+  device: StoredDevice;
+  enabled: boolean;
+  onChange: () => void;
+}) {
+  const [asking, setAsking] = useState(false);
+  const [hasPin, setHasPin] = useState<boolean | null>(null);
+  const [pin, setPin] = useState("");
+  const [confirm, setConfirm] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function change(on: boolean) {
+    setBusy(true);
+    try {
+      const answer = await deviceCall(device, on ? "phone_sign_in_on" : "phone_sign_in_off");
+      if (!answer) throw new Error("unpaired");
+      setMessage(
+        answer.phoneSignIn
+          ? "Phone sign-in is on. On your computer, type your email and choose “Approve a request on my Authenticator app”."
+          : "Phone sign-in is off. Signing in needs your password.",
+      );
+      setAsking(false);
+      onChange();
+    } catch {
+      setError("Couldn't reach the server. Check your connection and try again.");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function start() {
+    setMessage(null);
+    setError(null);
+    setPin("");
+    setConfirm("");
+    setHasPin(Boolean((await loadDevice())?.pin));
+    setAsking(true);
+  }
+
+  async function submit() {
+    if (!PIN_PATTERN.test(pin)) {
+      setError("Enter 6 to 12 digits.");
+      return;
+    }
+    if (!hasPin) {
+      if (pin !== confirm) {
+        setError("The two PINs don't match.");
+        return;
+      }
+      await setAppPin(device, pin);
+      await change(true);
+      return;
+    }
+    const checked = await checkAppPin(device, pin);
+    if (checked === "ok") await change(true);
+    else if (checked === "wrong") setError("That PIN isn't right.");
+    else {
+      setAsking(false);
+      setError(
+        "Too many wrong PINs. The app PIN was removed; choose a new one to turn phone sign-in on.",
+      );
+      onChange();
+    }
+  }
+
+  return (
+    <section aria-labelledby="phone-sign-in-heading" className="mt-8">
+      <h2 id="phone-sign-in-heading" className="text-xl font-semibold">
+        Phone sign-in
+      </h2>
+      <p className="mt-2 text-slate-700">
+        {enabled
+          ? "On: you can sign in by approving a request here, without your password. Each approval asks for your app PIN."
+          : "Off: sign in without your password by approving a request here. This phone needs a screen lock, and you choose an app PIN."}
+      </p>
+      {message && (
+        <div className="mt-3">
+          <Alert kind="success">{message}</Alert>
+        </div>
+      )}
+      {error && !asking && (
+        <div className="mt-3">
+          <Alert kind="error">{error}</Alert>
+        </div>
+      )}
+      {asking ? (
+        <form
+          className="mt-4 space-y-4"
+          noValidate
+          onSubmit={(event) => {
+            event.preventDefault();
+            void submit();
+          }}
+        >
+          <PinField
+            id="app-pin"
+            label={hasPin ? "App PIN" : "Choose an app PIN (6 to 12 digits)"}
+            value={pin}
+            error={error}
+            autoComplete={hasPin ? "current-password" : "new-password"}
+            onChange={(value) => {
+              setPin(value);
+              setError(null);
+            }}
+          />
+          {!hasPin && (
+            <PinField
+              id="app-pin-confirm"
+              label="Confirm app PIN"
+              value={confirm}
+              error={null}
+              autoComplete="new-password"
+              onChange={(value) => {
+                setConfirm(value);
+                setError(null);
+              }}
+            />
+          )}
+          <div className="flex flex-wrap gap-3">
+            <button type="submit" className={primaryButton} disabled={busy}>
+              Turn on
+            </button>
+            <button
+              type="button"
+              className={secondaryButton}
+              disabled={busy}
+              onClick={() => setAsking(false)}
+            >
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : enabled ? (
+        <button
+          type="button"
+          className={`${secondaryButton} mt-4`}
+          disabled={busy}
+          onClick={() => void change(false)}
+        >
+          Disable phone sign-in
+        </button>
+      ) : (
+        <button
+          type="button"
+          className={`${primaryButton} mt-4`}
+          disabled={busy}
+          onClick={() => void start()}
+        >
+          Enable phone sign-in
+        </button>
+      )}
+    </section>
+  );
+}
+
+function PinField({
+  id,
+  label,
+  value,
+  error,
+  autoComplete,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  error: string | null;
+  autoComplete: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+        {label}
+      </label>
+      <input
+        id={id}
+        type="password"
+        inputMode="numeric"
+        autoComplete={autoComplete}
+        maxLength={12}
+        value={value}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+        onChange={(event) => onChange(event.target.value)}
+        className="block w-48 rounded-md border border-slate-400 px-3 py-2 text-lg"
+      />
+      {error && (
+        <p id={`${id}-error`} role="alert" className="text-sm font-medium text-red-700">
+          {error}
+        </p>
+      )}
+    </div>
   );
 }
 
@@ -196,6 +414,8 @@ function RequestCard({
   onDone: () => void;
 }) {
   const [number, setNumber] = useState("");
+  const [pin, setPin] = useState("");
+  const [pinError, setPinError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<AnswerResult | null>(null);
   const [reported, setReported] = useState(false);
@@ -207,6 +427,19 @@ function RequestCard({
     if (decision === "approve" && !/^\d{2}$/.test(number.trim())) {
       setError("Enter the two-digit number shown in your browser.");
       return;
+    }
+    // Phone sign-in replaces the password: the app PIN is asked before approving it.
+    if (decision === "approve" && request.purpose === "phone_sign_in") {
+      const checked = await checkAppPin(device, pin);
+      if (checked !== "ok") {
+        setPin("");
+        setPinError(
+          checked === "wrong"
+            ? "That PIN isn't right."
+            : "Too many wrong PINs, or no app PIN: phone sign-in was turned off. Sign in with your password.",
+        );
+        return;
+      }
     }
     setBusy(true);
     try {
@@ -251,6 +484,11 @@ function RequestCard({
       <h3 ref={headingRef} tabIndex={-1} className="text-lg font-semibold">
         Are you trying to sign in?
       </h3>
+      {request.purpose === "phone_sign_in" && (
+        <p className="mt-1 text-sm font-medium text-slate-800">
+          Phone sign-in: approving signs you in without your password.
+        </p>
+      )}
       <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
         <dt className="font-medium">App</dt>
         <dd>{request.app}</dd>
@@ -304,6 +542,19 @@ function RequestCard({
             </p>
           )}
         </div>
+        {request.purpose === "phone_sign_in" && (
+          <PinField
+            id="push-pin"
+            label="App PIN"
+            value={pin}
+            error={pinError}
+            autoComplete="current-password"
+            onChange={(value) => {
+              setPin(value);
+              setPinError(null);
+            }}
+          />
+        )}
         <div className="flex flex-wrap gap-3">
           <button type="submit" className={primaryButton} disabled={busy}>
             Approve

@@ -21,6 +21,8 @@ export type StoredDevice = {
   totpKey: CryptoKey;
   /** The timestamp of the last signed call, so the next one is always later. */
   lastTimestamp: number;
+  /** The app PIN that unlocks phone sign-in: PBKDF2-SHA-256, never the PIN itself. */
+  pin?: { salt: string; hash: string; iterations: number; failures: number };
 };
 
 const DB_NAME = "factor-authenticator";
@@ -165,6 +167,7 @@ let queue: Promise<unknown> = Promise.resolve();
 
 export type CallAnswer = {
   active: boolean;
+  phoneSignIn: boolean;
   requests: PendingPush[];
   vapidPublicKey: string | null;
 };
@@ -257,4 +260,69 @@ export async function registerWorker(
   await deviceCall(device, "subscribe", {
     subscription: { endpoint: subscription.endpoint },
   });
+}
+
+// ── the app PIN (phone sign-in's second factor, checked on this phone) ───────
+
+const PIN_ITERATIONS = 310_000;
+/** After this many wrong PINs in a row the PIN is forgotten and phone sign-in turned off. */
+export const PIN_MAX_FAILURES = 5;
+export const PIN_PATTERN = /^\d{6,12}$/;
+
+async function derivePin(pin: string, salt: Uint8Array<ArrayBuffer>, iterations: number) {
+  const material = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(pin),
+    "PBKDF2",
+    false,
+    ["deriveBits"],
+  );
+  const bits = await crypto.subtle.deriveBits(
+    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
+    material,
+    256,
+  );
+  return toBase64Url(bits);
+}
+
+/** Sets the app PIN on this phone (kept only as a slow hash in IndexedDB). */
+export async function setAppPin(device: StoredDevice, pin: string): Promise<StoredDevice> {
+  const salt = crypto.getRandomValues(new Uint8Array(new ArrayBuffer(16)));
+  const hash = await derivePin(pin, salt, PIN_ITERATIONS);
+  const current = (await loadDevice()) ?? device;
+  const updated: StoredDevice = {
+    ...current,
+    pin: { salt: toBase64Url(salt.buffer), hash, iterations: PIN_ITERATIONS, failures: 0 },
+  };
+  await saveDevice(updated);
+  return updated;
+}
+
+/**
+ * Checks the app PIN. Wrong PINs are counted; at PIN_MAX_FAILURES the PIN is forgotten and
+ * phone sign-in is turned off with the server, so a taken phone cannot guess its way in.
+ */
+export async function checkAppPin(
+  device: StoredDevice,
+  pin: string,
+): Promise<"ok" | "wrong" | "locked"> {
+  const current = (await loadDevice()) ?? device;
+  const stored = current.pin;
+  if (!stored) return "locked";
+  const hash = await derivePin(pin, urlBase64ToBytes(stored.salt), stored.iterations);
+  let same = hash.length === stored.hash.length;
+  for (let i = 0; i < hash.length && i < stored.hash.length; i++)
+    same = same && hash.charCodeAt(i) === stored.hash.charCodeAt(i);
+  if (same) {
+    await saveDevice({ ...current, pin: { ...stored, failures: 0 } });
+    return "ok";
+  }
+  const failures = stored.failures + 1;
+  if (failures >= PIN_MAX_FAILURES) {
+    await saveDevice({ ...current, pin: undefined });
+    await deviceCall(current, "phone_sign_in_off").catch(() => null);
+    return "locked";
+  }
+  await saveDevice({ ...current, pin: { ...stored, failures } });
+  return "wrong";
 }

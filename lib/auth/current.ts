@@ -2,14 +2,13 @@ import "server-only";
 import { cache } from "react";
 import { redirect } from "next/navigation";
 import { getRequestPath } from "@/lib/security/request-context";
-import { auth, loadSession } from "./next-auth";
+import { loadSession, readSessionToken } from "./next-auth";
 import type { CurrentSession } from "./sessions";
 
 /** The signed-in session for this request, re-checked against the sessions table, or null. */
 export const getCurrentSession = cache(async (): Promise<CurrentSession | null> => {
-  const session = await auth();
-  if (!session?.sessionToken) return null;
-  return loadSession(session.sessionToken);
+  const token = await readSessionToken();
+  return token ? loadSession(token) : null;
 });
 
 /**

@@ -4,7 +4,7 @@ import NextAuth, { AuthError, type NextAuthConfig } from "next-auth";
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import Credentials from "next-auth/providers/credentials";
-import type {} from "next-auth/jwt";
+import { decode } from "next-auth/jwt";
 import { getDb } from "@/lib/db/client";
 import { getSecrets } from "@/lib/env";
 import { getRequestContext } from "@/lib/security/request-context";
@@ -83,6 +83,24 @@ function config(): NextAuthConfig {
 }
 
 export const { handlers, auth, signIn } = NextAuth(() => config());
+
+/**
+ * The session token in this request's cookie, or null. What `auth()` reads for a server
+ * component, without Auth.js's session round trip (a Request built, the cookie decrypted, the
+ * callbacks run, a new cookie encrypted that a page cannot set anyway, JSON written and parsed):
+ * about a third of a signed-in page's CPU. The sessions table still decides (`loadSession`).
+ */
+export async function readSessionToken(): Promise<string | null> {
+  const name = sessionCookieName();
+  const value = (await cookies()).get(name)?.value;
+  if (!value) return null;
+  try {
+    const token = await decode({ token: value, secret: getSecrets().authSecret, salt: name });
+    return typeof token?.sessionToken === "string" ? token.sessionToken : null;
+  } catch {
+    return null; // tampered, expired or from another secret: signed out
+  }
+}
 
 /**
  * Turns a ready sign-in transaction into the session cookie and redirects to `callbackPath`.

@@ -91,6 +91,12 @@ async function actOn<T>(
   });
   try {
     return await db.transaction(async (tx) => {
+      // Changes that can take away an administrator queue behind one another before any row is
+      // locked: two administrators demoting each other at once would otherwise each hold one
+      // row and wait for the other's — a deadlock on PostgreSQL.
+      if (action === "change_role" || action === "disable") {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext('factor:administrators'))`);
+      }
       const subject = await lockSubject(tx, subjectId);
       if (!subject) return { ok: false as const, reason: "missing" as const, message: MISSING };
       const refusal = agentMayActOn(agent, subject, action);

@@ -157,6 +157,9 @@ export type Measurement = {
   requests: number;
   statuses: Record<string, number>;
   errors: number;
+  /** The server's resident memory after the runs, and its peak so far. */
+  rssMiB: number | null;
+  peakRssMiB: number | null;
   runs: RunResult[];
 };
 
@@ -186,11 +189,14 @@ export async function measure(
     requests: runs.reduce((sum, run) => sum + run.requests, 0),
     statuses,
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    rssMiB: pids.length ? sample(pids).rssMiB : null,
+    peakRssMiB: pids.length ? sample(pids).peakRssMiB : null,
     runs,
   };
   log(
     `  ${name}: ${measurement.rps} req/s, p50 ${measurement.p50} ms, p99 ${measurement.p99} ms, ` +
-      `${measurement.cpuMsPerRequest ?? "–"} CPU ms/req, statuses ${JSON.stringify(statuses)}`,
+      `${measurement.cpuMsPerRequest ?? "–"} CPU ms/req, RSS ${measurement.rssMiB ?? "–"} MiB ` +
+      `(peak ${measurement.peakRssMiB ?? "–"}), statuses ${JSON.stringify(statuses)}`,
   );
   return measurement;
 }

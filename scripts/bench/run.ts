@@ -60,7 +60,10 @@ function startBenchServer(state: BenchState): Promise<AppServer> {
       // Every request comes from 127.0.0.1: one address signing in thousands of accounts.
       IP_FAILURE_THRESHOLD: "10000",
       ...(args.profile
-        ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve("bench-results", "profiles")}` }
+        ? {
+            NODE_OPTIONS: `--import ${path.resolve("scripts/bench/profile-preload.mjs")}`,
+            BENCH_PROFILE_DIR: path.resolve("bench-results", "profiles"),
+          }
         : {}),
     },
   });
@@ -209,12 +212,12 @@ async function measureServer(state: BenchState, options: { pagesOnly: boolean })
 
 function table(rows: Measurement[]): string {
   const lines = [
-    "| measurement | req/s | p50 ms | p99 ms | server CPU ms/req | requests | statuses |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    "| measurement | req/s | p50 ms | p99 ms | server CPU ms/req | RSS after, MiB | requests | statuses |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
   ];
   for (const row of rows)
     lines.push(
-      `| ${row.name} | ${row.rps} | ${row.p50} | ${row.p99} | ${row.cpuMsPerRequest ?? "–"} | ${row.requests} | ${Object.entries(
+      `| ${row.name} | ${row.rps} | ${row.p50} | ${row.p99} | ${row.cpuMsPerRequest ?? "–"} | ${row.rssMiB ?? "–"} | ${row.requests} | ${Object.entries(
         row.statuses,
       )
         .map(([code, count]) => `${code}×${count}`)

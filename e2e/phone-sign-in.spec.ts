@@ -1,0 +1,171 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { createAccount } from "./support/accounts";
+import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
+import { expectNoAccessibilityViolations, signIn } from "./support/helpers";
+import { E2E_PORT, mainDataDir } from "./support/state";
+
+// Phone sign-in (issue #8 item 4): a second browser context plays the phone. It pairs, turns
+// phone sign-in on behind an app PIN, and then approves a sign-in that never asked for the
+// password. This file runs its own server, like the companion authenticator's.
+const PORT = E2E_PORT + 11;
+const BASE_URL = `http://localhost:${PORT}`;
+const onPostgres = Boolean(process.env.DATABASE_URL);
+const run = String(Date.now() % 100_000).padStart(5, "0");
+const APP_PIN = "482913";
+let server: AppServer;
+let account: DemoSignIn;
+
+test.describe.configure({ mode: "serial" });
+
+test.beforeAll(async () => {
+  const dataDir = onPostgres ? mainDataDir() : mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
+  account = createAccount(`phone-sign-in-${run}`, dataDir);
+  server = await startAppServer({ port: PORT, dataDir });
+});
+test.afterAll(async () => {
+  await server?.stop();
+});
+test.use({ baseURL: BASE_URL });
+
+let phoneContext: BrowserContext;
+let phone: Page;
+
+async function openPhone(browser: Browser): Promise<Page> {
+  phoneContext ??= await browser.newContext({ baseURL: BASE_URL });
+  phone ??= await phoneContext.newPage();
+  return phone;
+}
+
+test.afterAll(async () => {
+  await phoneContext?.close();
+});
+
+async function signOut(page: Page) {
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+}
+
+/** On /signin: only the email, then "Approve a request on my Authenticator app". */
+async function askForPhoneSignIn(page: Page, email: string): Promise<string> {
+  await page.goto("/signin");
+  await page.getByRole("textbox", { name: "Email" }).fill(email);
+  await page.getByRole("button", { name: "Approve a request on my Authenticator app" }).click();
+  await expect(
+    page.getByRole("heading", { level: 1, name: "Approve sign in request" }),
+  ).toBeVisible();
+  const number = page.getByLabel("Number to enter");
+  await expect(number).toHaveText(/^\d{2}$/);
+  return (await number.textContent())!;
+}
+
+test("pairs a phone and turns phone sign-in on behind an app PIN", async ({ page, browser }) => {
+  await signIn(page, account);
+  await page.getByRole("button", { name: "Add sign-in method" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog
+    .getByRole("combobox", { name: "Which method would you like to add?" })
+    .selectOption({ label: "Authenticator app (notifications)" });
+  await dialog.getByRole("button", { name: "Add" }).click();
+  await page.getByRole("button", { name: "Show QR code" }).click();
+  await page.getByRole("button", { name: "Can't scan the image?" }).click();
+  const link = (await page.getByLabel("Open this link on your phone").textContent())!;
+
+  const phonePage = await openPhone(browser);
+  await phonePage.goto(link);
+  await phonePage.getByLabel("Device name").fill("Test phone");
+  await phonePage.getByRole("button", { name: "Pair this phone" }).click();
+  const code = phonePage.getByLabel("Verification code");
+  await expect(code).toHaveText(/^\d{6}$/);
+  await expect(page.getByRole("heading", { name: "Enter code" })).toBeVisible();
+  await page.getByRole("textbox", { name: "Code" }).fill((await code.textContent())!);
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Success!" })).toBeVisible();
+  await page.getByRole("button", { name: "Done" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
+  await signOut(page);
+
+  // On the phone: choose a PIN (a mismatch is refused), and phone sign-in is on.
+  await phonePage.getByRole("button", { name: "Enable phone sign-in" }).click();
+  await phonePage.getByLabel("Choose an app PIN (6 to 12 digits)").fill(APP_PIN);
+  await phonePage.getByLabel("Confirm app PIN").fill("000000");
+  await phonePage.getByRole("button", { name: "Turn on" }).click();
+  await expect(phonePage.getByRole("main").getByRole("alert")).toContainText("don't match");
+  await expectNoAccessibilityViolations(phonePage);
+  await phonePage.getByLabel("Confirm app PIN").fill(APP_PIN);
+  await phonePage.getByRole("button", { name: "Turn on" }).click();
+  await expect(phonePage.getByRole("button", { name: "Disable phone sign-in" })).toBeVisible();
+  await expect(phonePage.getByRole("main").getByRole("status").first()).toBeVisible();
+  await expectNoAccessibilityViolations(phonePage);
+});
+
+test("an unknown email gets the same waiting page, and nothing reaches the phone (R-A18.1)", async ({
+  page,
+  browser,
+}) => {
+  const phonePage = await openPhone(browser);
+  await askForPhoneSignIn(page, `nobody-${run}@example.edu`);
+  await expectNoAccessibilityViolations(page);
+  await phonePage.goto("/authenticator");
+  await phonePage.getByRole("button", { name: "Check for notifications" }).click();
+  await expect(phonePage.getByText("No requests waiting.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sign out", exact: true })).toHaveCount(0);
+});
+
+test("signs in without the password: the phone types the number and the app PIN", async ({
+  page,
+  browser,
+}) => {
+  const phonePage = await openPhone(browser);
+  const number = await askForPhoneSignIn(page, account.email);
+  await expectNoAccessibilityViolations(page);
+
+  await phonePage.goto("/authenticator");
+  await phonePage.getByRole("button", { name: "Check for notifications" }).click();
+  await expect(
+    phonePage.getByRole("heading", { name: "Are you trying to sign in?" }),
+  ).toBeVisible();
+  await expect(phonePage.getByText("Phone sign-in: approving signs you in")).toBeVisible();
+  await phonePage.getByLabel("Enter the number shown in your browser").fill(number);
+  // A wrong PIN stops the approval on the phone; nothing is sent.
+  await phonePage.getByLabel("App PIN").fill("111111");
+  await phonePage.getByRole("button", { name: "Approve", exact: true }).click();
+  await expect(phonePage.getByRole("main").getByRole("alert")).toContainText(
+    "That PIN isn't right",
+  );
+  await expectNoAccessibilityViolations(phonePage);
+  await phonePage.getByLabel("App PIN").fill(APP_PIN);
+  await phonePage.getByRole("button", { name: "Approve", exact: true }).click();
+  await expect(
+    phonePage.getByRole("main").getByRole("status").filter({ hasText: "Approved" }),
+  ).toBeVisible();
+
+  // The waiting page moves on by itself to "Stay signed in?", then into the portal.
+  await expect(page.getByRole("heading", { level: 1, name: "Stay signed in?" })).toBeVisible();
+  await page.getByRole("button", { name: "No" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
+
+  // Help says what the phone needs.
+  await page.goto("/help");
+  await expect(
+    page.getByRole("heading", {
+      level: 2,
+      name: "How do I sign in with my phone instead of my password?",
+    }),
+  ).toBeVisible();
+  await expect(page.getByRole("main")).toContainText("screen lock");
+  await signOut(page);
+});
+
+test("with phone sign-in off again, the account gets no request", async ({ page, browser }) => {
+  const phonePage = await openPhone(browser);
+  await phonePage.goto("/authenticator");
+  await phonePage.getByRole("button", { name: "Disable phone sign-in" }).click();
+  await expect(phonePage.getByRole("button", { name: "Enable phone sign-in" })).toBeVisible();
+  await askForPhoneSignIn(page, account.email);
+  await phonePage.getByRole("button", { name: "Check for notifications" }).click();
+  await expect(phonePage.getByText("No requests waiting.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sign out", exact: true })).toHaveCount(0);
+});

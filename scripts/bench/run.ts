@@ -32,6 +32,8 @@ const { values: args } = parseArgs({
     fresh: { type: "boolean", default: false },
     // Writes V8 CPU profiles of the server to bench-results/profiles when it stops.
     profile: { type: "boolean", default: false },
+    // Caps the server's V8 heap (MiB), to tell retained memory from garbage not yet collected.
+    heap: { type: "string" },
     // Shorter runs for trying the script out; recorded numbers use the defaults.
     duration: { type: "string" },
     runs: { type: "string" },
@@ -59,6 +61,7 @@ function startBenchServer(state: BenchState): Promise<AppServer> {
       SIGN_IN_RETENTION_DAYS: "3650",
       // Every request comes from 127.0.0.1: one address signing in thousands of accounts.
       IP_FAILURE_THRESHOLD: "10000",
+      ...(args.heap ? { NODE_OPTIONS: `--max-old-space-size=${Number(args.heap)}` } : {}),
       ...(args.profile
         ? {
             NODE_OPTIONS: `--import ${path.resolve("scripts/bench/profile-preload.mjs")}`,
@@ -247,6 +250,7 @@ async function main() {
     `Factor benchmark, ${started.toISOString()}, ${postgresUrl ? "PostgreSQL" : "embedded PGlite"}; ` +
       `${host.cpus} CPUs (${host.cpuModel}), ${host.memoryGiB} GiB, Node ${host.node}, ` +
       `load average at start ${host.loadAverage.join(" ")}. ${LOAD.connections} connections, ` +
+      (args.heap ? `server heap capped at ${args.heap} MiB, ` : "") +
       `${LOAD.durationSeconds} s runs after a ${LOAD.warmupSeconds} s warm-up, median of ${LOAD.runs}.`,
   ];
 

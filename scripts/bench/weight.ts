@@ -28,6 +28,9 @@ const { values: args } = parseArgs({
 
 const port = Number(args.port);
 const base = `http://127.0.0.1:${port}`;
+// The browser uses the name the cookies were made for: on localhost they are Secure and
+// __Host- prefixed, which a browser accepts there as on https.
+const browserBase = `http://localhost:${port}`;
 const log = (line: string) => console.log(line);
 
 /** Budgets from issue #7 (kB = 1000 bytes, compressed). */
@@ -69,7 +72,15 @@ async function pageWeight(pagePath: string, jar: CookieJar | null): Promise<Weig
         .filter(Boolean)
         .map((pair) => {
           const at = pair.indexOf("=");
-          return { name: pair.slice(0, at), value: pair.slice(at + 1), url: base };
+          return {
+            name: pair.slice(0, at),
+            value: pair.slice(at + 1),
+            domain: "localhost",
+            path: "/",
+            secure: true,
+            httpOnly: true,
+            sameSite: "Lax" as const,
+          };
         });
       await context.addCookies(cookies);
     }
@@ -118,7 +129,7 @@ async function pageWeight(pagePath: string, jar: CookieJar | null): Promise<Weig
         weight.cssDecoded += decoded.get(event.requestId) ?? 0;
       } else if (info.type === "Document") weight.htmlTransferred += bytes;
     });
-    await page.goto(`${base}${pagePath}`, { waitUntil: "networkidle" });
+    await page.goto(`${browserBase}${pagePath}`, { waitUntil: "networkidle" });
     await context.close();
     return weight;
   } finally {
@@ -145,7 +156,7 @@ async function lighthouseScores(pagePath: string, jar: CookieJar | null): Promis
     const scores: Scores[] = [];
     for (const formFactor of ["desktop", "mobile"] as const) {
       const result = await lighthouse(
-        `${base}${pagePath}`,
+        `${browserBase}${pagePath}`,
         {
           port: chrome.port,
           output: "json",

@@ -20,6 +20,7 @@ import {
   finishPhoneSignIn,
   getPhoneSignInStatus,
   getPhoneSignInWait,
+  resendPhoneSignIn,
   startPhoneSignIn,
 } from "./phone-sign-in";
 
@@ -172,11 +173,12 @@ describe("phone sign-in", () => {
   it("gives unknown emails and accounts without it the same waiting page, and sends nothing", async () => {
     const { db } = database;
     const { userId, email, phone } = await userWithPhone("phone-off@example.edu");
+    // Emails of the same length, so the two tickets can be compared byte for byte.
     const input = { callbackPath: "/security-info" };
     const forOff = await startPhoneSignIn(db, { ...input, email }, context);
     const forUnknown = await startPhoneSignIn(
       db,
-      { ...input, email: "nobody-here@example.edu" },
+      { ...input, email: "nobody-ab@example.edu" },
       context,
     );
     expect(forOff.length).toBe(forUnknown.length);
@@ -266,5 +268,28 @@ describe("phone sign-in", () => {
       .where(eq(pushRequests.userId, userId));
     expect(row!.status).toBe("pending");
     expect((await finishPhoneSignIn(db, ticket, wait.requestId, context)).ok).toBe(false);
+  });
+
+  it("sends another request only once the first one ended", async () => {
+    const { db } = database;
+    const { email, phone } = await userWithPhone("phone-again@example.edu");
+    expect(await callPhoneSignIn(phone, true)).toBe(true);
+    const ticket = await startPhoneSignIn(db, { email, callbackPath: "/" }, context);
+    const first = (await getPhoneSignInWait(db, ticket))!;
+    // Still waiting: the same ticket and request come back.
+    expect(await resendPhoneSignIn(db, ticket, context)).toBe(ticket);
+    await db
+      .update(pushRequests)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(pushRequests.id, first.requestId));
+    const again = (await resendPhoneSignIn(db, ticket, context))!;
+    const second = (await getPhoneSignInWait(db, again))!;
+    expect(second.requestId).not.toBe(first.requestId);
+    expect(second.status).toBe("pending");
+    expect(await approve(phone, first.requestId, first.number)).toBe("expired");
+    expect(await approve(phone, second.requestId, second.number)).toBe("approved");
+    expect((await finishPhoneSignIn(db, again, second.requestId, context)).ok).toBe(true);
+    // A forged ticket starts nothing.
+    expect(await resendPhoneSignIn(db, "v1.x.y.z.w", context)).toBeNull();
   });
 });

@@ -48,19 +48,35 @@ import { emailMatches } from "./users";
 export const PHONE_SIGN_IN_AMR = ["swk", "pin"];
 const TICKET_CONTEXT = "phone-sign-in-ticket";
 
-type Ticket = { token: string; startedAt: number };
+/** What the browser holds: the attempt, and what "Send another request" needs to start again. */
+type Ticket = { token: string; startedAt: number; email: string; callbackPath: string };
 
 function sealTicket(ticket: Ticket): string {
-  return seal(JSON.stringify({ t: ticket.token, at: ticket.startedAt }), TICKET_CONTEXT);
+  return seal(
+    JSON.stringify({
+      t: ticket.token,
+      at: ticket.startedAt,
+      e: ticket.email,
+      c: ticket.callbackPath,
+    }),
+    TICKET_CONTEXT,
+  );
 }
 
 function openTicket(sealed: string | undefined): Ticket | null {
-  if (!sealed || sealed.length > 400) return null;
+  if (!sealed || sealed.length > 4000) return null;
   try {
-    const value = JSON.parse(unseal(sealed, TICKET_CONTEXT)) as { t?: unknown; at?: unknown };
-    if (typeof value.t !== "string" || typeof value.at !== "number") return null;
-    if (Date.now() - value.at > signInTransactionTtlMs()) return null;
-    return { token: value.t, startedAt: value.at };
+    const value = JSON.parse(unseal(sealed, TICKET_CONTEXT)) as Record<string, unknown>;
+    const { t, at, e, c } = value;
+    if (
+      typeof t !== "string" ||
+      typeof at !== "number" ||
+      typeof e !== "string" ||
+      typeof c !== "string"
+    )
+      return null;
+    if (Date.now() - at > signInTransactionTtlMs()) return null;
+    return { token: t, startedAt: at, email: e, callbackPath: c };
   } catch {
     return null;
   }
@@ -153,7 +169,7 @@ export async function startPhoneSignIn(
       userAgent: context.userAgent,
       details: { reason, method: "phone_sign_in", email },
     });
-    return sealTicket({ token, startedAt: Date.now() });
+    return sealTicket({ token, startedAt: Date.now(), email, callbackPath: input.callbackPath });
   };
   if (!found.user) return refuse(found.reason, ("userId" in found && found.userId) || null);
   const user = found.user;
@@ -189,7 +205,7 @@ export async function startPhoneSignIn(
     );
     if (isRisky(risk.level)) await respondToRisk(tx, user, risk, context, origin);
   });
-  return sealTicket({ token, startedAt: Date.now() });
+  return sealTicket({ token, startedAt: Date.now(), email, callbackPath: input.callbackPath });
 }
 
 export type PhoneSignInWait = { requestId: string; number: string; status: PushStatus };
@@ -278,4 +294,21 @@ export async function finishPhoneSignIn(
     stage: next.stage,
     persistent: next.persistent,
   };
+}
+
+/**
+ * "Send another request": a new attempt for the ticket's email. While the ticket's own request is
+ * still waiting, the same ticket comes back (one outstanding request, R-A6.3). Null: start again
+ * from /signin.
+ */
+export async function resendPhoneSignIn(
+  db: Db,
+  sealedTicket: string | undefined,
+  context: RequestContext,
+): Promise<string | null> {
+  const ticket = openTicket(sealedTicket);
+  if (!ticket) return null;
+  const wait = await getPhoneSignInWait(db, sealedTicket);
+  if (wait?.status === "pending" || wait?.status === "approved") return sealedTicket!;
+  return startPhoneSignIn(db, { email: ticket.email, callbackPath: ticket.callbackPath }, context);
 }

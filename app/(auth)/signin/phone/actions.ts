@@ -4,13 +4,17 @@ import { redirect } from "next/navigation";
 import type { ActionState } from "@/lib/actions/form-action";
 import { readBrowserState } from "@/lib/auth/browser-cookies";
 import { finishSignIn } from "@/lib/auth/next-auth";
-import { finishPhoneSignIn } from "@/lib/auth/phone-sign-in";
+import { finishPhoneSignIn, resendPhoneSignIn } from "@/lib/auth/phone-sign-in";
 import { STAGE_PATHS } from "@/lib/auth/sign-in";
 import { getSignInTransaction } from "@/lib/auth/sign-in-transaction";
 import { setTransactionCookie } from "@/lib/auth/transaction-cookie";
 import { getDb } from "@/lib/db/client";
 import { getRequestContext } from "@/lib/security/request-context";
-import { clearPhoneTicketCookie, readPhoneTicketCookie } from "./ticket-cookie";
+import {
+  clearPhoneTicketCookie,
+  readPhoneTicketCookie,
+  setPhoneTicketCookie,
+} from "./ticket-cookie";
 
 /**
  * The phone approved: the server checks the approval again, for this browser's own request, and
@@ -46,4 +50,16 @@ export async function finishPhoneSignInAction(
   }
   await setTransactionCookie(result.transactionToken);
   redirect(STAGE_PATHS[result.stage]);
+}
+
+/** "Send another request" for the same email (the same answer whatever the email, R-A18.1). */
+export async function resendPhoneSignInAction(): Promise<void> {
+  const ticket = await resendPhoneSignIn(
+    await getDb(),
+    await readPhoneTicketCookie(),
+    await getRequestContext(),
+  );
+  if (!ticket) redirect("/signin?error=expired");
+  await setPhoneTicketCookie(ticket);
+  redirect("/signin/phone");
 }

@@ -1,10 +1,11 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
+import { SubmitButton } from "@/components/forms/submit-button";
 import { PushWaiter } from "@/components/mfa/push-waiter";
 import { getPhoneSignInWait } from "@/lib/auth/phone-sign-in";
 import { getDb } from "@/lib/db/client";
-import { finishPhoneSignInAction } from "./actions";
+import { finishPhoneSignInAction, resendPhoneSignInAction } from "./actions";
 import { readPhoneTicketCookie } from "./ticket-cookie";
 
 export const metadata: Metadata = { title: "Approve sign in request" };
@@ -31,6 +32,11 @@ export default async function PhoneSignInPage() {
         finishAction={finishPhoneSignInAction}
         fields={{ request: wait.requestId }}
       />
+      <form action={resendPhoneSignInAction} className="mt-4">
+        <SubmitButton variant="secondary" pendingLabel="Sending…">
+          Send another request
+        </SubmitButton>
+      </form>
       <p className="mt-6">
         <Link href="/signin" className="text-brand-700 underline">
           Sign in with your password instead

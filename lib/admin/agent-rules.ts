@@ -84,7 +84,10 @@ export const agentReasonSchema = z.object({
     .min(3, "Enter a reason of at least 3 characters")
     .max(500, "Keep the reason under 500 characters")
     // Control characters would corrupt the audit record and its exports (R-A14.4).
-    .refine((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v), "Use plain text only"),
+    .refine(
+      (v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v),
+      "Use plain text only",
+    ),
   ticket: z
     .string()
     .trim()

@@ -124,7 +124,12 @@ export function searchUsersQuery(db: Executor, search: UserSearch, limit: number
       displayName: users.displayName,
       role: users.role,
       status: users.status,
-      mfaRegistered: exists(hasActiveMethod(db)).mapWith(Boolean),
+      // A scalar subquery with a limit, read per row through mfa_methods_user_idx: as EXISTS,
+      // the planner hashes every active method first (80 ms at 100,000 people, issue #7).
+      mfaRegistered:
+        sql<boolean>`(select true from ${mfaMethods} where ${mfaMethods.userId} = ${users.id} and ${mfaMethods.status} = 'active' limit 1) is not null`.mapWith(
+          Boolean,
+        ),
       locked: sql<boolean>`${lockedCondition()}`.mapWith(Boolean),
       sortKey: lowerEmail,
     })

@@ -150,3 +150,20 @@ export async function recordAgentActionWith(
     await queueSecurityNotice(tx, input.subject, input.notice, context, detail);
   }
 }
+
+/** What a passkey records on a session (RFC 8176: hardware- or software-held key). */
+const PASSKEY_AMRS = ["hwk", "swk"];
+
+/**
+ * With the organisation requiring passkeys for the console: an agent without one must register
+ * one ("register"); one whose session was not proven with it must prove it now ("prove").
+ */
+export function passkeyGate(
+  required: boolean,
+  methods: { kind: string }[],
+  sessionMethods: string[],
+): "ok" | "register" | "prove" {
+  if (!required) return "ok";
+  if (!methods.some((method) => method.kind === "passkey")) return "register";
+  return sessionMethods.some((amr) => PASSKEY_AMRS.includes(amr)) ? "ok" : "prove";
+}

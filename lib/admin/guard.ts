@@ -5,13 +5,14 @@ import { notFound, redirect } from "next/navigation";
 import { writeAudit } from "@/lib/audit/log";
 import { getCurrentSession } from "@/lib/auth/current";
 import { getPasswordStatus } from "@/lib/auth/password-change";
+import { passkeyRequiredForAgents } from "@/lib/auth/policy";
 import { requireFreshSession } from "@/lib/auth/sign-in-flow";
 import type { CurrentSession } from "@/lib/auth/sessions";
 import { getDb, type Executor } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { getRequestContext, getRequestPath } from "@/lib/security/request-context";
 import { safeRedirectPath } from "@/lib/security/redirect";
-import { recordAgentActionWith, type Agent, type AgentRecord } from "./agent-rules";
+import { passkeyGate, recordAgentActionWith, type Agent, type AgentRecord } from "./agent-rules";
 
 // The helpdesk console's one gate. Every admin page, server action and route handler calls it
 // itself (R-A17.1); the layout calling it too is only a convenience.
@@ -64,11 +65,18 @@ async function refuse(session: CurrentSession | null, target: string): Promise<n
  * What the portal asks of everyone, asked of agents too: a second factor registered (agents
  * always need one, R-A16.1) and no password waiting to be changed.
  */
+
 async function requireReadyAgent(session: CurrentSession, here: string): Promise<void> {
   const db = await getDb();
-  if ((await getMethodSummary(db, session.user.id)).methods.length === 0) {
+  const { methods } = await getMethodSummary(db, session.user.id);
+  if (methods.length === 0) {
     redirect("/security-info");
   }
+  // The organisation may require the console's accounts to use a passkey: registered, and
+  // proven in this session (a phishing-resistant factor for the accounts that can reset others).
+  const gate = passkeyGate(passkeyRequiredForAgents(), methods, session.methods);
+  if (gate === "register") redirect("/security-info?outcome=passkey-required");
+  if (gate === "prove") redirect(`/admin/passkey-check?callbackUrl=${encodeURIComponent(here)}`);
   if ((await getPasswordStatus(db, session.user.id)).mustChangePassword) {
     redirect(`/change-password?next=${encodeURIComponent(here)}`);
   }

@@ -42,6 +42,8 @@ export const SETTING_SCHEMAS = {
   /** How long a "Stay signed in" session may live, in days. */
   stay_signed_in_days: z.number().int().min(1).max(365),
   sign_in_retention_days: z.number().int().min(1).max(3650),
+  /** Helpdesk and admin accounts must have, and sign in to the console with, a passkey. */
+  passkey_required_for_agents: z.boolean(),
 } as const;
 
 export type SettingKey = keyof typeof SETTING_SCHEMAS;

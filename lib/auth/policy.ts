@@ -54,6 +54,14 @@ export function signInTransactionTtlMs(): number {
   return getEnv().SIGN_IN_TRANSACTION_MINUTES * MINUTE_MS;
 }
 
+/**
+ * Whether helpdesk and admin accounts must register a passkey and prove one to use the console
+ * (phishing-resistant for the accounts that can change everyone else's).
+ */
+export function passkeyRequiredForAgents(): boolean {
+  return getSettingOverride("passkey_required_for_agents") ?? false;
+}
+
 /** Whether "Stay signed in?" is asked at the end of sign-in. */
 export function staySignedInOffered(): boolean {
   return getSettingOverride("stay_signed_in_offered") ?? true;

@@ -32,7 +32,12 @@ const HERE = "/security-info";
 
 /** Outcomes shown on the page; the URL carries only the key, never text (no content spoofing). */
 export type Outcome =
-  "deleted" | "default-changed" | "signed-out-everywhere" | "last-method" | "missing";
+  | "deleted"
+  | "default-changed"
+  | "signed-out-everywhere"
+  | "last-method"
+  | "missing"
+  | "passkey-required";
 
 function show(outcome: Outcome): never {
   revalidatePath(HERE);

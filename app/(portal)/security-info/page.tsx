@@ -30,7 +30,7 @@ import {
 
 export const metadata: Metadata = { title: "Security info" };
 
-const OUTCOMES: Record<Outcome, { kind: "success" | "error"; text: string }> = {
+const OUTCOMES: Record<Outcome, { kind: "success" | "error" | "info"; text: string }> = {
   deleted: { kind: "success", text: "The sign-in method was deleted." },
   "default-changed": { kind: "success", text: "Your default sign-in method was changed." },
   "signed-out-everywhere": { kind: "success", text: "You were signed out everywhere else." },
@@ -39,6 +39,10 @@ const OUTCOMES: Record<Outcome, { kind: "success" | "error"; text: string }> = {
     text: "You can't delete your only sign-in method while your organisation requires one. Add another method first.",
   },
   missing: { kind: "error", text: "That sign-in method no longer exists." },
+  "passkey-required": {
+    kind: "info",
+    text: "Your organisation requires helpdesk and admin accounts to use a passkey. Add one with “Add sign-in method”, then open the console again.",
+  },
 };
 
 const selectStyle = "block w-full rounded-md border border-slate-400 px-3 py-2";

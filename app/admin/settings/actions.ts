@@ -97,6 +97,7 @@ export async function saveSettingsAction(
     ],
     mfa_required_for_all: single("mfa_required") === "all",
     stay_signed_in_offered: single("stay_signed_in_offered") === "on",
+    passkey_required_for_agents: single("passkey_required_for_agents") === "on",
   };
   const defaults = settingDefaults();
   const change: SettingChange = {};

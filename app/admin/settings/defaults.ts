@@ -19,6 +19,7 @@ export function settingDefaults(): SettingValues {
     stay_signed_in_offered: true,
     stay_signed_in_days: env.PERSISTENT_SESSION_ABSOLUTE_DAYS,
     sign_in_retention_days: env.SIGN_IN_RETENTION_DAYS,
+    passkey_required_for_agents: false,
   };
 }
 

@@ -36,6 +36,7 @@ export default async function SettingsPage() {
           staySignedInDays: values.stay_signed_in_days,
           staySignedInCeiling: getEnv().PERSISTENT_SESSION_ABSOLUTE_DAYS,
           signInRetentionDays: values.sign_in_retention_days,
+          passkeyRequiredForAgents: values.passkey_required_for_agents,
         }}
       />
     </>

@@ -18,6 +18,7 @@ export type SettingsFormValues = {
   staySignedInDays: number;
   staySignedInCeiling: number;
   signInRetentionDays: number;
+  passkeyRequiredForAgents: boolean;
 };
 
 const legend = "text-lg font-semibold";
@@ -102,6 +103,14 @@ export function SettingsForm({ values }: { values: SettingsFormValues }) {
           defaultValue={values.rememberMfaDays}
           errors={errors?.remember_mfa_days}
         />
+        <label className="flex items-center gap-2">
+          <input
+            type="checkbox"
+            name="passkey_required_for_agents"
+            defaultChecked={values.passkeyRequiredForAgents}
+          />
+          Helpdesk and admin accounts must use a passkey for the console
+        </label>
         <label className="flex items-center gap-2">
           <input
             type="checkbox"

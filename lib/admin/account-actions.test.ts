@@ -323,12 +323,13 @@ describe("actions on an account", () => {
     expect(audits).toContain("admin.password.reset");
   });
 
-  it("unlock clears the password and second-step counters of that account only", async () => {
+  it("unlock clears the password, pass and second-step counters of that account only", async () => {
     const student = await person();
     const bystander = await person();
     const lock = { failures: 10, lockedUntil: new Date(Date.now() + 600_000) };
     await database.db.insert(authThrottles).values([
       { scope: "password:account", key: student.email, ...lock },
+      { scope: "access_pass:account", key: student.email, ...lock },
       { scope: "mfa:account", key: student.id, ...lock },
       { scope: "mfa:option", key: `${student.id}:code`, ...lock },
       { scope: "mfa:option", key: `${student.id}:enrol`, ...lock },
@@ -347,7 +348,7 @@ describe("actions on an account", () => {
     expect(await auditsOf(student.id)).toContainEqual(
       expect.objectContaining({
         action: "admin.account.unlocked",
-        details: expect.objectContaining({ countersCleared: 4, wasLocked: true }),
+        details: expect.objectContaining({ countersCleared: 5, wasLocked: true }),
       }),
     );
   });

@@ -1,4 +1,4 @@
-import { and, eq, like, ne, or, sql } from "drizzle-orm";
+import { and, eq, inArray, like, ne, or, sql } from "drizzle-orm";
 import { generatePassword, hashPassword } from "@/lib/auth/password";
 import { endSignInsInProgress, revokeUserSessions } from "@/lib/auth/sessions";
 import type { RequestContext } from "@/lib/auth/sign-in";
@@ -285,7 +285,8 @@ export async function resetPassword(
 }
 
 /**
- * "Unlock account": forgets the failures of the password step (keyed by the lowered email) and of
+ * "Unlock account": forgets the failures of the password and pass steps (keyed by the lowered
+ * email) and of
  * the second step (the account and each of its options, keyed `${userId}:…`).
  */
 export function unlockAccount(
@@ -301,7 +302,7 @@ export function unlockAccount(
       .where(
         or(
           and(
-            eq(authThrottles.scope, "password:account"),
+            inArray(authThrottles.scope, ["password:account", "access_pass:account"]),
             eq(authThrottles.key, subject.email.toLowerCase()),
           ),
           and(eq(authThrottles.scope, "mfa:account"), eq(authThrottles.key, subject.id)),

@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { hashPassword } from "../../lib/auth/password";
 import { openDatabase, type Database } from "../../lib/db/client";
+import { releaseDataFolderLock } from "../../lib/db/data-folder-lock";
 import { migrateDatabase } from "../../lib/db/migrate";
 import { mfaMethods } from "../../lib/db/schema";
 import { newTotpSecret } from "../../lib/mfa/totp";
@@ -147,7 +148,6 @@ export async function prepareBenchDatabase(options: {
     );
     database = await openDatabase({ driver: "postgres", url: databaseUrl, poolSize: 2 });
   } else {
-    const { rmSync } = await import("node:fs");
     rmSync(path.join(dir, "pglite"), { recursive: true, force: true });
     database = await openDatabase({ driver: "pglite", dataDir: dir });
   }
@@ -163,10 +163,7 @@ export async function prepareBenchDatabase(options: {
     return state;
   } finally {
     await database.close();
-    if (!options.postgresUrl) {
-      const { releaseDataFolderLock } = await import("../../lib/db/data-folder-lock");
-      releaseDataFolderLock(dir);
-    }
+    if (!options.postgresUrl) releaseDataFolderLock(dir);
   }
 }
 

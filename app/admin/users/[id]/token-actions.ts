@@ -24,7 +24,8 @@ export async function assignTokenAction(
   _state: AgentActionState,
   formData: FormData,
 ): Promise<AgentActionState> {
-  const userId = formData.get("userId");
+  // A request without this page's form still meets the guard below, never an error.
+  const userId = formData instanceof FormData ? formData.get("userId") : null;
   const page = isUserId(userId) ? `/admin/users/${userId}` : "/admin/users";
   const agent = await requireAgentAction(page);
   if (!isUserId(userId)) return { status: "error", message: "That account does not exist." };

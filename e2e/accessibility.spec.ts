@@ -148,6 +148,7 @@ test("the signed-in shell has the landmarks and navigation people rely on", asyn
   await nav.getByRole("link", { name: "Help" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Help" })).toBeVisible();
   await expect(nav.getByRole("link", { name: "Help" })).toHaveAttribute("aria-current", "page");
-  await expect(page.getByRole("heading", { level: 2 })).toHaveCount(10);
+  // One h2 per question: the ten of the FAQ (checked by name in secure-account.spec) and more.
+  expect(await page.getByRole("heading", { level: 2 }).count()).toBeGreaterThanOrEqual(10);
   await signInCleanup(page);
 });

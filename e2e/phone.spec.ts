@@ -20,7 +20,7 @@ const serverEnv = {
   SMS_CODE_TTL_SECONDS: String(CODE_TTL_SECONDS),
 };
 let server: AppServer;
-const accounts: Record<"text" | "call" | "limits", DemoSignIn> = {} as never;
+const accounts: Record<"text" | "call" | "limits" | "none", DemoSignIn> = {} as never;
 // Distinct numbers per run: on PostgreSQL earlier runs' sends count against a number.
 const run = String(Date.now() % 100_000).padStart(5, "0");
 const numbers = { text: `07400 1${run}`, call: `07400 2${run}`, limits: `07400 3${run}` };
@@ -28,7 +28,7 @@ const e164 = (national: string) => `+44${national.replace(/\s/g, "").slice(1)}`;
 
 test.beforeAll(async () => {
   const dataDir = onPostgres ? mainDataDir() : mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
-  for (const name of ["text", "call", "limits"] as const) {
+  for (const name of ["text", "call", "limits", "none"] as const) {
     accounts[name] = createAccount(`phone-${name}-${run}`, dataDir);
   }
   server = await startAppServer({ port: PORT, dataDir, env: serverEnv });
@@ -232,4 +232,30 @@ test("codes expire, resends replace them, and send limits hold (R-A5.2-5.4)", as
   await page.getByRole("textbox", { name: "Code" }).fill(fourth);
   await page.getByRole("button", { name: "Next" }).click();
   await expect(page.getByText("SMS verified")).toBeVisible();
+});
+
+test("someone with no mobile phone asks the helpdesk from the wizard", async ({ page }) => {
+  const account = accounts.none;
+  await page.goto("/signin");
+  await submitPassword(page, account.email, account.password);
+  await page.getByRole("button", { name: "Next" }).click();
+  await page
+    .getByRole("link", { name: "I do not own a mobile phone — contact the helpdesk" })
+    .click();
+  await expect(page.getByRole("heading", { level: 1, name: "Contact the helpdesk" })).toBeVisible();
+  await expectNoAccessibilityViolations(page);
+  // An empty request is refused at its field; a real one becomes a case with a reference.
+  await page.getByRole("button", { name: "Send request" }).click();
+  await expect(page.getByRole("textbox", { name: "How can we help?" })).toHaveAccessibleDescription(
+    /Tell us how we can help/,
+  );
+  await page
+    .getByRole("textbox", { name: "How can we help?" })
+    .fill("I only have a landline at home and no smartphone.");
+  await page.getByRole("button", { name: "Send request" }).click();
+  await expect(statusSaying(page, "Your request was sent to the helpdesk")).toBeVisible();
+  await page.getByRole("button", { name: "Back" }).click();
+  await expect(
+    page.getByRole("heading", { level: 1, name: "Start by getting the app" }),
+  ).toBeVisible();
 });

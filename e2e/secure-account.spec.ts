@@ -187,6 +187,7 @@ test("Help answers every question of the FAQ and takes a no-mobile-phone request
     "I see sign-in activity I don't recognise. What should I do?",
     "The call asks me to press the pound key '#'. Where is it?",
     "My mail or calendar stopped working after I set up verification. Why?",
+    "How do I sign in with my phone instead of my password?",
     "Is this portal accessible?",
     "The VPN or wifi says \u201cAccess-Reject\u201d. What does that mean?",
     "It says \u201cInvalid username or password\u201d although I verified. Why?",

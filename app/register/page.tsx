@@ -48,6 +48,11 @@ export default async function StartPage() {
         <MethodChooser kinds={WIZARD_KINDS.filter((kind) => kindOffered(kind, role))} />
         <NextStepButton href="/register/app/setup" />
       </div>
+      <p className="mt-6 text-sm">
+        <Link href="/register/no-phone" className="text-brand-700 underline">
+          I do not own a mobile phone — contact the helpdesk
+        </Link>
+      </p>
     </>
   );
 }

@@ -3,12 +3,17 @@
 import { useActionState, useEffect, useRef } from "react";
 import { SubmitButton } from "@/components/forms/submit-button";
 import { Alert } from "@/components/ui/alert";
-import { idle } from "@/lib/actions/form-action";
-import { sendHelpRequestAction } from "../actions";
+import { idle, type ActionState } from "@/lib/actions/form-action";
+
+type HelpRequestFormProps = {
+  maxLength: number;
+  /** Sends the request as whoever the page serves (signed in, or registering). */
+  action: (previous: ActionState, formData: FormData) => Promise<ActionState>;
+};
 
 /** "How can we help?" and "Send request"; a sent request is confirmed and the form emptied. */
-export function HelpRequestForm({ maxLength }: { maxLength: number }) {
-  const [state, formAction] = useActionState(sendHelpRequestAction, idle);
+export function HelpRequestForm({ maxLength, action }: HelpRequestFormProps) {
+  const [state, formAction] = useActionState(action, idle);
   const messageRef = useRef<HTMLTextAreaElement>(null);
   const errors = state.status === "error" ? state.fieldErrors?.message : undefined;
   useEffect(() => {

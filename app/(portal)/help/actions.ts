@@ -1,20 +1,8 @@
 "use server";
 
-import { z } from "zod";
 import type { ActionState } from "@/lib/actions/form-action";
-import { CASE_MESSAGE_MAX_LENGTH, createCase } from "@/lib/admin/cases";
+import { requestHelpWithoutPhone } from "@/lib/admin/help-request";
 import { requireSession } from "@/lib/auth/current";
-import { getDb } from "@/lib/db/client";
-import { getEnv } from "@/lib/env";
-import { getRequestContext } from "@/lib/security/request-context";
-
-const requestSchema = z.object({
-  message: z
-    .string()
-    .trim()
-    .min(1, "Tell us how we can help.")
-    .max(CASE_MESSAGE_MAX_LENGTH, `Keep it under ${CASE_MESSAGE_MAX_LENGTH} characters.`),
-});
 
 /** "No mobile phone?" → "Send request": a helpdesk case for the signed-in person. */
 export async function sendHelpRequestAction(
@@ -22,35 +10,5 @@ export async function sendHelpRequestAction(
   formData: FormData,
 ): Promise<ActionState> {
   const session = await requireSession();
-  const raw = formData.get("message");
-  const values = { message: typeof raw === "string" ? raw.slice(0, CASE_MESSAGE_MAX_LENGTH) : "" };
-  const parsed = requestSchema.safeParse({ message: raw });
-  if (!parsed.success) {
-    return {
-      status: "error",
-      fieldErrors: { message: parsed.error.issues.map((i) => i.message) },
-      values,
-    };
-  }
-  const context = await getRequestContext();
-  const created = await (
-    await getDb()
-  ).transaction((tx) =>
-    createCase(
-      tx,
-      { userId: session.user.id, kind: "no_mobile_phone", message: parsed.data.message },
-      context,
-    ),
-  );
-  if (!created.ok) {
-    return {
-      status: "error",
-      message: `You have sent several requests today. The helpdesk has them; if it is urgent, email ${getEnv().HELPDESK_EMAIL}.`,
-      values,
-    };
-  }
-  return {
-    status: "success",
-    message: `Your request was sent to the helpdesk. Reference: ${created.reference}. They will reply to ${session.user.email}.`,
-  };
+  return requestHelpWithoutPhone(session.user, formData);
 }

@@ -5,7 +5,8 @@ import { CASE_MESSAGE_MAX_LENGTH } from "@/lib/admin/cases";
 import { requireSession } from "@/lib/auth/current";
 import { rememberMfaDays, sessionLimits } from "@/lib/auth/policy";
 import { getEnv } from "@/lib/env";
-import { HelpRequestForm } from "./_components/help-request-form";
+import { HelpRequestForm } from "@/components/forms/help-request-form";
+import { sendHelpRequestAction } from "./actions";
 
 export const metadata: Metadata = { title: "Help" };
 
@@ -274,7 +275,10 @@ export default async function HelpPage() {
                 <h3 id="contact-helpdesk" className="text-lg font-semibold">
                   Contact the helpdesk
                 </h3>
-                <HelpRequestForm maxLength={CASE_MESSAGE_MAX_LENGTH} />
+                <HelpRequestForm
+                  maxLength={CASE_MESSAGE_MAX_LENGTH}
+                  action={sendHelpRequestAction}
+                />
               </section>
             )}
           </section>

@@ -55,12 +55,19 @@ export async function beginSecondStep(
 export async function startDefaultSecondStep(
   transactionToken: string,
   context: RequestContext,
+  options: { send?: boolean } = {},
 ): Promise<string> {
   const db = await getDb();
   const transaction = await getSignInTransaction(db, transactionToken);
   if (!transaction) return "/signin?error=expired";
   const { defaultChoice } = await getMethodSummary(db, transaction.userId);
-  return defaultChoice
-    ? beginSecondStep(db, transaction, defaultChoice, context)
-    : "/signin/verify";
+  if (!defaultChoice) return "/signin/verify";
+  // Reached by following a link (a GET), nothing goes out to a phone: the person picks a way.
+  if (options.send === false && SENDING_OPTIONS.includes(defaultChoice.option)) {
+    return "/signin/verify/another-way";
+  }
+  return beginSecondStep(db, transaction, defaultChoice, context);
 }
+
+/** Ways whose start sends something: a text, a call, a request to a phone. */
+const SENDING_OPTIONS: SignInChoice["option"][] = ["sms", "voice", "push"];

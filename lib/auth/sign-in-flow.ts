@@ -54,8 +54,6 @@ export async function requireFreshSession(
   const context = await getRequestContext();
   const token = await beginStepUp(await getDb(), session, returnTo, context);
   await setTransactionCookie(token);
-  // Reached by following a link (a GET), nothing is sent: the person picks a way, by POST.
-  redirect(
-    options.fromLink ? "/signin/verify/another-way" : await startDefaultSecondStep(token, context),
-  );
+  // Reached by following a link (a GET), nothing is sent to a phone (R-A17.2).
+  redirect(await startDefaultSecondStep(token, context, { send: !options.fromLink }));
 }

@@ -90,6 +90,17 @@ async function resend(page: Page) {
   await answered;
 }
 
+/**
+ * Enters a code and waits for the server's answer: the alert of an earlier wrong code would
+ * otherwise pass for this one's, and the form resets once the earlier submission lands.
+ */
+async function submitCode(page: Page, code: string) {
+  await page.getByRole("textbox", { name: "Code" }).fill(code);
+  const answered = page.waitForResponse((response) => response.request().method() === "POST");
+  await page.getByRole("button", { name: "Next" }).click();
+  await answered;
+}
+
 async function signOut(page: Page) {
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
@@ -205,15 +216,13 @@ test("codes expire, resends replace them, and send limits hold (R-A5.2-5.4)", as
   const second = await codeSentBy(page, numbers.limits, () => resend(page));
   await expect(statusSaying(page, "We sent a new code")).toBeVisible();
   if (second !== first) {
-    await page.getByRole("textbox", { name: "Code" }).fill(first);
-    await page.getByRole("button", { name: "Next" }).click();
+    await submitCode(page, first);
     await expect(alertSaying(page, "That code didn't work")).toBeVisible();
   }
 
   // An expired code fails cleanly.
   await page.waitForTimeout(CODE_TTL_SECONDS * 1000 + 500);
-  await page.getByRole("textbox", { name: "Code" }).fill(second);
-  await page.getByRole("button", { name: "Next" }).click();
+  await submitCode(page, second);
   await expect(alertSaying(page, "That code didn't work")).toBeVisible();
 
   // Two more sends reach the hourly cap of four; the fifth is refused, and says only when.
@@ -228,12 +237,10 @@ test("codes expire, resends replace them, and send limits hold (R-A5.2-5.4)", as
 
   // The newest code still works; the one before it does not.
   if (third !== fourth) {
-    await page.getByRole("textbox", { name: "Code" }).fill(third);
-    await page.getByRole("button", { name: "Next" }).click();
+    await submitCode(page, third);
     await expect(alertSaying(page, "That code didn't work")).toBeVisible();
   }
-  await page.getByRole("textbox", { name: "Code" }).fill(fourth);
-  await page.getByRole("button", { name: "Next" }).click();
+  await submitCode(page, fourth);
   await expect(page.getByText("SMS verified")).toBeVisible();
 });
 

@@ -193,12 +193,18 @@ test("a plain user is refused every admin page and every admin server action, an
     "/admin/tokens",
     "/admin/audit",
     "/admin/settings",
-    "/admin/audit/export",
     "/admin/passkey-check",
   ]) {
     const response = await page.request.get(path, { maxRedirects: 0 });
     expect(response.status(), path).toBe(404);
   }
+  // The audit export is a POST (it is audited itself): refused alike.
+  const exported = await page.request.post("/admin/audit/export", {
+    headers: { Origin: baseURL! },
+    form: { action: "" },
+    maxRedirects: 0,
+  });
+  expect(exported.status(), "/admin/audit/export").toBe(404);
   await page.goto("/admin/users");
   await expect(page.getByRole("heading", { level: 1, name: "Page not found" })).toBeVisible();
   await expectNoAccessibilityViolations(page);

@@ -205,7 +205,10 @@ async function registered(email: string, options: { synced?: boolean; counting?:
   return { user, authenticator, methodId: result.ok ? result.methodId : "" };
 }
 
-async function secondFactorChallenge(userId: string, transactionId = `tx-${randomBytes(4)}`) {
+async function secondFactorChallenge(
+  userId: string,
+  transactionId = `tx-${randomBytes(4).toString("hex")}`,
+) {
   const options = await beginPasskeySecondFactor(database.db, { userId, transactionId });
   expect(options).not.toBeNull();
   return { challenge: options!.challenge, transactionId, options: options! };

@@ -3,6 +3,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
   doublePrecision,
   index,
   integer,
@@ -538,12 +539,23 @@ export const companionDevices = pgTable(
     /** Web Push subscription, when the operator configured VAPID keys. */
     pushSubscription: jsonb("push_subscription").$type<Record<string, unknown>>(),
     phoneSignInEnabled: boolean("phone_sign_in_enabled").notNull().default(false),
+    /**
+     * Phone sign-in's app PIN, checked here and never on the phone: argon2id of the PIN proof
+     * the phone derives (PBKDF2). Present exactly while phone sign-in is on.
+     */
+    pinHash: text("pin_hash"),
+    /** Wrong app PINs in a row; enough of them turn phone sign-in off. */
+    pinFailures: integer("pin_failures").notNull().default(0),
     pairedAt: createdAt(),
     lastSeenAt: timestamp("last_seen_at", { withTimezone: true }),
   },
   (t) => [
     index("companion_devices_user_idx").on(t.userId),
     uniqueIndex("companion_devices_method_idx").on(t.methodId),
+    check(
+      "companion_devices_phone_sign_in_pin",
+      sql`not ${t.phoneSignInEnabled} or ${t.pinHash} is not null`,
+    ),
   ],
 );
 

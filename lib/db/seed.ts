@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { verifyPassword } from "@/lib/auth/password";
 import { createUser, countUsers, emailMatches, type Role } from "@/lib/auth/users";
@@ -48,6 +48,8 @@ export async function seedDemo(db: Db, dataDir: string): Promise<DemoSignIn[]> {
     ...readDemoFile(dataDir).filter((d) => !created.some((c) => c.email === d.email)),
     ...created,
   ];
+  // On PostgreSQL nothing else creates the data folder; the demo file still lives there.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   writeFileSync(demoFile(dataDir), JSON.stringify(kept, null, 2), { mode: 0o600 });
   return created;
 }

@@ -5,8 +5,8 @@ const nextConfig: NextConfig = {
   // fronts every request; see lib/security/headers.ts.
   poweredByHeader: false,
   // PGlite ships 15 MB of WASM that must never be copied into public static assets (STACK.md #3).
-  // maxmind reads the IP databases from node_modules at run time (lib/activity/ip-intel.ts).
-  serverExternalPackages: ["@electric-sql/pglite", "@node-rs/argon2", "pg", "maxmind"],
+  // mmdb-lib decodes the IP databases from node_modules at run time (lib/activity/ip-intel.ts).
+  serverExternalPackages: ["@electric-sql/pglite", "@node-rs/argon2", "pg", "mmdb-lib"],
   // `npm test` type-checks the whole project (app, lib, scripts, tests) as its own first step;
   // checking the app again inside every build only doubles the slowest part of it.
   typescript: { ignoreBuildErrors: true },

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import path from "node:path";
-import maxmind, { type Reader, type Response } from "maxmind";
 import { getEnv } from "@/lib/env";
+import { openDiskMmdb, type AddressBytes, type DiskMmdb } from "./mmdb-on-disk";
 
 // Offline IP intelligence (R-A14.3): country, city and coordinates from MaxMind-format databases,
 // the network (ASN and its organisation) from a CSV loaded once into typed arrays. This is the
@@ -432,30 +432,35 @@ function countryName(code: string | null): string | null {
   }
 }
 
-type MmdbReader = Reader<Response>;
-
 export type IpDatabases = { lookup: (ip: ParsedIp) => IpIntel };
 
-async function openMmdb(file: string): Promise<MmdbReader> {
-  // A small decoded-record cache: sign-ins are rare, and each cached record costs heap.
-  return maxmind.open<Response>(file, { cache: { max: 1000 } });
+async function openMmdb(file: string): Promise<DiskMmdb> {
+  return openDiskMmdb(file);
 }
 
-function compatible(reader: MmdbReader, ip: ParsedIp): boolean {
+function addressBytes(ip: ParsedIp): AddressBytes {
+  const bytes = new Uint8Array(ip.family === 4 ? 4 : 16);
+  const view = new DataView(bytes.buffer);
+  if (ip.family === 4) view.setUint32(0, ip.value);
+  else ip.words.forEach((word, i) => view.setUint32(i * 4, word));
+  return bytes;
+}
+
+function compatible(reader: DiskMmdb, ip: ParsedIp): boolean {
   // An IPv4-only tree answers IPv6 queries with nonsense rather than nothing.
   return ip.family === 4 || reader.metadata.ipVersion === 6;
 }
 
-function firstRecord<T>(readers: MmdbReader[], ip: ParsedIp): T | null {
+function firstRecord<T>(readers: DiskMmdb[], ip: ParsedIp): T | null {
   for (const reader of readers) {
     if (!compatible(reader, ip)) continue;
-    const record = reader.get(ip.text);
+    const record = reader.get(addressBytes(ip));
     if (record) return record as T;
   }
   return null;
 }
 
-/** Opens every source; resolves when all of it is in memory. */
+/** Opens every source; resolves when what it keeps in memory is loaded. */
 export async function openIpDatabases(sources: IpDataSources): Promise<IpDatabases> {
   const [city, country, asn, hostingTexts] = await Promise.all([
     Promise.all(sources.city.map(openMmdb)),
@@ -471,7 +476,7 @@ export async function openIpDatabases(sources: IpDataSources): Promise<IpDatabas
   const network = (ip: ParsedIp): { asn: number; isp: string | null } | null => {
     if ("v4Asn" in asn) return findAsn(asn, ip);
     if (!compatible(asn, ip)) return null;
-    const record = asn.get(ip.text) as AsnRecord | null;
+    const record = asn.get(addressBytes(ip)) as AsnRecord | null;
     const number = record?.autonomous_system_number;
     if (!number) return null;
     const isp = record.autonomous_system_organization ?? record.isp ?? record.organization;

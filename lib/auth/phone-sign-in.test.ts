@@ -1,18 +1,30 @@
 import { webcrypto } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pinProof } from "@/app/authenticator/_lib/device";
 import { createUser } from "@/lib/auth/users";
 import { auditLog, companionDevices, outbox, pushRequests } from "@/lib/db/schema";
 import {
+  answerPush,
   answerPushRequest,
   authenticateDeviceCall,
   beginPairing,
   completePairing,
   confirmPairedPhone,
   listPendingPushes,
+  pushNumber,
+  startPushRequest,
+  type PushAnswer,
 } from "@/lib/mfa/companion";
-import { answerMessage, deviceCallMessage, pairingMessage } from "@/lib/mfa/companion-protocol";
-import { setPhoneSignIn } from "@/lib/mfa/phone-sign-in";
+import {
+  answerMessage,
+  deviceCallMessage,
+  pairingMessage,
+  PIN_MAX_FAILURES,
+  type DeviceCall,
+} from "@/lib/mfa/companion-protocol";
+import type { AuditAction } from "@/lib/audit/events";
+import { changePhoneSignInPin, setPhoneSignIn } from "@/lib/mfa/phone-sign-in";
 import { totpCode } from "@/lib/mfa/totp";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { completeSignIn } from "./sign-in";
@@ -69,24 +81,58 @@ async function userWithPhone(email: string) {
   return { userId: id, email, phone: { keys, deviceId: paired.deviceId } };
 }
 
+const PIN = "482913";
+const proofs = new Map<string, string>();
+/** The proof of a PIN, made by the app's own code (PBKDF2 with WebCrypto), cached per device. */
+async function proof(phone: Phone, pin = PIN): Promise<string> {
+  const key = `${phone.deviceId}:${pin}`;
+  if (!proofs.has(key))
+    proofs.set(
+      key,
+      await pinProof({ deviceId: phone.deviceId } as Parameters<typeof pinProof>[0], pin),
+    );
+  return proofs.get(key)!;
+}
+
 let clock = Date.now();
 /** A signed device call, as the app sends it; `signer` may be another key (an attacker's). */
-async function deviceCall(phone: Phone, action: string, signer = phone.keys) {
+async function deviceCall(
+  phone: Phone,
+  action: DeviceCall["action"],
+  signer = phone.keys,
+  extra: Pick<DeviceCall, "pinProof" | "newPinProof"> = {},
+) {
   clock = Math.max(clock + 1, Date.now());
-  const body = JSON.stringify({ deviceId: phone.deviceId, timestamp: clock, action });
+  const body = JSON.stringify({ deviceId: phone.deviceId, timestamp: clock, action, ...extra });
   return { body, signature: await signWith(signer, deviceCallMessage(body)) };
 }
 
-/** What the device route does with a phone sign-in call. */
-async function callPhoneSignIn(phone: Phone, on: boolean, signer = phone.keys) {
+/**
+ * What the device route does with a phone sign-in call. Turning it on sends the proof of `pin`
+ * (null: no proof at all).
+ */
+async function callPhoneSignIn(
+  phone: Phone,
+  on: boolean,
+  signer = phone.keys,
+  pin: string | null = PIN,
+) {
+  const pinProof = on && pin !== null ? await proof(phone, pin) : undefined;
   const { body, signature } = await deviceCall(
     phone,
     on ? "phone_sign_in_on" : "phone_sign_in_off",
     signer,
+    { pinProof },
   );
   const authenticated = await authenticateDeviceCall(database.db, body, signature);
   if (!authenticated) return null;
-  return setPhoneSignIn(database.db, authenticated.device, on, context);
+  return setPhoneSignIn(
+    database.db,
+    authenticated.device,
+    on,
+    context,
+    authenticated.call.pinProof,
+  );
 }
 
 async function enabled(deviceId: string): Promise<boolean> {
@@ -102,35 +148,64 @@ async function device(phone: Phone) {
   return (await authenticateDeviceCall(database.db, body, signature))!.device;
 }
 
-async function approve(phone: Phone, requestId: string, number: string) {
+/** The approval the app sends, signed over the request's challenge, number and PIN proof. */
+async function approval(
+  phone: Phone,
+  requestId: string,
+  number: string,
+  pin: string | null = PIN,
+): Promise<PushAnswer> {
   const [row] = await database.db
     .select({ challenge: pushRequests.challenge })
     .from(pushRequests)
     .where(eq(pushRequests.id, requestId));
-  return answerPushRequest(
-    database.db,
-    {
-      deviceId: phone.deviceId,
-      requestId,
-      decision: "approve",
-      number,
-      fraud: false,
-      signature: await signWith(
-        phone.keys,
-        answerMessage({
-          requestId,
-          challenge: row?.challenge ?? "",
-          decision: "approve",
-          number,
-          fraud: false,
-        }),
-      ),
-    },
-    context,
-  );
+  const pinProof = pin === null ? "" : await proof(phone, pin);
+  return {
+    deviceId: phone.deviceId,
+    requestId,
+    decision: "approve",
+    number,
+    fraud: false,
+    pinProof,
+    signature: await signWith(
+      phone.keys,
+      answerMessage({
+        requestId,
+        challenge: row?.challenge ?? "",
+        decision: "approve",
+        number,
+        fraud: false,
+        pinProof,
+      }),
+    ),
+  };
 }
 
-async function countAudit(userId: string, action: "mfa.companion.phone_sign_in_enabled") {
+async function approve(phone: Phone, requestId: string, number: string, pin: string | null = PIN) {
+  return answerPushRequest(database.db, await approval(phone, requestId, number, pin), context);
+}
+
+async function pinState(deviceId: string) {
+  const [row] = await database.db
+    .select({
+      on: companionDevices.phoneSignInEnabled,
+      pinHash: companionDevices.pinHash,
+      failures: companionDevices.pinFailures,
+    })
+    .from(companionDevices)
+    .where(eq(companionDevices.id, deviceId));
+  return row!;
+}
+
+async function requestStatus(requestId: string) {
+  const [row] = await database.db
+    .select({ status: pushRequests.status })
+    .from(pushRequests)
+    .where(eq(pushRequests.id, requestId));
+  return row?.status;
+}
+
+async function countAudit(userId: string, action: AuditAction) {
   const rows = await database.db
     .select({ id: auditLog.id })
     .from(auditLog)
@@ -291,5 +366,313 @@ describe("phone sign-in", () => {
     expect((await finishPhoneSignIn(db, again, second.requestId, context)).ok).toBe(true);
     // A forged ticket starts nothing.
     expect(await resendPhoneSignIn(db, "v1.x.y.z.w", context)).toBeNull();
+  });
+});
+
+describe("the app PIN, checked by the server", () => {
+  /** A person with phone sign-in on, and a phone sign-in waiting for their phone. */
+  async function waitingSignIn(email: string) {
+    const { db } = database;
+    const person = await userWithPhone(email);
+    expect(await callPhoneSignIn(person.phone, true)).toBe(true);
+    const ticket = await startPhoneSignIn(db, { email, callbackPath: "/" }, context);
+    const wait = (await getPhoneSignInWait(db, ticket))!;
+    expect(wait.status).toBe("pending");
+    return { ...person, ticket, wait };
+  }
+
+  /** Every stored row that could hold a secret, as text. */
+  async function storedText(): Promise<string> {
+    const rows = await Promise.all(
+      ["companion_devices", "audit_log", "outbox", "push_requests", "sign_in_transactions"].map(
+        (table) =>
+          database.db.execute(sql.raw(`select row_to_json(t)::text as row from ${table} t`)),
+      ),
+    );
+    return rows
+      .flatMap((result) => (result.rows as { row: string }[]).map((r) => r.row))
+      .join("\n");
+  }
+
+  it("cannot be turned on without a PIN proof", async () => {
+    const { userId, phone } = await userWithPhone("pin-missing@example.edu");
+    expect(await callPhoneSignIn(phone, true, phone.keys, null)).toBe(false);
+    // Something that is not a proof (a bare PIN) is no better.
+    const { body, signature } = await deviceCall(phone, "phone_sign_in_on", phone.keys, {
+      pinProof: PIN,
+    });
+    const call = (await authenticateDeviceCall(database.db, body, signature))!;
+    expect(await setPhoneSignIn(database.db, call.device, true, context, call.call.pinProof)).toBe(
+      false,
+    );
+    expect(await pinState(phone.deviceId)).toEqual({ on: false, pinHash: null, failures: 0 });
+    expect(await countAudit(userId, "mfa.companion.phone_sign_in_enabled")).toBe(0);
+    // The database refuses phone sign-in without a PIN hash, whatever the code does.
+    await expect(
+      database.db
+        .update(companionDevices)
+        .set({ phoneSignInEnabled: true })
+        .where(eq(companionDevices.id, phone.deviceId)),
+    ).rejects.toThrow();
+  });
+
+  it("keeps only an argon2id hash of the proof, never the proof or the PIN", async () => {
+    const { wait, phone, ticket } = await waitingSignIn("pin-stored@example.edu");
+    const state = await pinState(phone.deviceId);
+    expect(state.pinHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(await approve(phone, wait.requestId, wait.number, "000000")).toBe("wrong-pin");
+    expect(await approve(phone, wait.requestId, wait.number)).toBe("approved");
+    expect((await finishPhoneSignIn(database.db, ticket, wait.requestId, context)).ok).toBe(true);
+    const stored = await storedText();
+    for (const secret of [await proof(phone), await proof(phone, "000000"), PIN])
+      expect(stored).not.toContain(secret);
+  });
+
+  it("signs in with the right PIN; a wrong PIN refuses, counts, and leaves the request waiting", async () => {
+    const { db } = database;
+    const { userId, phone, ticket, wait } = await waitingSignIn("pin-wrong@example.edu");
+
+    expect(
+      await answerPush(db, await approval(phone, wait.requestId, wait.number, "111111"), context),
+    ).toEqual({
+      result: "wrong-pin",
+      attemptsLeft: PIN_MAX_FAILURES - 1,
+    });
+    // No PIN at all is a wrong PIN too: the signature alone does not stand for it.
+    expect(await approve(phone, wait.requestId, wait.number, null)).toBe("wrong-pin");
+    expect((await pinState(phone.deviceId)).failures).toBe(2);
+    expect(await countAudit(userId, "mfa.companion.pin_failed")).toBe(2);
+    // The sign-in did not happen: the browser still waits and cannot finish.
+    expect(await requestStatus(wait.requestId)).toBe("pending");
+    expect(await getPhoneSignInStatus(db, ticket, wait.requestId)).toBe("pending");
+    expect((await finishPhoneSignIn(db, ticket, wait.requestId, context)).ok).toBe(false);
+
+    // The right PIN approves, and the count starts again.
+    expect(await approve(phone, wait.requestId, wait.number)).toBe("approved");
+    expect((await pinState(phone.deviceId)).failures).toBe(0);
+    expect(await finishPhoneSignIn(db, ticket, wait.requestId, context)).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it("a wrong number still denies at once, without looking at the PIN", async () => {
+    const { phone, wait } = await waitingSignIn("pin-number@example.edu");
+    const wrong = String(((Number(wait.number) - 10 + 1) % 90) + 10);
+    expect(await approve(phone, wait.requestId, wrong, "111111")).toBe("wrong-number");
+    expect((await pinState(phone.deviceId)).failures).toBe(0);
+  });
+
+  it(`turns phone sign-in off after ${PIN_MAX_FAILURES} wrong PINs in a row, audited and emailed`, async () => {
+    const { db } = database;
+    const { userId, email, phone, ticket, wait } = await waitingSignIn("pin-locked@example.edu");
+    const seen: unknown[] = [];
+    for (let i = 0; i < PIN_MAX_FAILURES; i++)
+      seen.push(
+        await answerPush(
+          db,
+          await approval(phone, wait.requestId, wait.number, `00000${i}`),
+          context,
+        ),
+      );
+    expect(seen).toEqual([
+      { result: "wrong-pin", attemptsLeft: 4 },
+      { result: "wrong-pin", attemptsLeft: 3 },
+      { result: "wrong-pin", attemptsLeft: 2 },
+      { result: "wrong-pin", attemptsLeft: 1 },
+      { result: "pin-locked" },
+    ]);
+    expect(await pinState(phone.deviceId)).toEqual({ on: false, pinHash: null, failures: 0 });
+    expect(await countAudit(userId, "mfa.companion.phone_sign_in_locked")).toBe(1);
+    const [lockAudit] = await db
+      .select({ details: auditLog.details, outcome: auditLog.outcome })
+      .from(auditLog)
+      .where(
+        and(
+          eq(auditLog.subjectId, userId),
+          eq(auditLog.action, "mfa.companion.phone_sign_in_locked"),
+        ),
+      );
+    expect(lockAudit).toMatchObject({
+      outcome: "denied",
+      details: { deviceId: phone.deviceId, failures: 5 },
+    });
+    const mail = await db
+      .select({ subject: outbox.subject, body: outbox.body, html: outbox.htmlBody })
+      .from(outbox)
+      .where(
+        and(
+          eq(outbox.recipient, email),
+          eq(outbox.subject, "Phone sign-in was turned off after wrong PINs"),
+        ),
+      );
+    expect(mail).toHaveLength(1);
+    expect(mail[0]!.body).toContain("5 times in a row");
+    expect(mail[0]!.body).toContain("Pixel");
+    expect(mail[0]!.html).toContain("turned phone sign-in off for that phone");
+
+    // The browser learns the request ended; the right PIN now changes nothing.
+    expect(await getPhoneSignInStatus(db, ticket, wait.requestId)).toBe("denied");
+    expect(await approve(phone, wait.requestId, wait.number)).toBe("gone");
+    expect((await finishPhoneSignIn(db, ticket, wait.requestId, context)).ok).toBe(false);
+    // A new phone sign-in sends nothing: the account has no phone with it on.
+    const again = await startPhoneSignIn(db, { email, callbackPath: "/" }, context);
+    const next = (await getPhoneSignInWait(db, again))!;
+    expect(await requestStatus(next.requestId)).toBeUndefined();
+    expect(await listPendingPushes(db, await device(phone))).toEqual([]);
+  });
+
+  it("counts every one of parallel wrong PINs, at approvals and PIN changes alike", async () => {
+    const { db } = database;
+    const { userId, phone, ticket, wait } = await waitingSignIn("pin-parallel@example.edu");
+    // PIN changes are signed calls, authenticated one after the other (their timestamps only
+    // grow); the guesses themselves then all run at once.
+    const changes = async (pins: string[]) => {
+      const calls = [];
+      for (const pin of pins) {
+        const { body, signature } = await deviceCall(phone, "pin_change", phone.keys, {
+          pinProof: await proof(phone, pin),
+          newPinProof: await proof(phone, "246810"),
+        });
+        calls.push((await authenticateDeviceCall(db, body, signature))!);
+      }
+      return calls.map(
+        (call) => () =>
+          changePhoneSignInPin(db, call.device, call.call.pinProof, call.call.newPinProof, context),
+      );
+    };
+    const approvals = async (pins: string[]) => {
+      const answers = await Promise.all(
+        pins.map((pin) => approval(phone, wait.requestId, wait.number, pin)),
+      );
+      return answers.map((answer) => () => answerPush(db, answer, context));
+    };
+    const burst = async (guesses: (() => Promise<{ result: string; attemptsLeft?: number }>)[]) =>
+      Promise.all(guesses.map((guess) => guess()));
+
+    const first = await burst([
+      ...(await approvals(["100001", "100002"])),
+      ...(await changes(["100003", "100004"])),
+    ]);
+    expect(first.map((o) => o.result).sort()).toEqual(["wrong", "wrong", "wrong-pin", "wrong-pin"]);
+    expect(first.map((o) => o.attemptsLeft).sort()).toEqual([1, 2, 3, 4]);
+    expect(await pinState(phone.deviceId)).toMatchObject({ on: true, failures: 4 });
+
+    // Three more at once: exactly one is the fifth and turns phone sign-in off.
+    const second = await burst([
+      ...(await approvals(["100005", "100006"])),
+      ...(await changes(["100007"])),
+    ]);
+    expect(second.filter((o) => o.result === "pin-locked" || o.result === "locked")).toHaveLength(
+      1,
+    );
+    expect(second.filter((o) => o.result === "wrong-pin" || o.result === "wrong")).toHaveLength(0);
+    expect(await countAudit(userId, "mfa.companion.pin_failed")).toBe(PIN_MAX_FAILURES);
+    expect(await countAudit(userId, "mfa.companion.phone_sign_in_locked")).toBe(1);
+    expect(await countAudit(userId, "mfa.companion.pin_changed")).toBe(0);
+    expect(await pinState(phone.deviceId)).toEqual({ on: false, pinHash: null, failures: 0 });
+    expect((await finishPhoneSignIn(db, ticket, wait.requestId, context)).ok).toBe(false);
+  });
+
+  it("refuses a replayed approval that carried the right PIN", async () => {
+    const { db } = database;
+    const { userId, email, phone, ticket, wait } = await waitingSignIn("pin-replay@example.edu");
+    const captured = await approval(phone, wait.requestId, wait.number);
+    expect(await answerPushRequest(db, captured, context)).toBe("approved");
+    expect(await answerPushRequest(db, captured, context)).toBe("gone");
+    expect((await finishPhoneSignIn(db, ticket, wait.requestId, context)).ok).toBe(true);
+    expect(await answerPushRequest(db, captured, context)).toBe("gone");
+
+    // Nor can it approve the next request: its signature covers the old challenge.
+    const other = await startPhoneSignIn(db, { email, callbackPath: "/" }, context);
+    const otherWait = (await getPhoneSignInWait(db, other))!;
+    expect(
+      await answerPushRequest(
+        db,
+        { ...captured, requestId: otherWait.requestId, number: otherWait.number },
+        context,
+      ),
+    ).toBe("refused");
+    expect(await requestStatus(otherWait.requestId)).toBe("pending");
+    // Replays are not guesses: the PIN count is untouched.
+    expect((await pinState(phone.deviceId)).failures).toBe(0);
+    expect(await countAudit(userId, "mfa.companion.pin_failed")).toBe(0);
+  });
+
+  it("second-factor requests are still approved without a PIN", async () => {
+    const { db } = database;
+    const { userId, email, phone } = await userWithPhone("pin-second-factor@example.edu");
+    expect(await callPhoneSignIn(phone, true)).toBe(true);
+    const binding = {
+      userId,
+      transactionId: "tx-second-factor",
+      purpose: "second_factor",
+    } as const;
+    const started = await startPushRequest(
+      db,
+      { id: userId, email, displayName: "Pat" },
+      binding,
+      context,
+    );
+    if (!started.ok) throw new Error("no request");
+    const [row] = await db
+      .select({ challenge: pushRequests.challenge })
+      .from(pushRequests)
+      .where(eq(pushRequests.id, started.requestId));
+    const number = pushNumber(started.requestId, row!.challenge);
+    expect(await approve(phone, started.requestId, number, null)).toBe("approved");
+    expect((await pinState(phone.deviceId)).failures).toBe(0);
+  });
+
+  it("changes the PIN only with the current one, counted like an approval", async () => {
+    const { db } = database;
+    const { userId, email, phone } = await userWithPhone("pin-change@example.edu");
+    expect(await callPhoneSignIn(phone, true)).toBe(true);
+    const change = async (current: string, next: string) => {
+      const { body, signature } = await deviceCall(phone, "pin_change", phone.keys, {
+        pinProof: await proof(phone, current),
+        newPinProof: await proof(phone, next),
+      });
+      const call = (await authenticateDeviceCall(db, body, signature))!;
+      return changePhoneSignInPin(
+        db,
+        call.device,
+        call.call.pinProof,
+        call.call.newPinProof,
+        context,
+      );
+    };
+    const before = (await pinState(phone.deviceId)).pinHash;
+    expect(await change("999999", "246810")).toEqual({ result: "wrong", attemptsLeft: 4 });
+    expect(await pinState(phone.deviceId)).toMatchObject({
+      on: true,
+      pinHash: before,
+      failures: 1,
+    });
+    expect(await change(PIN, "246810")).toEqual({ result: "changed" });
+    expect(await pinState(phone.deviceId)).toMatchObject({ on: true, failures: 0 });
+    expect(await countAudit(userId, "mfa.companion.pin_changed")).toBe(1);
+    const mail = await db
+      .select({ subject: outbox.subject })
+      .from(outbox)
+      .where(eq(outbox.recipient, email));
+    expect(mail.map((m) => m.subject)).toContain("Your app PIN was changed");
+
+    // The old PIN no longer approves; the new one does.
+    const ticket = await startPhoneSignIn(db, { email, callbackPath: "/" }, context);
+    const wait = (await getPhoneSignInWait(db, ticket))!;
+    expect(await approve(phone, wait.requestId, wait.number, PIN)).toBe("wrong-pin");
+    expect(await approve(phone, wait.requestId, wait.number, "246810")).toBe("approved");
+  });
+
+  it("turning phone sign-in off forgets the PIN; turning it on again sets a new one", async () => {
+    const { phone } = await userWithPhone("pin-off@example.edu");
+    expect(await callPhoneSignIn(phone, true)).toBe(true);
+    expect(await callPhoneSignIn(phone, false)).toBe(false);
+    expect(await pinState(phone.deviceId)).toEqual({ on: false, pinHash: null, failures: 0 });
+    expect(await callPhoneSignIn(phone, true, phone.keys, "135790")).toBe(true);
+    // On already: a second "on" cannot swap the PIN without the current one.
+    const hash = (await pinState(phone.deviceId)).pinHash;
+    expect(await callPhoneSignIn(phone, true, phone.keys, "000000")).toBe(true);
+    expect((await pinState(phone.deviceId)).pinHash).toBe(hash);
   });
 });

@@ -28,6 +28,8 @@ export function answerMessage(answer: {
   decision: PushDecision;
   number: string;
   fraud: boolean;
+  /** The app PIN's proof, approving a phone sign-in; empty otherwise. */
+  pinProof?: string;
 }): string {
   return [
     "factor-authenticator/v1/answer",
@@ -36,7 +38,28 @@ export function answerMessage(answer: {
     answer.challenge,
     answer.number,
     answer.fraud ? "fraud" : "",
+    answer.pinProof ?? "",
   ].join("\n");
+}
+
+// ── the app PIN (phone sign-in's second factor, checked by the server) ──────
+
+/** What the person may choose as an app PIN. */
+export const PIN_PATTERN = /^\d{6,12}$/;
+/** Wrong PINs in a row after which the server turns phone sign-in off for the device. */
+export const PIN_MAX_FAILURES = 5;
+/** PBKDF2-SHA-256 iterations the phone spends turning a PIN into its proof. */
+export const PIN_PROOF_ITERATIONS = 310_000;
+/** A proof: 256 bits, base64url without padding. */
+export const PIN_PROOF_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The PBKDF2 salt of a device's PIN proof: its server-assigned id under this protocol's prefix.
+ * Unique per device, so one PIN gives unrelated proofs on two phones, and nothing has to be
+ * stored on the phone for it.
+ */
+export function pinProofSalt(deviceId: string): string {
+  return `factor-authenticator/v1/pin\n${deviceId}`;
 }
 
 /** The body of a signed device call. */
@@ -44,9 +67,25 @@ export type DeviceCall = {
   deviceId: string;
   /** Milliseconds since the epoch; strictly greater than the device's previous call. */
   timestamp: number;
-  action: "requests" | "subscribe" | "unsubscribe" | "phone_sign_in_on" | "phone_sign_in_off";
+  action:
+    | "requests"
+    | "subscribe"
+    | "unsubscribe"
+    | "phone_sign_in_on"
+    | "phone_sign_in_off"
+    | "pin_change";
   subscription?: { endpoint: string; keys?: Record<string, string> } | null;
+  /** The app PIN's proof: the new PIN's when turning phone sign-in on, else the current one's. */
+  pinProof?: string;
+  /** "pin_change": the proof of the PIN that replaces it. */
+  newPinProof?: string;
 };
+
+/** How a PIN the server checked went; `attemptsLeft` before phone sign-in is turned off. */
+export type PinOutcome =
+  | { result: "ok" | "changed" }
+  | { result: "wrong"; attemptsLeft: number }
+  | { result: "locked" | "off" };
 
 /** A pending request as the device shows it. */
 export type PendingPush = {

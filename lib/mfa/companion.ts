@@ -32,6 +32,7 @@ import {
   type PendingPush,
   type PushDecision,
 } from "./companion-protocol";
+import { checkPhoneSignInPin } from "./phone-sign-in";
 import { METHOD_KIND_INFO } from "./registry";
 import { matchTotp, newTotpSecret } from "./totp";
 import { sendWakeUp, webPushConfigured, type PushSubscription } from "./web-push";
@@ -362,13 +363,22 @@ async function getDevice(db: Executor, deviceId: string): Promise<PairedDevice |
 const deviceCallSchema = z.object({
   deviceId: z.string().regex(UUID),
   timestamp: z.number().int().positive(),
-  action: z.enum(["requests", "subscribe", "unsubscribe", "phone_sign_in_on", "phone_sign_in_off"]),
+  action: z.enum([
+    "requests",
+    "subscribe",
+    "unsubscribe",
+    "phone_sign_in_on",
+    "phone_sign_in_off",
+    "pin_change",
+  ]),
   subscription: z
     .object({
       endpoint: z.string().max(1000),
       keys: z.record(z.string(), z.string().max(200)).optional(),
     })
     .nullish(),
+  pinProof: z.string().max(100).optional(),
+  newPinProof: z.string().max(100).optional(),
 });
 
 /**
@@ -694,33 +704,60 @@ export type PushAnswer = {
   number: string;
   /** "This wasn't me". */
   fraud: boolean;
+  /** The app PIN's proof, approving a phone sign-in request; empty or absent otherwise. */
+  pinProof?: string;
   signature: string;
 };
 
-export type AnswerResult = "approved" | "wrong-number" | "denied" | "expired" | "gone" | "refused";
+export type AnswerResult =
+  | "approved"
+  | "wrong-number"
+  | "wrong-pin"
+  | "pin-locked"
+  | "denied"
+  | "expired"
+  | "gone"
+  | "refused";
 
-/**
- * A device's answer to a request (R-A6.1–6.4). The signature must cover this request's challenge
- * and the typed number; the request must still be pending and unexpired, so a late or replayed
- * answer changes nothing (R-A6.2). A wrong number denies the request. "This wasn't me" records a
- * fraud report, tells the person and pauses requests for FRAUD_PAUSE_MS.
- */
+/** An answer's result; after a wrong PIN, how many are left before phone sign-in is turned off. */
+export type AnswerOutcome = { result: AnswerResult; attemptsLeft?: number };
+
+/** `answerPush`, when only the result matters. */
 export async function answerPushRequest(
   db: Db,
   answer: PushAnswer,
   context: Context,
 ): Promise<AnswerResult> {
+  return (await answerPush(db, answer, context)).result;
+}
+
+/**
+ * A device's answer to a request (R-A6.1–6.4). The signature must cover this request's challenge,
+ * the typed number and, for phone sign-in, the app PIN's proof; the request must still be
+ * pending and unexpired, so a late or replayed answer changes nothing (R-A6.2). A wrong number
+ * denies the request. Approving a phone sign-in also needs the right app PIN, checked here
+ * (`checkPhoneSignInPin`): a wrong one leaves the request waiting and counts, and too many turn
+ * phone sign-in off for the device. "This wasn't me" records a fraud report, tells the person
+ * and pauses requests for FRAUD_PAUSE_MS.
+ */
+export async function answerPush(
+  db: Db,
+  answer: PushAnswer,
+  context: Context,
+): Promise<AnswerOutcome> {
+  const outcome = (result: AnswerResult): AnswerOutcome => ({ result });
   if (
     !UUID.test(answer.requestId) ||
     (answer.decision !== "approve" && answer.decision !== "deny") ||
     (answer.decision === "approve" && !/^\d{2}$/.test(answer.number)) ||
-    (answer.decision === "deny" && answer.number !== "")
+    (answer.decision === "deny" && answer.number !== "") ||
+    (answer.pinProof !== undefined && typeof answer.pinProof !== "string")
   ) {
-    return "refused";
+    return outcome("refused");
   }
-  return db.transaction(async (tx) => {
+  return db.transaction(async (tx): Promise<AnswerOutcome> => {
     const device = await getDevice(tx, answer.deviceId);
-    if (!device?.active) return "refused";
+    if (!device?.active) return outcome("refused");
     const [request] = await tx
       .select({
         id: pushRequests.id,
@@ -733,7 +770,7 @@ export async function answerPushRequest(
       .from(pushRequests)
       .where(and(eq(pushRequests.id, answer.requestId), eq(pushRequests.userId, device.userId)))
       .for("update");
-    if (!request) return "gone";
+    if (!request) return outcome("gone");
     const signed = verifyDeviceSignature(
       device.publicKey,
       answerMessage({ ...answer, challenge: request.challenge }),
@@ -747,17 +784,18 @@ export async function answerPushRequest(
         ...audit,
         details: { requestId: request.id, reason: "bad_signature", deviceId: device.id },
       });
-      return "refused";
+      return outcome("refused");
     }
-    if (request.status !== "pending") return "gone";
+    if (request.status !== "pending") return outcome("gone");
     // Phone sign-in stands in for the password: only a device where it is on may approve it.
-    if (request.purpose === "phone_sign_in" && !device.phoneSignInEnabled) return "refused";
+    if (request.purpose === "phone_sign_in" && !device.phoneSignInEnabled)
+      return outcome("refused");
     if (request.expired) {
       await tx
         .update(pushRequests)
         .set({ status: "expired" })
         .where(eq(pushRequests.id, request.id));
-      return "expired";
+      return outcome("expired");
     }
     const settle = (patch: {
       status: "approved" | "denied";
@@ -771,6 +809,24 @@ export async function answerPushRequest(
 
     if (answer.decision === "approve") {
       if (safeEqual(hashNumber(request.id, answer.number), request.numberHash)) {
+        if (request.purpose === "phone_sign_in") {
+          // The device's own unlock, checked here: the phone keeps nothing to check it with.
+          const pin = await checkPhoneSignInPin(
+            tx,
+            device.id,
+            answer.pinProof ?? "",
+            { during: "approval", requestId: request.id },
+            context,
+          );
+          if (pin.result === "wrong")
+            return { result: "wrong-pin", attemptsLeft: pin.attemptsLeft };
+          if (pin.result === "locked") {
+            // Nobody can approve from this phone any more: the waiting browser learns it now.
+            await settle({ status: "denied" });
+            return outcome("pin-locked");
+          }
+          if (pin.result !== "ok") return outcome("refused");
+        }
         await settle({ status: "approved" });
         await writeAudit(tx, {
           action: "mfa.push.approved",
@@ -778,7 +834,7 @@ export async function answerPushRequest(
           ...audit,
           details: { requestId: request.id, deviceId: device.id },
         });
-        return "approved";
+        return outcome("approved");
       }
       await settle({ status: "denied", wrongAnswers: sql`${pushRequests.wrongAnswers} + 1` });
       await writeAudit(tx, {
@@ -787,7 +843,7 @@ export async function answerPushRequest(
         ...audit,
         details: { requestId: request.id, reason: "wrong_number", deviceId: device.id },
       });
-      return "wrong-number";
+      return outcome("wrong-number");
     }
     await settle({ status: "denied", fraudReported: answer.fraud });
     await writeAudit(tx, {
@@ -803,7 +859,7 @@ export async function answerPushRequest(
         .where(eq(users.id, device.userId));
       if (user) await queueSecurityNotice(tx, user, "push.fraud_reported", context);
     }
-    return "denied";
+    return outcome("denied");
   });
 }
 

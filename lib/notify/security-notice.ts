@@ -1,5 +1,6 @@
 import type { Executor } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
+import { PIN_MAX_FAILURES } from "@/lib/mfa/companion-protocol";
 import { renderEmail } from "./email";
 import { queueMessage } from "./outbox";
 
@@ -35,6 +36,8 @@ export const NOTICE_EVENTS = [
   "push.limited",
   "phone_sign_in.enabled",
   "phone_sign_in.disabled",
+  "phone_sign_in.locked",
+  "phone_sign_in.pin_changed",
 ] as const;
 export type NoticeEvent = (typeof NOTICE_EVENTS)[number];
 
@@ -215,6 +218,18 @@ const NOTICES: Record<NoticeEvent, Notice> = {
     what: (d) =>
       `Phone sign-in was turned off in the Authenticator app on ${d}. Signing in needs your password again.`,
     sms: "phone sign-in was turned off for your account",
+  },
+  "phone_sign_in.locked": {
+    subject: "Phone sign-in was turned off after wrong PINs",
+    what: (d) =>
+      `The wrong app PIN was entered ${PIN_MAX_FAILURES} times in a row in the Authenticator app on ${d}, so we turned phone sign-in off for that phone. Signing in needs your password again. If you didn't enter these PINs, someone may have your phone: remove it in Security info.`,
+    sms: "phone sign-in was turned off after wrong app PINs",
+  },
+  "phone_sign_in.pin_changed": {
+    subject: "Your app PIN was changed",
+    what: (d) =>
+      `The app PIN for phone sign-in was changed in the Authenticator app on ${d}. If this wasn't you, remove the phone in Security info.`,
+    sms: "the app PIN for phone sign-in was changed",
   },
 };
 

@@ -1,17 +1,18 @@
 import { getDb } from "@/lib/db/client";
-import { answerPushRequest } from "@/lib/mfa/companion";
+import { answerPush } from "@/lib/mfa/companion";
 import { getRequestContext } from "@/lib/security/request-context";
 import { json, readJsonObject } from "../json";
 
 /**
- * A device's answer to a push request: its signature over the request's challenge and the typed
- * number is the proof (R-A6.1); the result says only what the person needs to know.
+ * A device's answer to a push request: its signature over the request's challenge, the typed
+ * number and, approving a phone sign-in, the app PIN's proof is the proof (R-A6.1); the result
+ * says only what the person needs to know (after a wrong PIN, how many tries are left).
  */
 export async function POST(request: Request): Promise<Response> {
   const body = await readJsonObject(request);
   const text = (key: string) => (typeof body?.[key] === "string" ? (body[key] as string) : "");
   const decision = text("decision");
-  const result = await answerPushRequest(
+  const { result, attemptsLeft } = await answerPush(
     await getDb(),
     {
       deviceId: text("deviceId"),
@@ -19,9 +20,10 @@ export async function POST(request: Request): Promise<Response> {
       decision: decision === "approve" ? "approve" : "deny",
       number: text("number"),
       fraud: body?.fraud === true,
+      pinProof: text("pinProof"),
       signature: text("signature"),
     },
     await getRequestContext(),
   );
-  return json({ result }, result === "refused" ? 400 : 200);
+  return json({ result, attemptsLeft }, result === "refused" ? 400 : 200);
 }

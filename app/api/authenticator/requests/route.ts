@@ -5,16 +5,18 @@ import {
   setDeviceSubscription,
 } from "@/lib/mfa/companion";
 import { DEVICE_SIGNATURE_HEADER } from "@/lib/mfa/companion-protocol";
-import { setPhoneSignIn } from "@/lib/mfa/phone-sign-in";
+import type { PinOutcome } from "@/lib/mfa/companion-protocol";
+import { changePhoneSignInPin, isPinProof, setPhoneSignIn } from "@/lib/mfa/phone-sign-in";
 import { acceptableSubscription, vapidPublicKey } from "@/lib/mfa/web-push";
 import { getRequestContext } from "@/lib/security/request-context";
 import { json, readSmallBody } from "../json";
 
 /**
  * A paired device's signed calls (no session: its key signs the body, with a timestamp that only
- * grows): the requests waiting for it, where Web Push reaches it, and turning phone sign-in on
- * or off (the app checks its own PIN before it asks). An unknown or removed
- * device, a bad signature and a replay all get the same 401.
+ * grows): the requests waiting for it, where Web Push reaches it, turning phone sign-in on (with
+ * the proof of the app PIN chosen) or off, and changing the app PIN (the current one checked
+ * here and counted). An unknown or removed device, a bad signature and a replay all get the
+ * same 401. PIN proofs are never logged or echoed.
  */
 export async function POST(request: Request): Promise<Response> {
   const body = await readSmallBody(request);
@@ -24,14 +26,23 @@ export async function POST(request: Request): Promise<Response> {
   if (!authenticated) return json({ error: "unpaired" }, 401);
   const { device, call } = authenticated;
   let phoneSignIn = device.phoneSignInEnabled;
+  let pin: PinOutcome | undefined;
   if (call.action === "phone_sign_in_on" || call.action === "phone_sign_in_off") {
     if (!device.active) return json({ error: "not_confirmed" }, 400);
-    phoneSignIn = await setPhoneSignIn(
+    const on = call.action === "phone_sign_in_on";
+    if (on && !isPinProof(call.pinProof)) return json({ error: "pin_required" }, 400);
+    phoneSignIn = await setPhoneSignIn(db, device, on, await getRequestContext(), call.pinProof);
+  }
+  if (call.action === "pin_change") {
+    if (!isPinProof(call.newPinProof)) return json({ error: "pin_required" }, 400);
+    pin = await changePhoneSignInPin(
       db,
       device,
-      call.action === "phone_sign_in_on",
+      call.pinProof,
+      call.newPinProof,
       await getRequestContext(),
     );
+    if (pin.result === "locked") phoneSignIn = false;
   }
   if (call.action === "subscribe" || call.action === "unsubscribe") {
     const subscription =
@@ -42,6 +53,7 @@ export async function POST(request: Request): Promise<Response> {
   return json({
     active: device.active,
     phoneSignIn,
+    ...(pin ? { pin } : {}),
     requests: await listPendingPushes(db, { ...device, phoneSignInEnabled: phoneSignIn }),
     vapidPublicKey: vapidPublicKey(),
   });

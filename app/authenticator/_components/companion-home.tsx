@@ -4,16 +4,14 @@ import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from "@tan
 import { useEffect, useRef, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { dangerButton, primaryButton, secondaryButton } from "@/components/ui/button-styles";
-import type { PendingPush } from "@/lib/mfa/companion-protocol";
+import { PIN_PATTERN, type PendingPush } from "@/lib/mfa/companion-protocol";
 import {
   answerRequest,
-  checkAppPin,
   deviceCall,
   forgetDevice,
   loadDevice,
-  PIN_PATTERN,
+  pinProof,
   registerWorker,
-  setAppPin,
   totpAt,
   type AnswerResult,
   type StoredDevice,
@@ -154,9 +152,10 @@ function Paired({ device, onForget }: { device: StoredDevice; onForget: () => vo
 }
 
 /**
- * "Enable phone sign-in" / "Disable phone sign-in". Turning it on asks for the app PIN (set here
- * the first time): the PIN is phone sign-in's second factor, checked on this phone, and asked
- * again before each phone sign-in is approved.
+ * "Enable phone sign-in" / "Disable phone sign-in" / "Change app PIN". Turning it on asks the
+ * person to choose an app PIN: phone sign-in's second factor, asked again before each phone
+ * sign-in is approved. The phone sends only a proof of the PIN, which the server checks and
+ * counts; nothing here can tell a right PIN from a wrong one.
  */
 function PhoneSignIn({
   device,
@@ -167,66 +166,102 @@ function PhoneSignIn({
   enabled: boolean;
   onChange: () => void;
 }) {
-  const [asking, setAsking] = useState(false);
-  const [hasPin, setHasPin] = useState<boolean | null>(null);
+  const [mode, setMode] = useState<"idle" | "enable" | "change">("idle");
+  const [current, setCurrent] = useState("");
   const [pin, setPin] = useState("");
   const [confirm, setConfirm] = useState("");
+  const [currentError, setCurrentError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
+  const [notice, setNotice] = useState<{ kind: "success" | "error"; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
-  async function change(on: boolean) {
+  function open(next: "enable" | "change") {
+    setNotice(null);
+    setError(null);
+    setCurrentError(null);
+    setCurrent("");
+    setPin("");
+    setConfirm("");
+    setMode(next);
+  }
+
+  async function run(work: () => Promise<void>) {
     setBusy(true);
     try {
-      const answer = await deviceCall(device, on ? "phone_sign_in_on" : "phone_sign_in_off");
-      if (!answer) throw new Error("unpaired");
-      setMessage(
-        answer.phoneSignIn
-          ? "Phone sign-in is on. On your computer, type your email and choose “Approve a request on my Authenticator app”."
-          : "Phone sign-in is off. Signing in needs your password.",
-      );
-      setAsking(false);
-      onChange();
+      await work();
     } catch {
-      setError("Couldn't reach the server. Check your connection and try again.");
+      setMode("idle");
+      setNotice({
+        kind: "error",
+        text: "Couldn't reach the server. Check your connection and try again.",
+      });
     } finally {
       setBusy(false);
     }
   }
 
-  async function start() {
-    setMessage(null);
-    setError(null);
-    setPin("");
-    setConfirm("");
-    setHasPin(Boolean((await loadDevice())?.pin));
-    setAsking(true);
+  function newPinProblem(): string | null {
+    if (!PIN_PATTERN.test(pin)) return "Enter 6 to 12 digits.";
+    if (pin !== confirm) return "The two PINs don't match.";
+    return null;
+  }
+
+  async function turnOff() {
+    setNotice(null);
+    await run(async () => {
+      const answer = await deviceCall(device, "phone_sign_in_off");
+      if (!answer) throw new Error("unpaired");
+      setNotice({ kind: "success", text: "Phone sign-in is off. Signing in needs your password." });
+      onChange();
+    });
   }
 
   async function submit() {
-    if (!PIN_PATTERN.test(pin)) {
-      setError("Enter 6 to 12 digits.");
+    if (mode === "change" && !PIN_PATTERN.test(current)) {
+      setCurrentError("Enter your current app PIN.");
       return;
     }
-    if (!hasPin) {
-      if (pin !== confirm) {
-        setError("The two PINs don't match.");
+    const problem = newPinProblem();
+    if (problem) {
+      setError(problem);
+      return;
+    }
+    await run(async () => {
+      if (mode === "enable") {
+        const answer = await deviceCall(device, "phone_sign_in_on", {
+          pinProof: await pinProof(device, pin),
+        });
+        if (!answer) throw new Error("unpaired");
+        setMode("idle");
+        setNotice(
+          answer.phoneSignIn
+            ? {
+                kind: "success",
+                text: "Phone sign-in is on. On your computer, type your email and choose “Approve a request on my Authenticator app”.",
+              }
+            : { kind: "error", text: "Phone sign-in couldn't be turned on. Try again." },
+        );
+        onChange();
         return;
       }
-      await setAppPin(device, pin);
-      await change(true);
-      return;
-    }
-    const checked = await checkAppPin(device, pin);
-    if (checked === "ok") await change(true);
-    else if (checked === "wrong") setError("That PIN isn't right.");
-    else {
-      setAsking(false);
-      setError(
-        "Too many wrong PINs. The app PIN was removed; choose a new one to turn phone sign-in on.",
-      );
+      const answer = await deviceCall(device, "pin_change", {
+        pinProof: await pinProof(device, current),
+        newPinProof: await pinProof(device, pin),
+      });
+      if (!answer) throw new Error("unpaired");
+      const outcome = answer.pin;
+      if (outcome?.result === "wrong") {
+        setCurrent("");
+        setCurrentError(wrongPinText(outcome.attemptsLeft));
+        return;
+      }
+      setMode("idle");
+      if (outcome?.result === "changed")
+        setNotice({ kind: "success", text: "Your app PIN was changed." });
+      else if (outcome?.result === "locked") setNotice({ kind: "error", text: LOCKED_TEXT });
+      else setNotice({ kind: "error", text: "Phone sign-in is off on this phone." });
       onChange();
-    }
+    });
   }
 
   return (
@@ -239,84 +274,114 @@ function PhoneSignIn({
           ? "On: you can sign in by approving a request here, without your password. Each approval asks for your app PIN."
           : "Off: sign in without your password by approving a request here. This phone needs a screen lock, and you choose an app PIN."}
       </p>
-      {message && (
+      {notice && mode === "idle" && (
         <div className="mt-3">
-          <Alert kind="success">{message}</Alert>
+          <Alert kind={notice.kind}>{notice.text}</Alert>
         </div>
       )}
-      {error && !asking && (
-        <div className="mt-3">
-          <Alert kind="error">{error}</Alert>
-        </div>
-      )}
-      {asking ? (
+      {mode !== "idle" ? (
         <form
           className="mt-4 space-y-4"
           noValidate
+          aria-label={mode === "enable" ? "Choose an app PIN" : "Change app PIN"}
           onSubmit={(event) => {
             event.preventDefault();
             void submit();
           }}
         >
+          {mode === "change" && (
+            <PinField
+              id="current-app-pin"
+              label="Current app PIN"
+              value={current}
+              error={currentError}
+              autoComplete="current-password"
+              onChange={(value) => {
+                setCurrent(value);
+                setCurrentError(null);
+              }}
+            />
+          )}
           <PinField
             id="app-pin"
-            label={hasPin ? "App PIN" : "Choose an app PIN (6 to 12 digits)"}
+            label={
+              mode === "enable"
+                ? "Choose an app PIN (6 to 12 digits)"
+                : "New app PIN (6 to 12 digits)"
+            }
             value={pin}
             error={error}
-            autoComplete={hasPin ? "current-password" : "new-password"}
+            autoComplete="new-password"
             onChange={(value) => {
               setPin(value);
               setError(null);
             }}
           />
-          {!hasPin && (
-            <PinField
-              id="app-pin-confirm"
-              label="Confirm app PIN"
-              value={confirm}
-              error={null}
-              autoComplete="new-password"
-              onChange={(value) => {
-                setConfirm(value);
-                setError(null);
-              }}
-            />
-          )}
+          <PinField
+            id="app-pin-confirm"
+            label={mode === "enable" ? "Confirm app PIN" : "Confirm new app PIN"}
+            value={confirm}
+            error={null}
+            autoComplete="new-password"
+            onChange={(value) => {
+              setConfirm(value);
+              setError(null);
+            }}
+          />
           <div className="flex flex-wrap gap-3">
             <button type="submit" className={primaryButton} disabled={busy}>
-              Turn on
+              {mode === "enable" ? "Turn on" : "Change PIN"}
             </button>
             <button
               type="button"
               className={secondaryButton}
               disabled={busy}
-              onClick={() => setAsking(false)}
+              onClick={() => setMode("idle")}
             >
               Cancel
             </button>
           </div>
+          {busy && <p role="status">Checking…</p>}
         </form>
       ) : enabled ? (
-        <button
-          type="button"
-          className={`${secondaryButton} mt-4`}
-          disabled={busy}
-          onClick={() => void change(false)}
-        >
-          Disable phone sign-in
-        </button>
+        <div className="mt-4 flex flex-wrap gap-3">
+          <button
+            type="button"
+            className={secondaryButton}
+            disabled={busy}
+            onClick={() => open("change")}
+          >
+            Change app PIN
+          </button>
+          <button
+            type="button"
+            className={secondaryButton}
+            disabled={busy}
+            onClick={() => void turnOff()}
+          >
+            Disable phone sign-in
+          </button>
+        </div>
       ) : (
         <button
           type="button"
           className={`${primaryButton} mt-4`}
           disabled={busy}
-          onClick={() => void start()}
+          onClick={() => open("enable")}
         >
           Enable phone sign-in
         </button>
       )}
     </section>
   );
+}
+
+const LOCKED_TEXT =
+  "Too many wrong PINs: phone sign-in was turned off for this phone. Sign in with your password, then turn it on again with a new app PIN.";
+
+function wrongPinText(attemptsLeft: number | undefined): string {
+  if (attemptsLeft === undefined) return "Wrong PIN.";
+  return `Wrong PIN. ${attemptsLeft} ${attemptsLeft === 1 ? "attempt" : "attempts"} left.`;
 }
 
 function PinField({
@@ -398,6 +463,8 @@ const RESULTS: Record<AnswerResult, { kind: "success" | "error" | "info"; text: 
     kind: "error",
     text: "That number didn't match the one in your browser, so the request was denied. Start again in your browser.",
   },
+  "wrong-pin": { kind: "error", text: "Wrong PIN." },
+  "pin-locked": { kind: "error", text: `${LOCKED_TEXT} The request was denied.` },
   denied: { kind: "info", text: "Denied. Nobody was signed in." },
   expired: { kind: "error", text: "This request has expired. Start again in your browser." },
   gone: { kind: "info", text: "This request was already answered." },
@@ -428,18 +495,12 @@ function RequestCard({
       setError("Enter the two-digit number shown in your browser.");
       return;
     }
-    // Phone sign-in replaces the password: the app PIN is asked before approving it.
-    if (decision === "approve" && request.purpose === "phone_sign_in") {
-      const checked = await checkAppPin(device, pin);
-      if (checked !== "ok") {
-        setPin("");
-        setPinError(
-          checked === "wrong"
-            ? "That PIN isn't right."
-            : "Too many wrong PINs, or no app PIN: phone sign-in was turned off. Sign in with your password.",
-        );
-        return;
-      }
+    // Phone sign-in replaces the password: approving it needs the app PIN, which the server
+    // checks. Only its shape is looked at here.
+    const withPin = decision === "approve" && request.purpose === "phone_sign_in";
+    if (withPin && !PIN_PATTERN.test(pin)) {
+      setPinError("Enter your app PIN (6 to 12 digits).");
+      return;
     }
     setBusy(true);
     try {
@@ -449,9 +510,16 @@ function RequestCard({
         decision,
         decision === "approve" ? number.trim() : "",
         fraud,
+        withPin ? await pinProof(device, pin) : "",
       );
-      setReported(fraud && outcome === "denied");
-      setResult(outcome);
+      if (outcome.result === "wrong-pin") {
+        // The request still waits: the person may try again, within what is left.
+        setPin("");
+        setPinError(wrongPinText(outcome.attemptsLeft));
+        return;
+      }
+      setReported(fraud && outcome.result === "denied");
+      setResult(outcome.result);
     } catch {
       setError("Couldn't reach the server. Check your connection and try again.");
     } finally {

@@ -1,14 +1,18 @@
 // The companion app's own keys and storage, in the browser. The ECDSA key and the TOTP key are
 // created or imported as non-extractable CryptoKeys and kept in IndexedDB: script on this origin
-// can use them but never read them out. Nothing here talks to the portal's session.
+// can use them but never read them out. Nothing here talks to the portal's session. The app PIN
+// is not kept at all: it is turned into a proof the server checks (and counts) each time.
 
 import {
   answerMessage,
   deviceCallMessage,
   DEVICE_SIGNATURE_HEADER,
   pairingMessage,
+  PIN_PROOF_ITERATIONS,
+  pinProofSalt,
   type DeviceCall,
   type PendingPush,
+  type PinOutcome,
   type PushDecision,
 } from "@/lib/mfa/companion-protocol";
 
@@ -21,8 +25,6 @@ export type StoredDevice = {
   totpKey: CryptoKey;
   /** The timestamp of the last signed call, so the next one is always later. */
   lastTimestamp: number;
-  /** The app PIN that unlocks phone sign-in: PBKDF2-SHA-256, never the PIN itself. */
-  pin?: { salt: string; hash: string; iterations: number; failures: number };
 };
 
 const DB_NAME = "factor-authenticator";
@@ -56,7 +58,15 @@ async function withStore<T>(
 
 /** The paired device kept on this phone, if any. */
 export async function loadDevice(): Promise<StoredDevice | null> {
-  return (await withStore<StoredDevice | undefined>("readonly", (s) => s.get(KEY))) ?? null;
+  const stored = await withStore<(StoredDevice & { pin?: unknown }) | undefined>("readonly", (s) =>
+    s.get(KEY),
+  );
+  if (!stored) return null;
+  if (!("pin" in stored)) return stored;
+  // Earlier versions kept a PIN verifier here, which could be guessed against offline: drop it.
+  const { pin: _dropped, ...device } = stored;
+  await saveDevice(device);
+  return device;
 }
 
 export async function saveDevice(device: StoredDevice): Promise<void> {
@@ -168,6 +178,8 @@ let queue: Promise<unknown> = Promise.resolve();
 export type CallAnswer = {
   active: boolean;
   phoneSignIn: boolean;
+  /** How the PIN went, for "pin_change". */
+  pin?: PinOutcome;
   requests: PendingPush[];
   vapidPublicKey: string | null;
 };
@@ -176,7 +188,7 @@ export type CallAnswer = {
 export function deviceCall(
   device: StoredDevice,
   action: DeviceCall["action"],
-  extra: Pick<DeviceCall, "subscription"> = {},
+  extra: Pick<DeviceCall, "subscription" | "pinProof" | "newPinProof"> = {},
 ): Promise<CallAnswer | null> {
   const run = async () => {
     const current = (await loadDevice()) ?? device;
@@ -201,19 +213,38 @@ export function deviceCall(
   return next;
 }
 
-export type AnswerResult = "approved" | "wrong-number" | "denied" | "expired" | "gone" | "refused";
+export type AnswerResult =
+  | "approved"
+  | "wrong-number"
+  | "wrong-pin"
+  | "pin-locked"
+  | "denied"
+  | "expired"
+  | "gone"
+  | "refused";
 
-/** Answers a request: the signature covers its id, its challenge and the number typed. */
+/**
+ * Answers a request: the signature covers its id, its challenge, the number typed and, approving
+ * a phone sign-in, the app PIN's proof (checked by the server).
+ */
 export async function answerRequest(
   device: StoredDevice,
   request: PendingPush,
   decision: PushDecision,
   number: string,
   fraud: boolean,
-): Promise<AnswerResult> {
+  pinProof = "",
+): Promise<{ result: AnswerResult; attemptsLeft?: number }> {
   const signature = await sign(
     device.signingKey,
-    answerMessage({ requestId: request.id, challenge: request.challenge, decision, number, fraud }),
+    answerMessage({
+      requestId: request.id,
+      challenge: request.challenge,
+      decision,
+      number,
+      fraud,
+      pinProof,
+    }),
   );
   const response = await fetch("/api/authenticator/answer", {
     method: "POST",
@@ -224,10 +255,11 @@ export async function answerRequest(
       decision,
       number,
       fraud,
+      ...(pinProof ? { pinProof } : {}),
       signature,
     }),
   });
-  return ((await response.json()) as { result: AnswerResult }).result;
+  return (await response.json()) as { result: AnswerResult; attemptsLeft?: number };
 }
 
 function urlBase64ToBytes(value: string): Uint8Array<ArrayBuffer> {
@@ -262,14 +294,14 @@ export async function registerWorker(
   });
 }
 
-// ── the app PIN (phone sign-in's second factor, checked on this phone) ───────
+// ── the app PIN (phone sign-in's second factor, checked by the server) ────────
 
-const PIN_ITERATIONS = 310_000;
-/** After this many wrong PINs in a row the PIN is forgotten and phone sign-in turned off. */
-export const PIN_MAX_FAILURES = 5;
-export const PIN_PATTERN = /^\d{6,12}$/;
-
-async function derivePin(pin: string, salt: Uint8Array<ArrayBuffer>, iterations: number) {
+/**
+ * The proof of an app PIN that this device sends, never the PIN: PBKDF2-SHA-256 salted with the
+ * device id. Nothing derived from the PIN is kept; the server checks the proof against its own
+ * argon2id hash and counts wrong ones, so the PIN cannot be guessed from this phone's storage.
+ */
+export async function pinProof(device: StoredDevice, pin: string): Promise<string> {
   const material = await crypto.subtle.importKey(
     "raw",
     new TextEncoder().encode(pin),
@@ -278,51 +310,14 @@ async function derivePin(pin: string, salt: Uint8Array<ArrayBuffer>, iterations:
     ["deriveBits"],
   );
   const bits = await crypto.subtle.deriveBits(
-    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
+    {
+      name: "PBKDF2",
+      hash: "SHA-256",
+      salt: new TextEncoder().encode(pinProofSalt(device.deviceId)),
+      iterations: PIN_PROOF_ITERATIONS,
+    },
     material,
     256,
   );
   return toBase64Url(bits);
-}
-
-/** Sets the app PIN on this phone (kept only as a slow hash in IndexedDB). */
-export async function setAppPin(device: StoredDevice, pin: string): Promise<StoredDevice> {
-  const salt = crypto.getRandomValues(new Uint8Array(new ArrayBuffer(16)));
-  const hash = await derivePin(pin, salt, PIN_ITERATIONS);
-  const current = (await loadDevice()) ?? device;
-  const updated: StoredDevice = {
-    ...current,
-    pin: { salt: toBase64Url(salt.buffer), hash, iterations: PIN_ITERATIONS, failures: 0 },
-  };
-  await saveDevice(updated);
-  return updated;
-}
-
-/**
- * Checks the app PIN. Wrong PINs are counted; at PIN_MAX_FAILURES the PIN is forgotten and
- * phone sign-in is turned off with the server, so a taken phone cannot guess its way in.
- */
-export async function checkAppPin(
-  device: StoredDevice,
-  pin: string,
-): Promise<"ok" | "wrong" | "locked"> {
-  const current = (await loadDevice()) ?? device;
-  const stored = current.pin;
-  if (!stored) return "locked";
-  const hash = await derivePin(pin, urlBase64ToBytes(stored.salt), stored.iterations);
-  let same = hash.length === stored.hash.length;
-  for (let i = 0; i < hash.length && i < stored.hash.length; i++)
-    same = same && hash.charCodeAt(i) === stored.hash.charCodeAt(i);
-  if (same) {
-    await saveDevice({ ...current, pin: { ...stored, failures: 0 } });
-    return "ok";
-  }
-  const failures = stored.failures + 1;
-  if (failures >= PIN_MAX_FAILURES) {
-    await saveDevice({ ...current, pin: undefined });
-    await deviceCall(current, "phone_sign_in_off").catch(() => null);
-    return "locked";
-  }
-  await saveDevice({ ...current, pin: { ...stored, failures } });
-  return "wrong";
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import next from "next";
-import { purgeOldSignInEvents } from "@/lib/activity/sign-in-events";
+import { maintainSignInEventPartitions } from "@/lib/activity/sign-in-event-partitions";
 import { purgeSignInTransactions } from "@/lib/auth/sign-in-transaction";
 import { getDatabase, type Db } from "@/lib/db/client";
 import { purgeAbandonedEnrolments } from "@/lib/mfa/methods";
@@ -40,7 +40,10 @@ const FORWARDING_HEADERS = [
   "x-real-ip",
 ];
 
-/** Deletes sign-ins that ended a day ago, enrolments never confirmed and old sign-in events. */
+/**
+ * Deletes sign-ins that ended a day ago, enrolments never confirmed and old sign-in events, and
+ * creates the sign-in events' partitions for the months ahead.
+ */
 async function removeExpiredRows(db: Db): Promise<void> {
   await purgeSignInTransactions(db);
   await purgeAbandonedEnrolments(db);
@@ -48,7 +51,7 @@ async function removeExpiredRows(db: Db): Promise<void> {
   await purgePasskeyChallenges(db);
   await purgeCompanionRows(db);
   await purgeOldMessages(db);
-  await purgeOldSignInEvents(db);
+  await maintainSignInEventPartitions(db);
 }
 
 /** Opens and migrates the database, prepares Next and serves. Resolves once listening. */

@@ -1,8 +1,7 @@
-import { and, desc, eq, gt, inArray, lt, ne, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, lte, ne, sql, type SQL } from "drizzle-orm";
 import { writeAudit } from "@/lib/audit/log";
 import type { Executor } from "@/lib/db/client";
 import { signInEvents } from "@/lib/db/schema";
-import { signInRetentionDays } from "@/lib/auth/policy";
 import { lookupIp, type IpIntel } from "./ip-intel";
 import { markNetworkKnown, type RiskAssessment, type RiskLevel, type RiskReason } from "./risk";
 import { parseUserAgent, type DeviceInfo } from "./user-agent";
@@ -280,6 +279,9 @@ export function signInEventsPageQuery(
   options: { filter: SignInFilter; cursor?: string; limit: number },
 ) {
   const after = parseCursor(options.cursor);
+  const afterAt = after
+    ? sql`('epoch'::timestamptz + ${after.micros}::bigint * interval '1 microsecond')`
+    : undefined;
   return (
     db
       .select({ ...itemColumns, cursorMicros: atMicros })
@@ -289,8 +291,11 @@ export function signInEventsPageQuery(
           eq(signInEvents.userId, userId),
           FILTER_CONDITIONS[options.filter],
           after
-            ? sql`(${signInEvents.at}, ${signInEvents.id}) < ('epoch'::timestamptz + ${after.micros}::bigint * interval '1 microsecond', ${after.id}::bigint)`
+            ? sql`(${signInEvents.at}, ${signInEvents.id}) < (${afterAt}, ${after.id}::bigint)`
             : undefined,
+          // Implied by the row comparison, but only this form lets PostgreSQL skip the months
+          // (partitions) after the cursor.
+          afterAt ? lte(signInEvents.at, afterAt) : undefined,
         ),
       )
       // "nulls last" as in the index: a plain "desc" means "nulls first" and could not use it.
@@ -378,15 +383,4 @@ export async function setVerdict(
     });
     return { id: row.id, networkMarkedKnown };
   });
-}
-
-/** Deletes events older than the retention policy (R-A14.7); returns how many went. */
-export async function purgeOldSignInEvents(db: Executor): Promise<number> {
-  const days = signInRetentionDays();
-  const cutoff = sql`now() - make_interval(days => ${days})`;
-  // Counted in the database: a first purge after a long pause may remove millions of rows.
-  const result = await db.execute<{ removed: number }>(
-    sql`with gone as (delete from ${signInEvents} where ${lt(signInEvents.at, cutoff)} returning 1) select count(*)::int as removed from gone`,
-  );
-  return result.rows[0]?.removed ?? 0;
 }

@@ -265,11 +265,16 @@ export const phoneChallenges = pgTable(
 /**
  * Every sign-in attempt (R-A14.1), what "My sign-ins" lists. Attacker-influenced text (user
  * agent, ISP) is stored as given and only ever rendered as text (R-A14.3).
+ *
+ * Partitioned by month on `at` (PARTITION BY RANGE, plus a default partition), which drizzle
+ * cannot express: drizzle/0008_partition-sign-in-events.sql creates it and
+ * lib/activity/sign-in-event-partitions.ts keeps the months (docs/decisions/0013). So the primary
+ * key holds `at`, and nothing references an event by a foreign key.
  */
 export const signInEvents = pgTable(
   "sign_in_events",
   {
-    id: bigserial("id", { mode: "number" }).primaryKey(),
+    id: bigserial("id", { mode: "number" }).notNull(),
     /** Null when the email matched no account (kept for password-spray detection only). */
     userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
@@ -303,6 +308,8 @@ export const signInEvents = pgTable(
     verdictAt: timestamp("verdict_at", { withTimezone: true }),
   },
   (t) => [
+    // A partitioned table's unique keys must contain its partition key.
+    primaryKey({ columns: [t.id, t.at] }),
     // My sign-ins: newest first by cursor (at, id) for one user.
     index("sign_in_events_user_at_idx").on(t.userId, t.at.desc(), t.id.desc()),
     // Password spray: failures from one address across accounts.

@@ -12,7 +12,12 @@ type AgentActionDialogProps = {
   accessibleLabel?: string;
   title: string;
   /** What confirming does, in a sentence or two. */
-  description: string;
+  description: React.ReactNode;
+  /** What a secret the action returns is called, e.g. "Temporary password". */
+  secretLabel?: string;
+  /** Hide the form once the action succeeded: a second confirm would replace what it made. */
+  once?: boolean;
+  pendingLabel?: string;
   action: (state: AgentActionState, formData: FormData) => Promise<AgentActionState>;
   userId: string;
   /** Hidden values the action needs besides the account (a method id). */
@@ -28,6 +33,9 @@ export function AgentActionDialog({
   accessibleLabel,
   title,
   description,
+  secretLabel = "Temporary password",
+  once = false,
+  pendingLabel = "Working…",
   action,
   userId,
   hidden,
@@ -46,13 +54,13 @@ export function AgentActionDialog({
       title={title}
       className={className}
     >
-      <p className="mb-4 text-slate-700">{description}</p>
+      <div className="mb-4 space-y-2 text-slate-700">{description}</div>
       {state.status === "success" && (
         <div className="mb-4 space-y-2">
           <Alert kind="success">{state.message}</Alert>
           {state.secret && (
             <p>
-              Temporary password:{" "}
+              {secretLabel}:{" "}
               <code className="rounded bg-slate-100 px-2 py-1 font-mono text-lg" data-secret>
                 {state.secret}
               </code>
@@ -65,53 +73,55 @@ export function AgentActionDialog({
           <Alert kind="error">{state.message}</Alert>
         </div>
       )}
-      <form action={formAction} className="space-y-4">
-        <input type="hidden" name="userId" value={userId} />
-        {Object.entries(hidden ?? {}).map(([name, value]) => (
-          <input key={name} type="hidden" name={name} value={value} />
-        ))}
-        {children}
-        <div className="space-y-1">
-          <label htmlFor={`${id}-reason`} className="block text-sm font-medium text-slate-800">
-            Reason
-          </label>
-          <textarea
-            id={`${id}-reason`}
-            name="reason"
-            required
-            minLength={3}
-            maxLength={500}
-            rows={3}
-            aria-invalid={reasonError ? true : undefined}
-            aria-describedby={reasonError ? `${id}-reason-error` : undefined}
-            className="block w-full rounded-md border border-slate-400 px-3 py-2"
-          />
-          {reasonError && (
-            <p id={`${id}-reason-error`} className="text-sm font-medium text-red-700">
-              {reasonError}
-            </p>
-          )}
-        </div>
-        <div className="space-y-1">
-          <label htmlFor={`${id}-ticket`} className="block text-sm font-medium text-slate-800">
-            Ticket ID (optional)
-          </label>
-          <input
-            id={`${id}-ticket`}
-            name="ticket"
-            maxLength={64}
-            aria-invalid={ticketError ? true : undefined}
-            aria-describedby={ticketError ? `${id}-ticket-error` : undefined}
-            className="block w-full rounded-md border border-slate-400 px-3 py-2"
-          />
-          {ticketError && (
-            <p id={`${id}-ticket-error`} className="text-sm font-medium text-red-700">
-              {ticketError}
-            </p>
-          )}
-        </div>
-        <SubmitButton pendingLabel="Working…">Confirm</SubmitButton>
-      </form>
+      {(!once || state.status !== "success") && (
+        <form action={formAction} className="space-y-4">
+          <input type="hidden" name="userId" value={userId} />
+          {Object.entries(hidden ?? {}).map(([name, value]) => (
+            <input key={name} type="hidden" name={name} value={value} />
+          ))}
+          {children}
+          <div className="space-y-1">
+            <label htmlFor={`${id}-reason`} className="block text-sm font-medium text-slate-800">
+              Reason
+            </label>
+            <textarea
+              id={`${id}-reason`}
+              name="reason"
+              required
+              minLength={3}
+              maxLength={500}
+              rows={3}
+              aria-invalid={reasonError ? true : undefined}
+              aria-describedby={reasonError ? `${id}-reason-error` : undefined}
+              className="block w-full rounded-md border border-slate-400 px-3 py-2"
+            />
+            {reasonError && (
+              <p id={`${id}-reason-error`} className="text-sm font-medium text-red-700">
+                {reasonError}
+              </p>
+            )}
+          </div>
+          <div className="space-y-1">
+            <label htmlFor={`${id}-ticket`} className="block text-sm font-medium text-slate-800">
+              Ticket ID (optional)
+            </label>
+            <input
+              id={`${id}-ticket`}
+              name="ticket"
+              maxLength={64}
+              aria-invalid={ticketError ? true : undefined}
+              aria-describedby={ticketError ? `${id}-ticket-error` : undefined}
+              className="block w-full rounded-md border border-slate-400 px-3 py-2"
+            />
+            {ticketError && (
+              <p id={`${id}-ticket-error`} className="text-sm font-medium text-red-700">
+                {ticketError}
+              </p>
+            )}
+          </div>
+          <SubmitButton pendingLabel={pendingLabel}>Confirm</SubmitButton>
+        </form>
+      )}
     </DialogTrigger>
   );
 }

@@ -9,12 +9,15 @@ import { E2E_PORT, mainDataDir } from "./support/state";
 
 // Phone sign-in (issue #8 item 4): a second browser context plays the phone. It pairs, turns
 // phone sign-in on behind an app PIN, and then approves a sign-in that never asked for the
-// password. This file runs its own server, like the companion authenticator's.
+// password. The PIN is checked by the server, never on the phone: a wrong one is refused with
+// the attempts left and the computer goes on waiting. This file runs its own server, like the
+// companion authenticator's.
 const PORT = E2E_PORT + 11;
 const BASE_URL = `http://localhost:${PORT}`;
 const onPostgres = Boolean(process.env.DATABASE_URL);
 const run = String(Date.now() % 100_000).padStart(5, "0");
 const APP_PIN = "482913";
+const NEW_APP_PIN = "5719304";
 let server: AppServer;
 let account: DemoSignIn;
 
@@ -101,6 +104,25 @@ test("pairs a phone and turns phone sign-in on behind an app PIN", async ({ page
   await expectNoAccessibilityViolations(phonePage);
 });
 
+test("changes the app PIN only with the current one, which the server checks", async ({
+  browser,
+}) => {
+  const phonePage = await openPhone(browser);
+  await phonePage.goto("/authenticator");
+  await phonePage.getByRole("button", { name: "Change app PIN" }).click();
+  const form = phonePage.getByRole("form", { name: "Change app PIN" });
+  await form.getByLabel("Current app PIN").fill("000000");
+  await form.getByLabel("New app PIN (6 to 12 digits)").fill(NEW_APP_PIN);
+  await form.getByLabel("Confirm new app PIN").fill(NEW_APP_PIN);
+  await form.getByRole("button", { name: "Change PIN" }).click();
+  await expect(form.getByRole("alert")).toHaveText("Wrong PIN. 4 attempts left.");
+  await expectNoAccessibilityViolations(phonePage);
+  await form.getByLabel("Current app PIN").fill(APP_PIN);
+  await form.getByRole("button", { name: "Change PIN" }).click();
+  await expect(phonePage.getByText("Your app PIN was changed.")).toBeVisible();
+  await expect(phonePage.getByRole("button", { name: "Disable phone sign-in" })).toBeVisible();
+});
+
 test("an unknown email gets the same waiting page, and nothing reaches the phone (R-A18.1)", async ({
   page,
   browser,
@@ -129,14 +151,29 @@ test("signs in without the password: the phone types the number and the app PIN"
   ).toBeVisible();
   await expect(phonePage.getByText("Phone sign-in: approving signs you in")).toBeVisible();
   await phonePage.getByLabel("Enter the number shown in your browser").fill(number);
-  // A wrong PIN stops the approval on the phone; nothing is sent.
-  await phonePage.getByLabel("App PIN").fill("111111");
+  // A wrong PIN (here the old one, changed above) is refused by the server: the request stays
+  // open, and the computer goes on waiting, not signed in.
+  await phonePage.getByLabel("App PIN").fill(APP_PIN);
   await phonePage.getByRole("button", { name: "Approve", exact: true }).click();
-  await expect(phonePage.getByRole("main").getByRole("alert")).toContainText(
-    "That PIN isn't right",
+  await expect(phonePage.getByRole("main").getByRole("alert")).toHaveText(
+    "Wrong PIN. 4 attempts left.",
   );
   await expectNoAccessibilityViolations(phonePage);
-  await phonePage.getByLabel("App PIN").fill(APP_PIN);
+  // Two polls after the refusal: the second one surely asked after the phone's answer.
+  for (let i = 0; i < 2; i++) {
+    const poll = await page.waitForResponse(
+      (response) => response.url().includes("/signin/phone/status") && response.ok(),
+    );
+    expect(await poll.json()).toEqual({ status: "pending" });
+  }
+  await expect(page.getByLabel("Number to enter")).toHaveText(number);
+  await expect(
+    page.getByRole("heading", { level: 1, name: "Approve sign in request" }),
+  ).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sign out", exact: true })).toHaveCount(0);
+
+  // The right PIN on the same request signs in.
+  await phonePage.getByLabel("App PIN").fill(NEW_APP_PIN);
   await phonePage.getByRole("button", { name: "Approve", exact: true }).click();
   await expect(
     phonePage.getByRole("main").getByRole("status").filter({ hasText: "Approved" }),
@@ -156,6 +193,7 @@ test("signs in without the password: the phone types the number and the app PIN"
     }),
   ).toBeVisible();
   await expect(page.getByRole("main")).toContainText("screen lock");
+  await expect(page.getByRole("main")).toContainText("not stored on your phone");
   await signOut(page);
 });
 

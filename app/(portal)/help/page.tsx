@@ -5,6 +5,7 @@ import { CASE_MESSAGE_MAX_LENGTH } from "@/lib/admin/cases";
 import { requireSession } from "@/lib/auth/current";
 import { rememberMfaDays, sessionLimits } from "@/lib/auth/policy";
 import { getEnv } from "@/lib/env";
+import { PIN_MAX_FAILURES } from "@/lib/mfa/companion-protocol";
 import { HelpRequestForm } from "@/components/forms/help-request-form";
 import { sendHelpRequestAction } from "./actions";
 
@@ -191,6 +192,12 @@ export default async function HelpPage() {
             , then in the app choose <q>Enable phone sign-in</q> and pick an app PIN. On the sign-in
             page, type your email and choose <q>Approve a request on my Authenticator app</q>; type
             the number your browser shows into the app, enter your app PIN and approve.
+          </p>
+          <p>
+            Your app PIN is checked by {ORG_NAME}, not stored on your phone. After{" "}
+            {PIN_MAX_FAILURES} wrong PINs in a row, phone sign-in is turned off for that phone and
+            we email you; sign in with your password and turn it on again with a new PIN. To choose
+            a new PIN, open the app and choose <q>Change app PIN</q>; you need the current one.
           </p>
           <p>
             Your phone needs a screen lock (a PIN, pattern, fingerprint or face): anyone holding an

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import pg from "pg";
+import { ensureSignInEventPartitions } from "../../lib/activity/sign-in-event-partitions";
 import { hashPassword } from "../../lib/auth/password";
 import { openDatabase, type Database } from "../../lib/db/client";
 import { releaseDataFolderLock } from "../../lib/db/data-folder-lock";
@@ -304,6 +305,16 @@ async function seed(
   const readerPerson = readerN.rows[0]!.n;
   const slice = 200_000;
   const readerEvents = Math.min(READER_EVENTS, eventCount);
+  // Each month's partition first, so the events go straight to their month and none waits in
+  // the default partition to be moved.
+  const clock = await db.execute<{ ms: number }>(
+    sql.raw(`select (extract(epoch from now()) * 1000)::float8 as ms`),
+  );
+  const seededTo = new Date(Number(clock.rows[0]!.ms));
+  await ensureSignInEventPartitions(db, {
+    from: new Date(seededTo.getTime() - 90 * 86_400_000),
+    to: seededTo,
+  });
   for (let from = 1; from <= eventCount; from += slice) {
     const to = Math.min(eventCount, from + slice - 1);
     await db.execute(

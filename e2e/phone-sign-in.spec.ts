@@ -9,8 +9,8 @@ import { E2E_PORT, mainDataDir } from "./support/state";
 
 // Phone sign-in (issue #8 item 4): a second browser context plays the phone. It pairs, turns
 // phone sign-in on behind an app PIN, and then approves a sign-in that never asked for the
-// password. The PIN is checked by the server, never on the phone: a wrong one is refused with
-// the attempts left and the computer goes on waiting. This file runs its own server, like the
+// password. Turning it on needs the password, and the PIN is checked by the server, never on
+// the phone: a wrong one is refused with the attempts left and the computer goes on waiting. This file runs its own server, like the
 // companion authenticator's.
 const PORT = E2E_PORT + 11;
 const BASE_URL = `http://localhost:${PORT}`;
@@ -90,15 +90,22 @@ test("pairs a phone and turns phone sign-in on behind an app PIN", async ({ page
   await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
   await signOut(page);
 
-  // On the phone: choose a PIN (a mismatch is refused), and phone sign-in is on.
+  // On the phone: the password (checked by the server: the phone alone is not enough) and a PIN
+  // (a mismatch is refused), and phone sign-in is on.
   await phonePage.getByRole("button", { name: "Enable phone sign-in" }).click();
-  await phonePage.getByLabel("Choose an app PIN (6 to 12 digits)").fill(APP_PIN);
-  await phonePage.getByLabel("Confirm app PIN").fill("000000");
-  await phonePage.getByRole("button", { name: "Turn on" }).click();
-  await expect(phonePage.getByRole("main").getByRole("alert")).toContainText("don't match");
+  const form = phonePage.getByRole("form", { name: "Choose an app PIN" });
+  await form.getByLabel("Password").fill("not-my-password");
+  await form.getByLabel("Choose an app PIN (6 to 12 digits)").fill(APP_PIN);
+  await form.getByLabel("Confirm app PIN").fill("000000");
+  await form.getByRole("button", { name: "Turn on" }).click();
+  await expect(form.getByRole("alert")).toContainText("don't match");
   await expectNoAccessibilityViolations(phonePage);
-  await phonePage.getByLabel("Confirm app PIN").fill(APP_PIN);
-  await phonePage.getByRole("button", { name: "Turn on" }).click();
+  await form.getByLabel("Confirm app PIN").fill(APP_PIN);
+  await form.getByRole("button", { name: "Turn on" }).click();
+  await expect(form.getByRole("alert")).toHaveText("That password isn't right.");
+  await expect(phonePage.getByRole("button", { name: "Enable phone sign-in" })).toHaveCount(0);
+  await form.getByLabel("Password").fill(account.password);
+  await form.getByRole("button", { name: "Turn on" }).click();
   await expect(phonePage.getByRole("button", { name: "Disable phone sign-in" })).toBeVisible();
   await expect(phonePage.getByRole("main").getByRole("status").first()).toBeVisible();
   await expectNoAccessibilityViolations(phonePage);

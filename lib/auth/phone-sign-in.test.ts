@@ -3,7 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pinProof } from "@/app/authenticator/_lib/device";
 import { createUser } from "@/lib/auth/users";
-import { auditLog, companionDevices, outbox, pushRequests } from "@/lib/db/schema";
+import { auditLog, authThrottles, companionDevices, outbox, pushRequests } from "@/lib/db/schema";
 import {
   answerPush,
   answerPushRequest,
@@ -24,7 +24,12 @@ import {
   type DeviceCall,
 } from "@/lib/mfa/companion-protocol";
 import type { AuditAction } from "@/lib/audit/events";
-import { changePhoneSignInPin, setPhoneSignIn } from "@/lib/mfa/phone-sign-in";
+import {
+  changePhoneSignInPin,
+  disablePhoneSignIn,
+  enablePhoneSignIn,
+} from "@/lib/mfa/phone-sign-in";
+import { passwordThrottlePolicies } from "./policy";
 import { totpCode } from "@/lib/mfa/totp";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { completeSignIn } from "./sign-in";
@@ -48,7 +53,8 @@ afterAll(async () => {
   await database.dispose();
 });
 
-type Phone = { keys: CryptoKeyPair; deviceId: string };
+/** The phone's key, and the account's password the person types when turning phone sign-in on. */
+type Phone = { keys: CryptoKeyPair; deviceId: string; password: string };
 
 async function signWith(keys: CryptoKeyPair, message: string): Promise<string> {
   const signature = await webcrypto.subtle.sign(
@@ -61,7 +67,7 @@ async function signWith(keys: CryptoKeyPair, message: string): Promise<string> {
 
 async function userWithPhone(email: string) {
   const { db } = database;
-  const { id } = await createUser(db, { email, displayName: "Pat", role: "user" });
+  const { id, password } = await createUser(db, { email, displayName: "Pat", role: "user" });
   const { token } = await beginPairing(db, id);
   const keys = await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, [
     "sign",
@@ -78,7 +84,7 @@ async function userWithPhone(email: string) {
   });
   if (!paired.ok) throw new Error("pairing failed");
   expect(await confirmPairedPhone(db, id, await totpCode(paired.secret))).not.toBeNull();
-  return { userId: id, email, phone: { keys, deviceId: paired.deviceId } };
+  return { userId: id, email, phone: { keys, deviceId: paired.deviceId, password } };
 }
 
 const PIN = "482913";
@@ -100,7 +106,7 @@ async function deviceCall(
   phone: Phone,
   action: DeviceCall["action"],
   signer = phone.keys,
-  extra: Pick<DeviceCall, "pinProof" | "newPinProof"> = {},
+  extra: Pick<DeviceCall, "pinProof" | "newPinProof" | "password"> = {},
 ) {
   clock = Math.max(clock + 1, Date.now());
   const body = JSON.stringify({ deviceId: phone.deviceId, timestamp: clock, action, ...extra });
@@ -108,31 +114,38 @@ async function deviceCall(
 }
 
 /**
- * What the device route does with a phone sign-in call. Turning it on sends the proof of `pin`
- * (null: no proof at all).
+ * What the device route does with a phone sign-in call: the setting now in force, or why it was
+ * not turned on. Turning it on sends the password and the proof of `pin` (null: no proof).
  */
 async function callPhoneSignIn(
   phone: Phone,
   on: boolean,
   signer = phone.keys,
   pin: string | null = PIN,
+  password = phone.password,
+  from = context,
 ) {
   const pinProof = on && pin !== null ? await proof(phone, pin) : undefined;
   const { body, signature } = await deviceCall(
     phone,
     on ? "phone_sign_in_on" : "phone_sign_in_off",
     signer,
-    { pinProof },
+    on ? { pinProof, password } : {},
   );
   const authenticated = await authenticateDeviceCall(database.db, body, signature);
   if (!authenticated) return null;
-  return setPhoneSignIn(
+  if (!on) {
+    await disablePhoneSignIn(database.db, authenticated.device, from);
+    return false;
+  }
+  const { call } = authenticated;
+  const result = await enablePhoneSignIn(
     database.db,
     authenticated.device,
-    on,
-    context,
-    authenticated.call.pinProof,
+    { password: call.password, pinProof: call.pinProof },
+    from,
   );
+  return result === "on" ? true : result;
 }
 
 async function enabled(deviceId: string): Promise<boolean> {
@@ -396,15 +409,21 @@ describe("the app PIN, checked by the server", () => {
 
   it("cannot be turned on without a PIN proof", async () => {
     const { userId, phone } = await userWithPhone("pin-missing@example.edu");
-    expect(await callPhoneSignIn(phone, true, phone.keys, null)).toBe(false);
+    expect(await callPhoneSignIn(phone, true, phone.keys, null)).toBe("unavailable");
     // Something that is not a proof (a bare PIN) is no better.
     const { body, signature } = await deviceCall(phone, "phone_sign_in_on", phone.keys, {
       pinProof: PIN,
+      password: phone.password,
     });
     const call = (await authenticateDeviceCall(database.db, body, signature))!;
-    expect(await setPhoneSignIn(database.db, call.device, true, context, call.call.pinProof)).toBe(
-      false,
-    );
+    expect(
+      await enablePhoneSignIn(
+        database.db,
+        call.device,
+        { password: call.call.password, pinProof: call.call.pinProof },
+        context,
+      ),
+    ).toBe("unavailable");
     expect(await pinState(phone.deviceId)).toEqual({ on: false, pinHash: null, failures: 0 });
     expect(await countAudit(userId, "mfa.companion.phone_sign_in_enabled")).toBe(0);
     // The database refuses phone sign-in without a PIN hash, whatever the code does.
@@ -416,6 +435,68 @@ describe("the app PIN, checked by the server", () => {
     ).rejects.toThrow();
   });
 
+  it("cannot be turned on with the device key alone: the password is checked and counted", async () => {
+    const { db } = database;
+    // Its own address, so the per-address counter of other tests plays no part.
+    const from = { ip: "198.51.100.23", userAgent: "vitest" };
+    const { userId, email, phone } = await userWithPhone("pin-password@example.edu");
+    expect(await callPhoneSignIn(phone, true, phone.keys, PIN, "", from)).toBe("wrong_password");
+    expect(await callPhoneSignIn(phone, true, phone.keys, PIN, "not-the-password", from)).toBe(
+      "wrong_password",
+    );
+    expect(await pinState(phone.deviceId)).toEqual({ on: false, pinHash: null, failures: 0 });
+    // The password step's own counter: guesses here and at /signin add up.
+    const [throttle] = await db
+      .select({ failures: authThrottles.failures })
+      .from(authThrottles)
+      .where(and(eq(authThrottles.scope, "password:account"), eq(authThrottles.key, email)));
+    expect(throttle?.failures).toBe(2);
+    const refusals = await db
+      .select({ outcome: auditLog.outcome, details: auditLog.details })
+      .from(auditLog)
+      .where(
+        and(
+          eq(auditLog.subjectId, userId),
+          eq(auditLog.action, "mfa.companion.phone_sign_in_enabled"),
+        ),
+      );
+    expect(refusals.map((r) => [r.outcome, (r.details as { reason?: string }).reason])).toEqual([
+      ["failure", "wrong_password"],
+      ["failure", "wrong_password"],
+    ]);
+    expect(JSON.stringify(refusals)).not.toContain("not-the-password");
+
+    // The right password turns it on and clears the count.
+    expect(await callPhoneSignIn(phone, true, phone.keys, PIN, phone.password, from)).toBe(true);
+    const [cleared] = await db
+      .select({ failures: authThrottles.failures })
+      .from(authThrottles)
+      .where(and(eq(authThrottles.scope, "password:account"), eq(authThrottles.key, email)));
+    expect(cleared).toBeUndefined();
+  });
+
+  it("a paused password step cannot be passed by turning phone sign-in on", async () => {
+    const from = { ip: "198.51.100.24", userAgent: "vitest" };
+    const { email, phone } = await userWithPhone("pin-paused@example.edu");
+    const threshold = passwordThrottlePolicies().account;
+    let guesses = 0;
+    while (threshold.lockSeconds(guesses + 1) === null) guesses++;
+    for (let i = 0; i <= guesses; i++)
+      expect(await callPhoneSignIn(phone, true, phone.keys, PIN, `wrong-${i}`, from)).toBe(
+        "wrong_password",
+      );
+    // Paused now: even the right password is refused, and the person was told.
+    expect(await callPhoneSignIn(phone, true, phone.keys, PIN, phone.password, from)).toBe(
+      "password_paused",
+    );
+    expect((await pinState(phone.deviceId)).on).toBe(false);
+    const mail = await database.db
+      .select({ subject: outbox.subject })
+      .from(outbox)
+      .where(eq(outbox.recipient, email));
+    expect(mail.map((m) => m.subject)).toContain("Sign-in paused after wrong passwords");
+  });
+
   it("keeps only an argon2id hash of the proof, never the proof or the PIN", async () => {
     const { wait, phone, ticket } = await waitingSignIn("pin-stored@example.edu");
     const state = await pinState(phone.deviceId);
@@ -424,7 +505,7 @@ describe("the app PIN, checked by the server", () => {
     expect(await approve(phone, wait.requestId, wait.number)).toBe("approved");
     expect((await finishPhoneSignIn(database.db, ticket, wait.requestId, context)).ok).toBe(true);
     const stored = await storedText();
-    for (const secret of [await proof(phone), await proof(phone, "000000"), PIN])
+    for (const secret of [await proof(phone), await proof(phone, "000000"), PIN, phone.password])
       expect(stored).not.toContain(secret);
   });
 

@@ -77,9 +77,14 @@ export type DeviceCall = {
   subscription?: { endpoint: string; keys?: Record<string, string> } | null;
   /** The app PIN's proof: the new PIN's when turning phone sign-in on, else the current one's. */
   pinProof?: string;
+  /** "phone_sign_in_on": the person's password, which the server checks (never stored here). */
+  password?: string;
   /** "pin_change": the proof of the PIN that replaces it. */
   newPinProof?: string;
 };
+
+/** Why the server did not turn phone sign-in on. */
+export type EnableRefusal = "wrong_password" | "password_paused" | "unavailable";
 
 /** How a PIN the server checked went; `attemptsLeft` before phone sign-in is turned off. */
 export type PinOutcome =

@@ -379,6 +379,7 @@ const deviceCallSchema = z.object({
     .nullish(),
   pinProof: z.string().max(100).optional(),
   newPinProof: z.string().max(100).optional(),
+  password: z.string().max(1024).optional(),
 });
 
 /**

@@ -1,16 +1,26 @@
 import { and, eq, sql } from "drizzle-orm";
 import { writeAudit } from "@/lib/audit/log";
-import { hashPassword, verifyPassword } from "@/lib/auth/password";
+import {
+  hashPassword,
+  PASSWORD_MAX_LENGTH,
+  verifyAgainstDummy,
+  verifyPassword,
+} from "@/lib/auth/password";
+import { passwordThrottlePolicies } from "@/lib/auth/policy";
 import type { Db, Executor } from "@/lib/db/client";
 import { companionDevices, mfaMethods, users } from "@/lib/db/schema";
+import { getSecrets } from "@/lib/env";
 import { queueSecurityNotice, type NoticeEvent } from "@/lib/notify/security-notice";
+import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
+import { fingerprint } from "@/lib/security/tokens";
 import type { PairedDevice } from "./companion";
 import { PIN_MAX_FAILURES, PIN_PROOF_PATTERN, type PinOutcome } from "./companion-protocol";
 
-// Phone sign-in's switch and its app PIN. The phone never keeps anything a PIN can be checked
-// against: it turns the PIN into a proof (PBKDF2-SHA-256, salted with its device id) and sends
-// that inside calls its key signs; the server keeps only an argon2id hash of the proof and
-// counts wrong PINs. PIN_MAX_FAILURES wrong in a row turn phone sign-in off for the device.
+// Phone sign-in's switch and its app PIN. Turning it on needs the person's password as well as
+// the device key. The phone never keeps anything a PIN can be checked against: it turns the PIN
+// into a proof (PBKDF2-SHA-256, salted with its device id) and sends that inside calls its key
+// signs; the server keeps only an argon2id hash of the proof and counts wrong PINs.
+// PIN_MAX_FAILURES wrong in a row turn phone sign-in off for the device.
 
 type Context = { ip: string | null; userAgent: string | null };
 
@@ -43,46 +53,131 @@ async function tell(
   if (person) await queueSecurityNotice(db, person, event, context, person.label);
 }
 
+export type EnableResult = "on" | "wrong_password" | "password_paused" | "unavailable";
+
 /**
- * Turns phone sign-in (passwordless) on or off for one paired device, from a call the device
- * signed (authenticate it with `authenticateDeviceCall` first). Turning it on needs the proof of
- * the app PIN the person chose, kept only as its argon2id hash; turning it off needs none (it
- * only takes capability away) and forgets the hash. Turning it on again while it is on changes
- * nothing: a new PIN goes through `changePhoneSignInPin`, which asks for the current one.
- * Audited, and the person is told (R-A15.1). A phone not yet confirmed cannot turn it on.
- * Returns the setting now in force.
+ * Turns phone sign-in (passwordless) on for one paired device, from a call the device signed
+ * (authenticate it with `authenticateDeviceCall` first). The device key alone is not enough:
+ * whoever holds an unlocked phone could otherwise turn it on with a PIN of their own, so the
+ * person's password is asked and checked here, under the same counters as the password step
+ * (R-A11.1, R-A11.3). The app PIN they chose arrives as its proof and is kept only as its
+ * argon2id hash. Already on: nothing changes (a new PIN goes through `changePhoneSignInPin`,
+ * which asks for the current one). Audited, and the person is told (R-A15.1).
+ * "unavailable": the phone is not confirmed, the account is not active or has no password, or
+ * no proof came.
  */
-export async function setPhoneSignIn(
+export async function enablePhoneSignIn(
   db: Db,
   device: PairedDevice,
-  enabled: boolean,
+  input: { password?: string; pinProof?: string },
   context: Context,
-  pinProof?: string,
-): Promise<boolean> {
-  if (!device.active) return false;
-  if (enabled && !isPinProof(pinProof)) return device.phoneSignInEnabled;
-  const pinHash = enabled ? await hashPassword(pinProof!) : null;
-  return db.transaction(async (tx) => {
+): Promise<EnableResult> {
+  if (!device.active || !isPinProof(input.pinProof)) return "unavailable";
+  if (device.phoneSignInEnabled) return "on";
+  const password = input.password ?? "";
+  const [user] = await db
+    .select({
+      id: users.id,
+      email: users.email,
+      status: users.status,
+      passwordHash: users.passwordHash,
+    })
+    .from(users)
+    .where(eq(users.id, device.userId));
+  if (!user || user.status !== "active" || !user.passwordHash) return "unavailable";
+  const email = user.email.toLowerCase();
+  const ipKey = context.ip ?? "unknown";
+  const audit = {
+    action: "mfa.companion.phone_sign_in_enabled",
+    actorId: user.id,
+    subjectId: user.id,
+    ...context,
+  } as const;
+  const [accountThrottle, ipThrottle] = await Promise.all([
+    getThrottle(db, "password:account", email),
+    getThrottle(db, "password:ip", ipKey),
+  ]);
+  if (accountThrottle.locked || ipThrottle.locked) {
+    await verifyAgainstDummy(password);
+    await writeAudit(db, {
+      ...audit,
+      outcome: "denied",
+      details: { deviceId: device.id, reason: "locked" },
+    });
+    return "password_paused";
+  }
+  const verifiedHash = user.passwordHash;
+  const passwordOk =
+    password.length > 0 &&
+    password.length <= PASSWORD_MAX_LENGTH * 4 &&
+    (await verifyPassword(verifiedHash, password));
+  if (!passwordOk) {
+    // The same counters as the password step: a phone in the wrong hands cannot guess it here.
+    const policies = passwordThrottlePolicies();
+    const secret = fingerprint(getSecrets().authSecret, "password", email, password);
+    await db.transaction(async (tx) => {
+      const account = await recordFailure(tx, "password:account", email, secret, policies.account);
+      await recordFailure(tx, "password:ip", ipKey, secret, policies.ip);
+      await writeAudit(tx, {
+        ...audit,
+        outcome: "failure",
+        details: { deviceId: device.id, reason: "wrong_password", failures: account.failures },
+      });
+      if (account.lockStarted) {
+        const person = await owner(tx, device);
+        if (person) await queueSecurityNotice(tx, person, "password.locked", context);
+      }
+    });
+    return "wrong_password";
+  }
+
+  const pinHash = await hashPassword(input.pinProof);
+  return db.transaction(async (tx): Promise<EnableResult> => {
     const [changed] = await tx
       .update(companionDevices)
-      .set({ phoneSignInEnabled: enabled, pinHash, pinFailures: 0 })
+      .set({ phoneSignInEnabled: true, pinHash, pinFailures: 0 })
       .where(
-        and(eq(companionDevices.id, device.id), eq(companionDevices.phoneSignInEnabled, !enabled)),
+        and(eq(companionDevices.id, device.id), eq(companionDevices.phoneSignInEnabled, false)),
       )
       .returning({ id: companionDevices.id });
-    if (!changed) return enabled;
+    await resetThrottle(tx, "password:account", email);
+    if (!changed) return "on";
     await writeAudit(tx, {
-      action: enabled
-        ? "mfa.companion.phone_sign_in_enabled"
-        : "mfa.companion.phone_sign_in_disabled",
+      ...audit,
+      outcome: "success",
+      details: { deviceId: device.id, methodId: device.methodId },
+    });
+    await tell(tx, device, "phone_sign_in.enabled", context);
+    return "on";
+  });
+}
+
+/**
+ * Turns phone sign-in off for one paired device, from a call it signed. Nothing else is asked:
+ * it only takes capability away. The PIN hash is forgotten; turning it on again sets a new PIN.
+ * Audited, and the person is told (R-A15.1).
+ */
+export async function disablePhoneSignIn(
+  db: Db,
+  device: PairedDevice,
+  context: Context,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [changed] = await tx
+      .update(companionDevices)
+      .set({ phoneSignInEnabled: false, pinHash: null, pinFailures: 0 })
+      .where(and(eq(companionDevices.id, device.id), eq(companionDevices.phoneSignInEnabled, true)))
+      .returning({ id: companionDevices.id });
+    if (!changed) return;
+    await writeAudit(tx, {
+      action: "mfa.companion.phone_sign_in_disabled",
       outcome: "success",
       actorId: device.userId,
       subjectId: device.userId,
       ...context,
       details: { deviceId: device.id, methodId: device.methodId },
     });
-    await tell(tx, device, enabled ? "phone_sign_in.enabled" : "phone_sign_in.disabled", context);
-    return enabled;
+    await tell(tx, device, "phone_sign_in.disabled", context);
   });
 }
 

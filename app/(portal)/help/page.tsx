@@ -189,9 +189,10 @@ export default async function HelpPage() {
             <Link className={link} href="/security-info">
               Security info
             </Link>
-            , then in the app choose <q>Enable phone sign-in</q> and pick an app PIN. On the sign-in
-            page, type your email and choose <q>Approve a request on my Authenticator app</q>; type
-            the number your browser shows into the app, enter your app PIN and approve.
+            , then in the app choose <q>Enable phone sign-in</q>, enter your password and pick an
+            app PIN. On the sign-in page, type your email and choose{" "}
+            <q>Approve a request on my Authenticator app</q>; type the number your browser shows
+            into the app, enter your app PIN and approve.
           </p>
           <p>
             Your app PIN is checked by {ORG_NAME}, not stored on your phone. After{" "}

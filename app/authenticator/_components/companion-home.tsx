@@ -167,6 +167,8 @@ function PhoneSignIn({
   onChange: () => void;
 }) {
   const [mode, setMode] = useState<"idle" | "enable" | "change">("idle");
+  const [password, setPassword] = useState("");
+  const [passwordError, setPasswordError] = useState<string | null>(null);
   const [current, setCurrent] = useState("");
   const [pin, setPin] = useState("");
   const [confirm, setConfirm] = useState("");
@@ -179,6 +181,8 @@ function PhoneSignIn({
     setNotice(null);
     setError(null);
     setCurrentError(null);
+    setPasswordError(null);
+    setPassword("");
     setCurrent("");
     setPin("");
     setConfirm("");
@@ -217,6 +221,10 @@ function PhoneSignIn({
   }
 
   async function submit() {
+    if (mode === "enable" && !password) {
+      setPasswordError("Enter your password.");
+      return;
+    }
     if (mode === "change" && !PIN_PATTERN.test(current)) {
       setCurrentError("Enter your current app PIN.");
       return;
@@ -229,9 +237,19 @@ function PhoneSignIn({
     await run(async () => {
       if (mode === "enable") {
         const answer = await deviceCall(device, "phone_sign_in_on", {
+          password,
           pinProof: await pinProof(device, pin),
         });
         if (!answer) throw new Error("unpaired");
+        if (answer.refused === "wrong_password" || answer.refused === "password_paused") {
+          setPassword("");
+          setPasswordError(
+            answer.refused === "wrong_password"
+              ? "That password isn't right."
+              : "Too many wrong passwords. Try again later.",
+          );
+          return;
+        }
         setMode("idle");
         setNotice(
           answer.phoneSignIn
@@ -272,7 +290,7 @@ function PhoneSignIn({
       <p className="mt-2 text-slate-700">
         {enabled
           ? "On: you can sign in by approving a request here, without your password. Each approval asks for your app PIN."
-          : "Off: sign in without your password by approving a request here. This phone needs a screen lock, and you choose an app PIN."}
+          : "Off: sign in without your password by approving a request here. Turning it on asks for your password once, and you choose an app PIN. This phone needs a screen lock."}
       </p>
       {notice && mode === "idle" && (
         <div className="mt-3">
@@ -289,6 +307,25 @@ function PhoneSignIn({
             void submit();
           }}
         >
+          {mode === "enable" && (
+            <>
+              <p className="text-slate-700">
+                Confirm it&apos;s you with your password, then choose an app PIN. You&apos;ll enter
+                the PIN each time you approve a phone sign-in.
+              </p>
+              <SecretField
+                id="account-password"
+                label="Password"
+                value={password}
+                error={passwordError}
+                autoComplete="current-password"
+                onChange={(value) => {
+                  setPassword(value);
+                  setPasswordError(null);
+                }}
+              />
+            </>
+          )}
           {mode === "change" && (
             <PinField
               id="current-app-pin"
@@ -384,13 +421,25 @@ function wrongPinText(attemptsLeft: number | undefined): string {
   return `Wrong PIN. ${attemptsLeft} ${attemptsLeft === 1 ? "attempt" : "attempts"} left.`;
 }
 
-function PinField({
+function PinField(props: {
+  id: string;
+  label: string;
+  value: string;
+  error: string | null;
+  autoComplete: string;
+  onChange: (value: string) => void;
+}) {
+  return <SecretField {...props} pin />;
+}
+
+function SecretField({
   id,
   label,
   value,
   error,
   autoComplete,
   onChange,
+  pin = false,
 }: {
   id: string;
   label: string;
@@ -398,6 +447,8 @@ function PinField({
   error: string | null;
   autoComplete: string;
   onChange: (value: string) => void;
+  /** An app PIN: digits only, at most 12. */
+  pin?: boolean;
 }) {
   return (
     <div className="space-y-1">
@@ -407,14 +458,14 @@ function PinField({
       <input
         id={id}
         type="password"
-        inputMode="numeric"
+        inputMode={pin ? "numeric" : undefined}
         autoComplete={autoComplete}
-        maxLength={12}
+        maxLength={pin ? 12 : undefined}
         value={value}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${id}-error` : undefined}
         onChange={(event) => onChange(event.target.value)}
-        className="block w-48 rounded-md border border-slate-400 px-3 py-2 text-lg"
+        className={`block ${pin ? "w-48" : "w-full max-w-sm"} rounded-md border border-slate-400 px-3 py-2 text-lg`}
       />
       {error && (
         <p id={`${id}-error`} role="alert" className="text-sm font-medium text-red-700">

@@ -11,6 +11,7 @@ import {
   PIN_PROOF_ITERATIONS,
   pinProofSalt,
   type DeviceCall,
+  type EnableRefusal,
   type PendingPush,
   type PinOutcome,
   type PushDecision,
@@ -180,6 +181,8 @@ export type CallAnswer = {
   phoneSignIn: boolean;
   /** How the PIN went, for "pin_change". */
   pin?: PinOutcome;
+  /** Why "phone_sign_in_on" did not turn it on. */
+  refused?: EnableRefusal;
   requests: PendingPush[];
   vapidPublicKey: string | null;
 };
@@ -188,7 +191,7 @@ export type CallAnswer = {
 export function deviceCall(
   device: StoredDevice,
   action: DeviceCall["action"],
-  extra: Pick<DeviceCall, "subscription" | "pinProof" | "newPinProof"> = {},
+  extra: Pick<DeviceCall, "subscription" | "pinProof" | "newPinProof" | "password"> = {},
 ): Promise<CallAnswer | null> {
   const run = async () => {
     const current = (await loadDevice()) ?? device;

@@ -5,8 +5,13 @@ import {
   setDeviceSubscription,
 } from "@/lib/mfa/companion";
 import { DEVICE_SIGNATURE_HEADER } from "@/lib/mfa/companion-protocol";
-import type { PinOutcome } from "@/lib/mfa/companion-protocol";
-import { changePhoneSignInPin, isPinProof, setPhoneSignIn } from "@/lib/mfa/phone-sign-in";
+import type { EnableRefusal, PinOutcome } from "@/lib/mfa/companion-protocol";
+import {
+  changePhoneSignInPin,
+  disablePhoneSignIn,
+  enablePhoneSignIn,
+  isPinProof,
+} from "@/lib/mfa/phone-sign-in";
 import { acceptableSubscription, vapidPublicKey } from "@/lib/mfa/web-push";
 import { getRequestContext } from "@/lib/security/request-context";
 import { json, readSmallBody } from "../json";
@@ -14,9 +19,9 @@ import { json, readSmallBody } from "../json";
 /**
  * A paired device's signed calls (no session: its key signs the body, with a timestamp that only
  * grows): the requests waiting for it, where Web Push reaches it, turning phone sign-in on (with
- * the proof of the app PIN chosen) or off, and changing the app PIN (the current one checked
+ * the person's password and the proof of the app PIN chosen) or off, and changing the app PIN (the current one checked
  * here and counted). An unknown or removed device, a bad signature and a replay all get the
- * same 401. PIN proofs are never logged or echoed.
+ * same 401. Passwords and PIN proofs are never logged or echoed.
  */
 export async function POST(request: Request): Promise<Response> {
   const body = await readSmallBody(request);
@@ -27,11 +32,22 @@ export async function POST(request: Request): Promise<Response> {
   const { device, call } = authenticated;
   let phoneSignIn = device.phoneSignInEnabled;
   let pin: PinOutcome | undefined;
-  if (call.action === "phone_sign_in_on" || call.action === "phone_sign_in_off") {
+  let refused: EnableRefusal | undefined;
+  if (call.action === "phone_sign_in_on") {
     if (!device.active) return json({ error: "not_confirmed" }, 400);
-    const on = call.action === "phone_sign_in_on";
-    if (on && !isPinProof(call.pinProof)) return json({ error: "pin_required" }, 400);
-    phoneSignIn = await setPhoneSignIn(db, device, on, await getRequestContext(), call.pinProof);
+    if (!isPinProof(call.pinProof)) return json({ error: "pin_required" }, 400);
+    const result = await enablePhoneSignIn(
+      db,
+      device,
+      { password: call.password, pinProof: call.pinProof },
+      await getRequestContext(),
+    );
+    if (result === "on") phoneSignIn = true;
+    else refused = result;
+  }
+  if (call.action === "phone_sign_in_off") {
+    await disablePhoneSignIn(db, device, await getRequestContext());
+    phoneSignIn = false;
   }
   if (call.action === "pin_change") {
     if (!isPinProof(call.newPinProof)) return json({ error: "pin_required" }, 400);
@@ -54,6 +70,7 @@ export async function POST(request: Request): Promise<Response> {
     active: device.active,
     phoneSignIn,
     ...(pin ? { pin } : {}),
+    ...(refused ? { refused } : {}),
     requests: await listPendingPushes(db, { ...device, phoneSignInEnabled: phoneSignIn }),
     vapidPublicKey: vapidPublicKey(),
   });

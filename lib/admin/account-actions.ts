@@ -23,6 +23,8 @@ import {
   type AgentAction,
   type AgentReasonInput,
 } from "./agent-rules";
+import { issueAccessPass } from "./access-pass";
+import { assignToken } from "./hardware-tokens";
 import { isUserId } from "./users";
 
 // What an agent can do to an account from its page (issue #6, items 3 and 9). Each runs in one
@@ -433,4 +435,50 @@ export function changeRole(
 /** What the console calls each role. */
 export function roleName(role: Role): string {
   return ROLE_NAMES[role];
+}
+
+/**
+ * "Issue Temporary Access Pass" (R-A10): revokes any pass the person still had and issues one,
+ * returned once to read to them and stored nowhere but as its hash; never audited itself
+ * (R-A16.3), only its id and end. A disabled account is refused: the pass could not be used.
+ */
+export function issueAccessPassTo(
+  db: Db,
+  agent: Agent,
+  subjectId: string,
+  why: AgentReasonInput,
+  context: RequestContext,
+): Promise<AgentActionResult<{ pass: string; until: string }>> {
+  return actOn(db, agent, subjectId, "issue_pass", why, context, async (tx, subject) => {
+    if (subject.status !== "active") throw new Refusal("The account is disabled: enable it first.");
+    const issued = await issueAccessPass(tx, { userId: subject.id, issuedBy: agent.id });
+    const until = `${issued.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+    return {
+      value: { pass: issued.pass, until },
+      details: { passId: issued.id, expiresAt: issued.expiresAt.toISOString() },
+      notice: "access_pass.issued",
+      noticeDetail: `It works once, until ${until}. If you did not ask the helpdesk for it, tell them at once.`,
+    };
+  });
+}
+
+/** "Assign hardware token": gives a free token to this person (R-A4.6: one holder per token). */
+export function assignTokenTo(
+  db: Db,
+  agent: Agent,
+  subjectId: string,
+  tokenId: string,
+  why: AgentReasonInput,
+  context: RequestContext,
+): Promise<AgentActionResult<{ serialNumber: string }>> {
+  return actOn(db, agent, subjectId, "assign_token", why, context, async (tx, subject) => {
+    const token = await assignToken(tx, tokenId, subject.id);
+    if (!token) throw new Refusal("That token is no longer available.");
+    return {
+      value: { serialNumber: token.serialNumber },
+      details: { tokenId: token.id, serialNumber: token.serialNumber },
+      notice: "hardware_token.assigned",
+      noticeDetail: `serial number ${token.serialNumber}${token.model ? ` (${token.model})` : ""}.`,
+    };
+  });
 }

@@ -13,8 +13,11 @@ import {
   revokeMfaSessions,
   signOutAllSessions,
   unlockAccount,
+  issueAccessPassTo,
+  assignTokenTo,
   type AgentActionResult,
 } from "@/lib/admin/account-actions";
+import { AccessPassLifetimeError } from "@/lib/admin/access-pass";
 import type { AgentReasonInput } from "@/lib/admin/agent-rules";
 import { parseAgentReason, requireAgentAction, type Agent } from "@/lib/admin/guard";
 import { isUserId } from "@/lib/admin/users";
@@ -38,8 +41,13 @@ type Perform<T> = (
 async function run<T>(
   formData: FormData,
   perform: Perform<T>,
-  success: string,
-  options: { adminOnly?: boolean; secret?: (value: T) => string } = {},
+  success: string | ((value: T) => string),
+  options: {
+    adminOnly?: boolean;
+    secret?: (value: T) => string;
+    /** Other pages showing what the action changes. */
+    revalidate?: string[];
+  } = {},
 ): Promise<AgentActionState> {
   // The guard comes before anything is read: a request of any shape is refused alike.
   const userId = formData instanceof FormData ? formData.get("userId") : null;
@@ -50,10 +58,10 @@ async function run<T>(
   if (!why.success) return { status: "error", fieldErrors: fieldErrorsFrom(why.error.issues) };
   const result = await perform(await getDb(), agent, userId, why.data, await getRequestContext());
   if (!result.ok) return { status: "error", message: result.message };
-  revalidatePath(page);
+  for (const path of [page, ...(options.revalidate ?? [])]) revalidatePath(path);
   return {
     status: "success",
-    message: success,
+    message: typeof success === "string" ? success : success(result.value),
     ...(options.secret ? { secret: options.secret(result.value) } : {}),
   };
 }
@@ -170,5 +178,49 @@ export async function changeRoleAction(
       changeRole(db, agent, subjectId, role.data, why, context),
     "The role was changed.",
     { adminOnly: true },
+  );
+}
+
+/** "Issue Temporary Access Pass": the pass is shown once, in the dialog (R-A10.1, R-A10.5). */
+export async function issueAccessPassAction(
+  _state: AgentActionState,
+  formData: FormData,
+): Promise<AgentActionState> {
+  try {
+    return await run(
+      formData,
+      issueAccessPassTo,
+      ({ until }) =>
+        `Temporary Access Pass issued. It works once, until ${until}. Read it to the person now: it is not shown again.`,
+      { secret: (value) => value.pass },
+    );
+  } catch (error) {
+    // The policy's lifetimes are out of range: the administrator fixes them in Settings.
+    if (error instanceof AccessPassLifetimeError)
+      return { status: "error", message: error.message };
+    throw error;
+  }
+}
+
+/** "Assign hardware token": the person then activates it in Security info. */
+export async function assignTokenAction(
+  _state: AgentActionState,
+  formData: FormData,
+): Promise<AgentActionState> {
+  const tokenId = formData instanceof FormData ? formData.getAll("tokenId") : [];
+  if (tokenId.length !== 1 || typeof tokenId[0] !== "string" || !tokenId[0]) {
+    // The guard runs first all the same: a refusal must not depend on the form being valid.
+    const userId = formData instanceof FormData ? formData.get("userId") : null;
+    await requireAgentAction(isUserId(userId) ? `/admin/users/${userId}` : "/admin/users");
+    return { status: "error", fieldErrors: { tokenId: ["Choose a token."] } };
+  }
+  const chosen = tokenId[0];
+  return run(
+    formData,
+    (db, agent, subjectId, why, context) =>
+      assignTokenTo(db, agent, subjectId, chosen, why, context),
+    ({ serialNumber }) =>
+      `Token ${serialNumber} assigned. The person activates it in Security info by entering the code it shows.`,
+    { revalidate: ["/admin/tokens"] },
   );
 }

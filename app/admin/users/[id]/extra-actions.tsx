@@ -6,7 +6,7 @@ import { accessPassLifetimes } from "@/lib/auth/policy";
 import { getDb } from "@/lib/db/client";
 import { AgentActionDialog } from "./agent-action-dialog";
 import { PassDialog } from "./pass-dialog";
-import { assignTokenAction } from "./token-actions";
+import { assignTokenAction } from "./actions";
 import { TokenSelect } from "./token-select";
 
 export type AgentExtraActionsProps = { user: AdminUserDetail; agent: Agent };

@@ -1,5 +1,5 @@
 import { AgentActionDialog } from "./agent-action-dialog";
-import { issueAccessPassAction } from "./pass-actions";
+import { issueAccessPassAction } from "./actions";
 
 /** "Issue Temporary Access Pass": a reason, an optional ticket, and the pass shown once. */
 export function PassDialog({

@@ -11,15 +11,18 @@ import {
   outbox,
   recoveryCodes,
   rememberedBrowsers,
+  temporaryAccessPasses,
   users,
 } from "@/lib/db/schema";
 import { isBrowserRemembered, rememberBrowser } from "@/lib/mfa/remembered-browser";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import {
+  assignTokenTo,
   changeRole,
   deleteMethod,
   disableAccount,
   enableAccount,
+  issueAccessPassTo,
   requireReregister,
   resetPassword,
   revokeMfaSessions,
@@ -484,5 +487,80 @@ describe("roles", () => {
     expect(await auditsOf(remaining.id)).toContainEqual(
       expect.objectContaining({ action: "admin.account.disabled", outcome: "denied" }),
     );
+  });
+});
+
+describe("a pass and a token go through the same lock, judgement and audit", () => {
+  it("issues a pass once to an active person, and refuses a disabled one with a recorded refusal", async () => {
+    const agent = asAgent(await person("helpdesk"));
+    const student = await person();
+    const issued = await issueAccessPassTo(database.db, agent, student.id, why, context);
+    expect(issued).toMatchObject({ ok: true, value: { until: expect.stringMatching(/ UTC$/) } });
+    const pass = issued.ok ? issued.value.pass : "";
+    expect(pass).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){4}$/);
+    const audits = await auditsOf(student.id);
+    expect(audits).toContainEqual(
+      expect.objectContaining({ action: "admin.pass.issued", outcome: "success" }),
+    );
+    // The pass itself is never kept in the audit or the notice (R-A16.3).
+    expect(JSON.stringify(audits)).not.toContain(pass);
+    expect(JSON.stringify(await noticesTo(student.id))).not.toContain(pass);
+
+    const disabled = await person();
+    await disableAccount(database.db, asAgent(await person("admin")), disabled.id, why, context);
+    expect(await issueAccessPassTo(database.db, agent, disabled.id, why, context)).toEqual({
+      ok: false,
+      reason: "refused",
+      message: "The account is disabled: enable it first.",
+    });
+    expect(await auditsOf(disabled.id)).toContainEqual(
+      expect.objectContaining({
+        action: "admin.pass.issued",
+        outcome: "denied",
+        details: expect.objectContaining({ refused: "The account is disabled: enable it first." }),
+      }),
+    );
+    expect(
+      await database.db
+        .select()
+        .from(temporaryAccessPasses)
+        .where(eq(temporaryAccessPasses.userId, disabled.id)),
+    ).toEqual([]);
+  });
+
+  it("gives a token to one person only: the second agent's assignment is refused and recorded (R-A4.6, R-A16.4)", async () => {
+    const [token] = await database.db
+      .insert(hardwareTokens)
+      .values({ serialNumber: `T-${counter}-race`, secretSealed: "sealed", periodSeconds: 30 })
+      .returning({ id: hardwareTokens.id });
+    const first = await person();
+    const second = await person();
+    const agent = asAgent(await person("helpdesk"));
+    const results = await Promise.all([
+      assignTokenTo(database.db, agent, first.id, token!.id, why, context),
+      assignTokenTo(database.db, agent, second.id, token!.id, why, context),
+    ]);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.find((r) => !r.ok)).toEqual({
+      ok: false,
+      reason: "refused",
+      message: "That token is no longer available.",
+    });
+    const [row] = await database.db
+      .select({ userId: hardwareTokens.userId })
+      .from(hardwareTokens)
+      .where(eq(hardwareTokens.id, token!.id));
+    const holder = row!.userId === first.id ? first : second;
+    const other = holder === first ? second : first;
+    const assignments = async (userId: string) =>
+      (await auditsOf(userId)).filter((a) => a.action === "admin.token.assigned");
+    expect(await assignments(other.id)).toEqual([
+      expect.objectContaining({
+        outcome: "denied",
+        details: expect.objectContaining({ refused: "That token is no longer available." }),
+      }),
+    ]);
+    expect(await noticesTo(other.id)).toEqual([]);
+    expect(await assignments(holder.id)).toEqual([expect.objectContaining({ outcome: "success" })]);
   });
 });

@@ -19,4 +19,12 @@ describe("the console's passkey rule", () => {
     // Passwordless with a synced passkey records "swk".
     expect(passkeyGate(true, [passkey], ["swk", "user"])).toBe("ok");
   });
+
+  it("does not take a paired phone's approval for the passkey, though its key also records swk", () => {
+    const phone = { kind: "companion_app" };
+    // The password and an approved push request.
+    expect(passkeyGate(true, [app, passkey, phone], ["pwd", "swk"])).toBe("prove");
+    // Phone sign-in: the device key and the app PIN.
+    expect(passkeyGate(true, [passkey, phone], ["swk", "pin"])).toBe("prove");
+  });
 });

@@ -151,8 +151,18 @@ export async function recordAgentActionWith(
   }
 }
 
-/** What a passkey records on a session (RFC 8176: hardware- or software-held key). */
-const PASSKEY_AMRS = ["hwk", "swk"];
+/**
+ * Whether a session was proven with a passkey (RFC 8176 values). A passkey as the second factor
+ * records "hwk"; passwordless, "hwk" or — synced — "swk", with "user" for its user verification.
+ * "swk" alone is also what a paired phone's device key records (an approved push, phone sign-in
+ * with "pin"), which is neither a passkey nor phishing-resistant, so it never counts by itself.
+ */
+function provenWithPasskey(sessionMethods: string[]): boolean {
+  return (
+    sessionMethods.includes("hwk") ||
+    (sessionMethods.includes("swk") && sessionMethods.includes("user"))
+  );
+}
 
 /**
  * With the organisation requiring passkeys for the console: an agent without one must register
@@ -165,5 +175,5 @@ export function passkeyGate(
 ): "ok" | "register" | "prove" {
   if (!required) return "ok";
   if (!methods.some((method) => method.kind === "passkey")) return "register";
-  return sessionMethods.some((amr) => PASSKEY_AMRS.includes(amr)) ? "ok" : "prove";
+  return provenWithPasskey(sessionMethods) ? "ok" : "prove";
 }

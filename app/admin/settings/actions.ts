@@ -99,6 +99,15 @@ export async function saveSettingsAction(
     stay_signed_in_offered: single("stay_signed_in_offered") === "on",
     passkey_required_for_agents: single("passkey_required_for_agents") === "on",
   };
+  // Requiring a passkey nobody may add would shut every agent without one out of the console,
+  // and perhaps every administrator who could undo it.
+  if (values.passkey_required_for_agents && !values.enabled_method_kinds.includes("passkey")) {
+    return {
+      status: "error",
+      message:
+        "The console can't require passkeys while people may not add them. Allow passkeys, or leave the passkey rule off. Nothing was saved.",
+    };
+  }
   const defaults = settingDefaults();
   const change: SettingChange = {};
   for (const key of SETTING_KEYS) {

@@ -25,5 +25,8 @@ export async function POST(request: Request): Promise<Response> {
     },
     await getRequestContext(),
   );
-  return json({ result, attemptsLeft }, result === "refused" ? 400 : 200);
+  // A late or repeated answer changed nothing: never a 200 that a log or client reads as done
+  // (R-A6.2).
+  const status = result === "refused" ? 400 : result === "gone" || result === "expired" ? 409 : 200;
+  return json({ result, attemptsLeft }, status);
 }

@@ -27,6 +27,12 @@ describe("safeRedirectPath (R-A17.4)", () => {
     expect(result).not.toContain("evil");
   });
 
+  it("drops Next's _rsc cache-busting parameter, keeping the rest as it was", () => {
+    expect(safeRedirectPath("/admin/users?_rsc=1x2y3")).toBe("/admin/users");
+    expect(safeRedirectPath("/admin/users?q=ada%20l&_rsc=1x2y3")).toBe("/admin/users?q=ada+l");
+    expect(safeRedirectPath("/admin/users?q=ada%20l")).toBe("/admin/users?q=ada%20l");
+  });
+
   it("never throws on odd types", () => {
     expect(safeRedirectPath(undefined)).toBe("/");
     expect(safeRedirectPath(["/help"])).toBe("/");

@@ -11,6 +11,9 @@ export function safeRedirectPath(value: unknown, fallback = "/"): string {
   try {
     const url = new URL(value, base);
     if (url.origin !== base) return fallback;
+    // Next's client asks for a page's RSC payload with a cache-busting `_rsc` parameter; it is
+    // never part of the address to come back to.
+    if (url.searchParams.has("_rsc")) url.searchParams.delete("_rsc");
     return `${url.pathname}${url.search}${url.hash}`;
   } catch {
     return fallback;

@@ -1,0 +1,146 @@
+import { expect, type Browser, type Page, type Request } from "@playwright/test";
+import type { PendingPush } from "../../lib/mfa/companion-protocol";
+import type { DemoSignIn } from "./app-server";
+import { submitPassword } from "./helpers";
+
+// The companion authenticator as a person uses it: a second browser context plays their phone,
+// paired through the one-time link Security info shows.
+
+/**
+ * Pairs a new phone (a browser context of its own) from Security info of the signed-in `page`,
+ * and confirms it with the code the phone shows. Returns the phone's page, on /authenticator.
+ */
+export async function pairPhone(
+  page: Page,
+  browser: Browser,
+  deviceName = "Test phone",
+): Promise<Page> {
+  await page.goto("/security-info");
+  await page.getByRole("button", { name: "Add sign-in method" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog
+    .getByRole("combobox", { name: "Which method would you like to add?" })
+    .selectOption({ label: "Authenticator app (notifications)" });
+  await dialog.getByRole("button", { name: "Add" }).click();
+  await expect(
+    page.getByRole("heading", { level: 1, name: "Set up the Authenticator app" }),
+  ).toBeVisible();
+  await page.getByRole("button", { name: "Show QR code" }).click();
+  await page.getByRole("button", { name: "Can't scan the image?" }).click();
+  const link = (await page.getByLabel("Open this link on your phone").textContent())!;
+
+  const baseURL = new URL(page.url()).origin;
+  const phone = await (await browser.newContext({ baseURL })).newPage();
+  await phone.goto(link);
+  await phone.getByLabel("Device name").fill(deviceName);
+  await phone.getByRole("button", { name: "Pair this phone" }).click();
+  await expect(phone.getByRole("heading", { level: 1, name: "Authenticator" })).toBeVisible();
+  const code = phone.getByLabel("Verification code");
+  await expect(code).toHaveText(/^\d{6}$/);
+
+  await expect(page.getByRole("heading", { name: "Enter code" })).toBeVisible();
+  await page.getByRole("textbox", { name: "Code" }).fill((await code.textContent())!);
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Success!" })).toBeVisible();
+  await page.getByRole("button", { name: "Done" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
+  return phone;
+}
+
+/**
+ * The password, then "Sign in another way" → "Approve a request on my Authenticator app" (the
+ * account's default is a code). Ends on "Approve sign in request", with or without a number.
+ */
+export async function choosePush(page: Page, account: DemoSignIn) {
+  await page.goto("/signin");
+  await submitPassword(page, account.email, account.password);
+  await expect(page.getByRole("heading", { level: 1, name: "Enter code" })).toBeVisible();
+  await page.getByRole("link", { name: "Sign in another way" }).click();
+  await page.getByRole("button", { name: "Approve a request on my Authenticator app" }).click();
+  await expect(
+    page.getByRole("heading", { level: 1, name: "Approve sign in request" }),
+  ).toBeVisible();
+}
+
+/** The number the waiting page shows, once a request is waiting. */
+export async function shownNumber(page: Page): Promise<string> {
+  await expect(
+    page.getByRole("status").filter({ hasText: "Waiting for you to approve" }),
+  ).toBeVisible();
+  const number = page.getByLabel("Number to enter");
+  await expect(number).toHaveText(/^\d{2}$/);
+  return (await number.textContent())!;
+}
+
+/** `choosePush`, then the number shown. */
+export async function askForPush(page: Page, account: DemoSignIn): Promise<string> {
+  await choosePush(page, account);
+  return shownNumber(page);
+}
+
+/** "Check for notifications" on the phone; returns the requests the server gave it. */
+export async function checkForNotifications(phone: Page): Promise<PendingPush[]> {
+  const answered = phone.waitForResponse(
+    (response) =>
+      response.request().method() === "POST" &&
+      new URL(response.url()).pathname === "/api/authenticator/requests",
+  );
+  await phone.getByRole("button", { name: "Check for notifications" }).click();
+  const response = await answered;
+  expect(response.status()).toBe(200);
+  return ((await response.json()) as { requests: PendingPush[] }).requests;
+}
+
+/** Whether a request is the phone's answer to a sign-in request. */
+export function isAnswer(request: Request): boolean {
+  return (
+    request.method() === "POST" && new URL(request.url()).pathname === "/api/authenticator/answer"
+  );
+}
+
+/**
+ * Answers the request the phone shows: types `number` and approves, denies, or reports "This
+ * wasn't me". Returns the HTTP request the phone sent and the server's answer to it.
+ */
+export async function answerOnPhone(
+  phone: Page,
+  answer: { approve: string } | "deny" | "not me",
+): Promise<{ request: Request; status: number; result: string }> {
+  await expect(phone.getByRole("heading", { name: "Are you trying to sign in?" })).toBeVisible();
+  const sent = phone.waitForRequest(isAnswer);
+  const answered = phone.waitForResponse((response) => isAnswer(response.request()));
+  if (typeof answer === "object") {
+    await phone.getByLabel("Enter the number shown in your browser").fill(answer.approve);
+    await phone.getByRole("button", { name: "Approve", exact: true }).click();
+  } else {
+    await phone
+      .getByRole("button", { name: answer === "deny" ? "Deny" : "This wasn't me", exact: true })
+      .click();
+  }
+  const request = await sent;
+  const response = await answered;
+  return {
+    request,
+    status: response.status(),
+    result: ((await response.json()) as { result: string }).result,
+  };
+}
+
+/** Sends a JSON body to the answer endpoint from the phone's own page, as its app does. */
+export async function postAnswer(
+  phone: Page,
+  url: string,
+  body: string,
+): Promise<{ status: number; body: unknown }> {
+  return phone.evaluate(
+    async ({ url, body }) => {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body,
+      });
+      return { status: response.status, body: (await response.json()) as unknown };
+    },
+    { url, body },
+  );
+}

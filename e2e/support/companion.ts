@@ -80,6 +80,9 @@ export async function askForPush(page: Page, account: DemoSignIn): Promise<strin
 
 /** "Check for notifications" on the phone; returns the requests the server gave it. */
 export async function checkForNotifications(phone: Page): Promise<PendingPush[]> {
+  // What the last answer did stays on screen until read: press OK first, as a person would.
+  const ok = phone.getByRole("button", { name: "OK", exact: true });
+  if (await ok.isVisible()) await ok.click();
   const answered = phone.waitForResponse(
     (response) =>
       response.request().method() === "POST" &&

@@ -63,6 +63,11 @@ function Home() {
 function Paired({ device, onForget }: { device: StoredDevice; onForget: () => void }) {
   const queryClient = useQueryClient();
   const registered = useRef(false);
+  // Kept here, not in the request's card: the next poll no longer lists an answered request,
+  // and the person must still be able to read what their answer did.
+  const [answered, setAnswered] = useState<{ result: AnswerResult; reported: boolean } | null>(
+    null,
+  );
   const { data, isError, isFetching } = useQuery({
     queryKey: ["requests", device.deviceId],
     queryFn: () => deviceCall(device, "requests"),
@@ -120,12 +125,20 @@ function Paired({ device, onForget }: { device: StoredDevice; onForget: () => vo
         <h2 id="requests-heading" className="text-xl font-semibold">
           Sign-in requests
         </h2>
-        {request ? (
+        {answered ? (
+          <AnswerOutcome
+            {...answered}
+            onDone={() => {
+              setAnswered(null);
+              void queryClient.invalidateQueries({ queryKey: ["requests"] });
+            }}
+          />
+        ) : request ? (
           <RequestCard
             key={request.id}
             device={device}
             request={request}
-            onDone={() => void queryClient.invalidateQueries({ queryKey: ["requests"] })}
+            onAnswered={(result, reported) => setAnswered({ result, reported })}
           />
         ) : (
           <p className="mt-2 text-slate-700">No requests waiting.</p>
@@ -522,21 +535,44 @@ const RESULTS: Record<AnswerResult, { kind: "success" | "error" | "info"; text: 
   refused: { kind: "error", text: "This phone couldn't answer the request. Pair it again." },
 };
 
+/** What an answer did, until the person has read it and pressed OK. */
+function AnswerOutcome({
+  result,
+  reported,
+  onDone,
+}: {
+  result: AnswerResult;
+  reported: boolean;
+  onDone: () => void;
+}) {
+  const shown = RESULTS[result];
+  return (
+    <div className="mt-4 space-y-3">
+      <Alert kind={shown.kind}>
+        {reported
+          ? "Reported. Requests to this phone are paused for an hour. Change your password soon: someone may know it."
+          : shown.text}
+      </Alert>
+      <button type="button" className={secondaryButton} onClick={onDone}>
+        OK
+      </button>
+    </div>
+  );
+}
+
 function RequestCard({
   device,
   request,
-  onDone,
+  onAnswered,
 }: {
   device: StoredDevice;
   request: PendingPush;
-  onDone: () => void;
+  onAnswered: (result: AnswerResult, reported: boolean) => void;
 }) {
   const [number, setNumber] = useState("");
   const [pin, setPin] = useState("");
   const [pinError, setPinError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [result, setResult] = useState<AnswerResult | null>(null);
-  const [reported, setReported] = useState(false);
   const [busy, setBusy] = useState(false);
   const headingRef = useRef<HTMLHeadingElement>(null);
   useEffect(() => headingRef.current?.focus(), []);
@@ -569,29 +605,12 @@ function RequestCard({
         setPinError(wrongPinText(outcome.attemptsLeft));
         return;
       }
-      setReported(fraud && outcome.result === "denied");
-      setResult(outcome.result);
+      onAnswered(outcome.result, fraud && outcome.result === "denied");
     } catch {
       setError("Couldn't reach the server. Check your connection and try again.");
     } finally {
       setBusy(false);
     }
-  }
-
-  if (result) {
-    const shown = RESULTS[result];
-    return (
-      <div className="mt-4 space-y-3">
-        <Alert kind={shown.kind}>
-          {reported
-            ? "Reported. Requests to this phone are paused for an hour. Change your password soon: someone may know it."
-            : shown.text}
-        </Alert>
-        <button type="button" className={secondaryButton} onClick={onDone}>
-          OK
-        </button>
-      </div>
-    );
   }
 
   const when = new Date(request.createdAt).toLocaleTimeString([], {

@@ -21,6 +21,12 @@ describe("safeRedirectPath (R-A17.4)", () => {
     "",
     "help",
     "/%0d%0aSet-Cookie:x",
+    // Dot segments that parsing resolves into a protocol-relative "//host".
+    "/.//evil.example",
+    "/a/..//evil.example",
+    "/..//evil.example?x=1",
+    "/%2e//evil.example",
+    "/%2E%2E//evil.example",
   ])("refuses %j and falls back", (input) => {
     const result = safeRedirectPath(input, "/");
     expect(result === "/" || result.startsWith("/%0")).toBe(true);

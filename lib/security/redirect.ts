@@ -14,7 +14,11 @@ export function safeRedirectPath(value: unknown, fallback = "/"): string {
     // Next's client asks for a page's RSC payload with a cache-busting `_rsc` parameter; it is
     // never part of the address to come back to.
     if (url.searchParams.has("_rsc")) url.searchParams.delete("_rsc");
-    return `${url.pathname}${url.search}${url.hash}`;
+    const path = `${url.pathname}${url.search}${url.hash}`;
+    // Dot segments are resolved by parsing: "/.//evil.example" becomes "//evil.example", which a
+    // browser reads as another host. The result is checked again, not only the input.
+    if (!path.startsWith("/") || path.startsWith("//") || path.startsWith("/\\")) return fallback;
+    return path;
   } catch {
     return fallback;
   }

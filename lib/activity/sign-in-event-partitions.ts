@@ -182,6 +182,9 @@ async function applyRetention(
       removed += gone;
     }
   }
+  // A month left undone would otherwise be emptied row by row below, the very cost dropping it
+  // whole avoids: the next run drops it, then deletes the rest.
+  if (skipped.length > 0) return { dropped, removed, skipped };
   // The rest: older rows of the month the cut-off falls in, and any in the default partition.
   // Counted in the database: a first purge after a long pause may remove millions of rows.
   const deleted = await db.execute<{ removed: number }>(sql`

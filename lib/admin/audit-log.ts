@@ -5,6 +5,7 @@ import { AUDIT_ACTIONS, AUDIT_SENTENCES, type AuditAction } from "@/lib/audit/ev
 import type { Executor } from "@/lib/db/client";
 import { auditLog, users } from "@/lib/db/schema";
 import { emailMatches } from "@/lib/auth/users";
+import { isUuid } from "@/lib/security/ids";
 
 // Reading the audit log for /admin/audit and its CSV export. Only ever SELECTs: the table is
 // append-only, and the database refuses UPDATE, DELETE and TRUNCATE (R-A16.3).
@@ -40,13 +41,11 @@ export function isAuditAction(value: unknown): value is AuditAction {
   return typeof value === "string" && (AUDIT_ACTIONS as readonly string[]).includes(value);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A person named by email or id, as a user id; a name that matches nobody matches no row. */
 async function resolvePerson(db: Executor, value: string | undefined): Promise<string | null> {
   const text = value?.trim();
   if (!text) return null;
-  if (UUID.test(text)) return text.toLowerCase();
+  if (isUuid(text)) return text.toLowerCase();
   const [row] = await db.select({ id: users.id }).from(users).where(emailMatches(text));
   return row?.id ?? "00000000-0000-0000-0000-000000000000";
 }

@@ -3,6 +3,7 @@ import { alias } from "drizzle-orm/pg-core";
 import { writeAudit } from "@/lib/audit/log";
 import type { Executor } from "@/lib/db/client";
 import { caseNotes, cases, signInEvents, users } from "@/lib/db/schema";
+import { isUuid } from "@/lib/security/ids";
 
 export const CASE_KINDS = ["unrecognised_activity", "no_mobile_phone", "other"] as const;
 export type CaseKind = (typeof CASE_KINDS)[number];
@@ -147,8 +148,7 @@ export async function listCases(
 ): Promise<{ items: CaseView[]; nextCursor: string | null }> {
   const limit = Math.max(1, Math.min(options.limit ?? CASE_PAGE_SIZE, 100));
   // Compared in the database: a JavaScript Date would round the microseconds away.
-  const before =
-    options.before && /^[0-9a-f-]{36}$/i.test(options.before) ? options.before : undefined;
+  const before = options.before && isUuid(options.before) ? options.before : undefined;
   const assignees = alias(users, "assignees");
   const rows = await db
     .select({
@@ -237,7 +237,7 @@ export async function listCases(
 
 /** Locks one case for a change; null when the id names none. */
 async function lockCase(tx: Executor, caseId: string) {
-  if (!/^[0-9a-f-]{36}$/i.test(caseId)) return null;
+  if (!isUuid(caseId)) return null;
   const [row] = await tx
     .select({
       id: cases.id,

@@ -5,6 +5,7 @@ import { writeAudit } from "@/lib/audit/log";
 import type { Executor } from "@/lib/db/client";
 import { hardwareTokens, mfaMethods, users } from "@/lib/db/schema";
 import { seal } from "@/lib/security/sealing";
+import { isUuid } from "@/lib/security/ids";
 
 // The hardware OATH token inventory (R-A4.6): imported by administrators from the CSV file the
 // vendor ships, in the common format Microsoft Entra reads —
@@ -344,7 +345,7 @@ export async function assignToken(
   tokenId: string,
   userId: string,
 ): Promise<{ id: string; serialNumber: string; model: string | null } | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(tokenId)) return null;
+  if (!isUuid(tokenId)) return null;
   const [row] = await tx
     .update(hardwareTokens)
     .set({ userId, assignedAt: sql`now()`, methodId: null, activatedAt: null })

@@ -15,6 +15,7 @@ import type { Db, Executor } from "@/lib/db/client";
 import { auditLog, authThrottles, mfaMethods, users } from "@/lib/db/schema";
 import { alias } from "drizzle-orm/pg-core";
 import { AUDIT_SENTENCES, type AuditAction } from "@/lib/audit/events";
+import { isUuid } from "@/lib/security/ids";
 
 // Finding and creating people for the helpdesk console (issue #6, item 2).
 
@@ -190,11 +191,9 @@ export type AdminUserDetail = {
   mfaLockedUntil: Date | null;
 };
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** True for a well-formed id: anything else is "not found" without asking the database. */
 export function isUserId(value: unknown): value is string {
-  return typeof value === "string" && UUID_PATTERN.test(value);
+  return isUuid(value);
 }
 
 /** One account for the console, or null. */

@@ -5,6 +5,7 @@ import { unseal } from "@/lib/security/sealing";
 import type { CodeCheck } from "./authenticator-app";
 import { CODE_DEVICE_KINDS, METHOD_KIND_INFO } from "./registry";
 import { matchTotp } from "./totp";
+import { isUuid } from "@/lib/security/ids";
 
 // Hardware OATH tokens (TOTP, R-A4.6) once they are in someone's hands. The inventory — import,
 // assignment — lives in lib/admin/hardware-tokens.ts. A token's secret stays in hardware_tokens,
@@ -41,7 +42,7 @@ export async function activateHardwareToken(
   tokenId: string,
   code: string,
 ): Promise<TokenActivation> {
-  if (!/^[0-9a-f-]{36}$/i.test(tokenId)) return { ok: false, reason: "no_token" };
+  if (!isUuid(tokenId)) return { ok: false, reason: "no_token" };
   const [token] = await tx
     .select({
       id: hardwareTokens.id,

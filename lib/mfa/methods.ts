@@ -18,6 +18,7 @@ import {
   type SignInChoice,
   type SignInOptionId,
 } from "./registry";
+import { isUuid } from "@/lib/security/ids";
 
 const viewColumns = {
   id: mfaMethods.id,
@@ -44,7 +45,7 @@ export async function getOwnMethod(
   userId: string,
   methodId: string,
 ): Promise<MethodView | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(methodId)) return null;
+  if (!isUuid(methodId)) return null;
   const [row] = await db
     .select(viewColumns)
     .from(mfaMethods)

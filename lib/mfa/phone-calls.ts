@@ -1,6 +1,7 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
 import { phoneChallenges } from "@/lib/db/schema";
+import { isUuid } from "@/lib/security/ids";
 
 export type CallAnswer = "approved" | "declined" | "gone";
 
@@ -13,7 +14,7 @@ export async function answerCall(
   challengeId: string,
   pressed: string | null,
 ): Promise<CallAnswer> {
-  if (!/^[0-9a-f-]{36}$/i.test(challengeId)) return "gone";
+  if (!isUuid(challengeId)) return "gone";
   const status = pressed === "#" ? "approved" : "declined";
   const [row] = await db
     .update(phoneChallenges)

@@ -8,6 +8,7 @@ import { queueMessage } from "@/lib/notify/outbox";
 import { safeEqual } from "@/lib/security/tokens";
 import { maskPhone } from "./phone-numbers";
 import { isPhoneKind, METHOD_KIND_INFO, type MethodData, type PhoneKind } from "./registry";
+import { isUuid } from "@/lib/security/ids";
 
 // Phone methods (R-A5): a number becomes a method only once a code sent to it is entered or a
 // call to it is answered with "#" (R-A5.5). Challenges live in `phone_challenges`; texts and
@@ -188,7 +189,7 @@ export async function getOwnPhone(
   userId: string,
   methodId: string,
 ): Promise<PhoneMethod | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(methodId)) return null;
+  if (!isUuid(methodId)) return null;
   const [row] = await db
     .select(phoneColumns)
     .from(mfaMethods)
@@ -557,7 +558,7 @@ export async function getCallStatus(
   binding: ChallengeBinding,
   challengeId: string,
 ): Promise<CallStatus> {
-  if (!/^[0-9a-f-]{36}$/i.test(challengeId)) return "gone";
+  if (!isUuid(challengeId)) return "gone";
   const [row] = await db
     .select({
       status: phoneChallenges.status,
@@ -586,7 +587,7 @@ export async function consumeApprovedCall(
   binding: ChallengeBinding,
   challengeId: string,
 ): Promise<string | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(challengeId)) return null;
+  if (!isUuid(challengeId)) return null;
   const [row] = await db
     .update(phoneChallenges)
     .set({ status: "used" })

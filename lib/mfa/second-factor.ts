@@ -15,6 +15,7 @@ import { countRecoveryCodes } from "./methods";
 import { verifyPasskeySecondFactor } from "./passkeys";
 import { checkTextCode, consumeApprovedCall, type ChallengeBinding } from "./phone";
 import { SIGN_IN_OPTIONS, type SignInOptionId } from "./registry";
+import { isUuid } from "@/lib/security/ids";
 
 export type SecondFactorUser = { id: string; email: string; displayName: string };
 export type SecondFactorContext = {
@@ -70,7 +71,7 @@ const VERIFIERS: Record<SignInOptionId, Verifier> = {
   },
   // The answer is the id of the call that was approved with "#".
   voice: {
-    normalise: (input) => (/^[0-9a-f-]{36}$/i.test(input) ? input : null),
+    normalise: (input) => (isUuid(input) ? input : null),
     check: async (db, _userId, answer, { binding, methodId }) => ({
       ok: methodId !== null && (await consumeApprovedCall(db, binding, answer)) === methodId,
       replay: false,
@@ -78,7 +79,7 @@ const VERIFIERS: Record<SignInOptionId, Verifier> = {
   },
   // The answer is the id of the push request the phone approved with the right number (R-A6).
   push: {
-    normalise: (input) => (/^[0-9a-f-]{36}$/i.test(input) ? input : null),
+    normalise: (input) => (isUuid(input) ? input : null),
     check: async (db, _userId, answer, { binding }) => ({
       ok:
         binding.transactionId !== null &&

@@ -4,6 +4,7 @@ import { outbox, phoneChallenges } from "@/lib/db/schema";
 import { answerCall, type CallAnswer } from "@/lib/mfa/phone-calls";
 import { openBody } from "./message-body";
 import { outboxChannels, providerNameFor, type Channel } from "./providers";
+import { isUuid } from "@/lib/security/ids";
 
 // What /dev/outbox shows and does: the messages of the channels that use the outbox provider,
 // and the keypad of a ringing call. Never messages that a real provider delivers.
@@ -88,7 +89,7 @@ export async function answerOutboxCall(
   pressed: string | null,
 ): Promise<CallAnswer> {
   if (providerNameFor("voice") !== "outbox") return "gone";
-  if (!/^[0-9a-f-]{36}$/i.test(challengeId)) return "gone";
+  if (!isUuid(challengeId)) return "gone";
   const [call] = await db
     .select({ id: outbox.id })
     .from(outbox)

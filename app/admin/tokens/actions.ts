@@ -23,6 +23,7 @@ import { normaliseOtp } from "@/lib/mfa/second-factor";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { getRequestContext } from "@/lib/security/request-context";
 import type { AgentActionState } from "../agent-action-state";
+import { isUuid } from "@/lib/security/ids";
 
 export type ImportState = ActionState & { preview?: TokenImportPreview; imported?: number };
 
@@ -131,7 +132,7 @@ export async function activateTokenForUserAction(
   const tokenId = formData.get("tokenId");
   const input = formData.get("code");
   const code = typeof input === "string" ? normaliseOtp(input) : null;
-  if (typeof tokenId !== "string" || !/^[0-9a-f-]{36}$/i.test(tokenId)) {
+  if (typeof tokenId !== "string" || !isUuid(tokenId)) {
     return { status: "error", message: "That token does not exist." };
   }
   if (!code) return { status: "error", fieldErrors: { code: ["Enter the 6-digit code."] } };

@@ -302,6 +302,22 @@ describe("phone sign-in", () => {
     expect(await approve(a.phone, wait!.requestId, wait!.number)).toBe("gone");
   });
 
+  it("an approval stops counting once phone sign-in is turned off before the sign-in finishes", async () => {
+    const { db } = database;
+    const { email, phone } = await userWithPhone("phone-off-between@example.edu");
+    expect(await callPhoneSignIn(phone, true)).toBe(true);
+    const ticket = await startPhoneSignIn(db, { email, callbackPath: "/" }, context);
+    const wait = (await getPhoneSignInWait(db, ticket))!;
+    expect(await approve(phone, wait.requestId, wait.number)).toBe("approved");
+    expect(await callPhoneSignIn(phone, false)).toBe(false);
+    expect((await finishPhoneSignIn(db, ticket, wait.requestId, context)).ok).toBe(false);
+    const [row] = await db
+      .select({ status: pushRequests.status })
+      .from(pushRequests)
+      .where(eq(pushRequests.id, wait.requestId));
+    expect(row).toEqual({ status: "approved" });
+  });
+
   it("signs in with both factors once the phone approves its own request, once", async () => {
     const { db } = database;
     const { userId, email, phone } = await userWithPhone("phone-on@example.edu");

@@ -84,7 +84,7 @@ export type DeviceCall = {
 };
 
 /** Why the server did not turn phone sign-in on. */
-export type EnableRefusal = "wrong_password" | "password_paused" | "unavailable";
+export type EnableRefusal = "wrong_password" | "unavailable";
 
 /** How a PIN the server checked went; `attemptsLeft` before phone sign-in is turned off. */
 export type PinOutcome =

@@ -36,6 +36,7 @@ import { checkPhoneSignInPin } from "./phone-sign-in";
 import { METHOD_KIND_INFO } from "./registry";
 import { matchTotp, newTotpSecret } from "./totp";
 import { sendWakeUp, webPushConfigured, type PushSubscription } from "./web-push";
+import { isUuid } from "@/lib/security/ids";
 
 // The companion authenticator (R-A6): phones paired through a one-time link keep an ECDSA P-256
 // key that never leaves them; the server keeps only its public key (R-A6.5). Each paired phone is
@@ -56,7 +57,6 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 const DEVICE_NAME_MAX = 40;
 
 type Context = { ip: string | null; userAgent: string | null };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export class TooManyPhonesError extends Error {}
@@ -344,7 +344,7 @@ export type PairedDevice = {
 };
 
 async function getDevice(db: Executor, deviceId: string): Promise<PairedDevice | null> {
-  if (!UUID.test(deviceId)) return null;
+  if (!isUuid(deviceId)) return null;
   const [row] = await db
     .select({
       id: companionDevices.id,
@@ -361,7 +361,7 @@ async function getDevice(db: Executor, deviceId: string): Promise<PairedDevice |
 }
 
 const deviceCallSchema = z.object({
-  deviceId: z.string().regex(UUID),
+  deviceId: z.string().refine(isUuid),
   timestamp: z.number().int().positive(),
   action: z.enum([
     "requests",
@@ -645,7 +645,7 @@ export async function getPushStatus(
   binding: PushBinding,
   requestId: string,
 ): Promise<PushStatus> {
-  if (!UUID.test(requestId)) return "gone";
+  if (!isUuid(requestId)) return "gone";
   const [row] = await db
     .select({
       status: pushRequests.status,
@@ -748,7 +748,7 @@ export async function answerPush(
 ): Promise<AnswerOutcome> {
   const outcome = (result: AnswerResult): AnswerOutcome => ({ result });
   if (
-    !UUID.test(answer.requestId) ||
+    !isUuid(answer.requestId) ||
     (answer.decision !== "approve" && answer.decision !== "deny") ||
     (answer.decision === "approve" && !/^\d{2}$/.test(answer.number)) ||
     (answer.decision === "deny" && answer.number !== "") ||
@@ -873,7 +873,7 @@ export async function consumeApprovedPush(
   binding: PushBinding,
   requestId: string,
 ): Promise<string | null> {
-  if (!UUID.test(requestId)) return null;
+  if (!isUuid(requestId)) return null;
   const [row] = await db
     .update(pushRequests)
     .set({ status: "used" })
@@ -882,6 +882,12 @@ export async function consumeApprovedPush(
         bindingMatches(binding),
         eq(pushRequests.id, requestId),
         eq(pushRequests.status, "approved"),
+        // Phone sign-in turned off between the approval and this step takes the approval with
+        // it: the person said this phone may no longer sign them in.
+        or(
+          eq(pushRequests.purpose, "second_factor"),
+          sql`exists (select 1 from ${companionDevices} where ${companionDevices.id} = ${pushRequests.deviceId} and ${companionDevices.phoneSignInEnabled})`,
+        ),
       ),
     )
     .returning({ deviceId: pushRequests.deviceId });

@@ -262,6 +262,8 @@ export async function changePhoneSignInPin(
 ): Promise<PinOutcome> {
   if (!device.active || !device.phoneSignInEnabled) return { result: "off" };
   if (!isPinProof(newProof)) return { result: "off" };
+  // Hashed before the transaction so the device's row lock is held briefly; a wrong current
+  // PIN wastes the hash, but it is counted, and five end phone sign-in.
   const newHash = await hashPassword(newProof);
   return db.transaction(async (tx) => {
     const checked = await checkPhoneSignInPin(

@@ -254,13 +254,9 @@ function PhoneSignIn({
           pinProof: await pinProof(device, pin),
         });
         if (!answer) throw new Error("unpaired");
-        if (answer.refused === "wrong_password" || answer.refused === "password_paused") {
+        if (answer.refused === "wrong_password") {
           setPassword("");
-          setPasswordError(
-            answer.refused === "wrong_password"
-              ? "That password isn't right."
-              : "Too many wrong passwords. Try again later.",
-          );
+          setPasswordError("That password isn't right.");
           return;
         }
         setMode("idle");
@@ -345,7 +341,6 @@ function PhoneSignIn({
               label="Current app PIN"
               value={current}
               error={currentError}
-              autoComplete="current-password"
               onChange={(value) => {
                 setCurrent(value);
                 setCurrentError(null);
@@ -361,7 +356,6 @@ function PhoneSignIn({
             }
             value={pin}
             error={error}
-            autoComplete="new-password"
             onChange={(value) => {
               setPin(value);
               setError(null);
@@ -372,7 +366,6 @@ function PhoneSignIn({
             label={mode === "enable" ? "Confirm app PIN" : "Confirm new app PIN"}
             value={confirm}
             error={null}
-            autoComplete="new-password"
             onChange={(value) => {
               setConfirm(value);
               setError(null);
@@ -439,10 +432,11 @@ function PinField(props: {
   label: string;
   value: string;
   error: string | null;
-  autoComplete: string;
   onChange: (value: string) => void;
 }) {
-  return <SecretField {...props} pin />;
+  // Never "current-password"/"new-password": this origin is the portal's, and a password
+  // manager would fill the portal password into a PIN field or save a PIN as the password.
+  return <SecretField {...props} autoComplete="off" pin />;
 }
 
 function SecretField({
@@ -686,7 +680,6 @@ function RequestCard({
             label="App PIN"
             value={pin}
             error={pinError}
-            autoComplete="current-password"
             onChange={(value) => {
               setPin(value);
               setPinError(null);

@@ -43,7 +43,9 @@ export async function POST(request: Request): Promise<Response> {
       await getRequestContext(),
     );
     if (result === "on") phoneSignIn = true;
-    else refused = result;
+    // A paused password answers as a wrong one, as at /signin (R-A11.5): the pause is told to
+    // the person by email, not to whoever holds the phone.
+    else refused = result === "password_paused" ? "wrong_password" : result;
   }
   if (call.action === "phone_sign_in_off") {
     await disablePhoneSignIn(db, device, await getRequestContext());

@@ -547,7 +547,14 @@ export async function lookupIp(ip: string | null): Promise<IpIntel> {
   if (isPrivate(parsed)) return { ...UNKNOWN, ip: parsed.text, network: "private" };
   const databases = await loadShared();
   if (!databases) return { ...UNKNOWN, ip: parsed.text, network: "public" };
-  return databases.lookup(parsed);
+  try {
+    return databases.lookup(parsed);
+  } catch (error) {
+    // A data file replaced in place no longer matches what was loaded from it; the sign-in
+    // goes on without a location rather than failing.
+    console.error("Factor could not look an address up in the IP location data.", error);
+    return { ...UNKNOWN, ip: parsed.text, network: "public" };
+  }
 }
 
 /** Looks an address up in given databases (tests, operator tooling). */

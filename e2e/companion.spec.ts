@@ -10,6 +10,7 @@ import {
   signIn,
   submitPassword,
 } from "./support/helpers";
+import { answerOnPhone, askForPush, checkForNotifications } from "./support/companion";
 import { E2E_PORT, mainDataDir } from "./support/state";
 
 // The companion authenticator (R-A6): one browser context is the person's computer, a second
@@ -63,29 +64,6 @@ async function phoneCode(page: Page, not?: string): Promise<string> {
 async function signOut(page: Page) {
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
-}
-
-/** Password, then "Sign in another way" → "Approve a request on my Authenticator app". */
-async function askForPush(page: Page): Promise<string> {
-  await page.goto("/signin");
-  await submitPassword(page, account.email, account.password);
-  await expect(page.getByRole("heading", { level: 1, name: "Enter code" })).toBeVisible();
-  await page.getByRole("link", { name: "Sign in another way" }).click();
-  await page.getByRole("button", { name: "Approve a request on my Authenticator app" }).click();
-  await expect(
-    page.getByRole("heading", { level: 1, name: "Approve sign in request" }),
-  ).toBeVisible();
-  const number = page.getByLabel("Number to enter");
-  await expect(number).toHaveText(/^\d{2}$/);
-  return (await number.textContent())!;
-}
-
-/** On the phone: fetch now, type a number and approve. */
-async function answerOnPhone(page: Page, number: string) {
-  await page.getByRole("button", { name: "Check for notifications" }).click();
-  await expect(page.getByRole("heading", { name: "Are you trying to sign in?" })).toBeVisible();
-  await page.getByLabel("Enter the number shown in your browser").fill(number);
-  await page.getByRole("button", { name: "Approve", exact: true }).click();
 }
 
 let pairingCode = "";
@@ -154,12 +132,13 @@ test("a wrong number denies the request; the right one signs in by itself (R-A6.
   browser,
 }) => {
   const phonePage = await openPhone(browser);
-  const shown = await askForPush(page);
+  const shown = await askForPush(page, account);
   await expectNoAccessibilityViolations(page);
 
   const wrong = shown === "42" ? "24" : "42";
   await phonePage.goto("/authenticator");
-  await answerOnPhone(phonePage, wrong);
+  await checkForNotifications(phonePage);
+  await answerOnPhone(phonePage, { approve: wrong });
   await expect(phonePage.getByRole("main").getByRole("alert")).toContainText(
     "That number didn't match",
   );
@@ -174,7 +153,8 @@ test("a wrong number denies the request; the right one signs in by itself (R-A6.
   await page.getByRole("button", { name: "Send another request" }).click();
   const number = page.getByLabel("Number to enter");
   await expect(number).toHaveText(/^\d{2}$/);
-  await answerOnPhone(phonePage, (await number.textContent())!);
+  await checkForNotifications(phonePage);
+  await answerOnPhone(phonePage, { approve: (await number.textContent())! });
   await expect(
     phonePage.getByRole("main").getByRole("status").filter({ hasText: "Approved" }),
   ).toBeVisible();
@@ -188,7 +168,7 @@ test("a wrong number denies the request; the right one signs in by itself (R-A6.
 
 test("an unanswered request expires and is refused (R-A6.2)", async ({ page, browser }) => {
   const phonePage = await openPhone(browser);
-  await askForPush(page);
+  await askForPush(page, account);
   await expect(mainAlert(page)).toContainText("The request wasn't answered in time", {
     timeout: (PUSH_TTL_SECONDS + 10) * 1000,
   });

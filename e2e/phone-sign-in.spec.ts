@@ -5,6 +5,7 @@ import { expect, test, type Browser, type BrowserContext, type Page } from "@pla
 import { createAccount } from "./support/accounts";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
 import { expectNoAccessibilityViolations, signIn } from "./support/helpers";
+import { pairPhone } from "./support/companion";
 import { E2E_PORT, mainDataDir } from "./support/state";
 
 // Phone sign-in (issue #8 item 4): a second browser context plays the phone. It pairs, turns
@@ -66,28 +67,7 @@ async function askForPhoneSignIn(page: Page, email: string): Promise<string> {
 
 test("pairs a phone and turns phone sign-in on behind an app PIN", async ({ page, browser }) => {
   await signIn(page, account);
-  await page.getByRole("button", { name: "Add sign-in method" }).click();
-  const dialog = page.getByRole("dialog");
-  await dialog
-    .getByRole("combobox", { name: "Which method would you like to add?" })
-    .selectOption({ label: "Authenticator app (notifications)" });
-  await dialog.getByRole("button", { name: "Add" }).click();
-  await page.getByRole("button", { name: "Show QR code" }).click();
-  await page.getByRole("button", { name: "Can't scan the image?" }).click();
-  const link = (await page.getByLabel("Open this link on your phone").textContent())!;
-
-  const phonePage = await openPhone(browser);
-  await phonePage.goto(link);
-  await phonePage.getByLabel("Device name").fill("Test phone");
-  await phonePage.getByRole("button", { name: "Pair this phone" }).click();
-  const code = phonePage.getByLabel("Verification code");
-  await expect(code).toHaveText(/^\d{6}$/);
-  await expect(page.getByRole("heading", { name: "Enter code" })).toBeVisible();
-  await page.getByRole("textbox", { name: "Code" }).fill((await code.textContent())!);
-  await page.getByRole("button", { name: "Next" }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Success!" })).toBeVisible();
-  await page.getByRole("button", { name: "Done" }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
+  const phonePage = await pairPhone(page, await openPhone(browser));
   await signOut(page);
 
   // On the phone: the password (checked by the server: the phone alone is not enough) and a PIN

@@ -12,7 +12,8 @@ import { submitPassword } from "./helpers";
  */
 export async function pairPhone(
   page: Page,
-  browser: Browser,
+  /** A browser to open a new phone in, or a phone page a test keeps across tests. */
+  phoneOrBrowser: Browser | Page,
   deviceName = "Test phone",
 ): Promise<Page> {
   await page.goto("/security-info");
@@ -29,8 +30,10 @@ export async function pairPhone(
   await page.getByRole("button", { name: "Can't scan the image?" }).click();
   const link = (await page.getByLabel("Open this link on your phone").textContent())!;
 
-  const baseURL = new URL(page.url()).origin;
-  const phone = await (await browser.newContext({ baseURL })).newPage();
+  const phone =
+    "goto" in phoneOrBrowser
+      ? phoneOrBrowser
+      : await (await phoneOrBrowser.newContext({ baseURL: new URL(page.url()).origin })).newPage();
   await phone.goto(link);
   await phone.getByLabel("Device name").fill(deviceName);
   await phone.getByRole("button", { name: "Pair this phone" }).click();

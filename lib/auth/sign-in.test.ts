@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditLog, outbox, sessions, users } from "@/lib/db/schema";
+import { auditLog, authThrottles, outbox, sessions, users } from "@/lib/db/schema";
 import { getThrottle } from "@/lib/security/throttle";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { hashPassword } from "./password";
@@ -105,6 +105,39 @@ describe("the password step", () => {
       .from(outbox)
       .where(and(eq(outbox.recipient, account.email), eq(outbox.channel, "email")));
     expect(notices.map((n) => n.subject)).toContain("Sign-in paused after wrong passwords");
+  });
+
+  it("refuses the right password that finishes hashing after the pause began (R-A11.3)", async () => {
+    // Guesses sent together all pass the first look at the counters before any is counted; the
+    // pause is started here while the right password is being hashed, as parallel wrong guesses
+    // finishing first would start it.
+    const account = await newAccount("mid-hash@example.edu");
+    const pending = attempt(account.email, account.password);
+    await database.db
+      .insert(authThrottles)
+      .values({
+        scope: "password:account",
+        key: account.email,
+        failures: 10,
+        lockedUntil: new Date(Date.now() + 15 * 60_000),
+      })
+      .onConflictDoUpdate({
+        target: [authThrottles.scope, authThrottles.key],
+        set: { failures: 10, lockedUntil: new Date(Date.now() + 15 * 60_000) },
+      });
+    expect(await pending).toEqual({ ok: false });
+    const refusals = await database.db
+      .select({ outcome: auditLog.outcome, details: auditLog.details })
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "auth.sign_in.failed"), eq(auditLog.subjectId, account.id)));
+    expect(refusals).toEqual([
+      { outcome: "denied", details: expect.objectContaining({ reason: "account_locked" }) },
+    ]);
+    // The pause holds: not reset by the right password.
+    expect(await getThrottle(database.db, "password:account", account.email)).toMatchObject({
+      failures: 10,
+      locked: true,
+    });
   });
 
   it("locks after 10 failures, the same for unknown accounts, and repeats do not count", async () => {

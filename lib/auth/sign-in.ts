@@ -150,18 +150,22 @@ export async function verifyPasswordStep(
     origin,
   });
 
-  if (accountThrottle.locked || ipThrottle.locked) {
-    await verifyAgainstDummy(input.password);
+  const refuseLocked = async (accountLocked: boolean): Promise<PasswordStepResult> => {
     await db.transaction(async (tx) => {
       await writeAudit(tx, {
         action: "auth.sign_in.failed",
         outcome: "denied",
         ...audit,
-        details: { reason: accountThrottle.locked ? "account_locked" : "address_locked", email },
+        details: { reason: accountLocked ? "account_locked" : "address_locked", email },
       });
       await recordSignInEvent(tx, failureEvent("locked"), context);
     });
     return { ok: false };
+  };
+
+  if (accountThrottle.locked || ipThrottle.locked) {
+    await verifyAgainstDummy(input.password);
+    return refuseLocked(accountThrottle.locked);
   }
 
   const passwordOk = user?.passwordHash
@@ -207,6 +211,11 @@ export async function verifyPasswordStep(
   const plan = await planAfterPassword(db, user, browser, isRisky(risk.level));
   const rehash = needsRehash(user.passwordHash!) ? await hashPassword(input.password) : null;
   const transactionToken = await db.transaction(async (tx) => {
+    // Guesses sent together all passed the check above before any of them was counted: one that
+    // finishes hashing after the pause began must not get in, right or not (R-A11.3, R-A11.5).
+    const accountNow = await getThrottle(tx, "password:account", email);
+    const addressNow = await getThrottle(tx, "password:ip", ipKey);
+    if (accountNow.locked || addressNow.locked) return { accountLocked: accountNow.locked };
     await resetThrottle(tx, "password:account", email);
     if (rehash) await tx.update(users).set({ passwordHash: rehash }).where(eq(users.id, user.id));
     const token = await beginSignInTransaction(tx, {
@@ -236,6 +245,7 @@ export async function verifyPasswordStep(
     if (isRisky(risk.level)) await respondToRisk(tx, user, risk, context, origin);
     return token;
   });
+  if (typeof transactionToken !== "string") return refuseLocked(transactionToken.accountLocked);
   return { ok: true, transactionToken, stage: plan.stage, persistent: plan.persistent };
 }
 

@@ -133,6 +133,17 @@ export async function enablePhoneSignIn(
 
   const pinHash = await hashPassword(input.pinProof);
   return db.transaction(async (tx): Promise<EnableResult> => {
+    // As at the password step: a pause that began while this password was hashed still holds.
+    const accountNow = await getThrottle(tx, "password:account", email);
+    const addressNow = await getThrottle(tx, "password:ip", ipKey);
+    if (accountNow.locked || addressNow.locked) {
+      await writeAudit(tx, {
+        ...audit,
+        outcome: "denied",
+        details: { deviceId: device.id, reason: "locked" },
+      });
+      return "password_paused";
+    }
     const [changed] = await tx
       .update(companionDevices)
       .set({ phoneSignInEnabled: true, pinHash, pinFailures: 0 })

@@ -99,6 +99,12 @@ export async function recordSignInEvent(
 }
 
 /**
+ * A sign-in in progress began at most SIGN_IN_TRANSACTION_MINUTES (10 at most) ago: the bound
+ * lets a lookup by transaction skip every monthly partition but the newest.
+ */
+const IN_PROGRESS = sql`${signInEvents.at} > now() - interval '1 day'`;
+
+/**
  * Moves a sign-in's pending event on as it passes a step (its methods so far; "registered" when
  * the person set up a method to get in). Returns false when the transaction has no pending event.
  */
@@ -111,7 +117,11 @@ export async function advanceSignInEvent(
     .update(signInEvents)
     .set({ methods: patch.methods, reason: patch.registered ? "registered" : "not_finished" })
     .where(
-      and(eq(signInEvents.transactionId, transactionId), eq(signInEvents.result, "interrupted")),
+      and(
+        eq(signInEvents.transactionId, transactionId),
+        eq(signInEvents.result, "interrupted"),
+        IN_PROGRESS,
+      ),
     )
     .returning({ id: signInEvents.id });
   return rows.length > 0;
@@ -149,6 +159,7 @@ export async function finishSignInEvent(
         eq(signInEvents.transactionId, input.transactionId),
         eq(signInEvents.userId, input.userId),
         eq(signInEvents.result, "interrupted"),
+        IN_PROGRESS,
       ),
     )
     .returning({ id: signInEvents.id });
@@ -172,7 +183,7 @@ export async function getTransactionRisk(db: Executor, transactionId: string): P
   const [row] = await db
     .select({ level: signInEvents.riskLevel })
     .from(signInEvents)
-    .where(eq(signInEvents.transactionId, transactionId))
+    .where(and(eq(signInEvents.transactionId, transactionId), IN_PROGRESS))
     .orderBy(desc(signInEvents.id))
     .limit(1);
   return row?.level ?? "none";

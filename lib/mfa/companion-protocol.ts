@@ -107,3 +107,14 @@ export type PendingPush = {
 };
 
 export const DEVICE_SIGNATURE_HEADER = "x-factor-signature";
+
+/** What the server answers to an approval or a denial; the phone shows it. */
+export type AnswerResult =
+  | "approved"
+  | "wrong-number"
+  | "wrong-pin"
+  | "pin-locked"
+  | "denied"
+  | "expired"
+  | "gone"
+  | "refused";

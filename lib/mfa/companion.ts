@@ -28,6 +28,7 @@ import {
   answerMessage,
   deviceCallMessage,
   pairingMessage,
+  type AnswerResult,
   type DeviceCall,
   type PendingPush,
   type PushDecision,
@@ -709,16 +710,6 @@ export type PushAnswer = {
   pinProof?: string;
   signature: string;
 };
-
-export type AnswerResult =
-  | "approved"
-  | "wrong-number"
-  | "wrong-pin"
-  | "pin-locked"
-  | "denied"
-  | "expired"
-  | "gone"
-  | "refused";
 
 /** An answer's result; after a wrong PIN, how many are left before phone sign-in is turned off. */
 export type AnswerOutcome = { result: AnswerResult; attemptsLeft?: number };

@@ -4,7 +4,7 @@ import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from "@tan
 import { useEffect, useRef, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { dangerButton, primaryButton, secondaryButton } from "@/components/ui/button-styles";
-import { PIN_PATTERN, type PendingPush } from "@/lib/mfa/companion-protocol";
+import { PIN_PATTERN, type AnswerResult, type PendingPush } from "@/lib/mfa/companion-protocol";
 import {
   answerRequest,
   deviceCall,
@@ -13,7 +13,6 @@ import {
   pinProof,
   registerWorker,
   totpAt,
-  type AnswerResult,
   type StoredDevice,
 } from "../_lib/device";
 

@@ -10,6 +10,7 @@ import {
   pairingMessage,
   PIN_PROOF_ITERATIONS,
   pinProofSalt,
+  type AnswerResult,
   type DeviceCall,
   type EnableRefusal,
   type PendingPush,
@@ -215,16 +216,6 @@ export function deviceCall(
   queue = next.catch(() => undefined);
   return next;
 }
-
-export type AnswerResult =
-  | "approved"
-  | "wrong-number"
-  | "wrong-pin"
-  | "pin-locked"
-  | "denied"
-  | "expired"
-  | "gone"
-  | "refused";
 
 /**
  * Answers a request: the signature covers its id, its challenge, the number typed and, approving

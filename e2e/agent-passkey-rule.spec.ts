@@ -8,6 +8,7 @@ import { freshCode, portOf } from "./support/authenticator";
 import { answerOnPhone, askForPush, checkForNotifications, pairPhone } from "./support/companion";
 import { createOwnDatabase } from "./support/database";
 import { expectNoAccessibilityViolations, signIn, submitPassword } from "./support/helpers";
+import { addVirtualAuthenticator } from "./support/passkeys";
 import { E2E_PORT } from "./support/state";
 
 // "Helpdesk and admin accounts must use a passkey for the console" (Settings, R-A16.1): an agent
@@ -61,26 +62,6 @@ async function browserOf(browser: Browser, account: DemoSignIn): Promise<Page> {
     pages.set(account.email, page);
   }
   return page;
-}
-
-/**
- * A platform authenticator through the DevTools protocol, holding discoverable credentials and
- * verifying the user, as e2e/passkeys.spec.ts uses.
- */
-async function addVirtualAuthenticator(page: Page) {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return async () => (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials;
 }
 
 async function signOut(page: Page) {
@@ -200,7 +181,7 @@ test("a helpdesk agent who signed in without a passkey is kept out of the consol
 
 test("the agent adds a passkey, proves it, and the console opens", async ({ browser }) => {
   const page = await browserOf(browser, agent);
-  const credentials = await addVirtualAuthenticator(page);
+  const { credentials } = await addVirtualAuthenticator(page);
   await page.goto("/security-info");
   await addPasskey(page, agent, "Desk laptop");
   expect(await credentials()).toHaveLength(1);

@@ -1,37 +1,16 @@
-import { expect, test, type BrowserContext, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import {
   expectNoAccessibilityViolations,
   mainAlert,
   signIn,
   submitPassword,
 } from "./support/helpers";
+import { addVirtualAuthenticator } from "./support/passkeys";
 import { tester } from "./support/state";
 
 // Passkeys in a real Chromium, with a virtual authenticator through the DevTools protocol: a
 // platform authenticator that holds discoverable credentials and verifies the user (a PIN or a
 // fingerprint on a real device).
-
-type Cdp = Awaited<ReturnType<BrowserContext["newCDPSession"]>>;
-
-async function addVirtualAuthenticator(context: BrowserContext, page: Page) {
-  const cdp = await context.newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return { cdp, authenticatorId };
-}
-
-async function credentialsOf(cdp: Cdp, authenticatorId: string) {
-  return (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials;
-}
 
 async function signOut(page: Page) {
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
@@ -46,10 +25,9 @@ async function answerStaySignedIn(page: Page) {
 
 test("register a passkey in Security info, then sign in with it as the second factor and without a password", async ({
   page,
-  context,
 }) => {
   const account = tester("passkey");
-  const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page);
+  const { credentials } = await addVirtualAuthenticator(page);
   await signIn(page, account); // registers an authenticator app first
 
   await page.goto("/security-info");
@@ -79,7 +57,7 @@ test("register a passkey in Security info, then sign in with it as the second fa
     page.getByRole("button", { name: "Delete Passkey Work laptop", exact: true }),
   ).toBeVisible();
   // One discoverable credential on the authenticator, for this site.
-  const created = await credentialsOf(cdp, authenticatorId);
+  const created = await credentials();
   expect(created).toHaveLength(1);
   expect(created[0]).toMatchObject({ isResidentCredential: true, rpId: "localhost" });
   const countAfterRegistration = created[0]!.signCount;
@@ -92,7 +70,7 @@ test("register a passkey in Security info, then sign in with it as the second fa
   await page.getByRole("button", { name: "Add", exact: true }).click();
   await page.getByRole("button", { name: "Next" }).click();
   await expect(mainAlert(page)).toContainText("already has a passkey for your account");
-  expect(await credentialsOf(cdp, authenticatorId)).toHaveLength(1);
+  expect(await credentials()).toHaveLength(1);
 
   // Second factor: the password, then "Sign in another way" → the passkey.
   await page.goto("/security-info");
@@ -108,7 +86,7 @@ test("register a passkey in Security info, then sign in with it as the second fa
   await expectNoAccessibilityViolations(page);
   await page.getByRole("button", { name: "Use a passkey" }).click();
   await answerStaySignedIn(page);
-  const [afterSecondFactor] = await credentialsOf(cdp, authenticatorId);
+  const [afterSecondFactor] = await credentials();
   expect(afterSecondFactor!.signCount).toBeGreaterThan(countAfterRegistration);
 
   // Passwordless: no email, no password.
@@ -123,10 +101,9 @@ test("register a passkey in Security info, then sign in with it as the second fa
 
 test("a passkey from the wizard's other methods becomes the default and is asked for first", async ({
   page,
-  context,
 }) => {
   const account = tester("passkey-wizard");
-  await addVirtualAuthenticator(context, page);
+  await addVirtualAuthenticator(page);
   await page.goto("/signin");
   await submitPassword(page, account.email, account.password);
   await expect(
@@ -158,11 +135,8 @@ test("a passkey from the wizard's other methods becomes the default and is asked
   await answerStaySignedIn(page);
 });
 
-test("without a passkey on the device, passwordless sign-in changes nothing", async ({
-  page,
-  context,
-}) => {
-  const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page);
+test("without a passkey on the device, passwordless sign-in changes nothing", async ({ page }) => {
+  const { cdp, authenticatorId } = await addVirtualAuthenticator(page);
   // The person declines (or has no passkey here): the browser reports it as not allowed.
   await cdp.send("WebAuthn.setUserVerified", { authenticatorId, isUserVerified: false });
   await page.goto("/signin");

@@ -27,8 +27,11 @@ afterAll(async () => {
 const at = (step: number) => new Date(step * 30_000 + 1000);
 const nowStep = () => Math.floor(Date.now() / 30_000);
 
-/** A user with one confirmed authenticator app; returns the app's secret and the step used. */
-async function enrolledUser(email: string) {
+/**
+ * A user with one confirmed authenticator app; returns the app's secret and the step used. By
+ * default the previous step, so the current code is still unused for the test's sign-in.
+ */
+async function enrolledUser(email: string, step = nowStep() - 1) {
   const { db } = database;
   const { id } = await createUser(db, { email, displayName: "Test", role: "user" });
   await beginAuthenticatorEnrolment(db, id, "Phone");
@@ -36,7 +39,6 @@ async function enrolledUser(email: string) {
     issuer: "Example University",
     account: email,
   });
-  const step = nowStep() - 1;
   expect(
     await confirmAuthenticatorEnrolment(db, id, await totpCode(pending!.secret, at(step))),
   ).not.toBeNull();
@@ -53,7 +55,9 @@ describe("authenticator app", () => {
   });
 
   it("does not accept the enrolment code again at sign-in (R-A4.4)", async () => {
-    const { user, secret, step } = await enrolledUser("enrol-code@example.edu");
+    // Enrolled with the current step, so the same code is still within the sign-in's window
+    // (one step either side) even when a slow machine crosses a 30-second boundary meanwhile.
+    const { user, secret, step } = await enrolledUser("enrol-code@example.edu", nowStep());
     const result = await verifySecondFactor(
       database.db,
       user,

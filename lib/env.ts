@@ -49,6 +49,8 @@ const settingsSchema = z.object({
   PASSWORD_LOCKOUT_THRESHOLD: z.coerce.number().int().min(3).max(100).default(10),
   PASSWORD_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   IP_FAILURE_THRESHOLD: z.coerce.number().int().min(10).max(10_000).default(100),
+  MFA_PAUSE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  MFA_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(900),
 
   // Phone methods (R-A5)
   SMS_CODE_TTL_SECONDS: z.coerce.number().int().min(10).max(600).default(300),

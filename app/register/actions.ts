@@ -5,11 +5,10 @@ import type { ActionState } from "@/lib/actions/form-action";
 import { writeAudit } from "@/lib/audit/log";
 import { readBrowserState } from "@/lib/auth/browser-cookies";
 import { finishSignIn } from "@/lib/auth/next-auth";
-import { MFA_THROTTLE_POLICY } from "@/lib/auth/policy";
+import { mfaThrottlePolicy } from "@/lib/auth/policy";
 import { getRegistrant } from "@/lib/auth/registrant";
 import { recordSecondFactor } from "@/lib/auth/sign-in";
 import { getDb } from "@/lib/db/client";
-import { getSecrets } from "@/lib/env";
 import {
   beginAuthenticatorEnrolment,
   confirmAuthenticatorEnrolment,
@@ -20,7 +19,6 @@ import { normaliseOtp } from "@/lib/mfa/second-factor";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { getRequestContext } from "@/lib/security/request-context";
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
-import { fingerprint } from "@/lib/security/tokens";
 
 /** "Set up your account" → "Next": a new secret for this device. */
 export async function beginEnrolmentAction(
@@ -96,13 +94,7 @@ export async function confirmEnrolmentAction(
     return result;
   });
   if (!confirmed) {
-    await recordFailure(
-      db,
-      "mfa:option",
-      throttleKey,
-      fingerprint(getSecrets().authSecret, "enrol", registrant.user.id, String(input)),
-      MFA_THROTTLE_POLICY,
-    );
+    await recordFailure(db, "mfa:option", throttleKey, mfaThrottlePolicy());
     return {
       status: "error",
       message: code

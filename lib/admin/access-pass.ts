@@ -11,7 +11,7 @@ import type { Db, Executor } from "@/lib/db/client";
 import { temporaryAccessPasses, users } from "@/lib/db/schema";
 import { getSecrets } from "@/lib/env";
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
-import { fingerprint, hashToken, safeEqual } from "@/lib/security/tokens";
+import { hashToken, safeEqual } from "@/lib/security/tokens";
 import { ACCESS_PASS_MIN_MINUTES } from "./settings";
 
 // Temporary Access Passes (R-A10, docs/decisions/0009-temporary-access-pass.md). A pass is 20
@@ -259,10 +259,10 @@ export async function signInWithAccessPass(
       : pass
         ? "wrong_or_spent_pass"
         : "malformed_pass";
-  const secret = fingerprint(getSecrets().authSecret, "tap", email, input.pass.slice(0, 200));
+  // A pass is a one-time secret: every wrong one counts, a repeated one too (R-A11.1).
   await db.transaction(async (tx) => {
-    const account = await recordFailure(tx, "access_pass:account", email, secret, policies.account);
-    await recordFailure(tx, "password:ip", ipKey, secret, policies.ip);
+    const account = await recordFailure(tx, "access_pass:account", email, policies.account);
+    await recordFailure(tx, "password:ip", ipKey, policies.ip);
     await writeAudit(tx, {
       action: "auth.access_pass.failed",
       outcome: "failure",

@@ -120,8 +120,10 @@ export async function changePassword(
     const policies = passwordThrottlePolicies();
     const secret = fingerprint(getSecrets().authSecret, "password", email, input.currentPassword);
     await db.transaction(async (tx) => {
-      const account = await recordFailure(tx, "password:account", email, secret, policies.account);
-      await recordFailure(tx, "password:ip", ipKey, secret, policies.ip);
+      const account = await recordFailure(tx, "password:account", email, policies.account, {
+        fingerprint: secret,
+      });
+      await recordFailure(tx, "password:ip", ipKey, policies.ip, { fingerprint: secret });
       await writeAudit(tx, {
         action: "auth.password.changed",
         outcome: "failure",

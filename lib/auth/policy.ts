@@ -106,29 +106,30 @@ export function passwordThrottlePolicies(): { account: ThrottlePolicy; ip: Throt
   };
 }
 
-const MFA_LOCK_SECONDS = 15 * 60;
-const MFA_FIRST_DELAY_SECONDS = 30;
-
 /**
- * Second-factor throttling (R-A11.2): from the 5th consecutive wrong code a wait that starts at
- * 30 s and doubles, every 10th a 15-minute lock, and at 100 a lock until unlocked (R-A11.1).
+ * Second-factor throttling per authenticator (R-A11.2): from the 5th consecutive wrong code a
+ * pause that starts at MFA_PAUSE_SECONDS (30 s) and doubles, every 10th a lock of
+ * MFA_LOCK_SECONDS (15 min), and at 100 a lock until unlocked (R-A11.1).
  */
-export const MFA_THROTTLE_POLICY: ThrottlePolicy = {
-  lockSeconds: (failures) => {
-    if (failures % 10 === 0) return MFA_LOCK_SECONDS;
-    if (failures < 5) return null;
-    return Math.min(MFA_FIRST_DELAY_SECONDS * 2 ** ((failures % 10) - 5), MFA_LOCK_SECONDS);
-  },
-  hardCap: 100,
-};
+export function mfaThrottlePolicy(): ThrottlePolicy {
+  const { MFA_PAUSE_SECONDS, MFA_LOCK_SECONDS } = getEnv();
+  return {
+    lockSeconds: (failures) => {
+      if (failures % 10 === 0) return MFA_LOCK_SECONDS;
+      if (failures < 5) return null;
+      return Math.min(MFA_PAUSE_SECONDS * 2 ** ((failures % 10) - 5), MFA_LOCK_SECONDS);
+    },
+    hardCap: 100,
+  };
+}
 
 /**
- * The same delays across all of a person's ways, without the hard stop: that belongs to each
+ * The same pauses across all of a person's ways, without the hard stop: that belongs to each
  * authenticator (R-A11.1), so a stolen password cannot lock out every way in for good (R-A11.6).
  */
-export const MFA_ACCOUNT_THROTTLE_POLICY: ThrottlePolicy = {
-  lockSeconds: MFA_THROTTLE_POLICY.lockSeconds,
-};
+export function mfaAccountThrottlePolicy(): ThrottlePolicy {
+  return { lockSeconds: mfaThrottlePolicy().lockSeconds };
+}
 
 /** Where sign-in lands without a callbackUrl (UI-CONTRACT). */
 export const AFTER_SIGN_IN_PATH = "/security-info";

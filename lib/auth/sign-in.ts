@@ -176,8 +176,12 @@ export async function verifyPasswordStep(
     const reason = !user ? "unknown_account" : !passwordOk ? "wrong_password" : "account_disabled";
     const secret = fingerprint(getSecrets().authSecret, "password", email, input.password);
     await db.transaction(async (tx) => {
-      const account = await recordFailure(tx, "password:account", email, secret, policies.account);
-      const address = await recordFailure(tx, "password:ip", ipKey, secret, policies.ip);
+      const account = await recordFailure(tx, "password:account", email, policies.account, {
+        fingerprint: secret,
+      });
+      const address = await recordFailure(tx, "password:ip", ipKey, policies.ip, {
+        fingerprint: secret,
+      });
       await writeAudit(tx, {
         action: "auth.sign_in.failed",
         outcome: "failure",

@@ -116,8 +116,10 @@ export async function enablePhoneSignIn(
     const policies = passwordThrottlePolicies();
     const secret = fingerprint(getSecrets().authSecret, "password", email, password);
     await db.transaction(async (tx) => {
-      const account = await recordFailure(tx, "password:account", email, secret, policies.account);
-      await recordFailure(tx, "password:ip", ipKey, secret, policies.ip);
+      const account = await recordFailure(tx, "password:account", email, policies.account, {
+        fingerprint: secret,
+      });
+      await recordFailure(tx, "password:ip", ipKey, policies.ip, { fingerprint: secret });
       await writeAudit(tx, {
         ...audit,
         outcome: "failure",

@@ -1,7 +1,7 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser } from "@/lib/auth/users";
-import { auditLog, mfaMethods, outbox } from "@/lib/db/schema";
+import { auditLog, authThrottles, mfaMethods, outbox } from "@/lib/db/schema";
 import { getThrottle } from "@/lib/security/throttle";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import {
@@ -118,6 +118,64 @@ describe("authenticator app", () => {
     expect(
       told.filter((m) => m.subject === "Your password was used, but verification failed"),
     ).toHaveLength(1);
+  });
+
+  it("counts the same ten wrong codes again in later time-steps, up to the hard stop (R-A11.1)", async () => {
+    const { user, secret } = await enrolledUser("cycled@example.edu");
+    const step = nowStep();
+    const valid = await Promise.all([-1, 0, 1, 2].map((d) => totpCode(secret, at(step + d))));
+    const cycle = Array.from({ length: 20 }, (_, i) => String(400000 + i))
+      .filter((code) => !valid.includes(code))
+      .slice(0, 10);
+    // Each pause is waited out before the next guess, as a patient attacker would.
+    const waitOutPause = () =>
+      database.db
+        .update(authThrottles)
+        .set({ lockedUntil: sql`now() - interval '1 second'` })
+        .where(inArray(authThrottles.key, [user.id, `${user.id}:code`]));
+    const waits: (number | null)[] = [];
+    for (let attempt = 1; attempt <= 100; attempt++) {
+      await waitOutPause();
+      const result = await verifySecondFactor(
+        database.db,
+        user,
+        "code",
+        cycle[(attempt - 1) % 10]!,
+        context,
+      );
+      expect(result.ok).toBe(false);
+      waits.push(result.ok ? null : result.waitSeconds);
+    }
+    // The second and every later round pauses like the first: 30 s at the 5th, doubling, then
+    // 15 minutes at each 10th.
+    for (const round of [0, 1, 5, 8]) {
+      expect(waits[round * 10 + 4]).toBeGreaterThanOrEqual(29);
+      expect(waits[round * 10 + 5]).toBeGreaterThanOrEqual(59);
+      expect(waits[round * 10 + 9]).toBeGreaterThanOrEqual(899);
+    }
+    expect(waits[99]).toBeGreaterThan(50 * 365 * 24 * 3600);
+    expect((await getThrottle(database.db, "mfa:option", `${user.id}:code`)).failures).toBe(100);
+    // The hard stop holds: the right code is refused however long the attacker waits.
+    await database.db
+      .update(authThrottles)
+      .set({ lockedUntil: sql`now() - interval '1 second'` })
+      .where(eq(authThrottles.key, user.id));
+    const right = await verifySecondFactor(
+      database.db,
+      user,
+      "code",
+      await totpCode(secret, at(nowStep())),
+      context,
+    );
+    expect(right.ok).toBe(false);
+    // The owner is told at every lock, not only at the first ten (R-A15.1).
+    const told = await database.db
+      .select({ subject: outbox.subject })
+      .from(outbox)
+      .where(eq(outbox.recipient, user.email));
+    expect(
+      told.filter((m) => m.subject === "Verification paused after failed attempts"),
+    ).toHaveLength(10);
   });
 
   it("counts a burst of parallel guesses one by one, so the pause stops it (R-A11.3)", async () => {

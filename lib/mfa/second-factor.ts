@@ -2,11 +2,9 @@ import { sql } from "drizzle-orm";
 import { lookupOrigin, recordSignInEvent } from "@/lib/activity/sign-in-events";
 import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
-import { getSecrets } from "@/lib/env";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
-import { MFA_ACCOUNT_THROTTLE_POLICY, MFA_THROTTLE_POLICY } from "@/lib/auth/policy";
+import { mfaAccountThrottlePolicy, mfaThrottlePolicy } from "@/lib/auth/policy";
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
-import { fingerprint } from "@/lib/security/tokens";
 import { verifyAuthenticatorCode } from "./authenticator-app";
 import { verifyHardwareTokenCode } from "./hardware-token";
 import { consumeApprovedPush } from "./companion";
@@ -250,21 +248,15 @@ export async function verifySecondFactor(
       return { ok: true, amr: SIGN_IN_OPTIONS[option].amr };
     }
 
-    const secret = fingerprint(getSecrets().authSecret, "mfa", user.id, option, input);
+    // Every wrong answer counts, a repeated one too: a code that was wrong a minute ago is a new
+    // guess against the current time-step (R-A11.1).
     const accountState = await recordFailure(
       tx,
       "mfa:account",
       user.id,
-      secret,
-      MFA_ACCOUNT_THROTTLE_POLICY,
+      mfaAccountThrottlePolicy(),
     );
-    const optionState = await recordFailure(
-      tx,
-      "mfa:option",
-      optionKey,
-      secret,
-      MFA_THROTTLE_POLICY,
-    );
+    const optionState = await recordFailure(tx, "mfa:option", optionKey, mfaThrottlePolicy());
     await writeAudit(tx, {
       action: replay ? "auth.mfa.replay" : "auth.mfa.failed",
       outcome: "failure",

@@ -23,7 +23,7 @@ describe("failure counters (R-A11.2, R-A11.3)", () => {
     const { db } = database;
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        recordFailure(db, "password:account", "concurrent", `fp${i}`, policy),
+        recordFailure(db, "password:account", "concurrent", policy, { fingerprint: `fp${i}` }),
       ),
     );
     const state = await getThrottle(db, "password:account", "concurrent");
@@ -31,10 +31,18 @@ describe("failure counters (R-A11.2, R-A11.3)", () => {
     expect(state.locked).toBe(true);
   });
 
-  it("does not count the same wrong secret twice", async () => {
+  it("counts every wrong one-time code, repeated or not (R-A11.1)", async () => {
+    const { db } = database;
+    for (let i = 0; i < 15; i++) await recordFailure(db, "mfa:option", "codes", policy);
+    const state = await getThrottle(db, "mfa:option", "codes");
+    expect(state.failures).toBe(15);
+    expect(state.locked).toBe(true);
+  });
+
+  it("does not count the same wrong password twice", async () => {
     const { db } = database;
     for (let i = 0; i < 15; i++)
-      await recordFailure(db, "password:account", "repeat", "same", policy);
+      await recordFailure(db, "password:account", "repeat", policy, { fingerprint: "same" });
     const state = await getThrottle(db, "password:account", "repeat");
     expect(state.failures).toBe(1);
     expect(state.locked).toBe(false);
@@ -44,7 +52,9 @@ describe("failure counters (R-A11.2, R-A11.3)", () => {
     const { db } = database;
     const lengths: number[] = [];
     for (let i = 1; i <= 80; i++) {
-      const result = await recordFailure(db, "password:account", "growth", `fp${i}`, policy);
+      const result = await recordFailure(db, "password:account", "growth", policy, {
+        fingerprint: `fp${i}`,
+      });
       if (i % 10 === 0) {
         expect(result.lockStarted).toBe(true);
         lengths.push(Math.round((result.lockedUntil!.getTime() - Date.now()) / 1000));
@@ -61,7 +71,7 @@ describe("failure counters (R-A11.2, R-A11.3)", () => {
     const { db } = database;
     let last;
     for (let i = 1; i <= 100; i++)
-      last = await recordFailure(db, "password:account", "cap", `fp${i}`, policy);
+      last = await recordFailure(db, "password:account", "cap", policy, { fingerprint: `fp${i}` });
     expect(last!.lockStarted).toBe(true);
     expect(last!.lockedUntil!.getTime() - Date.now()).toBeGreaterThan(50 * 365 * 24 * 3600 * 1000);
     await resetThrottle(db, "password:account", "cap");
@@ -73,7 +83,7 @@ describe("failure counters (R-A11.2, R-A11.3)", () => {
 
   it("keeps scopes and keys apart", async () => {
     const { db } = database;
-    await recordFailure(db, "password:ip", "192.0.2.1", "x", policy);
+    await recordFailure(db, "password:ip", "192.0.2.1", policy, { fingerprint: "x" });
     expect((await getThrottle(db, "password:account", "192.0.2.1")).failures).toBe(0);
     expect((await getThrottle(db, "password:ip", "192.0.2.1")).failures).toBe(1);
   });

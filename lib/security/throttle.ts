@@ -16,7 +16,7 @@ export type ThrottlePolicy = {
 export const MAX_LOCK_SECONDS = 3600;
 /** Far enough to mean "until unlocked"; 'infinity' does not survive the trip into a Date. */
 const HARD_LOCK_SECONDS = 100 * 365 * 24 * 3600;
-/** How many recent wrong secrets are remembered so repeating one does not count again. */
+/** How many recent wrong passwords are remembered so repeating one does not count again. */
 const REMEMBERED_FINGERPRINTS = 10;
 
 /** Lock at every `threshold`-th failure, `base` seconds doubling each time, capped at an hour. */
@@ -51,16 +51,21 @@ export async function getThrottle(
 
 /**
  * Counts one failure. The row is locked for the read-modify-write, so parallel requests and
- * several app instances can neither lose nor double a count (R-A11.3). A wrong secret seen
- * recently is not counted again. Locks only ever get longer.
+ * several app instances can neither lose nor double a count (R-A11.3). Locks only ever get longer.
+ *
+ * `repeatedPassword` is for passwords alone: a person retyping the same wrong password is one
+ * mistake, not several, so a fingerprint seen recently is not counted again. One-time codes,
+ * passes and recovery codes pass nothing: the same wrong code in a later time-step is a new guess
+ * against a new secret, and every one counts toward the pauses and the hard stop (R-A11.1).
  */
 export async function recordFailure(
   db: Executor,
   scope: ThrottleScope,
   key: string,
-  secretFingerprint: string,
   policy: ThrottlePolicy,
+  repeatedPassword?: { fingerprint: string },
 ): Promise<ThrottleState & { lockStarted: boolean; counted: boolean }> {
+  const secretFingerprint = repeatedPassword?.fingerprint;
   return db.transaction(async (tx) => {
     await tx.insert(authThrottles).values({ scope, key }).onConflictDoNothing();
     const [row] = await tx
@@ -73,7 +78,7 @@ export async function recordFailure(
       .where(and(eq(authThrottles.scope, scope), eq(authThrottles.key, key)))
       .for("update");
     const current = row!;
-    if (current.recent.includes(secretFingerprint)) {
+    if (secretFingerprint !== undefined && current.recent.includes(secretFingerprint)) {
       return {
         failures: current.failures,
         lockedUntil: current.lockedUntil,
@@ -94,10 +99,10 @@ export async function recordFailure(
       .update(authThrottles)
       .set({
         failures,
-        recentFingerprints: [secretFingerprint, ...current.recent].slice(
-          0,
-          REMEMBERED_FINGERPRINTS,
-        ),
+        recentFingerprints:
+          secretFingerprint === undefined
+            ? current.recent
+            : [secretFingerprint, ...current.recent].slice(0, REMEMBERED_FINGERPRINTS),
         lockedUntil,
         updatedAt: sql`now()`,
       })

@@ -4,12 +4,11 @@ import { redirect } from "next/navigation";
 import type { ActionState } from "@/lib/actions/form-action";
 import { writeAudit } from "@/lib/audit/log";
 import { readBrowserState } from "@/lib/auth/browser-cookies";
-import { MFA_THROTTLE_POLICY } from "@/lib/auth/policy";
+import { mfaThrottlePolicy } from "@/lib/auth/policy";
 import { getRegistrant } from "@/lib/auth/registrant";
 import { recordSecondFactor } from "@/lib/auth/sign-in";
 import { requireFreshSession } from "@/lib/auth/sign-in-flow";
 import { getDb } from "@/lib/db/client";
-import { getSecrets } from "@/lib/env";
 import {
   beginPairing,
   confirmPairedPhone,
@@ -27,7 +26,6 @@ import { normaliseOtp } from "@/lib/mfa/second-factor";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { getRequestContext } from "@/lib/security/request-context";
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
-import { fingerprint } from "@/lib/security/tokens";
 
 export type PairingLinkState =
   | { status: "idle" }
@@ -108,13 +106,7 @@ export async function confirmPairingAction(
     return result;
   });
   if (!confirmed) {
-    await recordFailure(
-      db,
-      "mfa:option",
-      throttleKey,
-      fingerprint(getSecrets().authSecret, "enrol", registrant.user.id, String(input)),
-      MFA_THROTTLE_POLICY,
-    );
+    await recordFailure(db, "mfa:option", throttleKey, mfaThrottlePolicy());
     return {
       status: "error",
       message: code

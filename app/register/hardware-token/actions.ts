@@ -4,17 +4,15 @@ import { redirect } from "next/navigation";
 import type { ActionState } from "@/lib/actions/form-action";
 import { writeAudit } from "@/lib/audit/log";
 import { readBrowserState } from "@/lib/auth/browser-cookies";
-import { MFA_THROTTLE_POLICY, methodKindEnabled } from "@/lib/auth/policy";
+import { mfaThrottlePolicy, methodKindEnabled } from "@/lib/auth/policy";
 import { getRegistrant } from "@/lib/auth/registrant";
 import { recordSecondFactor } from "@/lib/auth/sign-in";
 import { getDb } from "@/lib/db/client";
-import { getSecrets } from "@/lib/env";
 import { activateHardwareToken } from "@/lib/mfa/hardware-token";
 import { normaliseOtp } from "@/lib/mfa/second-factor";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { getRequestContext } from "@/lib/security/request-context";
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
-import { fingerprint } from "@/lib/security/tokens";
 
 const FAILED: Record<"no_token" | "wrong_code" | "too_many_devices", string> = {
   no_token: "That token is not assigned to you. Ask the helpdesk.",
@@ -87,13 +85,7 @@ export async function activateTokenAction(
   });
   if (!outcome.ok) {
     if (outcome.reason === "wrong_code") {
-      await recordFailure(
-        db,
-        "mfa:option",
-        throttleKey,
-        fingerprint(getSecrets().authSecret, "token", registrant.user.id, code),
-        MFA_THROTTLE_POLICY,
-      );
+      await recordFailure(db, "mfa:option", throttleKey, mfaThrottlePolicy());
     }
     return { status: "error", message: FAILED[outcome.reason] };
   }

@@ -5,11 +5,11 @@ import { z } from "zod";
 import type { ActionState } from "@/lib/actions/form-action";
 import { writeAudit } from "@/lib/audit/log";
 import { readBrowserState } from "@/lib/auth/browser-cookies";
-import { MFA_THROTTLE_POLICY } from "@/lib/auth/policy";
+import { mfaThrottlePolicy } from "@/lib/auth/policy";
 import { getRegistrant, type Registrant } from "@/lib/auth/registrant";
 import { recordSecondFactor } from "@/lib/auth/sign-in";
 import { getDb, type Executor } from "@/lib/db/client";
-import { getEnv, getSecrets } from "@/lib/env";
+import { getEnv } from "@/lib/env";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import {
   activatePhone,
@@ -27,7 +27,6 @@ import { normaliseOtp } from "@/lib/mfa/second-factor";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { getRequestContext } from "@/lib/security/request-context";
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
-import { fingerprint } from "@/lib/security/tokens";
 
 // Registering a phone (R-A5.5): the number becomes a method only when the code sent to it is
 // entered or the call to it is answered with "#". Every action checks the registrant itself.
@@ -275,13 +274,7 @@ export async function confirmPhoneCodeAction(
     return finishPhoneRegistration(tx, registrant, pending.id, "sms");
   });
   if (!confirmed) {
-    await recordFailure(
-      db,
-      "mfa:option",
-      throttleKey,
-      fingerprint(getSecrets().authSecret, "enrol", registrant.user.id, code),
-      MFA_THROTTLE_POLICY,
-    );
+    await recordFailure(db, "mfa:option", throttleKey, mfaThrottlePolicy());
     return {
       status: "error",
       message: "That code didn't work. Check the latest text we sent, or choose Resend code.",

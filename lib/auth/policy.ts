@@ -109,7 +109,8 @@ export function passwordThrottlePolicies(): { account: ThrottlePolicy; ip: Throt
 /**
  * Second-factor throttling per authenticator (R-A11.2): from the 5th consecutive wrong code a
  * pause that starts at MFA_PAUSE_SECONDS (30 s) and doubles, every 10th a lock of
- * MFA_LOCK_SECONDS (15 min), and at 100 a lock until unlocked (R-A11.1).
+ * MFA_LOCK_SECONDS (15 min), and at 100 a lock until unlocked (R-A11.1). After a lock, every
+ * further wrong code pauses at least MFA_PAUSE_SECONDS: the run is still consecutive.
  */
 export function mfaThrottlePolicy(): ThrottlePolicy {
   const { MFA_PAUSE_SECONDS, MFA_LOCK_SECONDS } = getEnv();
@@ -117,7 +118,7 @@ export function mfaThrottlePolicy(): ThrottlePolicy {
     lockSeconds: (failures) => {
       if (failures % 10 === 0) return MFA_LOCK_SECONDS;
       if (failures < 5) return null;
-      return Math.min(MFA_PAUSE_SECONDS * 2 ** ((failures % 10) - 5), MFA_LOCK_SECONDS);
+      return Math.min(MFA_PAUSE_SECONDS * 2 ** Math.max((failures % 10) - 5, 0), MFA_LOCK_SECONDS);
     },
     hardCap: 100,
   };

@@ -146,8 +146,9 @@ describe("authenticator app", () => {
       expect(result.ok).toBe(false);
       waits.push(result.ok ? null : result.waitSeconds);
     }
-    // The second and every later round pauses like the first: 30 s at the 5th, doubling, then
-    // 15 minutes at each 10th.
+    // The second and every later round pauses like the first — 30 s at the 5th, doubling, then
+    // 15 minutes at each 10th — and also at its first codes, as the run goes on.
+    for (const round of [1, 5, 8]) expect(waits[round * 10]).toBeGreaterThanOrEqual(29);
     for (const round of [0, 1, 5, 8]) {
       expect(waits[round * 10 + 4]).toBeGreaterThanOrEqual(29);
       expect(waits[round * 10 + 5]).toBeGreaterThanOrEqual(59);

@@ -16,7 +16,7 @@ export default async function PortalLayout({ children }: { children: React.React
   // again and meets the wizard.
   if (
     mfaRequiredFor(session.user) &&
-    (await getMethodSummary(await getDb(), session.user.id)).methods.length === 0
+    (await getMethodSummary(await getDb(), session.user.id)).registered.length === 0
   ) {
     redirect("/signin?reauth=1&callbackUrl=%2Fsecurity-info");
   }

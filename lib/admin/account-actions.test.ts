@@ -96,12 +96,16 @@ async function noticesTo(userId: string) {
     .where(eq(outbox.userId, userId));
 }
 
-async function addMethod(userId: string, isDefault = false) {
+async function addMethod(
+  userId: string,
+  isDefault = false,
+  kind: "authenticator_app" | "mobile_phone" = "authenticator_app",
+) {
   const [row] = await database.db
     .insert(mfaMethods)
     .values({
       userId,
-      kind: "authenticator_app",
+      kind,
       label: `Device ${Math.random().toString(36).slice(2, 6)}`,
       status: "active",
       secretSealed: "sealed",
@@ -442,12 +446,39 @@ describe("actions on an account", () => {
 });
 
 describe("roles", () => {
+  it("gives an agent role only to someone with a method that role may use (R-A5.6, R-A1.5)", async () => {
+    const admin = await person("admin");
+    const student = await person();
+    await addMethod(student.id, true, "mobile_phone");
+    for (const role of ["helpdesk", "admin"] as const) {
+      expect(await changeRole(database.db, asAgent(admin), student.id, role, why, context)).toEqual(
+        {
+          ok: false,
+          reason: "refused",
+          message: expect.stringContaining("Text messages and calls don't count"),
+        },
+      );
+    }
+    const [unchanged] = await database.db
+      .select({ role: users.role })
+      .from(users)
+      .where(eq(users.id, student.id));
+    expect(unchanged!.role).toBe("user");
+    expect(await noticesTo(student.id)).toEqual([]);
+    // With an authenticator app as well, the role is given.
+    await addMethod(student.id);
+    expect(
+      (await changeRole(database.db, asAgent(admin), student.id, "helpdesk", why, context)).ok,
+    ).toBe(true);
+  });
+
   it("administrators grant and revoke roles; the last active administrator cannot be demoted or disabled", async () => {
     // Start from a database with exactly two administrators.
     await database.db.update(users).set({ role: "user" }).where(eq(users.role, "admin"));
     const first = await person("admin");
     const second = await person("admin");
     const student = await person();
+    await addMethod(student.id, true);
 
     expect(
       (await changeRole(database.db, asAgent(first), student.id, "helpdesk", why, context)).ok,

@@ -13,7 +13,7 @@ import {
   users,
 } from "@/lib/db/schema";
 import { getMethodSummary, getOwnMethod, setDefaultMethod } from "@/lib/mfa/methods";
-import { METHOD_KIND_INFO } from "@/lib/mfa/registry";
+import { kindAllowedFor, METHOD_KIND_INFO } from "@/lib/mfa/registry";
 import { forgetBrowsers } from "@/lib/mfa/remembered-browser";
 import type { NoticeEvent } from "@/lib/notify/security-notice";
 import {
@@ -407,7 +407,11 @@ const ROLE_NAMES: Record<Role, string> = {
   admin: "Administrator",
 };
 
-/** Grants or revokes the helpdesk and administrator roles (administrators only, item 9). */
+/**
+ * Grants or revokes the helpdesk and administrator roles (administrators only). An agent role
+ * is given only to someone who already has a method that role may use: otherwise their phone,
+ * which agents may not use (R-A5.6), would leave them no way past the second step.
+ */
 export function changeRole(
   db: Db,
   agent: Agent,
@@ -419,6 +423,14 @@ export function changeRole(
   return actOn(db, agent, subjectId, "change_role", why, context, async (tx, subject) => {
     if (subject.role === role) throw new Refusal(`The account is ${ROLE_NAMES[role]} already.`);
     if (subject.role === "admin") await ensureAnotherAdmin(tx, subject.id);
+    if (role !== "user") {
+      const { registered } = await getMethodSummary(tx, subject.id);
+      if (!registered.some((method) => kindAllowedFor(method.kind, role))) {
+        throw new Refusal(
+          `${subject.displayName} has no sign-in method ${role === "admin" ? "an administrator" : "a helpdesk agent"} may use. Text messages and calls don't count: they need to set up the Authenticator app, a passkey or a hardware token first.`,
+        );
+      }
+    }
     await tx
       .update(users)
       .set({ role, updatedAt: sql`now()` })

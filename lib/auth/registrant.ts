@@ -46,12 +46,13 @@ export async function getRegistrant(
   }
   const db = await getDb();
   // Registration mid-sign-in is for someone with no method yet (R-A1.5): once one exists — set up
-  // from another browser, say — this sign-in must pass the second factor instead. A Temporary
+  // from another browser, say, or one that cannot be used now — this sign-in must pass the second
+  // factor instead. A Temporary
   // Access Pass sign-in is the exception: it exists to add a method.
   if (
     current.transaction.stage === "registration" &&
     !current.transaction.methods.includes("tap") &&
-    (await getMethodSummary(db, current.transaction.userId)).methods.length > 0
+    (await getMethodSummary(db, current.transaction.userId)).registered.length > 0
   ) {
     return null;
   }

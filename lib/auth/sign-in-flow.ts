@@ -28,11 +28,12 @@ export async function getCurrentTransaction(
 
 /**
  * True when the session's last second factor is recent enough for a security change (R-A9.1).
- * Someone with no method yet can only have proven their password, so that time counts.
+ * Someone with no method at all can only have proven their password, so that time counts; a
+ * method that cannot be used now is still a method (R-A1.5).
  */
 export async function isFresh(session: CurrentSession): Promise<boolean> {
-  const { methods } = await getMethodSummary(await getDb(), session.user.id);
-  const proofAt = methods.length > 0 ? session.secondFactorAt : session.authenticatedAt;
+  const { registered } = await getMethodSummary(await getDb(), session.user.id);
+  const proofAt = registered.length > 0 ? session.secondFactorAt : session.authenticatedAt;
   return proofAt !== null && Date.now() - proofAt.getTime() <= stepUpMaxAgeMs();
 }
 
@@ -47,9 +48,10 @@ export async function requireFreshSession(
   const session = await getCurrentSession();
   if (!session) redirect(`/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
   if (await isFresh(session)) return session;
-  const { methods } = await getMethodSummary(await getDb(), session.user.id);
-  // No method to step up with: prove the password again.
-  if (methods.length === 0)
+  const { registered } = await getMethodSummary(await getDb(), session.user.id);
+  // No method at all: prove the password again. With methods that cannot be used now, the
+  // step-up's second step says why.
+  if (registered.length === 0)
     redirect(`/signin?reauth=1&callbackUrl=${encodeURIComponent(returnTo)}`);
   const context = await getRequestContext();
   const token = await beginStepUp(await getDb(), session, returnTo, context);

@@ -72,8 +72,10 @@ export function stageAfterFactors(
 
 /**
  * The stage after the password, from the user's methods as they are now (R-A1.5): the second
- * factor when they have a method (unless this browser is remembered and the sign-in is not
- * risky, R-A1.8), registration when MFA is required and they have none.
+ * factor when they have any method (unless this browser is remembered and the sign-in is not
+ * risky, R-A1.8), registration when MFA is required and they have none. A method that cannot be
+ * used now (a phone while texts cannot be delivered) still means a second factor is needed: the
+ * second step then tells the person why they cannot go on.
  */
 async function planAfterPassword(
   db: Executor,
@@ -81,9 +83,12 @@ async function planAfterPassword(
   browser: BrowserState,
   risky: boolean,
 ): Promise<{ stage: SignInStage; persistent: boolean; methods: string[] }> {
-  const { methods } = await getMethodSummary(db, user.id);
-  if (methods.length > 0) {
+  const { registered, methods } = await getMethodSummary(db, user.id);
+  if (registered.length > 0) {
+    // A remembered browser stands in for a usable method only: it cannot revive one that policy
+    // now keeps out (a phone for an agent, texts that cannot be delivered).
     if (
+      methods.length > 0 &&
       !risky &&
       rememberMfaDays() > 0 &&
       (await isBrowserRemembered(db, user.id, browser.rememberedToken))

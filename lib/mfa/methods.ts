@@ -92,20 +92,40 @@ function sameChoice(a: SignInChoice, b: SignInChoice): boolean {
   return a.option === b.option && a.methodId === b.methodId;
 }
 
+/** Why a registered method cannot be used to sign in now. */
+export type UnusableReason = "role" | "phones_unavailable";
+
 /**
- * Everything the sign-in step and Security info need about a user's methods. Kinds the user's
- * role may not use (text and call for helpdesk and admin accounts, R-A5.6) are left out.
+ * Why a method of this kind cannot be used now by someone with this role, or null when it can:
+ * text and call are not for helpdesk and admin accounts (R-A5.6), and are not used while texts
+ * cannot be delivered (docs/decisions/0008).
+ */
+export function whyUnusable(kind: MethodKind, role: Role): UnusableReason | null {
+  if (!kindAllowedFor(kind, role)) return "role";
+  if (isPhoneKind(kind) && !phonesDeliverable()) return "phones_unavailable";
+  return null;
+}
+
+/**
+ * Everything the sign-in step and Security info need about a user's methods.
+ *
+ * `registered` is every active method: whether a second factor is needed is decided from it
+ * (R-A1.5). `methods` are those usable now; the choices and the default come from them. Someone
+ * whose registered methods are all unusable is `blocked`: refused, never let through on the
+ * password alone and never sent to register another method.
  */
 export async function getMethodSummary(db: Executor, userId: string) {
-  const [all, recoveryCodesLeft, [account]] = await Promise.all([
+  const [registered, recoveryCodesLeft, [account]] = await Promise.all([
     listMethods(db, userId),
     countRecoveryCodes(db, userId),
     db.select({ role: users.role }).from(users).where(eq(users.id, userId)),
   ]);
   const role: Role = account?.role ?? "user";
-  const methods = all.filter(
-    (m) => kindAllowedFor(m.kind, role) && (!isPhoneKind(m.kind) || phonesDeliverable()),
-  );
+  const methods = registered.filter((m) => whyUnusable(m.kind, role) === null);
+  const blockedBy =
+    methods.length === 0
+      ? [...new Set(registered.map((m) => whyUnusable(m.kind, role)!))]
+      : ([] as UnusableReason[]);
   const choices: SignInChoice[] = [];
   for (const method of methods) {
     for (const option of METHOD_KIND_INFO[method.kind].signInOptions) {
@@ -123,7 +143,10 @@ export async function getMethodSummary(db: Executor, userId: string) {
   };
   return {
     role,
+    registered,
     methods,
+    /** Why none of the registered methods can be used now; empty when one can or none exist. */
+    blockedBy,
     recoveryCodesLeft,
     defaultMethod,
     defaultChoice,

@@ -1,5 +1,6 @@
 import { and, desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { verifyPasswordStep } from "@/lib/auth/sign-in";
 import { createUser } from "@/lib/auth/users";
 import { mfaMethods, outbox, phoneChallenges } from "@/lib/db/schema";
 import { openBody } from "@/lib/notify/message-body";
@@ -45,9 +46,20 @@ function resetEnv() {
 async function newUser(role: "user" | "admin" = "user") {
   counter += 1;
   const email = `phone${counter}@example.edu`;
-  const { id } = await createUser(database.db, { email, displayName: "Pat Phone", role });
-  return { id, email, displayName: "Pat Phone" };
+  const { id, password } = await createUser(database.db, {
+    email,
+    displayName: "Pat Phone",
+    role,
+  });
+  return { id, email, displayName: "Pat Phone", password };
 }
+
+const passwordStep = (user: { email: string; password: string }) =>
+  verifyPasswordStep(
+    database.db,
+    { email: user.email, password: user.password, callbackPath: "/" },
+    { ip: "192.0.2.9", userAgent: "vitest" },
+  );
 
 /** A unique valid UK mobile number per call, so per-number limits do not leak between tests. */
 function mobile(): string {
@@ -395,7 +407,12 @@ describe("the method framework with phones", () => {
     try {
       // Codes would sit at /dev/outbox for anyone to read.
       expect(kindOffered("mobile_phone", "user")).toBe(false);
-      expect((await getMethodSummary(database.db, user.id)).choices).toEqual([]);
+      const summary = await getMethodSummary(database.db, user.id);
+      expect(summary.choices).toEqual([]);
+      expect(summary.blockedBy).toEqual(["phones_unavailable"]);
+      // The phone still counts as a method: the password alone neither signs in nor opens
+      // registration (R-A1.5).
+      expect(await passwordStep(user)).toMatchObject({ ok: true, stage: "second_factor" });
     } finally {
       delete process.env.SMTP_URL;
       resetEnv();
@@ -410,5 +427,7 @@ describe("the method framework with phones", () => {
     const summary = await getMethodSummary(database.db, admin.id);
     expect(summary.methods).toHaveLength(0);
     expect(summary.choices).toHaveLength(0);
+    expect(summary.blockedBy).toEqual(["role"]);
+    expect(await passwordStep(admin)).toMatchObject({ ok: true, stage: "second_factor" });
   });
 });

@@ -8,6 +8,7 @@ import { DialogTrigger } from "@/components/ui/dialog-trigger";
 import { LocalTime } from "@/components/ui/local-time";
 import { listTokensToActivate } from "@/lib/admin/hardware-tokens";
 import { requireSession } from "@/lib/auth/current";
+import { UnusableMethods } from "@/components/mfa/unusable-methods";
 import { getDb } from "@/lib/db/client";
 import { defaultCandidates, getMethodSummary } from "@/lib/mfa/methods";
 import {
@@ -233,10 +234,15 @@ export default async function SecurityInfoPage({
           </li>
         )}
       </ul>
-      {methods.length === 0 && (
+      {summary.registered.length === 0 && (
         <p className="mt-4 text-slate-700">
           You have no sign-in methods yet. Add one to protect your account.
         </p>
+      )}
+      {summary.blockedBy.length > 0 && (
+        <div className="mt-4">
+          <UnusableMethods reasons={summary.blockedBy} signingIn={false} />
+        </div>
       )}
 
       <section aria-labelledby="lost-device" className="mt-10">

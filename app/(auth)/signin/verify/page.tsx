@@ -4,6 +4,7 @@ import { redirect } from "next/navigation";
 import { CallWaiter } from "@/components/mfa/call-waiter";
 import { PasskeyForm } from "@/components/mfa/passkey-form";
 import { PushWaiter } from "@/components/mfa/push-waiter";
+import { UnusableMethods } from "@/components/mfa/unusable-methods";
 import { SubmitButton } from "@/components/forms/submit-button";
 import { Alert } from "@/components/ui/alert";
 import { rememberMfaDays } from "@/lib/auth/policy";
@@ -50,6 +51,18 @@ export default async function VerifyPage({
   const { transaction } = current;
   const db = await getDb();
   const summary = await getMethodSummary(db, transaction.userId);
+  // Methods exist, but none can be used now: refused with the reason, never let through (R-A1.5).
+  if (summary.blockedBy.length > 0) {
+    const stepUp = transaction.purpose === "step_up";
+    return (
+      <>
+        <h1 className="mb-4 text-2xl font-semibold">
+          {stepUp ? "You can't verify your identity right now" : "You can't sign in right now"}
+        </h1>
+        <UnusableMethods reasons={summary.blockedBy} signingIn={!stepUp} />
+      </>
+    );
+  }
   const params = await searchParams;
   const choice = summary.findChoice(params.option, params.method) ?? summary.defaultChoice;
   if (!choice) redirect("/signin");

@@ -23,7 +23,7 @@ export async function GET(request: NextRequest) {
   if (
     !session ||
     (mfaRequiredFor(session.user) &&
-      (await getMethodSummary(db, session.user.id)).methods.length === 0)
+      (await getMethodSummary(db, session.user.id)).registered.length === 0)
   ) {
     return NextResponse.json({ error: "Sign in again." }, { status: 401, headers: NO_STORE });
   }

@@ -348,7 +348,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
               {...dialog}
               label="Change role"
               title="Change role"
-              description="Helpdesk agents and administrators can use this console. The last active administrator cannot be demoted."
+              description="Helpdesk agents and administrators can use this console. They sign in with the Authenticator app, a passkey or a hardware token, never by text or call, so give these roles only to someone who has one of those. The last active administrator cannot be demoted."
               action={changeRoleAction}
             >
               <div className="space-y-1">

@@ -12,6 +12,8 @@ export default async function AnotherWayPage() {
   const current = await getCurrentTransaction("second_factor");
   if (!current) redirect("/signin");
   const { choices, methods } = await getMethodSummary(await getDb(), current.transaction.userId);
+  // No usable way: the second step's page says why.
+  if (choices.length === 0) redirect("/signin/verify");
   return (
     <>
       <h1 className="mb-6 text-2xl font-semibold">Verify your identity</h1>

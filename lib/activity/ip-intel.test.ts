@@ -17,7 +17,7 @@ beforeAll(async () => {
   await warmIpIntel();
 }, 60_000);
 
-describe("bundled data (R-A14.3)", () => {
+describe("bundled data (R-A14.1)", () => {
   it("places a British address in London with its network", async () => {
     const intel = await lookupIp("81.2.69.160");
     expect(intel).toMatchObject({

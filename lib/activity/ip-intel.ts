@@ -4,7 +4,7 @@ import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { openDiskMmdb, type AddressBytes, type DiskMmdb } from "./mmdb-on-disk";
 
-// Offline IP intelligence (R-A14.3): country, city and coordinates from MaxMind-format databases,
+// Offline IP intelligence (R-A14.1): country, city and coordinates from MaxMind-format databases,
 // the network (ASN and its organisation) from a CSV loaded once into typed arrays. This is the
 // only module that reads the IP data; docs/decisions/0005 records the sources and the memory.
 

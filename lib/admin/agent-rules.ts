@@ -98,7 +98,7 @@ export const agentReasonSchema = z.object({
 });
 export type AgentReasonInput = z.infer<typeof agentReasonSchema>;
 
-/** Reads the reason and ticket from a form: exactly one string each, never an array (R-A11.7). */
+/** Reads the reason and ticket from a form: exactly one string each, never an array (R-A17.3). */
 export function parseAgentReason(formData: FormData) {
   const reason = formData.getAll("reason");
   const ticket = formData.getAll("ticket");

@@ -14,7 +14,7 @@ const ORG = "Choose a password that does not contain the name of Example Univers
 /** A password of exactly n code points that is on no list. */
 const ofLength = (n: number) => "Tq9vLm2x".repeat(Math.ceil(n / 8)).slice(0, n);
 
-describe("checkNewPassword (R-A2.1, NIST 800-63B §3.1.1.2)", () => {
+describe("checkNewPassword (R-A2.1, R-A2.4, NIST 800-63B §3.1.1.2)", () => {
   it("accepts 8 to 256 characters and refuses 7 and 257", () => {
     expect(PASSWORD_MIN_LENGTH).toBe(8);
     expect(PASSWORD_MAX_LENGTH).toBe(256);

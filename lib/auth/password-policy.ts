@@ -1,7 +1,7 @@
 import { dictionary } from "@zxcvbn-ts/language-common";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordLength } from "./password";
 
-// What a new password must be (R-A2.1, NIST SP 800-63B §3.1.1.2): 8 to 256 characters, not a
+// What a new password must be (R-A2.1, R-A2.4, NIST SP 800-63B §3.1.1.2): 8 to 256 characters, not a
 // common or breached password, not built on the person's name, email or organisation — and no
 // composition rules. The list is @zxcvbn-ts/language-common's (MIT), drawn from leaked-password
 // corpora; it doubles as the offline "breached" check (docs/decisions/0005).
@@ -50,7 +50,7 @@ function isRunOrRepeat(folded: string): boolean {
   return points.every((point, i) => i === 0 || point - points[i - 1]! === step);
 }
 
-/** Null when acceptable, else a message for the field (R-A2.1, R-A13.2; NIST 800-63B §3.1.1.2). */
+/** Null when acceptable, else a message for the field (R-A2.1, R-A2.4; NIST 800-63B §3.1.1.2). */
 export function checkNewPassword(
   password: string,
   about: { name: string; email: string; orgName: string },

@@ -500,7 +500,7 @@ export const webauthnCredentials = pgTable(
     deviceType: text("device_type").notNull(),
     backedUp: boolean("backed_up").notNull().default(false),
     aaguid: text("aaguid"),
-    /** Set when a signature counter went backwards: a possible cloned authenticator (R-A7.5). */
+    /** Set when a signature counter went backwards: a possible cloned authenticator (R-A7.3). */
     counterRegressedAt: timestamp("counter_regressed_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
@@ -510,7 +510,7 @@ export const webauthnCredentials = pgTable(
   ],
 );
 
-/** Single-use, expiring WebAuthn challenges, for registering and for signing in (R-A7.2). */
+/** Single-use, expiring WebAuthn challenges, for registering and for signing in (R-A7.1). */
 export const webauthnChallenges = pgTable(
   "webauthn_challenges",
   {

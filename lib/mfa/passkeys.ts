@@ -20,7 +20,7 @@ import { METHOD_KIND_INFO } from "./registry";
 
 // The one file that speaks to @simplewebauthn/server (STYLE.md "Wrapping libraries"). The server
 // decides every rule itself — relying party, origin, algorithms, user verification — whatever the
-// browser was asked or answered (R-A7.4); see docs/decisions/0009-passkeys.md.
+// browser was asked or answered (R-A7.4); see docs/decisions/0010-passkeys.md.
 
 /** The options a browser's ceremony takes, as JSON (the library's types, named here). */
 export type PasskeyCreationOptions = PublicKeyCredentialCreationOptionsJSON;

@@ -124,7 +124,7 @@ export async function confirmPairingAction(
 
 /**
  * "Remove your old phone?" → "Remove": moving to a new phone is pairing it, then removing the
- * old one (R-A9.6). The same checks as Security info's Delete: fresh, owned, never the last.
+ * old one (R-A4.5). The same checks as Security info's Delete: fresh, owned, never the last.
  */
 export async function removeOldPhoneAction(formData: FormData): Promise<void> {
   const session = await requireFreshSession("/register/companion/replace");

@@ -16,7 +16,7 @@ import { E2E_PORT, mainDataDir } from "./support/state";
 // What someone who already has a person's password tries against the second step. This file
 // runs its own server with second-step pauses of a second or two, so an attacker's patience
 // shows in seconds, and restarts it with email delivered for real but texts not.
-const PORT = E2E_PORT + 14;
+const PORT = E2E_PORT + 15;
 const BASE_URL = `http://localhost:${PORT}`;
 const onPostgres = Boolean(process.env.DATABASE_URL);
 const run = String(Date.now() % 100_000).padStart(5, "0");

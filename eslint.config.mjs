@@ -14,6 +14,22 @@ const config = [
     },
   },
   {
+    // The phone app (app/authenticator) is apart: its calls are signed by its device key and
+    // never read the portal's session.
+    files: ["app/**/*.{ts,tsx}", "components/**/*.{ts,tsx}"],
+    ignores: ["app/authenticator/**"],
+    rules: {
+      "no-restricted-globals": [
+        "error",
+        {
+          name: "fetch",
+          message:
+            "A page's own requests use fetchInBackground (lib/security/background-request.ts), so they never keep an idle session alive (R-A12.5); what the person asks for is a link, a form or a server action.",
+        },
+      ],
+    },
+  },
+  {
     ignores: [
       ".next/**",
       "node_modules/**",

@@ -20,6 +20,7 @@ import {
   deriveClientIp,
   REQUEST_PATH_HEADER,
 } from "@/lib/security/client-ip";
+import { BACKGROUND_REQUEST_HEADER, NEXT_PREFETCH_HEADER } from "@/lib/security/background-request";
 import { applySecurityHeaders, isCrossSiteWrite } from "@/lib/security/headers";
 
 // Factor's HTTP front: Next's request handler behind a plain node:http server, because only
@@ -86,6 +87,10 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Serv
     if (clientIp) req.headers[CLIENT_IP_HEADER] = clientIp;
     // Lets a signed-out page visit come back to where it started, whichever layer redirects.
     req.headers[REQUEST_PATH_HEADER] = req.url ?? "/";
+    // A link prefetched because it came into view is not the person's doing (R-A12.5).
+    if (req.headers[NEXT_PREFETCH_HEADER] !== undefined) {
+      req.headers[BACKGROUND_REQUEST_HEADER] = "1";
+    }
 
     applySecurityHeaders(req, res, { dev, https });
     if (!SIGNED_CALLBACK_PATH.test(req.url ?? "") && isCrossSiteWrite(req, trust(peer, 0))) {

@@ -10,7 +10,7 @@ import {
   signIn,
   submitPassword,
 } from "./support/helpers";
-import { answerOnPhone, askForPush, checkForNotifications } from "./support/companion";
+import { answerOnPhone, askForPush, checkForNotifications, pairPhone } from "./support/companion";
 import { E2E_PORT, mainDataDir } from "./support/state";
 
 // The companion authenticator (R-A6): one browser context is the person's computer, a second
@@ -23,12 +23,17 @@ const onPostgres = Boolean(process.env.DATABASE_URL);
 const run = String(Date.now() % 100_000).padStart(5, "0");
 let server: AppServer;
 let account: DemoSignIn;
+/** Someone whose computer's browser also holds the app. */
+let sharedBrowserAccount: DemoSignIn;
 
 test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async () => {
+  // Two accounts made with the operator command, then a server start: more than a test's worth.
+  test.setTimeout(120_000);
   const dataDir = onPostgres ? mainDataDir() : mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
   account = createAccount(`companion-${run}`, dataDir);
+  sharedBrowserAccount = createAccount(`companion-shared-${run}`, dataDir);
   server = await startAppServer({
     port: PORT,
     dataDir,
@@ -188,5 +193,34 @@ test("the codes the phone shows pass 'Use a verification code'", async ({ page, 
   await expect(page.getByRole("heading", { level: 1, name: "Enter code" })).toBeVisible();
   await page.getByRole("textbox", { name: "Code" }).fill(code);
   await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Stay signed in?" })).toBeVisible();
+});
+
+test("signing out of the portal leaves the app in the same browser paired (R-A12.10)", async ({
+  page,
+}) => {
+  // One browser: the portal in one tab, the Authenticator app paired in another, then closed
+  // (an open app would write its key back from memory).
+  await signIn(page, sharedBrowserAccount);
+  await (await pairPhone(page, await page.context().newPage(), "This computer")).close();
+
+  await signOut(page);
+  // What the portal kept is gone: its session and sign-in cookies, and the signed-in page is
+  // not there to go back to.
+  const names = (await page.context().cookies()).map((cookie) => cookie.name);
+  expect(names.filter((name) => /factor\.(session|signin|phone-signin)$/.test(name))).toEqual([]);
+  await page.goBack();
+  await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+
+  // The app still holds its keys: it shows its codes and answers a sign-in request.
+  const app = await page.context().newPage();
+  await app.goto("/authenticator");
+  await expect(app.getByText("This computer")).toBeVisible();
+  await expect(app.getByLabel("Verification code")).toHaveText(/^\d{6}$/);
+  await expect(app.getByText(/isn.t paired yet/)).toHaveCount(0);
+  const shown = await askForPush(page, sharedBrowserAccount);
+  await checkForNotifications(app);
+  const { result } = await answerOnPhone(app, { approve: shown });
+  expect(result).toBe("approved");
   await expect(page.getByRole("heading", { level: 1, name: "Stay signed in?" })).toBeVisible();
 });

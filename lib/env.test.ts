@@ -35,6 +35,11 @@ describe("settings", () => {
     expect(message).toContain(".env.example");
   });
 
+  it("takes a fraction of a minute for the idle limit, down to 6 seconds", () => {
+    expect(parseSettings({ SESSION_IDLE_MINUTES: "0.25" }).SESSION_IDLE_MINUTES).toBe(0.25);
+    expect(() => parseSettings({ SESSION_IDLE_MINUTES: "0.05" })).toThrow(/SESSION_IDLE_MINUTES/);
+  });
+
   it("treats empty values as unset", () => {
     expect(parseSettings({ PORT: "", ORG_NAME: "" }).PORT).toBe(3000);
   });

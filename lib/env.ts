@@ -32,8 +32,7 @@ const settingsSchema = z.object({
     .optional(),
   SESSION_IDLE_MINUTES: z.coerce
     .number()
-    .int()
-    .min(1)
+    .min(0.1)
     .max(24 * 60)
     .default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce

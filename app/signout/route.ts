@@ -2,6 +2,7 @@ import { NextResponse } from "next/server";
 import { writeAudit } from "@/lib/audit/log";
 import {
   cookieSecurity,
+  PHONE_TICKET_COOKIE_BASENAME,
   sessionCookieName,
   TRANSACTION_COOKIE_BASENAME,
 } from "@/lib/auth/cookie-security";
@@ -11,8 +12,8 @@ import { getDb } from "@/lib/db/client";
 import { getRequestContext } from "@/lib/security/request-context";
 
 /**
- * Sign out: the session row is revoked (so a copied cookie is dead too), the cookie cleared and
- * the browser told to drop its cache and storage (R-A12.10). POST only; server.ts checks origin.
+ * Sign out: the session row is revoked (so a copied cookie is dead too), its cookies cleared and
+ * the browser told to drop its cache (R-A12.10). POST only; server.ts checks origin.
  */
 export async function POST() {
   const session = await getCurrentSession();
@@ -35,15 +36,19 @@ export async function POST() {
     status: 303,
     headers: {
       Location: "/signin?notice=signed-out",
-      // Not "cookies": that would also wipe this browser's "Don't ask again" and "Stay signed
-      // in?" answers, which belong to the browser, not the session (docs/decisions/0003). The
-      // session and sign-in cookies are expired one by one below.
-      "Clear-Site-Data": '"cache", "storage"',
+      // Only what the portal itself keeps (docs/decisions/0003). Not "cookies": that would also
+      // wipe this browser's "Don't ask again" and "Stay signed in?" answers, which belong to the
+      // browser, not the session; the session and sign-in cookies are expired one by one below.
+      // Not "storage": the portal keeps nothing in the browser's storage (lint holds it to
+      // that), and "storage" would wipe the whole origin's, erasing the Authenticator app's
+      // device key at /authenticator when this browser also holds the app.
+      "Clear-Site-Data": '"cache"',
       "Cache-Control": "no-store",
     },
   });
   const { secure, prefix } = cookieSecurity();
-  for (const name of [sessionCookieName(), `${prefix}${TRANSACTION_COOKIE_BASENAME}`]) {
+  const signInCookies = [TRANSACTION_COOKIE_BASENAME, PHONE_TICKET_COOKIE_BASENAME];
+  for (const name of [sessionCookieName(), ...signInCookies.map((base) => prefix + base)]) {
     response.cookies.set(name, "", {
       path: "/",
       maxAge: 0,

@@ -5,6 +5,7 @@ import { useActionState, useEffect, useRef, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import type { ActionState } from "@/lib/actions/form-action";
 import { idle } from "@/lib/actions/form-action";
+import { fetchInBackground } from "@/lib/security/background-request";
 
 export type ApprovalWaiterProps = {
   /** GET returns `{ status }`; the server checks who asks. */
@@ -57,7 +58,7 @@ function Waiter({
   const { data } = useQuery({
     queryKey: ["approval-status", statusUrl],
     queryFn: async (): Promise<string> => {
-      const response = await fetch(statusUrl, { cache: "no-store" });
+      const response = await fetchInBackground(statusUrl);
       if (!response.ok) return "gone";
       return ((await response.json()) as { status: string }).status;
     },

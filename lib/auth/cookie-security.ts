@@ -2,6 +2,7 @@ import { getEnv } from "@/lib/env";
 
 export const SESSION_COOKIE_BASENAME = "factor.session";
 export const TRANSACTION_COOKIE_BASENAME = "factor.signin";
+export const PHONE_TICKET_COOKIE_BASENAME = "factor.phone-signin";
 
 /**
  * Cookies are `Secure` and `__Host-` prefixed wherever browsers allow it (R-A12.2): on https,

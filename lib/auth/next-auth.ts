@@ -7,7 +7,7 @@ import Credentials from "next-auth/providers/credentials";
 import { decode } from "next-auth/jwt";
 import { getDb } from "@/lib/db/client";
 import { getSecrets } from "@/lib/env";
-import { getRequestContext } from "@/lib/security/request-context";
+import { getRequestContext, isBackgroundRequest } from "@/lib/security/request-context";
 import { cookieSecurity, SESSION_COOKIE_BASENAME, sessionCookieName } from "./cookie-security";
 import { resolveSession } from "./sessions";
 import { sessionLimits } from "./policy";
@@ -29,8 +29,13 @@ declare module "next-auth/jwt" {
   }
 }
 
-/** One lookup per request however many times the session is asked for. */
-export const loadSession = cache(async (token: string) => resolveSession(await getDb(), token));
+/**
+ * One lookup per request however many times the session is asked for. Only the person's own
+ * requests extend the idle limit; a page's polls and Next's prefetches do not (R-A12.5).
+ */
+export const loadSession = cache(async (token: string) =>
+  resolveSession(await getDb(), token, { activity: !(await isBackgroundRequest()) }),
+);
 
 function config(): NextAuthConfig {
   const { secure, prefix } = cookieSecurity();

@@ -284,6 +284,26 @@ describe("phone sign-in", () => {
     expect(await getPhoneSignInWait(db, "v1.x.y.z.w")).toBeNull();
   });
 
+  it("opens no ticket whose tag was cut to 4 bytes, the first step of forging one", async () => {
+    const { db } = database;
+    const ticket = await startPhoneSignIn(
+      db,
+      { email: "nobody-cut@example.edu", callbackPath: "/" },
+      context,
+    );
+    const wait = await getPhoneSignInWait(db, ticket);
+    expect(wait).not.toBeNull();
+    // A 4-byte tag would be forged in about 2^32 tries; the genuine tag's first 4 bytes are what
+    // a short tag is checked against, so they stand in for a successful guess here.
+    const parts = ticket.split(".");
+    parts[3] = Buffer.from(parts[3]!, "base64url").subarray(0, 4).toString("base64url");
+    const cut = parts.join(".");
+    expect(await getPhoneSignInWait(db, cut)).toBeNull();
+    expect(await getPhoneSignInStatus(db, cut, wait!.requestId)).toBe("gone");
+    expect((await finishPhoneSignIn(db, cut, wait!.requestId, context)).ok).toBe(false);
+    expect(await resendPhoneSignIn(db, cut, context)).toBeNull();
+  });
+
   it("a second-factor phone without phone sign-in never receives a phone sign-in request", async () => {
     const { db } = database;
     const a = await userWithPhone("phone-two@example.edu");

@@ -93,6 +93,35 @@ describe("server-side sessions (R-A12)", () => {
     expect(Date.now() - row!.lastSeenAt.getTime()).toBeLessThan(60_000);
   });
 
+  it("reads the session for a page's own request without extending it (R-A12.5)", async () => {
+    const token = await start();
+    const id = hashToken(token);
+    await database.db
+      .update(sessions)
+      .set({
+        lastSeenAt: sql`now() - interval '10 minutes'`,
+        idleExpiresAt: sql`now() + interval '20 minutes'`,
+      })
+      .where(eq(sessions.id, id));
+    const select = () =>
+      database.db
+        .select({ lastSeenAt: sessions.lastSeenAt, idleExpiresAt: sessions.idleExpiresAt })
+        .from(sessions)
+        .where(eq(sessions.id, id));
+    const [before] = await select();
+    expect(await resolveSession(database.db, token, { activity: false })).not.toBeNull();
+    expect(await select()).toEqual([before]);
+  });
+
+  it("refuses a page's own request once the idle limit has passed (R-A12.5)", async () => {
+    const token = await start();
+    await database.db
+      .update(sessions)
+      .set({ idleExpiresAt: sql`now() - interval '1 second'` })
+      .where(eq(sessions.id, hashToken(token)));
+    expect(await resolveSession(database.db, token, { activity: false })).toBeNull();
+  });
+
   it("stops a revoked session at once and records why", async () => {
     const token = await start();
     expect(await revokeSession(database.db, hashToken(token), "test")).not.toBeNull();

@@ -50,14 +50,20 @@ export async function createSession(db: Executor, input: NewSession): Promise<st
   return token;
 }
 
-// Touching the row on every request would be a write per page view; once a minute is enough.
-const TOUCH_AFTER_MS = 60_000;
+// Touching the row on every request would be a write per page view; once a minute is enough,
+// or a thirtieth of the idle limit when that is shorter, so a short limit still slides.
+const TOUCH_AFTER_MAX_MS = 60_000;
 
 /**
  * Resolves a cookie's token to a live session: not revoked, within idle and absolute limits,
- * its account active. Slides the idle expiry. Returns null otherwise.
+ * its account active. Returns null otherwise. A request that is the person's own (`activity`,
+ * the default) slides the idle expiry; a page's poll only reads it (R-A12.5).
  */
-export async function resolveSession(db: Executor, token: string): Promise<CurrentSession | null> {
+export async function resolveSession(
+  db: Executor,
+  token: string,
+  { activity = true }: { activity?: boolean } = {},
+): Promise<CurrentSession | null> {
   const id = hashToken(token);
   const [row] = await db
     .select({
@@ -88,8 +94,12 @@ export async function resolveSession(db: Executor, token: string): Promise<Curre
       ),
     );
   if (!row) return null;
-  if (Date.now() - row.lastSeenAt.getTime() > TOUCH_AFTER_MS) {
-    const idleSeconds = sessionLimits(row.persistent).idleMs / 1000;
+  const { idleMs } = sessionLimits(row.persistent);
+  if (
+    activity &&
+    Date.now() - row.lastSeenAt.getTime() > Math.min(TOUCH_AFTER_MAX_MS, idleMs / 30)
+  ) {
+    const idleSeconds = idleMs / 1000;
     await db
       .update(sessions)
       .set({

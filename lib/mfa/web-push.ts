@@ -10,10 +10,11 @@ export type PushSubscription = { endpoint: string; keys?: Record<string, string>
 
 /**
  * Push services of the browsers people use. The endpoint comes from the device, so the server
- * only ever posts to these hosts over HTTPS (no request forgery towards internal addresses).
+ * only ever posts to these hosts over HTTPS on the standard port (no request forgery towards
+ * internal addresses, nor towards Google's other APIs: Chrome's push service is FCM alone).
  */
 const PUSH_SERVICE_HOSTS = [
-  /(^|\.)googleapis\.com$/,
+  /^fcm\.googleapis\.com$/,
   /(^|\.)push\.services\.mozilla\.com$/,
   /(^|\.)notify\.windows\.com$/,
   /(^|\.)push\.apple\.com$/,
@@ -37,7 +38,13 @@ export function acceptableSubscription(value: unknown): PushSubscription | null 
   if (typeof endpoint !== "string" || endpoint.length > 1000) return null;
   try {
     const url = new URL(endpoint);
-    if (url.protocol !== "https:" || !PUSH_SERVICE_HOSTS.some((host) => host.test(url.hostname)))
+    if (
+      url.protocol !== "https:" ||
+      url.port !== "" ||
+      url.username !== "" ||
+      url.password !== "" ||
+      !PUSH_SERVICE_HOSTS.some((host) => host.test(url.hostname))
+    )
       return null;
   } catch {
     return null;

@@ -1,6 +1,7 @@
 import "server-only";
 import { headers } from "next/headers";
 import type { RequestContext } from "@/lib/auth/sign-in";
+import { BACKGROUND_REQUEST_HEADER } from "./background-request";
 import { CLIENT_IP_HEADER, REQUEST_PATH_HEADER } from "./client-ip";
 import { safeRedirectPath } from "./redirect";
 
@@ -16,4 +17,9 @@ export async function getRequestContext(): Promise<RequestContext> {
 /** The local path this page request was made for, for returning after sign-in. */
 export async function getRequestPath(): Promise<string> {
   return safeRedirectPath((await headers()).get(REQUEST_PATH_HEADER));
+}
+
+/** Whether this request is one a page made by itself (a poll, a prefetch), not the person's. */
+export async function isBackgroundRequest(): Promise<boolean> {
+  return (await headers()).get(BACKGROUND_REQUEST_HEADER) === "1";
 }

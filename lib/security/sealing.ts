@@ -7,6 +7,11 @@ import { getSecrets, type SealingKey } from "@/lib/env";
 // is bound as associated data, so a sealed value copied to another row does not open.
 
 const VERSION = "v1";
+// GCM's full tag and its standard IV. Node's decipher accepts any tag from 4 bytes unless told the
+// length, and a 4-byte tag is forged in about 2^32 tries: a value the client holds (a phone
+// sign-in ticket) must never open with less than all 16 bytes.
+const TAG_BYTES = 16;
+const IV_BYTES = 12;
 
 /** Seals a secret with the current key. */
 export function seal(
@@ -16,8 +21,8 @@ export function seal(
 ): string {
   const key = keys[0];
   if (!key) throw new Error("No sealing key configured");
-  const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", key.key, iv);
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", key.key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(context));
   const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
   return [VERSION, key.id, iv, cipher.getAuthTag(), ciphertext]
@@ -25,21 +30,36 @@ export function seal(
     .join(".");
 }
 
-/** Opens a sealed secret; throws if it was tampered with, moved, or its key is gone. */
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * Opens a sealed secret; throws if it was tampered with, moved, or its key is gone. Only the
+ * exact shape `seal` writes is read: five parts, a 12-byte IV and the full 16-byte tag.
+ */
 export function unseal(
   sealed: string,
   context: string,
   keys: SealingKey[] = getSecrets().sealingKeys,
 ): string {
-  const [version, keyId, iv, tag, ciphertext] = sealed.split(".");
-  if (version !== VERSION || !keyId || !iv || !tag || ciphertext === undefined) {
+  const parts = sealed.split(".");
+  const [version, keyId, ivText, tagText, ciphertext] = parts;
+  if (
+    parts.length !== 5 ||
+    version !== VERSION ||
+    !keyId ||
+    ciphertext === undefined ||
+    !parts.slice(2).every((part) => BASE64URL.test(part))
+  ) {
     throw new Error("Not a sealed value");
   }
+  const iv = Buffer.from(ivText!, "base64url");
+  const tag = Buffer.from(tagText!, "base64url");
+  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new Error("Not a sealed value");
   const key = keys.find((candidate) => candidate.id === keyId);
   if (!key) throw new Error(`Sealing key ${keyId} is not configured`);
-  const decipher = createDecipheriv("aes-256-gcm", key.key, Buffer.from(iv, "base64url"));
+  const decipher = createDecipheriv("aes-256-gcm", key.key, iv, { authTagLength: TAG_BYTES });
   decipher.setAAD(Buffer.from(context));
-  decipher.setAuthTag(Buffer.from(tag, "base64url"));
+  decipher.setAuthTag(tag);
   return Buffer.concat([
     decipher.update(Buffer.from(ciphertext, "base64url")),
     decipher.final(),

@@ -5,6 +5,7 @@ import { useActionState, useState } from "react";
 import { SubmitButton } from "@/components/forms/submit-button";
 import { QrCode } from "@/components/mfa/qr-code";
 import { Alert } from "@/components/ui/alert";
+import { fetchInBackground } from "@/lib/security/background-request";
 import { CodeForm } from "../code-form";
 import { beginPairingAction, confirmPairingAction, type PairingLinkState } from "./actions";
 
@@ -40,7 +41,7 @@ function Waiting({ link, onRetry }: { link: string; onRetry: () => void }) {
   const { data } = useQuery({
     queryKey: ["pairing", link],
     queryFn: async (): Promise<PairingState> => {
-      const response = await fetch("/register/companion/status", { cache: "no-store" });
+      const response = await fetchInBackground("/register/companion/status");
       if (!response.ok) return "expired";
       return ((await response.json()) as { state: PairingState }).state;
     },

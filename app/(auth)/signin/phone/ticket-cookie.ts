@@ -1,15 +1,13 @@
 import "server-only";
 import { cookies } from "next/headers";
-import { cookieSecurity } from "@/lib/auth/cookie-security";
+import { cookieSecurity, PHONE_TICKET_COOKIE_BASENAME } from "@/lib/auth/cookie-security";
 import { signInTransactionTtlMs } from "@/lib/auth/policy";
 
 // A phone sign-in in progress is held in its own cookie (a sealed ticket), never the sign-in
 // transaction cookie: it has no first factor yet, so no other step may see it.
 
-const BASENAME = "factor.phone-signin";
-
 function cookieName(): string {
-  return `${cookieSecurity().prefix}${BASENAME}`;
+  return `${cookieSecurity().prefix}${PHONE_TICKET_COOKIE_BASENAME}`;
 }
 
 /** Remembers this browser's phone sign-in. */

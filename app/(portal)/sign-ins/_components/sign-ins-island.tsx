@@ -4,6 +4,7 @@ import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from "@tan
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import type { SignInFilter } from "@/lib/activity/sign-in-events";
+import { fetchInBackground } from "@/lib/security/background-request";
 import type { SignInPageView } from "../view";
 import { SignInItem } from "./sign-in-item";
 
@@ -29,9 +30,9 @@ export function SignInsIsland(props: Props) {
 
 async function fetchPage(filter: SignInFilter, cursor: string | null): Promise<SignInPageView> {
   const query = new URLSearchParams({ show: filter, ...(cursor ? { cursor } : {}) });
-  const response = await fetch(`/sign-ins/events?${query}`, {
+  // The page's own refresh: leaving the list open never keeps the session alive (R-A12.5).
+  const response = await fetchInBackground(`/sign-ins/events?${query}`, {
     headers: { Accept: "application/json" },
-    cache: "no-store",
   });
   if (!response.ok) throw new Error(`sign-ins: ${response.status}`);
   return (await response.json()) as SignInPageView;

@@ -326,6 +326,45 @@ describe("actions on an account", () => {
     expect(audits).toContain("admin.password.reset");
   });
 
+  it("reset password forgets every remembered browser: the new password still needs the second factor there", async () => {
+    const student = await person();
+    await addMethod(student.id, true);
+    const browser = await rememberBrowser(database.db, student.id, 14, "attacker's browser");
+    const asBrowser = (password: string) =>
+      verifyPasswordStep(
+        database.db,
+        { email: student.email, password, callbackPath: "/" },
+        context,
+        { stayChoice: true, rememberedToken: browser },
+      );
+    expect(await asBrowser(student.password)).toMatchObject({ ok: true, stage: "ready" });
+
+    const result = await resetPassword(database.db, asAgent(admin), student.id, why, context);
+    if (!result.ok) throw new Error(result.message);
+
+    expect(await isBrowserRemembered(database.db, student.id, browser)).toBe(false);
+    expect(
+      await database.db
+        .select({ id: rememberedBrowsers.id })
+        .from(rememberedBrowsers)
+        .where(
+          and(eq(rememberedBrowsers.userId, student.id), isNull(rememberedBrowsers.revokedAt)),
+        ),
+    ).toEqual([]);
+    // Whoever holds the temporary password is asked for the second factor on that browser too.
+    expect(await asBrowser(result.value.temporaryPassword)).toMatchObject({
+      ok: true,
+      stage: "second_factor",
+    });
+    expect(await auditsOf(student.id)).toContainEqual(
+      expect.objectContaining({
+        action: "admin.password.reset",
+        outcome: "success",
+        details: expect.objectContaining({ sessionsRevoked: 0, browsersForgotten: 1 }),
+      }),
+    );
+  });
+
   it("unlock clears the password, pass and second-step counters of that account only", async () => {
     const student = await person();
     const bystander = await person();

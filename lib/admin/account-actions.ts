@@ -1,5 +1,6 @@
 import { and, eq, inArray, like, ne, or, sql } from "drizzle-orm";
 import { generatePassword, hashPassword } from "@/lib/auth/password";
+import { replacePassword } from "@/lib/auth/password-change";
 import { endSignInsInProgress, revokeUserSessions } from "@/lib/auth/sessions";
 import type { RequestContext } from "@/lib/auth/sign-in";
 import type { Role } from "@/lib/auth/users";
@@ -245,7 +246,8 @@ export function signOutAllSessions(
 
 /**
  * "Reset password": a generated temporary password, returned once to show the agent (never
- * stored but as its hash, never logged); it must be changed at the next sign-in, every session
+ * stored but as its hash, never logged); it must be changed at the next sign-in. Like every
+ * password change (`replacePassword`), every session, sign-in in progress and remembered browser
  * ends, and the password lock is cleared so the new password works at once.
  */
 export async function resetPassword(
@@ -260,27 +262,14 @@ export async function resetPassword(
   const temporaryPassword = generatePassword();
   const passwordHash = await hashPassword(temporaryPassword);
   return actOn(db, agent, subjectId, "reset_password", why, context, async (tx, subject) => {
-    await tx
-      .update(users)
-      .set({
-        passwordHash,
-        passwordChangedAt: sql`now()`,
-        mustChangePassword: true,
-        updatedAt: sql`now()`,
-      })
-      .where(eq(users.id, subject.id));
-    await tx
-      .delete(authThrottles)
-      .where(
-        and(
-          eq(authThrottles.scope, "password:account"),
-          eq(authThrottles.key, subject.email.toLowerCase()),
-        ),
-      );
-    const sessions = await endEverySession(tx, subject.id, "password_reset_by_helpdesk");
+    const ended = await replacePassword(tx, subject, passwordHash, {
+      mustChange: true,
+      signOut: "all",
+      reason: "password_reset_by_helpdesk",
+    });
     return {
       value: { temporaryPassword },
-      details: { sessionsRevoked: sessions },
+      details: { sessionsRevoked: ended.sessionsEnded, browsersForgotten: ended.browsersForgotten },
       notice: "admin.password_reset",
     };
   });

@@ -147,7 +147,7 @@ const NOTICES: Record<NoticeEvent, Notice> = {
   "admin.password_reset": {
     subject: "The helpdesk reset your password",
     what: (d) =>
-      `The helpdesk set a temporary password on your account and signed it out everywhere. You will choose a new password when you sign in with it. ${d}`.trim(),
+      `The helpdesk set a temporary password on your account and signed it out everywhere; every browser asks for a verification code again. You will choose a new password when you sign in with it. ${d}`.trim(),
     sms: "the helpdesk reset the password of your account",
   },
   "admin.account_unlocked": {

@@ -111,7 +111,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
                 {...dialog}
                 label="Reset password"
                 title="Reset password"
-                description="Sets a generated temporary password, shown here once, and signs the account out everywhere. The person must choose a new password when they sign in with it."
+                description="Sets a generated temporary password, shown here once, and signs the account out everywhere; every browser asks for a second factor again. The person must choose a new password when they sign in with it."
                 action={resetPasswordAction}
               />
             </li>

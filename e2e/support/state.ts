@@ -48,6 +48,9 @@ export const TESTER_NAMES = [
   "admin-probe",
   "passkey",
   "passkey-wizard",
+  "forget-one",
+  "forget-all",
+  "forget-by-session",
 ] as const;
 
 /** Display names other than "Test <name>", for tests about what a name may hold. */

@@ -11,7 +11,7 @@ import { hashPassword, verifyAgainstDummy, verifyPassword } from "./password";
 import { checkNewPassword, PASSWORD_MAX_LENGTH } from "./password-policy";
 import { passwordThrottlePolicies } from "./policy";
 import { endSignInsInProgress, revokeSession, revokeUserSessions } from "./sessions";
-import type { RequestContext } from "./sign-in";
+import { REMEMBERED_BROWSER_AMR, type RequestContext } from "./sign-in";
 import { advanceSignInTransaction, beginSignInTransaction } from "./sign-in-transaction";
 
 export const PASSWORD_FIELDS = ["currentPassword", "newPassword", "confirmPassword"] as const;
@@ -236,7 +236,10 @@ async function prepareContinuation(
     userId,
     purpose: "sign_in",
     stage: "ready",
-    methods: [...new Set(["pwd", ...options.session.methods])],
+    // Every remembered browser was just forgotten: the new session cannot stand on one.
+    methods: [
+      ...new Set(["pwd", ...options.session.methods.filter((m) => m !== REMEMBERED_BROWSER_AMR)]),
+    ],
     persistent: options.session.persistent,
     callbackPath: options.callbackPath,
     ip: context.ip,

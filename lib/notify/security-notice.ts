@@ -12,6 +12,7 @@ export const NOTICE_EVENTS = [
   "recovery_codes.regenerated",
   "recovery_code.used",
   "sessions.signed_out_everywhere",
+  "remembered_browser.forgotten",
   "mfa.locked",
   "mfa.replay",
   "mfa.failed",
@@ -80,6 +81,12 @@ const NOTICES: Record<NoticeEvent, Notice> = {
     what: () =>
       "Your account was signed out on every browser and device except the one that asked.",
     sms: "your account was signed out everywhere",
+  },
+  "remembered_browser.forgotten": {
+    subject: "A browser asks for a verification code again",
+    what: (d) =>
+      `A browser where you chose "Don't ask again" was forgotten: signing in there needs a verification code again. ${d}`.trim(),
+    sms: "a remembered browser was forgotten on your account",
   },
   "mfa.locked": {
     subject: "Verification paused after failed attempts",

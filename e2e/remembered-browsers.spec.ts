@@ -2,10 +2,11 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 import type { DemoSignIn } from "./support/app-server";
 import { freshCode } from "./support/authenticator";
 import { expectNoAccessibilityViolations, signIn, submitPassword } from "./support/helpers";
-import { tester } from "./support/state";
+import { demoAccount, tester } from "./support/state";
 
-// "Don't ask again" browsers (issue #13): each listed on Devices, forgotten one at a time, and
-// with the session that came from it (R-A1.8, R-A9.4, R-A12.7).
+// "Don't ask again" browsers (issue #13): each listed on Devices and on the person's page in the
+// console, forgotten one at a time, and with the session that came from it (R-A1.8, R-A9.4,
+// R-A12.7).
 
 const FIREFOX_ON_MACOS =
   "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -56,6 +57,18 @@ function rememberedList(page: Page) {
 
 function status(page: Page) {
   return page.getByRole("main").getByRole("status");
+}
+
+/** A helpdesk agent finds the tester by name and opens their page. */
+async function openUser(agent: Page, name: string) {
+  await agent.goto("/admin/users");
+  await agent.getByRole("searchbox", { name: "Search users" }).fill(name);
+  await agent.getByRole("button", { name: "Search", exact: true }).click();
+  await agent
+    .getByRole("table")
+    .getByRole("link", { name: `Test ${name}` })
+    .click();
+  await expect(agent.getByRole("heading", { level: 1, name: `Test ${name}` })).toBeVisible();
 }
 
 test("Devices lists the browsers that don't ask for a code; forgetting one leaves the other", async ({
@@ -142,5 +155,44 @@ test("signing a device out from Devices forgets the browser it signed in from", 
 
   await firefox.goto("/security-info");
   await expect(firefox.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+  expect(await afterPassword(firefox, account)).toBe("code");
+});
+
+test("the helpdesk sees a person's remembered browsers and forgets one with a reason, on the record", async ({
+  browser,
+}) => {
+  // Three sign-ins with a code, or two people signing in: more than a minute on a busy machine.
+  test.slow();
+  const account = tester("forget-by-helpdesk");
+  const firefox = await newBrowser(browser, FIREFOX_ON_MACOS);
+  await signIn(firefox, account);
+  await signOut(firefox);
+  await signInRemembering(firefox, account);
+
+  const agent = await newBrowser(browser);
+  await signIn(agent, demoAccount("helpdesk"));
+  await openUser(agent, "forget-by-helpdesk");
+  const remembered = rememberedList(agent).getByRole("listitem");
+  await expect(remembered).toHaveCount(1);
+  await expect(remembered).toContainText(FIREFOX);
+  await expectNoAccessibilityViolations(agent);
+
+  await agent.getByRole("button", { name: `Forget ${FIREFOX}` }).click();
+  const dialog = agent.getByRole("dialog", { name: `Forget ${FIREFOX}` });
+  await dialog
+    .getByRole("textbox", { name: "Reason" })
+    .fill("Laptop reported stolen, caller verified");
+  await dialog.getByRole("button", { name: "Confirm" }).click();
+  await expect(rememberedList(agent)).toHaveCount(0);
+  await expect(agent.getByText("Every browser asks for a second factor.")).toBeVisible();
+  // The audit record, as the console shows it: what, who and why.
+  await expect(
+    agent
+      .getByRole("list", { name: "Helpdesk actions" })
+      .getByRole("listitem")
+      .filter({ hasText: "One remembered browser forgotten by the helpdesk" }),
+  ).toContainText("Reason: Laptop reported stolen, caller verified");
+
+  await signOut(firefox);
   expect(await afterPassword(firefox, account)).toBe("code");
 });

@@ -51,6 +51,7 @@ export const TESTER_NAMES = [
   "forget-one",
   "forget-all",
   "forget-by-session",
+  "forget-by-helpdesk",
 ] as const;
 
 /** Display names other than "Test <name>", for tests about what a name may hold. */

@@ -14,7 +14,12 @@ import {
   temporaryAccessPasses,
   users,
 } from "@/lib/db/schema";
-import { isBrowserRemembered, rememberBrowser } from "@/lib/mfa/remembered-browser";
+import {
+  browserReference,
+  isBrowserRemembered,
+  rememberBrowser,
+} from "@/lib/mfa/remembered-browser";
+import { hashToken } from "@/lib/security/tokens";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import {
   assignTokenTo,
@@ -22,6 +27,7 @@ import {
   deleteMethod,
   disableAccount,
   enableAccount,
+  forgetBrowser,
   issueAccessPassTo,
   requireReregister,
   resetPassword,
@@ -439,6 +445,64 @@ describe("actions on an account", () => {
     expect(await resolveSession(database.db, sessionToken)).not.toBeNull();
     await signOutAllSessions(database.db, asAgent(helpdesk), student.id, why, context);
     expect(await resolveSession(database.db, sessionToken)).toBeNull();
+  });
+
+  it("forgets one remembered browser of that account with a reason; another account's is refused and stays", async () => {
+    const student = await person();
+    const other = await person();
+    const laptop = await rememberBrowser(database.db, student.id, 14, "laptop");
+    const tablet = await rememberBrowser(database.db, student.id, 14, "tablet");
+    const theirs = await rememberBrowser(database.db, other.id, 14, "theirs");
+    const reference = (token: string) => browserReference(hashToken(token));
+
+    expect(
+      await forgetBrowser(
+        database.db,
+        asAgent(helpdesk),
+        student.id,
+        reference(theirs),
+        why,
+        context,
+      ),
+    ).toMatchObject({
+      ok: false,
+      reason: "refused",
+      message: "That browser is no longer remembered.",
+    });
+    expect(await isBrowserRemembered(database.db, other.id, theirs)).toBe(true);
+    expect(await auditsOf(student.id)).toContainEqual(
+      expect.objectContaining({ action: "admin.remembered_browser.forgotten", outcome: "denied" }),
+    );
+
+    expect(
+      (
+        await forgetBrowser(
+          database.db,
+          asAgent(helpdesk),
+          student.id,
+          reference(laptop),
+          why,
+          context,
+        )
+      ).ok,
+    ).toBe(true);
+    expect(await isBrowserRemembered(database.db, student.id, laptop)).toBe(false);
+    expect(await isBrowserRemembered(database.db, student.id, tablet)).toBe(true);
+    expect(await auditsOf(student.id)).toContainEqual(
+      expect.objectContaining({
+        action: "admin.remembered_browser.forgotten",
+        outcome: "success",
+        actorId: helpdesk.id,
+        details: expect.objectContaining({
+          browser: reference(laptop),
+          reason: why.reason,
+          ticket: why.ticket,
+        }),
+      }),
+    );
+    expect((await noticesTo(student.id)).map((n) => n.subject)).toContain(
+      "The helpdesk forgot a remembered browser",
+    );
   });
 
   it("deletes one method of that account only; another account's method id changes nothing", async () => {

@@ -15,7 +15,11 @@ import {
 } from "@/lib/db/schema";
 import { getMethodSummary, getOwnMethod, setDefaultMethod } from "@/lib/mfa/methods";
 import { METHOD_KIND_INFO } from "@/lib/mfa/registry";
-import { forgetBrowsers } from "@/lib/mfa/remembered-browser";
+import {
+  forgetBrowsers,
+  forgetOwnBrowser,
+  forgottenBrowserName,
+} from "@/lib/mfa/remembered-browser";
 import type { NoticeEvent } from "@/lib/notify/security-notice";
 import {
   agentMayActOn,
@@ -222,6 +226,32 @@ export function revokeMfaSessions(
       value: undefined,
       details: { browsersForgotten: browsers },
       notice: "admin.mfa_sessions_revoked",
+    };
+  });
+}
+
+/**
+ * "Forget" on one of the account's remembered browsers: it asks for a second factor at its next
+ * sign-in; the others stay. A reference of another account's browser is refused like one
+ * already forgotten, and changes nothing (R-A9.4).
+ */
+export function forgetBrowser(
+  db: Db,
+  agent: Agent,
+  subjectId: string,
+  reference: string,
+  why: AgentReasonInput,
+  context: RequestContext,
+) {
+  return actOn(db, agent, subjectId, "forget_browser", why, context, async (tx, subject) => {
+    const browser = await forgetOwnBrowser(tx, subject.id, reference);
+    if (!browser) throw new Refusal("That browser is no longer remembered.");
+    const name = await forgottenBrowserName(browser);
+    return {
+      value: undefined,
+      details: { browser: browser.reference, device: name },
+      notice: "admin.remembered_browser_forgotten",
+      noticeDetail: `The browser: ${name}.`,
     };
   });
 }

@@ -23,6 +23,7 @@ export const NOTICE_EVENTS = [
   "account.secured",
   "admin.mfa_reset",
   "admin.mfa_sessions_revoked",
+  "admin.remembered_browser_forgotten",
   "admin.sessions_revoked",
   "admin.password_reset",
   "admin.account_unlocked",
@@ -145,6 +146,12 @@ const NOTICES: Record<NoticeEvent, Notice> = {
     what: (d) =>
       `The helpdesk made every browser ask for a verification code again when you sign in. ${d}`.trim(),
     sms: "the helpdesk made every browser ask for a verification code again",
+  },
+  "admin.remembered_browser_forgotten": {
+    subject: "The helpdesk forgot a remembered browser",
+    what: (d) =>
+      `The helpdesk made a browser where you chose "Don't ask again" ask for a verification code again. ${d}`.trim(),
+    sms: "the helpdesk made a browser ask for a verification code again",
   },
   "admin.sessions_revoked": {
     subject: "The helpdesk signed you out everywhere",

@@ -5,8 +5,8 @@ import { expectNoAccessibilityViolations, signIn, submitPassword } from "./suppo
 import { demoAccount, tester } from "./support/state";
 
 // "Don't ask again" browsers (issue #13): each listed on Devices and on the person's page in the
-// console, forgotten one at a time, and with the session that came from it (R-A1.8, R-A9.4,
-// R-A12.7).
+// console, forgotten one at a time, with the session that came from it, and on every password
+// event whoever causes it (R-A1.8, R-A9.4, R-A12.7, R-A13.2).
 
 const FIREFOX_ON_MACOS =
   "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -195,4 +195,32 @@ test("the helpdesk sees a person's remembered browsers and forgets one with a re
 
   await signOut(firefox);
   expect(await afterPassword(firefox, account)).toBe("code");
+});
+
+test("a helpdesk password reset forgets 'Don't ask again': the new password still needs the second factor there", async ({
+  browser,
+}) => {
+  // Three sign-ins with a code, or two people signing in: more than a minute on a busy machine.
+  test.slow();
+  // Someone with the password made their browser remembered; the helpdesk resets the password,
+  // and the new one is overheard.
+  const account = tester("reset-remembered");
+  const intruder = await newBrowser(browser, FIREFOX_ON_MACOS);
+  await signIn(intruder, account);
+  await signOut(intruder);
+  await signInRemembering(intruder, account);
+
+  const agent = await newBrowser(browser);
+  await signIn(agent, demoAccount("helpdesk"));
+  await openUser(agent, "reset-remembered");
+  await agent.getByRole("button", { name: "Reset password", exact: true }).click();
+  const dialog = agent.getByRole("dialog", { name: "Reset password" });
+  await dialog.getByRole("textbox", { name: "Reason" }).fill("Forgot password, identity checked");
+  await dialog.getByRole("button", { name: "Confirm" }).click();
+  const temporary = (await dialog.locator("code[data-secret]").innerText()).trim();
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+
+  expect(await afterPassword(intruder, account, temporary)).toBe("code");
+  await agent.reload();
+  await expect(agent.getByText("Every browser asks for a second factor.")).toBeVisible();
 });

@@ -52,6 +52,7 @@ export const TESTER_NAMES = [
   "forget-all",
   "forget-by-session",
   "forget-by-helpdesk",
+  "reset-remembered",
 ] as const;
 
 /** Display names other than "Test <name>", for tests about what a name may hold. */

@@ -48,6 +48,11 @@ export const TESTER_NAMES = [
   "admin-probe",
   "passkey",
   "passkey-wizard",
+  "forget-one",
+  "forget-all",
+  "forget-by-session",
+  "forget-by-helpdesk",
+  "reset-remembered",
 ] as const;
 
 /** Display names other than "Test <name>", for tests about what a name may hold. */

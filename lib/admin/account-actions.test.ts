@@ -14,7 +14,12 @@ import {
   temporaryAccessPasses,
   users,
 } from "@/lib/db/schema";
-import { isBrowserRemembered, rememberBrowser } from "@/lib/mfa/remembered-browser";
+import {
+  browserReference,
+  isBrowserRemembered,
+  rememberBrowser,
+} from "@/lib/mfa/remembered-browser";
+import { hashToken } from "@/lib/security/tokens";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import {
   assignTokenTo,
@@ -22,6 +27,7 @@ import {
   deleteMethod,
   disableAccount,
   enableAccount,
+  forgetBrowser,
   issueAccessPassTo,
   requireReregister,
   resetPassword,
@@ -330,6 +336,45 @@ describe("actions on an account", () => {
     expect(audits).toContain("admin.password.reset");
   });
 
+  it("reset password forgets every remembered browser: the new password still needs the second factor there", async () => {
+    const student = await person();
+    await addMethod(student.id, true);
+    const browser = await rememberBrowser(database.db, student.id, 14, "attacker's browser");
+    const asBrowser = (password: string) =>
+      verifyPasswordStep(
+        database.db,
+        { email: student.email, password, callbackPath: "/" },
+        context,
+        { stayChoice: true, rememberedToken: browser },
+      );
+    expect(await asBrowser(student.password)).toMatchObject({ ok: true, stage: "ready" });
+
+    const result = await resetPassword(database.db, asAgent(admin), student.id, why, context);
+    if (!result.ok) throw new Error(result.message);
+
+    expect(await isBrowserRemembered(database.db, student.id, browser)).toBe(false);
+    expect(
+      await database.db
+        .select({ id: rememberedBrowsers.id })
+        .from(rememberedBrowsers)
+        .where(
+          and(eq(rememberedBrowsers.userId, student.id), isNull(rememberedBrowsers.revokedAt)),
+        ),
+    ).toEqual([]);
+    // Whoever holds the temporary password is asked for the second factor on that browser too.
+    expect(await asBrowser(result.value.temporaryPassword)).toMatchObject({
+      ok: true,
+      stage: "second_factor",
+    });
+    expect(await auditsOf(student.id)).toContainEqual(
+      expect.objectContaining({
+        action: "admin.password.reset",
+        outcome: "success",
+        details: expect.objectContaining({ sessionsRevoked: 0, browsersForgotten: 1 }),
+      }),
+    );
+  });
+
   it("unlock clears the password, pass and second-step counters of that account only", async () => {
     const student = await person();
     const bystander = await person();
@@ -404,6 +449,64 @@ describe("actions on an account", () => {
     expect(await resolveSession(database.db, sessionToken)).not.toBeNull();
     await signOutAllSessions(database.db, asAgent(helpdesk), student.id, why, context);
     expect(await resolveSession(database.db, sessionToken)).toBeNull();
+  });
+
+  it("forgets one remembered browser of that account with a reason; another account's is refused and stays", async () => {
+    const student = await person();
+    const other = await person();
+    const laptop = await rememberBrowser(database.db, student.id, 14, "laptop");
+    const tablet = await rememberBrowser(database.db, student.id, 14, "tablet");
+    const theirs = await rememberBrowser(database.db, other.id, 14, "theirs");
+    const reference = (token: string) => browserReference(hashToken(token));
+
+    expect(
+      await forgetBrowser(
+        database.db,
+        asAgent(helpdesk),
+        student.id,
+        reference(theirs),
+        why,
+        context,
+      ),
+    ).toMatchObject({
+      ok: false,
+      reason: "refused",
+      message: "That browser is no longer remembered.",
+    });
+    expect(await isBrowserRemembered(database.db, other.id, theirs)).toBe(true);
+    expect(await auditsOf(student.id)).toContainEqual(
+      expect.objectContaining({ action: "admin.remembered_browser.forgotten", outcome: "denied" }),
+    );
+
+    expect(
+      (
+        await forgetBrowser(
+          database.db,
+          asAgent(helpdesk),
+          student.id,
+          reference(laptop),
+          why,
+          context,
+        )
+      ).ok,
+    ).toBe(true);
+    expect(await isBrowserRemembered(database.db, student.id, laptop)).toBe(false);
+    expect(await isBrowserRemembered(database.db, student.id, tablet)).toBe(true);
+    expect(await auditsOf(student.id)).toContainEqual(
+      expect.objectContaining({
+        action: "admin.remembered_browser.forgotten",
+        outcome: "success",
+        actorId: helpdesk.id,
+        details: expect.objectContaining({
+          browser: reference(laptop),
+          reason: why.reason,
+          ticket: why.ticket,
+        }),
+      }),
+    );
+    expect((await noticesTo(student.id)).map((n) => n.subject)).toContain(
+      "The helpdesk forgot a remembered browser",
+    );
   });
 
   it("deletes one method of that account only; another account's method id changes nothing", async () => {

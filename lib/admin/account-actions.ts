@@ -1,5 +1,6 @@
 import { and, eq, inArray, like, ne, or, sql } from "drizzle-orm";
 import { generatePassword, hashPassword } from "@/lib/auth/password";
+import { replacePassword } from "@/lib/auth/password-change";
 import { endSignInsInProgress, revokeUserSessions } from "@/lib/auth/sessions";
 import type { RequestContext } from "@/lib/auth/sign-in";
 import type { Role } from "@/lib/auth/users";
@@ -14,7 +15,11 @@ import {
 } from "@/lib/db/schema";
 import { getMethodSummary, getOwnMethod, setDefaultMethod } from "@/lib/mfa/methods";
 import { kindAllowedFor, METHOD_KIND_INFO } from "@/lib/mfa/registry";
-import { forgetBrowsers } from "@/lib/mfa/remembered-browser";
+import {
+  forgetBrowsers,
+  forgetOwnBrowser,
+  forgottenBrowserName,
+} from "@/lib/mfa/remembered-browser";
 import type { NoticeEvent } from "@/lib/notify/security-notice";
 import {
   agentMayActOn,
@@ -225,6 +230,32 @@ export function revokeMfaSessions(
   });
 }
 
+/**
+ * "Forget" on one of the account's remembered browsers: it asks for a second factor at its next
+ * sign-in; the others stay. A reference of another account's browser is refused like one
+ * already forgotten, and changes nothing (R-A9.4).
+ */
+export function forgetBrowser(
+  db: Db,
+  agent: Agent,
+  subjectId: string,
+  reference: string,
+  why: AgentReasonInput,
+  context: RequestContext,
+) {
+  return actOn(db, agent, subjectId, "forget_browser", why, context, async (tx, subject) => {
+    const browser = await forgetOwnBrowser(tx, subject.id, reference);
+    if (!browser) throw new Refusal("That browser is no longer remembered.");
+    const name = await forgottenBrowserName(browser);
+    return {
+      value: undefined,
+      details: { browser: browser.reference, device: name },
+      notice: "admin.remembered_browser_forgotten",
+      noticeDetail: `The browser: ${name}.`,
+    };
+  });
+}
+
 /** "Sign out all sessions" (R-A12.9): every session and sign-in in progress ends now. */
 export function signOutAllSessions(
   db: Db,
@@ -245,7 +276,8 @@ export function signOutAllSessions(
 
 /**
  * "Reset password": a generated temporary password, returned once to show the agent (never
- * stored but as its hash, never logged); it must be changed at the next sign-in, every session
+ * stored but as its hash, never logged); it must be changed at the next sign-in. Like every
+ * password change (`replacePassword`), every session, sign-in in progress and remembered browser
  * ends, and the password lock is cleared so the new password works at once.
  */
 export async function resetPassword(
@@ -260,27 +292,14 @@ export async function resetPassword(
   const temporaryPassword = generatePassword();
   const passwordHash = await hashPassword(temporaryPassword);
   return actOn(db, agent, subjectId, "reset_password", why, context, async (tx, subject) => {
-    await tx
-      .update(users)
-      .set({
-        passwordHash,
-        passwordChangedAt: sql`now()`,
-        mustChangePassword: true,
-        updatedAt: sql`now()`,
-      })
-      .where(eq(users.id, subject.id));
-    await tx
-      .delete(authThrottles)
-      .where(
-        and(
-          eq(authThrottles.scope, "password:account"),
-          eq(authThrottles.key, subject.email.toLowerCase()),
-        ),
-      );
-    const sessions = await endEverySession(tx, subject.id, "password_reset_by_helpdesk");
+    const ended = await replacePassword(tx, subject, passwordHash, {
+      mustChange: true,
+      signOut: "all",
+      reason: "password_reset_by_helpdesk",
+    });
     return {
       value: { temporaryPassword },
-      details: { sessionsRevoked: sessions },
+      details: { sessionsRevoked: ended.sessionsEnded, browsersForgotten: ended.browsersForgotten },
       notice: "admin.password_reset",
     };
   });

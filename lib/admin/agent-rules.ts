@@ -21,6 +21,7 @@ export type Agent = {
 export const AGENT_ACTIONS = [
   "require_reregister",
   "revoke_mfa_sessions",
+  "forget_browser",
   "sign_out_all",
   "reset_password",
   "unlock",
@@ -37,6 +38,7 @@ export type AgentAction = (typeof AGENT_ACTIONS)[number];
 export const AGENT_ACTION_AUDIT: Record<AgentAction, AuditAction> = {
   require_reregister: "admin.mfa.reregister_required",
   revoke_mfa_sessions: "admin.mfa_sessions.revoked",
+  forget_browser: "admin.remembered_browser.forgotten",
   sign_out_all: "admin.sessions.revoked",
   reset_password: "admin.password.reset",
   unlock: "admin.account.unlocked",

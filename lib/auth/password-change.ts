@@ -11,7 +11,7 @@ import { hashPassword, verifyAgainstDummy, verifyPassword } from "./password";
 import { checkNewPassword, PASSWORD_MAX_LENGTH } from "./password-policy";
 import { passwordThrottlePolicies } from "./policy";
 import { endSignInsInProgress, revokeSession, revokeUserSessions } from "./sessions";
-import type { RequestContext } from "./sign-in";
+import { REMEMBERED_BROWSER_AMR, type RequestContext } from "./sign-in";
 import { advanceSignInTransaction, beginSignInTransaction } from "./sign-in-transaction";
 
 export const PASSWORD_FIELDS = ["currentPassword", "newPassword", "confirmPassword"] as const;
@@ -149,27 +149,22 @@ export async function changePassword(
     if (!(await revokeSession(tx, options.session.id, "password_changed"))) {
       return { ok: false, fieldErrors: {}, signedOut: true } as const;
     }
-    await tx
-      .update(users)
-      .set({
-        passwordHash: newHash,
-        passwordChangedAt: sql`now()`,
-        mustChangePassword: false,
-        updatedAt: sql`now()`,
-      })
-      .where(eq(users.id, user.id));
-    await resetThrottle(tx, "password:account", email);
-    const others = options.signOutOthers
-      ? await revokeUserSessions(tx, user.id, "password_changed")
-      : 0;
-    await forgetBrowsers(tx, user.id);
-    await endSignInsInProgress(tx, user.id);
+    const { sessionsEnded: others, browsersForgotten } = await replacePassword(tx, user, newHash, {
+      mustChange: false,
+      signOut: options.signOutOthers ? "all" : "none",
+      reason: "password_changed",
+    });
     const signInToken = await prepareContinuation(tx, user.id, context, options);
     await writeAudit(tx, {
       action: "auth.password.changed",
       outcome: "success",
       ...audit,
-      details: { via: options.via, signedOutOthers: options.signOutOthers, sessions: others },
+      details: {
+        via: options.via,
+        signedOutOthers: options.signOutOthers,
+        sessions: others,
+        browsersForgotten,
+      },
     });
     if (options.signOutOthers) {
       await writeAudit(tx, {
@@ -198,6 +193,36 @@ export async function changePassword(
 }
 
 /**
+ * The one place a password is replaced, whoever replaces it — the person (R-A2.7) or the
+ * helpdesk: the new hash, the password pause lifted, and what the old password opened ends with
+ * it. Every remembered browser ("Don't ask again") and every sign-in in progress always end, so
+ * nobody holding the new password skips the second factor on a browser trusted before (R-A12.6,
+ * R-A13.2); every session too with `signOut: "all"`. In the caller's transaction.
+ */
+export async function replacePassword(
+  tx: Executor,
+  user: { id: string; email: string },
+  passwordHash: string,
+  options: { mustChange: boolean; signOut: "all" | "none"; reason: string },
+): Promise<{ sessionsEnded: number; browsersForgotten: number }> {
+  await tx
+    .update(users)
+    .set({
+      passwordHash,
+      passwordChangedAt: sql`now()`,
+      mustChangePassword: options.mustChange,
+      updatedAt: sql`now()`,
+    })
+    .where(eq(users.id, user.id));
+  await resetThrottle(tx, "password:account", user.email.toLowerCase());
+  const sessionsEnded =
+    options.signOut === "all" ? await revokeUserSessions(tx, user.id, options.reason) : 0;
+  const browsersForgotten = await forgetBrowsers(tx, user.id);
+  await endSignInsInProgress(tx, user.id);
+  return { sessionsEnded, browsersForgotten };
+}
+
+/**
  * A ready sign-in for the browser that changed the password, with the factors its session had.
  * Safe to grant: this request proved the current password, and the caller checked that the
  * second factor is fresh. Its session gets a new id (R-A12.3); its time of authentication is
@@ -213,7 +238,10 @@ async function prepareContinuation(
     userId,
     purpose: "sign_in",
     stage: "ready",
-    methods: [...new Set(["pwd", ...options.session.methods])],
+    // Every remembered browser was just forgotten: the new session cannot stand on one.
+    methods: [
+      ...new Set(["pwd", ...options.session.methods.filter((m) => m !== REMEMBERED_BROWSER_AMR)]),
+    ],
     persistent: options.session.persistent,
     callbackPath: options.callbackPath,
     ip: context.ip,

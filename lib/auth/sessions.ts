@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
 import { sessions, signInTransactions, users } from "@/lib/db/schema";
+import { forgetBrowserOfSession, type ForgottenBrowser } from "@/lib/mfa/remembered-browser";
 import { hashToken, newToken } from "@/lib/security/tokens";
 import { sessionLimits } from "./policy";
 
@@ -32,6 +33,8 @@ export type NewSession = {
   persistent: boolean;
   ip: string | null;
   userAgent: string | null;
+  /** The remembered browser ("Don't ask again") it was signed in from, if any. */
+  rememberedBrowserId?: string | null;
 };
 
 /** Creates a session row and returns the token for the cookie; only its hash is stored. */
@@ -112,12 +115,19 @@ export async function resolveSession(
   return session;
 }
 
-/** Revokes one live session by its stored id; returns its original limits, or null if none. */
+/**
+ * Revokes one live session by its stored id; returns its original limits and remembered
+ * browser (what a step-up's new session keeps), or null if none.
+ */
 export async function revokeSession(
   db: Executor,
   sessionId: string,
   reason: string,
-): Promise<{ authenticatedAt: Date; absoluteExpiresAt: Date } | null> {
+): Promise<{
+  authenticatedAt: Date;
+  absoluteExpiresAt: Date;
+  rememberedBrowserId: string | null;
+} | null> {
   const [revoked] = await db
     .update(sessions)
     .set({ revokedAt: sql`now()`, revokedReason: reason })
@@ -125,6 +135,7 @@ export async function revokeSession(
     .returning({
       authenticatedAt: sessions.authenticatedAt,
       absoluteExpiresAt: sessions.absoluteExpiresAt,
+      rememberedBrowserId: sessions.rememberedBrowserId,
     });
   return revoked ?? null;
 }
@@ -202,9 +213,10 @@ export async function listActiveSessions(
 }
 
 /**
- * Revokes one of the person's own live sessions by its reference. A reference of another
- * person's session, an ended one or the one asking (`exceptSessionId`) changes nothing and is
- * answered alike with false (R-A9.4).
+ * Revokes one of the person's own live sessions by its reference, and forgets the remembered
+ * browser it was signed in from: a session signed out as not wanted must not come back without
+ * the second factor. A reference of another person's session, an ended one or the one asking
+ * (`exceptSessionId`) changes nothing and is answered alike with false (R-A9.4).
  */
 export async function revokeOwnSession(
   db: Executor,
@@ -212,12 +224,13 @@ export async function revokeOwnSession(
   reference: string,
   reason: string,
   exceptSessionId: string,
-): Promise<boolean> {
+): Promise<false | { forgottenBrowser: ForgottenBrowser | null }> {
   if (!/^[0-9a-f]{32}$/.test(reference)) return false;
   const live = await db.select({ id: sessions.id }).from(sessions).where(liveSessionsOf(userId));
   const target = live.find((s) => sessionReference(s.id) === reference);
   if (!target || target.id === exceptSessionId) return false;
-  return (await revokeSession(db, target.id, reason)) !== null;
+  if ((await revokeSession(db, target.id, reason)) === null) return false;
+  return { forgottenBrowser: await forgetBrowserOfSession(db, userId, target.id) };
 }
 
 /**

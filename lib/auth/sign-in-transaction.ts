@@ -12,6 +12,8 @@ export type SignInTransaction = {
   purpose: "sign_in" | "step_up";
   stage: SignInStage;
   replacesSessionId: string | null;
+  /** The remembered browser this sign-in happens in; its session is linked to it. */
+  rememberedBrowserId: string | null;
   methods: string[];
   secondFactorAt: Date | null;
   persistent: boolean;
@@ -27,6 +29,7 @@ const columns = {
   purpose: signInTransactions.purpose,
   stage: signInTransactions.stage,
   replacesSessionId: signInTransactions.replacesSessionId,
+  rememberedBrowserId: signInTransactions.rememberedBrowserId,
   methods: signInTransactions.methods,
   secondFactorAt: signInTransactions.secondFactorAt,
   persistent: signInTransactions.persistent,
@@ -46,7 +49,7 @@ export async function beginSignInTransaction(
     SignInTransaction,
     "userId" | "purpose" | "stage" | "methods" | "callbackPath" | "ip" | "userAgent"
   > &
-    Partial<Pick<SignInTransaction, "persistent" | "replacesSessionId">>,
+    Partial<Pick<SignInTransaction, "persistent" | "replacesSessionId" | "rememberedBrowserId">>,
 ): Promise<string> {
   const token = newToken();
   await db.insert(signInTransactions).values({

@@ -24,7 +24,7 @@ import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from ".
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { verifyPasswordlessPasskey } from "@/lib/mfa/passkeys";
-import { isBrowserRemembered } from "@/lib/mfa/remembered-browser";
+import { findRememberedBrowser, useRememberedBrowser } from "@/lib/mfa/remembered-browser";
 import {
   mfaRequiredFor,
   passwordThrottlePolicies,
@@ -82,23 +82,31 @@ async function planAfterPassword(
   user: { id: string; mfaRequired: boolean },
   browser: BrowserState,
   risky: boolean,
-): Promise<{ stage: SignInStage; persistent: boolean; methods: string[] }> {
-  const { registered, methods } = await getMethodSummary(db, user.id);
+): Promise<{
+  stage: SignInStage;
+  persistent: boolean;
+  methods: string[];
+  rememberedBrowserId: string | null;
+}> {
+  const [{ registered, methods }, rememberedBrowserId] = await Promise.all([
+    getMethodSummary(db, user.id),
+    findRememberedBrowser(db, user.id, browser.rememberedToken),
+  ]);
+  const plan = (next: { stage: SignInStage; persistent: boolean }, amr: string[]) => ({
+    ...next,
+    methods: amr,
+    rememberedBrowserId,
+  });
   if (registered.length > 0) {
     // A remembered browser stands in for a usable method only: it cannot revive one that policy
     // now keeps out (a phone for an agent, texts that cannot be delivered).
-    if (
-      methods.length > 0 &&
-      !risky &&
-      rememberMfaDays() > 0 &&
-      (await isBrowserRemembered(db, user.id, browser.rememberedToken))
-    ) {
-      return { ...stageAfterFactors(browser, risky), methods: ["pwd", REMEMBERED_BROWSER_AMR] };
+    if (methods.length > 0 && !risky && rememberMfaDays() > 0 && rememberedBrowserId) {
+      return plan(stageAfterFactors(browser, risky), ["pwd", REMEMBERED_BROWSER_AMR]);
     }
-    return { stage: "second_factor", persistent: false, methods: ["pwd"] };
+    return plan({ stage: "second_factor", persistent: false }, ["pwd"]);
   }
-  if (mfaRequiredFor(user)) return { stage: "registration", persistent: false, methods: ["pwd"] };
-  return { ...stageAfterFactors(browser, risky), methods: ["pwd"] };
+  if (mfaRequiredFor(user)) return plan({ stage: "registration", persistent: false }, ["pwd"]);
+  return plan(stageAfterFactors(browser, risky), ["pwd"]);
 }
 
 /** The pending event of a sign-in says how far it got, in case it is never finished. */
@@ -233,6 +241,7 @@ export async function verifyPasswordStep(
       stage: plan.stage,
       methods: plan.methods,
       persistent: plan.persistent,
+      rememberedBrowserId: plan.rememberedBrowserId,
       callbackPath: input.callbackPath,
       ip: context.ip,
       userAgent: context.userAgent,
@@ -341,7 +350,10 @@ export async function signInWithPasskey(
     return { ok: false };
   }
 
-  const risk = await assessSignInRisk(db, { userId: user.id, at: new Date(), intel: origin.intel });
+  const [risk, rememberedBrowserId] = await Promise.all([
+    assessSignInRisk(db, { userId: user.id, at: new Date(), intel: origin.intel }),
+    findRememberedBrowser(db, user.id, browser.rememberedToken),
+  ]);
   const next = stageAfterFactors(browser, isRisky(risk.level));
   const methods = [assertion.amr, "user"];
   const transactionToken = await db.transaction(async (tx) => {
@@ -350,6 +362,7 @@ export async function signInWithPasskey(
       purpose: "sign_in",
       stage: "second_factor",
       methods: [],
+      rememberedBrowserId,
       callbackPath: input.callbackPath,
       ip: context.ip,
       userAgent: context.userAgent,
@@ -477,8 +490,24 @@ export async function completeSignIn(
       ? await revokeSession(tx, transaction.replacesSessionId, "stepped_up")
       : undefined;
     if (replaced === null) return null;
-    const twoFactors =
-      transaction.secondFactorAt !== null || transaction.methods.includes(REMEMBERED_BROWSER_AMR);
+    // A step-up's session stays linked to the browser of the one it replaces.
+    const rememberedBrowserId = replaced
+      ? replaced.rememberedBrowserId
+      : transaction.rememberedBrowserId;
+    // The remembered browser stands in for the second factor only while it is remembered: one
+    // forgotten after the password step cannot finish the sign-in.
+    const skippedByBrowser =
+      transaction.secondFactorAt === null && transaction.methods.includes(REMEMBERED_BROWSER_AMR);
+    if (
+      skippedByBrowser &&
+      !(
+        rememberedBrowserId &&
+        (await useRememberedBrowser(tx, transaction.userId, rememberedBrowserId))
+      )
+    ) {
+      return null;
+    }
+    const twoFactors = transaction.secondFactorAt !== null || skippedByBrowser;
     const sessionToken = await createSession(tx, {
       userId: transaction.userId,
       aal: twoFactors ? 2 : 1,
@@ -489,6 +518,7 @@ export async function completeSignIn(
       persistent,
       ip: context.ip,
       userAgent: context.userAgent,
+      rememberedBrowserId,
     });
     await writeAudit(tx, {
       action:

@@ -71,6 +71,13 @@ export const signInTransactions = pgTable(
       enum: ["second_factor", "registration", "stay_signed_in", "ready"],
     }).notNull(),
     replacesSessionId: text("replaces_session_id"),
+    /**
+     * The remembered browser ("Don't ask again") this sign-in happens in, if any: its session
+     * will carry the link, so signing that session out forgets the browser too.
+     */
+    rememberedBrowserId: text("remembered_browser_id").references(() => rememberedBrowsers.id, {
+      onDelete: "set null",
+    }),
     /** Authentication methods references passed so far (RFC 8176 style: "pwd", "otp", …). */
     methods: jsonb("methods").$type<string[]>().notNull(),
     secondFactorAt: timestamp("second_factor_at", { withTimezone: true }),
@@ -107,6 +114,10 @@ export const sessions = pgTable(
     absoluteExpiresAt: timestamp("absolute_expires_at", { withTimezone: true }).notNull(),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
     revokedReason: text("revoked_reason"),
+    /** The remembered browser this session was signed in from; signing it out forgets that too. */
+    rememberedBrowserId: text("remembered_browser_id").references(() => rememberedBrowsers.id, {
+      onDelete: "set null",
+    }),
   },
   (t) => [index("sessions_user_idx").on(t.userId, t.createdAt)],
 );
@@ -171,7 +182,11 @@ export const rememberedBrowsers = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     userAgent: text("user_agent"),
+    /** Where the browser was when it was remembered, shown as a place (R-A12.7). */
+    ip: text("ip"),
     createdAt: createdAt(),
+    /** The last sign-in that skipped the second factor because of it. */
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
   },

@@ -12,6 +12,7 @@ export const NOTICE_EVENTS = [
   "recovery_codes.regenerated",
   "recovery_code.used",
   "sessions.signed_out_everywhere",
+  "remembered_browser.forgotten",
   "mfa.locked",
   "mfa.replay",
   "mfa.failed",
@@ -22,6 +23,7 @@ export const NOTICE_EVENTS = [
   "account.secured",
   "admin.mfa_reset",
   "admin.mfa_sessions_revoked",
+  "admin.remembered_browser_forgotten",
   "admin.sessions_revoked",
   "admin.password_reset",
   "admin.account_unlocked",
@@ -81,6 +83,12 @@ const NOTICES: Record<NoticeEvent, Notice> = {
       "Your account was signed out on every browser and device except the one that asked.",
     sms: "your account was signed out everywhere",
   },
+  "remembered_browser.forgotten": {
+    subject: "A browser asks for a verification code again",
+    what: (d) =>
+      `A browser where you chose "Don't ask again" was forgotten: signing in there needs a verification code again. ${d}`.trim(),
+    sms: "a remembered browser was forgotten on your account",
+  },
   "mfa.locked": {
     subject: "Verification paused after failed attempts",
     what: () =>
@@ -139,6 +147,12 @@ const NOTICES: Record<NoticeEvent, Notice> = {
       `The helpdesk made every browser ask for a verification code again when you sign in. ${d}`.trim(),
     sms: "the helpdesk made every browser ask for a verification code again",
   },
+  "admin.remembered_browser_forgotten": {
+    subject: "The helpdesk forgot a remembered browser",
+    what: (d) =>
+      `The helpdesk made a browser where you chose "Don't ask again" ask for a verification code again. ${d}`.trim(),
+    sms: "the helpdesk made a browser ask for a verification code again",
+  },
   "admin.sessions_revoked": {
     subject: "The helpdesk signed you out everywhere",
     what: (d) => `The helpdesk signed your account out on every browser and device. ${d}`.trim(),
@@ -147,7 +161,7 @@ const NOTICES: Record<NoticeEvent, Notice> = {
   "admin.password_reset": {
     subject: "The helpdesk reset your password",
     what: (d) =>
-      `The helpdesk set a temporary password on your account and signed it out everywhere. You will choose a new password when you sign in with it. ${d}`.trim(),
+      `The helpdesk set a temporary password on your account and signed it out everywhere; every browser asks for a verification code again. You will choose a new password when you sign in with it. ${d}`.trim(),
     sms: "the helpdesk reset the password of your account",
   },
   "admin.account_unlocked": {

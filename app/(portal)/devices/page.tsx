@@ -3,22 +3,38 @@ import Link from "next/link";
 import { Alert } from "@/components/ui/alert";
 import { dangerButton, secondaryButton } from "@/components/ui/button-styles";
 import { LocalTime } from "@/components/ui/local-time";
-import { describeLocation, lookupIp } from "@/lib/activity/ip-intel";
-import { describeDevice, parseUserAgent } from "@/lib/activity/user-agent";
+import { nameDevices } from "@/lib/activity/device-names";
 import { requireSession } from "@/lib/auth/current";
 import { listActiveSessions } from "@/lib/auth/sessions";
 import { getDb } from "@/lib/db/client";
-import { signOutDeviceAction, signOutOtherDevicesAction, type Outcome } from "./actions";
+import { listRememberedBrowsers } from "@/lib/mfa/remembered-browser";
+import {
+  forgetAllBrowsersAction,
+  forgetBrowserAction,
+  signOutDeviceAction,
+  signOutOtherDevicesAction,
+  type Outcome,
+} from "./actions";
 
 export const metadata: Metadata = { title: "Devices" };
 
 const OUTCOMES: Record<Outcome, { kind: "success" | "error"; text: string }> = {
   "signed-out": { kind: "success", text: "That device was signed out." },
+  "signed-out-forgotten": {
+    kind: "success",
+    text: "That device was signed out, and its browser will ask for a code at its next sign-in.",
+  },
   "signed-out-others": {
     kind: "success",
     text: "Every other device was signed out, and no browser skips verification any more.",
   },
   missing: { kind: "error", text: "That device was already signed out." },
+  forgotten: { kind: "success", text: "That browser will ask for a code at its next sign-in." },
+  "forgotten-all": {
+    kind: "success",
+    text: "Every browser will ask for a code at its next sign-in.",
+  },
+  "browser-missing": { kind: "error", text: "That browser was already forgotten." },
 };
 
 export default async function DevicesPage({
@@ -29,22 +45,11 @@ export default async function DevicesPage({
   const session = await requireSession();
   const outcomeKey = (await searchParams).outcome;
   const outcome = typeof outcomeKey === "string" ? OUTCOMES[outcomeKey as Outcome] : undefined;
-  const sessions = await listActiveSessions(await getDb(), session.user.id, session.id);
-  const described = await Promise.all(
-    sessions.map(async (s) => ({
-      ...s,
-      device: describeDevice(parseUserAgent(s.userAgent)),
-      location: describeLocation(await lookupIp(s.ip)),
-    })),
-  );
-  // Two sessions on the same kind of device in the same place get numbered names.
-  const seen = new Map<string, number>();
-  const rows = described.map((s) => {
-    const base = `${s.device}, ${s.location}`;
-    const count = (seen.get(base) ?? 0) + 1;
-    seen.set(base, count);
-    return { ...s, name: count === 1 ? base : `${base} (${count})` };
-  });
+  const db = await getDb();
+  const [rows, browsers] = await Promise.all([
+    listActiveSessions(db, session.user.id, session.id).then(nameDevices),
+    listRememberedBrowsers(db, session.user.id, session.id).then(nameDevices),
+  ]);
   const others = rows.filter((s) => !s.current);
 
   return (
@@ -105,6 +110,73 @@ export default async function DevicesPage({
           </button>
         </form>
       )}
+
+      <section aria-labelledby="remembered-heading" className="mt-10">
+        <h2 id="remembered-heading" className="text-xl font-semibold">
+          Browsers that don&apos;t ask for a code
+        </h2>
+        <p className="mt-2 max-w-prose text-slate-700">
+          Where you chose &ldquo;Don&apos;t ask again&rdquo;, signing in needs only your password
+          unless something looks unusual. Forget a browser you no longer use or don&apos;t
+          recognise: it will ask for a code at its next sign-in. Signing a device out forgets its
+          browser too.
+        </p>
+        {browsers.length === 0 ? (
+          <p className="mt-4 text-slate-700">Every browser asks for a code when you sign in.</p>
+        ) : (
+          <>
+            <ul
+              aria-label="Remembered browsers"
+              className="mt-4 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white"
+            >
+              {browsers.map((b) => (
+                <li
+                  key={b.reference}
+                  className="flex flex-wrap items-center justify-between gap-3 p-4"
+                >
+                  <div>
+                    <p className="font-medium">
+                      {b.name}
+                      {b.current && (
+                        <span className="ml-2 rounded bg-green-100 px-2 py-0.5 text-sm font-semibold text-green-900">
+                          This browser
+                        </span>
+                      )}
+                    </p>
+                    <p className="text-slate-700">IP address {b.ip ?? "unknown"}</p>
+                    <p className="text-sm text-slate-600">
+                      Remembered <LocalTime value={b.createdAt} /> ·{" "}
+                      {b.lastUsedAt ? (
+                        <>
+                          last used <LocalTime value={b.lastUsedAt} />
+                        </>
+                      ) : (
+                        "not used yet"
+                      )}{" "}
+                      · until <LocalTime value={b.expiresAt} />
+                    </p>
+                  </div>
+                  <form action={forgetBrowserAction}>
+                    <input type="hidden" name="browser" value={b.reference} />
+                    <button
+                      type="submit"
+                      aria-label={`Forget ${b.name}`}
+                      className={secondaryButton}
+                    >
+                      Forget
+                    </button>
+                  </form>
+                </li>
+              ))}
+            </ul>
+            <form action={forgetAllBrowsersAction} className="mt-6">
+              <button type="submit" className={dangerButton}>
+                Forget all
+              </button>
+            </form>
+          </>
+        )}
+      </section>
     </>
   );
 }

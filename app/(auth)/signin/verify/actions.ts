@@ -88,7 +88,10 @@ export async function verifyAction(
     rememberMfaDays() > 0
   ) {
     await setRememberedMfaCookie(
-      await rememberBrowser(db, transaction.userId, rememberMfaDays(), context.userAgent),
+      await rememberBrowser(db, transaction.userId, rememberMfaDays(), context.userAgent, {
+        ip: context.ip,
+        transactionId: transaction.id,
+      }),
     );
   }
   if (stage === "ready") {

@@ -8,6 +8,7 @@ import {
   deleteMethod,
   disableAccount,
   enableAccount,
+  forgetBrowser,
   requireReregister,
   resetPassword,
   revokeMfaSessions,
@@ -87,6 +88,27 @@ export async function revokeMfaSessionsAction(
     formData,
     revokeMfaSessions,
     "Every browser asks for a second factor again at the next sign-in.",
+  );
+}
+
+/** "Forget" on one of the account's remembered browsers. */
+export async function forgetBrowserAction(
+  _state: AgentActionState,
+  formData: FormData,
+): Promise<AgentActionState> {
+  const reference = formData instanceof FormData ? formData.get("browser") : null;
+  return run(
+    formData,
+    (db, agent, subjectId, why, context) =>
+      forgetBrowser(
+        db,
+        agent,
+        subjectId,
+        typeof reference === "string" ? reference : "",
+        why,
+        context,
+      ),
+    "That browser asks for a second factor at its next sign-in.",
   );
 }
 

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { dangerButton } from "@/components/ui/button-styles";
 import { LocalTime } from "@/components/ui/local-time";
+import { nameDevices } from "@/lib/activity/device-names";
 import { describeLocation, lookupIp } from "@/lib/activity/ip-intel";
 import { listSignInEvents } from "@/lib/activity/sign-in-events";
 import { describeDevice, parseUserAgent } from "@/lib/activity/user-agent";
@@ -14,12 +15,14 @@ import { ROLES } from "@/lib/auth/users";
 import { getDb } from "@/lib/db/client";
 import { countRecoveryCodes, listMethods } from "@/lib/mfa/methods";
 import { METHOD_KIND_INFO } from "@/lib/mfa/registry";
+import { listRememberedBrowsers } from "@/lib/mfa/remembered-browser";
 import { toView } from "../../../(portal)/sign-ins/view";
 import {
   changeRoleAction,
   deleteMethodAction,
   disableAccountAction,
   enableAccountAction,
+  forgetBrowserAction,
   requireReregisterAction,
   resetPasswordAction,
   revokeMfaSessionsAction,
@@ -39,11 +42,12 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
   const db = await getDb();
   const user = await getAdminUser(db, id);
   if (!user) notFound();
-  const [methods, recoveryCodesLeft, signIns, sessions, history] = await Promise.all([
+  const [methods, recoveryCodesLeft, signIns, sessions, browsers, history] = await Promise.all([
     listMethods(db, user.id),
     countRecoveryCodes(db, user.id),
     listSignInEvents(db, user.id, { filter: "all", limit: SIGN_INS_SHOWN }),
     listActiveSessions(db, user.id, agent.sessionId),
+    listRememberedBrowsers(db, user.id).then(nameDevices),
     listAgentActionsOn(db, user.id),
   ]);
   const sessionRows = await Promise.all(
@@ -111,7 +115,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
                 {...dialog}
                 label="Reset password"
                 title="Reset password"
-                description="Sets a generated temporary password, shown here once, and signs the account out everywhere. The person must choose a new password when they sign in with it."
+                description="Sets a generated temporary password, shown here once, and signs the account out everywhere; every browser asks for a second factor again. The person must choose a new password when they sign in with it."
                 action={resetPasswordAction}
               />
             </li>
@@ -283,6 +287,53 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
                   signed in <LocalTime value={s.createdAt} />
                   {s.persistent && " · stays signed in"}
                 </p>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section aria-labelledby="remembered-heading" className="mt-8">
+        <h2 id="remembered-heading" className="text-xl font-semibold">
+          Browsers that don&apos;t ask for a code
+        </h2>
+        {browsers.length === 0 ? (
+          <p className="mt-2 text-slate-700">Every browser asks for a second factor.</p>
+        ) : (
+          <ul
+            aria-label="Remembered browsers"
+            className="mt-2 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white"
+          >
+            {browsers.map((b) => (
+              <li
+                key={b.reference}
+                className="flex flex-wrap items-center justify-between gap-3 p-4"
+              >
+                <div>
+                  <p className="font-medium">{b.name}</p>
+                  <p className="text-sm text-slate-600">
+                    IP address {b.ip ?? "unknown"} · remembered <LocalTime value={b.createdAt} /> ·{" "}
+                    {b.lastUsedAt ? (
+                      <>
+                        last used <LocalTime value={b.lastUsedAt} />
+                      </>
+                    ) : (
+                      "not used yet"
+                    )}{" "}
+                    · until <LocalTime value={b.expiresAt} />
+                  </p>
+                </div>
+                {may("forget_browser") && (
+                  <AgentActionDialog
+                    {...dialog}
+                    hidden={{ browser: b.reference }}
+                    label="Forget"
+                    accessibleLabel={`Forget ${b.name}`}
+                    title={`Forget ${b.name}`}
+                    description="This browser asks for a second factor at the person's next sign-in there. Their other remembered browsers stay."
+                    action={forgetBrowserAction}
+                  />
+                )}
               </li>
             ))}
           </ul>

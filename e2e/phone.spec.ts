@@ -12,7 +12,7 @@ import { E2E_PORT, mainDataDir } from "./support/state";
 // phone. This file runs its own server with short windows, so the limits show without waiting.
 const PORT = E2E_PORT + 3;
 const onPostgres = Boolean(process.env.DATABASE_URL);
-const SEND_INTERVAL_SECONDS = 3;
+const SEND_INTERVAL_SECONDS = 6;
 const CODE_TTL_SECONDS = 10;
 const serverEnv = {
   PHONE_SEND_INTERVAL_SECONDS: String(SEND_INTERVAL_SECONDS),

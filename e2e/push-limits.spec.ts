@@ -23,7 +23,7 @@ import { E2E_PORT, mainDataDir } from "./support/state";
 // expires within seconds. Each test has its own account: the limits are per account.
 const PORT = E2E_PORT + 12;
 const BASE_URL = `http://localhost:${PORT}`;
-const PUSH_TTL_SECONDS = 8;
+const PUSH_TTL_SECONDS = 15;
 const onPostgres = Boolean(process.env.DATABASE_URL);
 const run = String(Date.now() % 100_000).padStart(5, "0");
 const NAMES = ["replay", "outstanding", "window", "not-me"] as const;

@@ -13,6 +13,7 @@ import { E2E_PORT, mainDataDir } from "./support/state";
 // address each request comes from, so these failures never count against the address the other
 // specs share.
 
+// Runs on the PostgreSQL lane only: the embedded database is one process (issue #7).
 test.skip(!process.env.DATABASE_URL, "needs PostgreSQL (issue #7)");
 test.describe.configure({ timeout: 180_000 });
 

@@ -17,6 +17,8 @@ export default defineConfig({
   forbidOnly: true,
   timeout: 60_000,
   expect: { timeout: 10_000 },
+  // Lanes run side by side in CI, so each keeps its own traces.
+  outputDir: process.env.TEST_LANE ? `test-results/${process.env.TEST_LANE}` : "test-results",
   reporter: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ? [["list"], ["json"]] : [["list"]],
   use: {
     baseURL: `http://localhost:${E2E_PORT}`,

@@ -202,6 +202,8 @@ test("a phone registered by answering a call signs in by call; a declined call f
 });
 
 test("codes expire, resends replace them, and send limits hold (R-A5.2-5.4)", async ({ page }) => {
+  // About 30 seconds of it is waiting out the spacing rule and the code lifetime by design.
+  test.slow();
   const account = accounts.limits;
   await openPhoneStep(page, account);
   await page.getByRole("textbox", { name: "Phone number" }).fill(numbers.limits);

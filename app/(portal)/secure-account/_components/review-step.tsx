@@ -1,9 +1,9 @@
 import Link from "next/link";
-import { RecoveryCodesPanel } from "@/components/mfa/recovery-codes-panel";
+import { MethodRow } from "@/components/mfa/method-row";
+import { RecoveryCodesRow } from "@/components/mfa/recovery-codes-row";
 import { Alert } from "@/components/ui/alert";
 import { dangerButton, primaryButton } from "@/components/ui/button-styles";
 import { DialogTrigger } from "@/components/ui/dialog-trigger";
-import { LocalTime } from "@/components/ui/local-time";
 import { isRecentlyAdded, RECENTLY_ADDED_DAYS } from "@/lib/auth/secure-account";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
@@ -77,76 +77,61 @@ export async function ReviewStep({
           const name = `Delete ${kindName} ${method.label}`;
           const isRecent = isRecentlyAdded(method.createdAt, now);
           return (
-            <li key={method.id} className="flex flex-wrap items-center justify-between gap-3 p-4">
-              <div>
-                <p className="font-medium">
+            <MethodRow
+              key={method.id}
+              title={
+                <>
                   {kindName}
                   {isRecent && (
                     <span className="ml-2 rounded bg-amber-100 px-2 py-0.5 text-sm font-semibold text-amber-900">
                       Added recently
                     </span>
                   )}
-                </p>
-                <p className="text-slate-700">
-                  {method.label}
-                  {method.isDefault && " · default"}
-                </p>
-                <p className="text-sm text-slate-600">
-                  Added <LocalTime value={method.createdAt} />
-                  {method.lastUsedAt && (
-                    <>
-                      {" "}
-                      · last used <LocalTime value={method.lastUsedAt} />
-                    </>
-                  )}
-                </p>
-              </div>
-              {isRecent ? (
-                <form action={deleteMethodStepAction}>
-                  <input type="hidden" name="methodId" value={method.id} />
-                  <EventField eventId={eventId} />
-                  <button type="submit" aria-label={name} className={dangerButton}>
-                    Delete
-                  </button>
-                </form>
-              ) : (
-                <DialogTrigger
-                  label="Delete"
-                  accessibleLabel={name}
-                  title={`Delete ${kindName} ${method.label}?`}
-                  className="text-red-700 underline"
-                >
-                  <form action={deleteMethodStepAction} className="space-y-4">
+                </>
+              }
+              dates={method}
+              actions={
+                isRecent ? (
+                  <form action={deleteMethodStepAction}>
                     <input type="hidden" name="methodId" value={method.id} />
                     <EventField eventId={eventId} />
-                    <p>You will no longer be able to sign in with this method.</p>
-                    <button type="submit" className={dangerButton}>
+                    <button type="submit" aria-label={name} className={dangerButton}>
                       Delete
                     </button>
                   </form>
-                </DialogTrigger>
-              )}
-            </li>
+                ) : (
+                  <DialogTrigger
+                    label="Delete"
+                    accessibleLabel={name}
+                    title={`Delete ${kindName} ${method.label}?`}
+                    className="text-red-700 underline"
+                  >
+                    <form action={deleteMethodStepAction} className="space-y-4">
+                      <input type="hidden" name="methodId" value={method.id} />
+                      <EventField eventId={eventId} />
+                      <p>You will no longer be able to sign in with this method.</p>
+                      <button type="submit" className={dangerButton}>
+                        Delete
+                      </button>
+                    </form>
+                  </DialogTrigger>
+                )
+              }
+            >
+              <p className="text-slate-700">
+                {method.label}
+                {method.isDefault && " · default"}
+              </p>
+            </MethodRow>
           );
         })}
         {summary.methods.length > 0 && (
-          <li className="flex flex-wrap items-center justify-between gap-3 p-4">
-            <div>
-              <p className="font-medium">Recovery codes</p>
-              <p className="text-slate-700">
-                {summary.recoveryCodesLeft} {summary.recoveryCodesLeft === 1 ? "code" : "codes"}{" "}
-                left. If someone may have seen them, create new ones: the old ones stop working.
-              </p>
-            </div>
-            <RecoveryCodesPanel
-              action={regenerateRecoveryCodesStepAction}
-              buttonLabel={
-                summary.recoveryCodesLeft > 0
-                  ? "Regenerate recovery codes"
-                  : "Create recovery codes"
-              }
-            />
-          </li>
+          <RecoveryCodesRow
+            left={summary.recoveryCodesLeft}
+            action={regenerateRecoveryCodesStepAction}
+          >
+            . If someone may have seen them, create new ones: the old ones stop working.
+          </RecoveryCodesRow>
         )}
       </ul>
       <p className="mt-4 text-slate-700">

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { MethodRow } from "@/components/mfa/method-row";
 import { dangerButton } from "@/components/ui/button-styles";
 import { LocalTime } from "@/components/ui/local-time";
 import { nameDevices } from "@/lib/activity/device-names";
@@ -169,41 +170,33 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
             {methods.map((method) => {
               const name = `${METHOD_KIND_INFO[method.kind]?.listName ?? method.kind} ${method.label}`;
               return (
-                <li
+                <MethodRow
                   key={method.id}
-                  className="flex flex-wrap items-center justify-between gap-3 p-4"
-                >
-                  <div>
-                    <p className="font-medium">
+                  title={
+                    <>
                       {name}
                       {method.isDefault && (
                         <span className="ml-2 rounded bg-slate-100 px-2 py-0.5 text-sm">
                           Default
                         </span>
                       )}
-                    </p>
-                    <p className="text-sm text-slate-600">
-                      Added <LocalTime value={method.createdAt} />
-                      {method.lastUsedAt && (
-                        <>
-                          {" "}
-                          · last used <LocalTime value={method.lastUsedAt} />
-                        </>
-                      )}
-                    </p>
-                  </div>
-                  {may("delete_method") && (
-                    <AgentActionDialog
-                      {...dialog}
-                      hidden={{ methodId: method.id }}
-                      label="Delete"
-                      accessibleLabel={`Delete ${name}`}
-                      title={`Delete ${name}`}
-                      description="The person can no longer sign in with this method."
-                      action={deleteMethodAction}
-                    />
-                  )}
-                </li>
+                    </>
+                  }
+                  dates={method}
+                  actions={
+                    may("delete_method") && (
+                      <AgentActionDialog
+                        {...dialog}
+                        hidden={{ methodId: method.id }}
+                        label="Delete"
+                        accessibleLabel={`Delete ${name}`}
+                        title={`Delete ${name}`}
+                        description="The person can no longer sign in with this method."
+                        action={deleteMethodAction}
+                      />
+                    )
+                  }
+                />
               );
             })}
           </ul>

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { MethodRow } from "@/components/mfa/method-row";
+import { RememberedBrowserDetails } from "@/components/mfa/remembered-browser-details";
 import { dangerButton } from "@/components/ui/button-styles";
 import { LocalTime } from "@/components/ui/local-time";
 import { nameDevices } from "@/lib/activity/device-names";
@@ -304,17 +305,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
               >
                 <div>
                   <p className="font-medium">{b.name}</p>
-                  <p className="text-sm text-slate-600">
-                    IP address {b.ip ?? "unknown"} · remembered <LocalTime value={b.createdAt} /> ·{" "}
-                    {b.lastUsedAt ? (
-                      <>
-                        last used <LocalTime value={b.lastUsedAt} />
-                      </>
-                    ) : (
-                      "not used yet"
-                    )}{" "}
-                    · until <LocalTime value={b.expiresAt} />
-                  </p>
+                  <RememberedBrowserDetails browser={b} />
                 </div>
                 {may("forget_browser") && (
                   <AgentActionDialog

@@ -19,6 +19,7 @@ import { countRecoveryCodes, listMethods } from "@/lib/mfa/methods";
 import { METHOD_KIND_INFO } from "@/lib/mfa/registry";
 import { listRememberedBrowsers } from "@/lib/mfa/remembered-browser";
 import { toView } from "../../../(portal)/sign-ins/view";
+import { DataTable } from "../../_components/data-table";
 import {
   changeRoleAction,
   deleteMethodAction,
@@ -212,53 +213,31 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
         {signIns.items.length === 0 ? (
           <p className="mt-2 text-slate-700">No sign-ins yet.</p>
         ) : (
-          <div className="mt-2 overflow-x-auto">
-            <table className="w-full border-collapse text-left text-sm">
-              <caption className="sr-only">The {SIGN_INS_SHOWN} most recent sign-ins</caption>
-              <thead>
-                <tr className="border-b border-slate-300">
-                  <th scope="col" className="py-2 pr-4">
-                    Time
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Result
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Details
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    IP address
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Location
-                  </th>
-                  <th scope="col" className="py-2">
-                    Device
-                  </th>
+          <DataTable
+            caption={`The ${SIGN_INS_SHOWN} most recent sign-ins`}
+            columns={["Time", "Result", "Details", "IP address", "Location", "Device"]}
+            small
+            className="mt-2"
+          >
+            {signIns.items.map((item) => {
+              const view = toView(item);
+              return (
+                <tr key={view.id} className="border-b border-slate-200 align-top">
+                  <td className="py-2 pr-4">
+                    <LocalTime value={item.at} />
+                  </td>
+                  <td className="py-2 pr-4">{view.outcome}</td>
+                  <td className="py-2 pr-4">
+                    {view.status}
+                    {view.riskReasons.length > 0 && ` ${view.riskReasons.join(" ")}`}
+                  </td>
+                  <td className="py-2 pr-4">{view.ip}</td>
+                  <td className="py-2 pr-4">{view.location}</td>
+                  <td className="py-2">{view.device}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {signIns.items.map((item) => {
-                  const view = toView(item);
-                  return (
-                    <tr key={view.id} className="border-b border-slate-200 align-top">
-                      <td className="py-2 pr-4">
-                        <LocalTime value={item.at} />
-                      </td>
-                      <td className="py-2 pr-4">{view.outcome}</td>
-                      <td className="py-2 pr-4">
-                        {view.status}
-                        {view.riskReasons.length > 0 && ` ${view.riskReasons.join(" ")}`}
-                      </td>
-                      <td className="py-2 pr-4">{view.ip}</td>
-                      <td className="py-2 pr-4">{view.location}</td>
-                      <td className="py-2">{view.device}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </DataTable>
         )}
       </section>
 

@@ -1,9 +1,10 @@
 import { NextResponse } from "next/server";
 import { writeAudit } from "@/lib/audit/log";
 import {
-  cookieSecurity,
+  cookieName,
+  cookieOptions,
   PHONE_TICKET_COOKIE_BASENAME,
-  sessionCookieName,
+  SESSION_COOKIE_BASENAME,
   TRANSACTION_COOKIE_BASENAME,
 } from "@/lib/auth/cookie-security";
 import { getCurrentSession } from "@/lib/auth/current";
@@ -46,16 +47,11 @@ export async function POST() {
       "Cache-Control": "no-store",
     },
   });
-  const { secure, prefix } = cookieSecurity();
-  const signInCookies = [TRANSACTION_COOKIE_BASENAME, PHONE_TICKET_COOKIE_BASENAME];
-  for (const name of [sessionCookieName(), ...signInCookies.map((base) => prefix + base)]) {
-    response.cookies.set(name, "", {
-      path: "/",
-      maxAge: 0,
-      secure,
-      httpOnly: true,
-      sameSite: "lax",
-    });
-  }
+  const ended = [
+    SESSION_COOKIE_BASENAME,
+    TRANSACTION_COOKIE_BASENAME,
+    PHONE_TICKET_COOKIE_BASENAME,
+  ];
+  for (const base of ended) response.cookies.set(cookieName(base), "", cookieOptions(0));
   return response;
 }

@@ -1,14 +1,19 @@
 import "server-only";
 import { cache } from "react";
 import NextAuth, { AuthError, type NextAuthConfig } from "next-auth";
-import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import Credentials from "next-auth/providers/credentials";
 import { decode } from "next-auth/jwt";
 import { getDb } from "@/lib/db/client";
 import { getSecrets } from "@/lib/env";
 import { getRequestContext, isBackgroundRequest } from "@/lib/security/request-context";
-import { cookieSecurity, SESSION_COOKIE_BASENAME, sessionCookieName } from "./cookie-security";
+import {
+  cookieOptions,
+  cookieSecurity,
+  portalCookie,
+  SESSION_COOKIE_BASENAME,
+  sessionCookieName,
+} from "./cookie-security";
 import { resolveSession } from "./sessions";
 import { sessionLimits } from "./policy";
 import { completeSignIn } from "./sign-in";
@@ -38,19 +43,15 @@ export const loadSession = cache(async (token: string) =>
 );
 
 function config(): NextAuthConfig {
-  const { secure, prefix } = cookieSecurity();
   return {
     secret: getSecrets().authSecret,
     trustHost: true,
-    useSecureCookies: secure,
+    useSecureCookies: cookieSecurity().secure,
     // The longest any session may live; the row decides the real limit, and a session that is not
     // "stay signed in" gets a browser-session cookie (finishSignIn).
     session: { strategy: "jwt", maxAge: Math.ceil(sessionLimits(true).absoluteMs / 1000) },
     cookies: {
-      sessionToken: {
-        name: `${prefix}${SESSION_COOKIE_BASENAME}`,
-        options: { httpOnly: true, sameSite: "lax", path: "/", secure },
-      },
+      sessionToken: { name: sessionCookieName(), options: cookieOptions() },
     },
     pages: { signIn: "/signin", error: "/signin" },
     providers: [
@@ -89,6 +90,8 @@ function config(): NextAuthConfig {
 
 export const { handlers, auth, signIn } = NextAuth(() => config());
 
+const sessionCookie = portalCookie(SESSION_COOKIE_BASENAME);
+
 /**
  * The session token in this request's cookie, or null. What `auth()` reads for a server
  * component, without Auth.js's session round trip (a Request built, the cookie decrypted, the
@@ -96,11 +99,11 @@ export const { handlers, auth, signIn } = NextAuth(() => config());
  * 0.95 ms of CPU against 0.24 ms, on every signed-in page. The sessions table still decides.
  */
 export async function readSessionToken(): Promise<string | null> {
-  const name = sessionCookieName();
-  const value = (await cookies()).get(name)?.value;
+  const value = await sessionCookie.read();
   if (!value) return null;
   try {
-    const token = await decode({ token: value, secret: getSecrets().authSecret, salt: name });
+    const salt = sessionCookieName();
+    const token = await decode({ token: value, secret: getSecrets().authSecret, salt });
     return typeof token?.sessionToken === "string" ? token.sessionToken : null;
   } catch {
     return null; // tampered, expired or from another secret: signed out
@@ -135,17 +138,8 @@ export async function finishSignIn(
   }
   if (failed) redirect("/signin?error=expired");
   if (!keep) {
-    const jar = await cookies();
-    const name = sessionCookieName();
-    const value = jar.get(name)?.value;
-    if (value) {
-      jar.set(name, value, {
-        httpOnly: true,
-        secure: cookieSecurity().secure,
-        sameSite: "lax",
-        path: "/",
-      });
-    }
+    const value = await sessionCookie.read();
+    if (value) await sessionCookie.write(value);
   }
   redirect(callbackPath);
 }

@@ -1,31 +1,22 @@
 import "server-only";
-import { cookies } from "next/headers";
-import { cookieSecurity, TRANSACTION_COOKIE_BASENAME } from "./cookie-security";
+import { portalCookie, TRANSACTION_COOKIE_BASENAME } from "./cookie-security";
 import { signInTransactionTtlMs } from "./policy";
 
 // The sign-in in progress is referenced by its own short-lived cookie, separate from the session.
 
-function cookieName(): string {
-  return `${cookieSecurity().prefix}${TRANSACTION_COOKIE_BASENAME}`;
-}
+const transaction = portalCookie(TRANSACTION_COOKIE_BASENAME);
 
 /** Remembers the sign-in transaction in this browser. */
 export async function setTransactionCookie(token: string): Promise<void> {
-  (await cookies()).set(cookieName(), token, {
-    httpOnly: true,
-    secure: cookieSecurity().secure,
-    sameSite: "lax",
-    path: "/",
-    maxAge: Math.ceil(signInTransactionTtlMs() / 1000),
-  });
+  await transaction.write(token, Math.ceil(signInTransactionTtlMs() / 1000));
 }
 
 /** The token of this browser's sign-in transaction, if any. */
 export async function readTransactionCookie(): Promise<string | undefined> {
-  return (await cookies()).get(cookieName())?.value;
+  return transaction.read();
 }
 
 /** Forgets this browser's sign-in transaction. */
 export async function clearTransactionCookie(): Promise<void> {
-  (await cookies()).delete({ name: cookieName(), path: "/", secure: cookieSecurity().secure });
+  await transaction.clear();
 }

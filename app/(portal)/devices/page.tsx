@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { RememberedBrowserDetails } from "@/components/mfa/remembered-browser-details";
 import { Alert } from "@/components/ui/alert";
 import { dangerButton, secondaryButton } from "@/components/ui/button-styles";
 import { LocalTime } from "@/components/ui/local-time";
@@ -143,18 +144,7 @@ export default async function DevicesPage({
                         </span>
                       )}
                     </p>
-                    <p className="text-slate-700">IP address {b.ip ?? "unknown"}</p>
-                    <p className="text-sm text-slate-600">
-                      Remembered <LocalTime value={b.createdAt} /> ·{" "}
-                      {b.lastUsedAt ? (
-                        <>
-                          last used <LocalTime value={b.lastUsedAt} />
-                        </>
-                      ) : (
-                        "not used yet"
-                      )}{" "}
-                      · until <LocalTime value={b.expiresAt} />
-                    </p>
+                    <RememberedBrowserDetails browser={b} />
                   </div>
                   <form action={forgetBrowserAction}>
                     <input type="hidden" name="browser" value={b.reference} />

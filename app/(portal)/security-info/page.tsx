@@ -1,11 +1,11 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { MethodKindSelect } from "@/components/mfa/method-kind-select";
-import { RecoveryCodesPanel } from "@/components/mfa/recovery-codes-panel";
+import { MethodRow } from "@/components/mfa/method-row";
+import { RecoveryCodesRow } from "@/components/mfa/recovery-codes-row";
 import { Alert } from "@/components/ui/alert";
 import { dangerButton, primaryButton } from "@/components/ui/button-styles";
 import { DialogTrigger } from "@/components/ui/dialog-trigger";
-import { LocalTime } from "@/components/ui/local-time";
 import { listTokensToActivate } from "@/lib/admin/hardware-tokens";
 import { requireSession } from "@/lib/auth/current";
 import { UnusableMethods } from "@/components/mfa/unusable-methods";
@@ -140,98 +140,77 @@ export default async function SecurityInfoPage({
           const kindName = METHOD_KIND_INFO[method.kind].listName;
           const others = methods.filter((m) => m.id !== method.id);
           return (
-            <li key={method.id} className="flex flex-wrap items-center justify-between gap-3 p-4">
-              <div>
-                <p className="font-medium">{kindName}</p>
-                <p className="text-slate-700">
-                  {method.label}
-                  {method.isDefault && " · default"}
-                </p>
-                {method.kind === "passkey" && (
-                  <p className="text-sm text-slate-600">
-                    {method.data?.blocked
-                      ? "Blocked: it may have been copied. Delete it and create a new one."
-                      : method.data?.synced
-                        ? "Synced (kept in your password manager or account)"
-                        : "Device-bound (stays on this device or security key)"}
-                  </p>
-                )}
-                <p className="text-sm text-slate-600">
-                  Added <LocalTime value={method.createdAt} />
-                  {method.lastUsedAt && (
-                    <>
-                      {" "}
-                      · last used <LocalTime value={method.lastUsedAt} />
-                    </>
+            <MethodRow
+              key={method.id}
+              title={kindName}
+              dates={method}
+              actions={
+                <div className="flex items-center gap-4">
+                  {isPhoneKind(method.kind) && (
+                    <form action={changePhoneAction}>
+                      <input type="hidden" name="methodId" value={method.id} />
+                      <button type="submit" className="text-brand-700 underline">
+                        Change
+                      </button>
+                    </form>
                   )}
+                  <DialogTrigger
+                    label="Delete"
+                    accessibleLabel={`Delete ${kindName} ${method.label}`}
+                    title={`Delete ${kindName} ${method.label}?`}
+                    className="text-red-700 underline"
+                  >
+                    <form action={deleteMethodAction} className="space-y-4">
+                      <input type="hidden" name="methodId" value={method.id} />
+                      <p>You will no longer be able to sign in with this method.</p>
+                      {method.isDefault && others.length > 0 && (
+                        <div className="space-y-1">
+                          <label htmlFor={`new-default-${method.id}`} className="block font-medium">
+                            New default sign-in method
+                          </label>
+                          <select
+                            id={`new-default-${method.id}`}
+                            name="newDefaultId"
+                            className={selectStyle}
+                          >
+                            {others.map((m) => (
+                              <option key={m.id} value={m.id}>
+                                {defaultMethodName(m)} ({m.label})
+                              </option>
+                            ))}
+                          </select>
+                        </div>
+                      )}
+                      <button type="submit" className={dangerButton}>
+                        Delete
+                      </button>
+                    </form>
+                  </DialogTrigger>
+                </div>
+              }
+            >
+              <p className="text-slate-700">
+                {method.label}
+                {method.isDefault && " · default"}
+              </p>
+              {method.kind === "passkey" && (
+                <p className="text-sm text-slate-600">
+                  {method.data?.blocked
+                    ? "Blocked: it may have been copied. Delete it and create a new one."
+                    : method.data?.synced
+                      ? "Synced (kept in your password manager or account)"
+                      : "Device-bound (stays on this device or security key)"}
                 </p>
-              </div>
-              <div className="flex items-center gap-4">
-                {isPhoneKind(method.kind) && (
-                  <form action={changePhoneAction}>
-                    <input type="hidden" name="methodId" value={method.id} />
-                    <button type="submit" className="text-brand-700 underline">
-                      Change
-                    </button>
-                  </form>
-                )}
-                <DialogTrigger
-                  label="Delete"
-                  accessibleLabel={`Delete ${kindName} ${method.label}`}
-                  title={`Delete ${kindName} ${method.label}?`}
-                  className="text-red-700 underline"
-                >
-                  <form action={deleteMethodAction} className="space-y-4">
-                    <input type="hidden" name="methodId" value={method.id} />
-                    <p>You will no longer be able to sign in with this method.</p>
-                    {method.isDefault && others.length > 0 && (
-                      <div className="space-y-1">
-                        <label htmlFor={`new-default-${method.id}`} className="block font-medium">
-                          New default sign-in method
-                        </label>
-                        <select
-                          id={`new-default-${method.id}`}
-                          name="newDefaultId"
-                          className={selectStyle}
-                        >
-                          {others.map((m) => (
-                            <option key={m.id} value={m.id}>
-                              {defaultMethodName(m)} ({m.label})
-                            </option>
-                          ))}
-                        </select>
-                      </div>
-                    )}
-                    <button type="submit" className={dangerButton}>
-                      Delete
-                    </button>
-                  </form>
-                </DialogTrigger>
-              </div>
-            </li>
+              )}
+            </MethodRow>
           );
         })}
         {methods.length > 0 && (
-          <li className="flex flex-wrap items-center justify-between gap-3 p-4">
-            <div>
-              <p className="font-medium">Recovery codes</p>
-              <p className="text-slate-700">
-                {summary.recoveryCodesLeft} {summary.recoveryCodesLeft === 1 ? "code" : "codes"}{" "}
-                left
-                {summary.recoveryCodesLeft > 0 &&
-                  summary.recoveryCodesLeft <= 2 &&
-                  " — create new ones soon"}
-              </p>
-            </div>
-            <RecoveryCodesPanel
-              action={regenerateRecoveryCodesAction}
-              buttonLabel={
-                summary.recoveryCodesLeft > 0
-                  ? "Regenerate recovery codes"
-                  : "Create recovery codes"
-              }
-            />
-          </li>
+          <RecoveryCodesRow left={summary.recoveryCodesLeft} action={regenerateRecoveryCodesAction}>
+            {summary.recoveryCodesLeft > 0 &&
+              summary.recoveryCodesLeft <= 2 &&
+              " — create new ones soon"}
+          </RecoveryCodesRow>
         )}
       </ul>
       {summary.registered.length === 0 && (

@@ -5,6 +5,10 @@ import { LocalTime } from "@/components/ui/local-time";
 import { CASE_STATUSES, listCases, type CaseKind, type CaseStatus } from "@/lib/admin/cases";
 import { requireAgentPage } from "@/lib/admin/guard";
 import { getDb } from "@/lib/db/client";
+import { FilterField } from "../_components/filter-field";
+import { FilterForm } from "../_components/filter-form";
+import { MoreLink } from "../_components/more-link";
+import { choice, listHref, param, type SearchParams } from "../search-params";
 import { addCaseNoteAction, assignCaseToMeAction, setCaseStatusAction } from "./actions";
 
 export const metadata: Metadata = { title: "Cases" };
@@ -37,19 +41,11 @@ const RESULTS: Record<string, string> = {
 
 const field = "rounded-md border border-slate-400 px-3 py-2";
 
-export default async function CasesPage({
-  searchParams,
-}: {
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
+export default async function CasesPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const agent = await requireAgentPage();
   const params = await searchParams;
-  const status =
-    typeof params.status === "string" &&
-    (CASE_STATUSES as readonly string[]).includes(params.status)
-      ? (params.status as CaseStatus)
-      : undefined;
-  const before = typeof params.before === "string" ? params.before : undefined;
+  const status = choice(params, "status", CASE_STATUSES);
+  const before = param(params, "before");
   const outcome = typeof params.outcome === "string" ? OUTCOMES[params.outcome] : undefined;
   const { items, nextCursor } = await listCases(await getDb(), { status, before });
 
@@ -65,24 +61,16 @@ export default async function CasesPage({
           <Alert kind={outcome.kind}>{outcome.text}</Alert>
         </div>
       )}
-      <form method="get" className="mt-6 flex flex-wrap items-end gap-3">
-        <div className="space-y-1">
-          <label htmlFor="case-filter" className="block text-sm font-medium text-slate-800">
-            Status
-          </label>
-          <select id="case-filter" name="status" defaultValue={status ?? ""} className={field}>
-            <option value="">All</option>
-            {CASE_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {STATUSES[s]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <button type="submit" className="rounded-md border border-slate-400 px-4 py-2">
-          Filter
-        </button>
-      </form>
+      <FilterForm>
+        <FilterField
+          id="case-filter"
+          name="status"
+          label="Status"
+          value={status}
+          anyLabel="All"
+          options={CASE_STATUSES.map((s) => [s, STATUSES[s]] as const)}
+        />
+      </FilterForm>
 
       {items.length === 0 ? (
         <p className="mt-6 text-slate-700">No cases{status ? " with this status" : ""}.</p>
@@ -222,14 +210,7 @@ export default async function CasesPage({
         </ul>
       )}
       {nextCursor && (
-        <p className="mt-4">
-          <Link
-            href={`?${new URLSearchParams({ ...(status ? { status } : {}), before: nextCursor }).toString()}`}
-            className="text-brand-700 underline"
-          >
-            Older cases
-          </Link>
-        </p>
+        <MoreLink href={listHref("", { status, before: nextCursor })}>Older cases</MoreLink>
       )}
     </>
   );

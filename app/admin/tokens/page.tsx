@@ -7,6 +7,11 @@ import { listTokens, type TokenState } from "@/lib/admin/hardware-tokens";
 import { getDb } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
 import { inArray } from "drizzle-orm";
+import { DataTable } from "../_components/data-table";
+import { FilterField } from "../_components/filter-field";
+import { FilterForm } from "../_components/filter-form";
+import { MoreLink } from "../_components/more-link";
+import { choice, listHref, param, type SearchParams } from "../search-params";
 import { AgentActionDialog } from "../users/[id]/agent-action-dialog";
 import { activateTokenForUserAction } from "./actions";
 import { CodeField } from "./code-field";
@@ -22,16 +27,12 @@ const STATES: Record<TokenState, string> = {
 export default async function TokensPage({
   searchParams,
 }: {
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
+  searchParams: Promise<SearchParams>;
 }) {
   const agent = await requireAgentPage();
   const params = await searchParams;
-  const state =
-    typeof params.state === "string" && params.state in STATES
-      ? (params.state as TokenState)
-      : undefined;
-  const after =
-    typeof params.after === "string" && params.after.length <= 64 ? params.after : undefined;
+  const state = choice(params, "state", Object.keys(STATES) as TokenState[]);
+  const after = param(params, "after", 64);
   const db = await getDb();
   const { items, nextSerial } = await listTokens(db, { state, afterSerial: after });
   const holderIds = [...new Set(items.flatMap((t) => (t.assignee ? [t.assignee.id] : [])))];
@@ -45,8 +46,6 @@ export default async function TokensPage({
             .where(inArray(users.id, holderIds))
         ).map((u) => [u.id, u.role] as const),
   );
-  const query = (extra: Record<string, string>) =>
-    `?${new URLSearchParams({ ...(state ? { state } : {}), ...extra }).toString()}`;
 
   return (
     <>
@@ -58,121 +57,90 @@ export default async function TokensPage({
           </Link>
         )}
       </div>
-      <form method="get" className="mt-6 flex flex-wrap items-end gap-3">
-        <div className="space-y-1">
-          <label htmlFor="token-state" className="block text-sm font-medium text-slate-800">
-            State
-          </label>
-          <select
-            id="token-state"
-            name="state"
-            defaultValue={state ?? ""}
-            className="rounded-md border border-slate-400 px-3 py-2"
-          >
-            <option value="">All</option>
-            {Object.entries(STATES).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <button type="submit" className="rounded-md border border-slate-400 px-4 py-2">
-          Filter
-        </button>
-      </form>
+      <FilterForm>
+        <FilterField
+          id="token-state"
+          name="state"
+          label="State"
+          value={state}
+          anyLabel="All"
+          options={Object.entries(STATES)}
+        />
+      </FilterForm>
       {items.length === 0 ? (
         <p className="mt-6 text-slate-700">No hardware tokens{state ? " in this state" : ""}.</p>
       ) : (
-        <table className="mt-6 w-full text-left">
-          <caption className="sr-only">Hardware tokens</caption>
-          <thead className="border-b border-slate-300">
-            <tr>
-              <th scope="col" className="py-2 pr-4">
-                Serial number
-              </th>
-              <th scope="col" className="py-2 pr-4">
-                Model
-              </th>
-              <th scope="col" className="py-2 pr-4">
-                Assigned to
-              </th>
-              <th scope="col" className="py-2 pr-4">
-                State
-              </th>
-              <th scope="col" className="py-2">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((token) => {
-              const holderRole = token.assignee ? roles.get(token.assignee.id) : undefined;
-              const mayActivate =
-                token.state === "assigned" &&
-                token.assignee &&
-                holderRole &&
-                agentMayActOn(
-                  agent,
-                  { id: token.assignee.id, role: holderRole },
-                  "assign_token",
-                ) === null;
-              return (
-                <tr key={token.id} className="border-b border-slate-200 align-top">
-                  <td className="py-2 pr-4 font-mono">{token.serialNumber}</td>
-                  <td className="py-2 pr-4">
-                    {[token.manufacturer, token.model].filter(Boolean).join(" ") || "—"}
+        <DataTable
+          caption="Hardware tokens"
+          columns={[
+            "Serial number",
+            "Model",
+            "Assigned to",
+            "State",
+            <span key="actions" className="sr-only">
+              Actions
+            </span>,
+          ]}
+        >
+          {items.map((token) => {
+            const holderRole = token.assignee ? roles.get(token.assignee.id) : undefined;
+            const mayActivate =
+              token.state === "assigned" &&
+              token.assignee &&
+              holderRole &&
+              agentMayActOn(agent, { id: token.assignee.id, role: holderRole }, "assign_token") ===
+                null;
+            return (
+              <tr key={token.id} className="border-b border-slate-200 align-top">
+                <td className="py-2 pr-4 font-mono">{token.serialNumber}</td>
+                <td className="py-2 pr-4">
+                  {[token.manufacturer, token.model].filter(Boolean).join(" ") || "—"}
+                  <span className="block text-sm text-slate-600">
+                    every {token.periodSeconds} s
+                  </span>
+                </td>
+                <td className="py-2 pr-4">
+                  {token.assignee ? (
+                    <Link
+                      href={`/admin/users/${token.assignee.id}`}
+                      className="text-brand-700 underline"
+                    >
+                      {token.assignee.displayName}
+                    </Link>
+                  ) : (
+                    "—"
+                  )}
+                </td>
+                <td className="py-2 pr-4">
+                  {STATES[token.state]}
+                  {token.activatedAt && token.state === "active" && (
                     <span className="block text-sm text-slate-600">
-                      every {token.periodSeconds} s
+                      since <LocalTime value={token.activatedAt} />
                     </span>
-                  </td>
-                  <td className="py-2 pr-4">
-                    {token.assignee ? (
-                      <Link
-                        href={`/admin/users/${token.assignee.id}`}
-                        className="text-brand-700 underline"
-                      >
-                        {token.assignee.displayName}
-                      </Link>
-                    ) : (
-                      "—"
-                    )}
-                  </td>
-                  <td className="py-2 pr-4">
-                    {STATES[token.state]}
-                    {token.activatedAt && token.state === "active" && (
-                      <span className="block text-sm text-slate-600">
-                        since <LocalTime value={token.activatedAt} />
-                      </span>
-                    )}
-                  </td>
-                  <td className="py-2">
-                    {mayActivate && (
-                      <AgentActionDialog
-                        label="Activate"
-                        accessibleLabel={`Activate token ${token.serialNumber}`}
-                        title={`Activate token ${token.serialNumber}`}
-                        description="Ask the holder to press the token's button and read you the code it shows."
-                        action={activateTokenForUserAction}
-                        userId={token.assignee!.id}
-                        hidden={{ tokenId: token.id }}
-                      >
-                        <CodeField id={`code-${token.id}`} />
-                      </AgentActionDialog>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+                  )}
+                </td>
+                <td className="py-2">
+                  {mayActivate && (
+                    <AgentActionDialog
+                      label="Activate"
+                      accessibleLabel={`Activate token ${token.serialNumber}`}
+                      title={`Activate token ${token.serialNumber}`}
+                      description="Ask the holder to press the token's button and read you the code it shows."
+                      action={activateTokenForUserAction}
+                      userId={token.assignee!.id}
+                      hidden={{ tokenId: token.id }}
+                    >
+                      <CodeField id={`code-${token.id}`} />
+                    </AgentActionDialog>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </DataTable>
       )}
       {nextSerial && (
-        <p className="mt-4">
-          <Link href={query({ after: nextSerial })} className="text-brand-700 underline">
-            Next page
-          </Link>
-        </p>
+        <MoreLink href={listHref("", { state, after: nextSerial })}>Next page</MoreLink>
       )}
     </>
   );

@@ -12,46 +12,32 @@ import {
 } from "@/lib/admin/users";
 import { ROLES } from "@/lib/auth/users";
 import { getDb } from "@/lib/db/client";
+import { DataTable } from "../_components/data-table";
+import { FilterField } from "../_components/filter-field";
+import { choice, listHref, param, type SearchParams } from "../search-params";
 import { CreateUserDialog } from "./_components/create-user-dialog";
 import { ImportUsersDialog } from "./_components/import-users-dialog";
 
 export const metadata: Metadata = { title: "Users" };
 
-type Params = Record<string, string | string[] | undefined>;
-
-function one(params: Params, key: string): string | undefined {
-  const value = params[key];
-  return typeof value === "string" && value.length <= 700 ? value : undefined;
-}
-
-function pick<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
-  return allowed.includes(value as T) ? (value as T) : undefined;
-}
-
-const selectStyle = "block rounded-md border border-slate-400 bg-white px-3 py-2";
-
-export default async function UsersPage({ searchParams }: { searchParams: Promise<Params> }) {
+export default async function UsersPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const agent = await requireAgentPage();
   const params = await searchParams;
-  const lockedParam = one(params, "locked");
+  const locked = choice(params, "locked", ["yes", "no"]);
   const search: UserSearch = {
-    q: one(params, "q")?.slice(0, 100),
-    role: pick(one(params, "role"), ROLES),
-    status: pick(one(params, "status"), USER_STATUSES),
-    mfa: pick(one(params, "mfa"), MFA_FILTERS),
-    locked: lockedParam === "yes" ? true : lockedParam === "no" ? false : undefined,
-    after: one(params, "after"),
+    q: param(params, "q")?.slice(0, 100),
+    role: choice(params, "role", ROLES),
+    status: choice(params, "status", USER_STATUSES),
+    mfa: choice(params, "mfa", MFA_FILTERS),
+    locked: locked === undefined ? undefined : locked === "yes",
+    after: param(params, "after"),
   };
   const { items, nextCursor } = await searchUsers(await getDb(), search);
-  const filters = new URLSearchParams();
-  for (const key of ["q", "role", "status", "mfa", "locked"] as const) {
-    const value = one(params, key);
-    if (value) filters.set(key, value);
-  }
-  const nextHref = nextCursor
-    ? `/admin/users?${new URLSearchParams([...filters, ["after", nextCursor]]).toString()}`
-    : null;
-  const firstHref = `/admin/users${filters.size > 0 ? `?${filters.toString()}` : ""}`;
+  const filters = Object.fromEntries(
+    ["q", "role", "status", "mfa", "locked"].map((key) => [key, param(params, key)]),
+  );
+  const nextHref = nextCursor ? listHref("/admin/users", { ...filters, after: nextCursor }) : null;
+  const firstHref = listHref("/admin/users", filters);
 
   return (
     <>
@@ -82,69 +68,47 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
           />
         </div>
         <div className="flex flex-wrap items-end gap-4">
-          <div className="space-y-1">
-            <label htmlFor="filter-role" className="block text-sm font-medium">
-              Role
-            </label>
-            <select
-              id="filter-role"
-              name="role"
-              defaultValue={search.role ?? ""}
-              className={selectStyle}
-            >
-              <option value="">Any</option>
-              {ROLES.map((role) => (
-                <option key={role} value={role}>
-                  {roleName(role)}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="space-y-1">
-            <label htmlFor="filter-status" className="block text-sm font-medium">
-              Status
-            </label>
-            <select
-              id="filter-status"
-              name="status"
-              defaultValue={search.status ?? ""}
-              className={selectStyle}
-            >
-              <option value="">Any</option>
-              <option value="active">Active</option>
-              <option value="disabled">Disabled</option>
-            </select>
-          </div>
-          <div className="space-y-1">
-            <label htmlFor="filter-mfa" className="block text-sm font-medium">
-              MFA
-            </label>
-            <select
-              id="filter-mfa"
-              name="mfa"
-              defaultValue={search.mfa ?? ""}
-              className={selectStyle}
-            >
-              <option value="">Any</option>
-              <option value="registered">Registered</option>
-              <option value="not_registered">Not registered</option>
-            </select>
-          </div>
-          <div className="space-y-1">
-            <label htmlFor="filter-locked" className="block text-sm font-medium">
-              Locked
-            </label>
-            <select
-              id="filter-locked"
-              name="locked"
-              defaultValue={lockedParam === "yes" || lockedParam === "no" ? lockedParam : ""}
-              className={selectStyle}
-            >
-              <option value="">Any</option>
-              <option value="yes">Locked</option>
-              <option value="no">Not locked</option>
-            </select>
-          </div>
+          <FilterField
+            id="filter-role"
+            name="role"
+            label="Role"
+            value={search.role}
+            anyLabel="Any"
+            options={ROLES.map((role) => [role, roleName(role)] as const)}
+          />
+          <FilterField
+            id="filter-status"
+            name="status"
+            label="Status"
+            value={search.status}
+            anyLabel="Any"
+            options={[
+              ["active", "Active"],
+              ["disabled", "Disabled"],
+            ]}
+          />
+          <FilterField
+            id="filter-mfa"
+            name="mfa"
+            label="MFA"
+            value={search.mfa}
+            anyLabel="Any"
+            options={[
+              ["registered", "Registered"],
+              ["not_registered", "Not registered"],
+            ]}
+          />
+          <FilterField
+            id="filter-locked"
+            name="locked"
+            label="Locked"
+            value={locked}
+            anyLabel="Any"
+            options={[
+              ["yes", "Locked"],
+              ["no", "Not locked"],
+            ]}
+          />
           <button type="submit" className={primaryButton}>
             Search
           </button>
@@ -156,50 +120,27 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
           No account matches.
         </p>
       ) : (
-        <div className="mt-6 overflow-x-auto">
-          <table className="w-full border-collapse text-left">
-            <caption className="sr-only">Accounts, by email address</caption>
-            <thead>
-              <tr className="border-b border-slate-300">
-                <th scope="col" className="py-2 pr-4">
-                  Name
-                </th>
-                <th scope="col" className="py-2 pr-4">
-                  Email
-                </th>
-                <th scope="col" className="py-2 pr-4">
-                  Role
-                </th>
-                <th scope="col" className="py-2 pr-4">
-                  MFA
-                </th>
-                <th scope="col" className="py-2">
-                  Status
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((user) => (
-                <tr key={user.id} className="border-b border-slate-200">
-                  <td className="py-2 pr-4">
-                    <Link href={`/admin/users/${user.id}`} className="text-brand-700 underline">
-                      {user.displayName}
-                    </Link>
-                  </td>
-                  <td className="py-2 pr-4">{user.email}</td>
-                  <td className="py-2 pr-4">{roleName(user.role)}</td>
-                  <td className="py-2 pr-4">
-                    {user.mfaRegistered ? "Registered" : "Not registered"}
-                  </td>
-                  <td className="py-2">
-                    {user.status === "active" ? "Active" : "Disabled"}
-                    {user.locked && ", locked"}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Accounts, by email address"
+          columns={["Name", "Email", "Role", "MFA", "Status"]}
+        >
+          {items.map((user) => (
+            <tr key={user.id} className="border-b border-slate-200">
+              <td className="py-2 pr-4">
+                <Link href={`/admin/users/${user.id}`} className="text-brand-700 underline">
+                  {user.displayName}
+                </Link>
+              </td>
+              <td className="py-2 pr-4">{user.email}</td>
+              <td className="py-2 pr-4">{roleName(user.role)}</td>
+              <td className="py-2 pr-4">{user.mfaRegistered ? "Registered" : "Not registered"}</td>
+              <td className="py-2">
+                {user.status === "active" ? "Active" : "Disabled"}
+                {user.locked && ", locked"}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {(search.after || nextHref) && (
         <nav aria-label="Pages" className="mt-4 flex gap-3">

@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { MethodRow } from "@/components/mfa/method-row";
+import { RememberedBrowserDetails } from "@/components/mfa/remembered-browser-details";
 import { dangerButton } from "@/components/ui/button-styles";
 import { LocalTime } from "@/components/ui/local-time";
 import { nameDevices } from "@/lib/activity/device-names";
@@ -17,6 +19,7 @@ import { countRecoveryCodes, listMethods } from "@/lib/mfa/methods";
 import { METHOD_KIND_INFO } from "@/lib/mfa/registry";
 import { listRememberedBrowsers } from "@/lib/mfa/remembered-browser";
 import { toView } from "../../../(portal)/sign-ins/view";
+import { DataTable } from "../../_components/data-table";
 import {
   changeRoleAction,
   deleteMethodAction,
@@ -169,41 +172,33 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
             {methods.map((method) => {
               const name = `${METHOD_KIND_INFO[method.kind]?.listName ?? method.kind} ${method.label}`;
               return (
-                <li
+                <MethodRow
                   key={method.id}
-                  className="flex flex-wrap items-center justify-between gap-3 p-4"
-                >
-                  <div>
-                    <p className="font-medium">
+                  title={
+                    <>
                       {name}
                       {method.isDefault && (
                         <span className="ml-2 rounded bg-slate-100 px-2 py-0.5 text-sm">
                           Default
                         </span>
                       )}
-                    </p>
-                    <p className="text-sm text-slate-600">
-                      Added <LocalTime value={method.createdAt} />
-                      {method.lastUsedAt && (
-                        <>
-                          {" "}
-                          · last used <LocalTime value={method.lastUsedAt} />
-                        </>
-                      )}
-                    </p>
-                  </div>
-                  {may("delete_method") && (
-                    <AgentActionDialog
-                      {...dialog}
-                      hidden={{ methodId: method.id }}
-                      label="Delete"
-                      accessibleLabel={`Delete ${name}`}
-                      title={`Delete ${name}`}
-                      description="The person can no longer sign in with this method."
-                      action={deleteMethodAction}
-                    />
-                  )}
-                </li>
+                    </>
+                  }
+                  dates={method}
+                  actions={
+                    may("delete_method") && (
+                      <AgentActionDialog
+                        {...dialog}
+                        hidden={{ methodId: method.id }}
+                        label="Delete"
+                        accessibleLabel={`Delete ${name}`}
+                        title={`Delete ${name}`}
+                        description="The person can no longer sign in with this method."
+                        action={deleteMethodAction}
+                      />
+                    )
+                  }
+                />
               );
             })}
           </ul>
@@ -218,53 +213,31 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
         {signIns.items.length === 0 ? (
           <p className="mt-2 text-slate-700">No sign-ins yet.</p>
         ) : (
-          <div className="mt-2 overflow-x-auto">
-            <table className="w-full border-collapse text-left text-sm">
-              <caption className="sr-only">The {SIGN_INS_SHOWN} most recent sign-ins</caption>
-              <thead>
-                <tr className="border-b border-slate-300">
-                  <th scope="col" className="py-2 pr-4">
-                    Time
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Result
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Details
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    IP address
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Location
-                  </th>
-                  <th scope="col" className="py-2">
-                    Device
-                  </th>
+          <DataTable
+            caption={`The ${SIGN_INS_SHOWN} most recent sign-ins`}
+            columns={["Time", "Result", "Details", "IP address", "Location", "Device"]}
+            small
+            className="mt-2"
+          >
+            {signIns.items.map((item) => {
+              const view = toView(item);
+              return (
+                <tr key={view.id} className="border-b border-slate-200 align-top">
+                  <td className="py-2 pr-4">
+                    <LocalTime value={item.at} />
+                  </td>
+                  <td className="py-2 pr-4">{view.outcome}</td>
+                  <td className="py-2 pr-4">
+                    {view.status}
+                    {view.riskReasons.length > 0 && ` ${view.riskReasons.join(" ")}`}
+                  </td>
+                  <td className="py-2 pr-4">{view.ip}</td>
+                  <td className="py-2 pr-4">{view.location}</td>
+                  <td className="py-2">{view.device}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {signIns.items.map((item) => {
-                  const view = toView(item);
-                  return (
-                    <tr key={view.id} className="border-b border-slate-200 align-top">
-                      <td className="py-2 pr-4">
-                        <LocalTime value={item.at} />
-                      </td>
-                      <td className="py-2 pr-4">{view.outcome}</td>
-                      <td className="py-2 pr-4">
-                        {view.status}
-                        {view.riskReasons.length > 0 && ` ${view.riskReasons.join(" ")}`}
-                      </td>
-                      <td className="py-2 pr-4">{view.ip}</td>
-                      <td className="py-2 pr-4">{view.location}</td>
-                      <td className="py-2">{view.device}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </DataTable>
         )}
       </section>
 
@@ -311,17 +284,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
               >
                 <div>
                   <p className="font-medium">{b.name}</p>
-                  <p className="text-sm text-slate-600">
-                    IP address {b.ip ?? "unknown"} · remembered <LocalTime value={b.createdAt} /> ·{" "}
-                    {b.lastUsedAt ? (
-                      <>
-                        last used <LocalTime value={b.lastUsedAt} />
-                      </>
-                    ) : (
-                      "not used yet"
-                    )}{" "}
-                    · until <LocalTime value={b.expiresAt} />
-                  </p>
+                  <RememberedBrowserDetails browser={b} />
                 </div>
                 {may("forget_browser") && (
                   <AgentActionDialog

@@ -1,13 +1,9 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSession } from "@/lib/auth/sessions";
-import {
-  answerStaySignedIn,
-  beginStepUp,
-  completeSignIn,
-  recordSecondFactor,
-  verifyPasswordStep,
-} from "@/lib/auth/sign-in";
+import { verifyPasswordStep } from "@/lib/auth/password-step";
+import { answerStaySignedIn, completeSignIn, recordSecondFactor } from "@/lib/auth/sign-in";
+import { beginStepUp } from "@/lib/auth/step-up";
 import { getSignInTransaction } from "@/lib/auth/sign-in-transaction";
 import { createUser } from "@/lib/auth/users";
 import { auditLog, knownNetworks, outbox, sessions, signInEvents, users } from "@/lib/db/schema";

@@ -5,6 +5,7 @@ import { getSignInTransaction } from "@/lib/auth/sign-in-transaction";
 import { createUser } from "@/lib/auth/users";
 import {
   auditLog,
+  outbox,
   sessions,
   settings,
   signInEvents,
@@ -232,5 +233,28 @@ describe("signing in with a pass", () => {
     expect(denied.some((r) => r.subjectId === user.id)).toBe(true);
     // Still unused: once the pause is over, it works.
     expect((await getActiveAccessPass(database.db, user.id))?.id).toBe(issued.id);
+  });
+
+  it("audits the pause when it starts and tells the owner once (R-A11.5, R-A15.1)", async () => {
+    const user = await newUser();
+    await issue(user.id);
+    const ip = "192.0.2.61";
+    for (let i = 0; i < 11; i++) {
+      await signIn(user.email, `ABCD-EFGH-JKMN-PQRS-${String(i).padStart(4, "0")}`, ip);
+    }
+    const lockouts = await database.db
+      .select({ details: auditLog.details })
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "auth.sign_in.locked_out"), eq(auditLog.subjectId, user.id)));
+    expect(lockouts).toEqual([
+      { details: expect.objectContaining({ scope: "account", purpose: "access_pass" }) },
+    ]);
+    const told = await database.db
+      .select({ subject: outbox.subject })
+      .from(outbox)
+      .where(eq(outbox.recipient, user.email));
+    expect(told.map((m) => m.subject)).toEqual([
+      "Temporary Access Pass paused after wrong attempts",
+    ]);
   });
 });

@@ -3,14 +3,13 @@ import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import { assessSignInRisk } from "@/lib/activity/risk";
 import { lookupOrigin, recordSignInEvent } from "@/lib/activity/sign-in-events";
 import { writeAudit } from "@/lib/audit/log";
-import { accessPassLifetimes, passwordThrottlePolicies } from "@/lib/auth/policy";
+import { checkPassword, type Secret } from "@/lib/auth/password-gate";
+import { accessPassLifetimes } from "@/lib/auth/policy";
 import type { RequestContext } from "@/lib/auth/sign-in";
 import { beginSignInTransaction } from "@/lib/auth/sign-in-transaction";
-import { emailMatches } from "@/lib/auth/users";
 import type { Db, Executor } from "@/lib/db/client";
-import { temporaryAccessPasses, users } from "@/lib/db/schema";
+import { temporaryAccessPasses } from "@/lib/db/schema";
 import { getSecrets } from "@/lib/env";
-import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
 import { hashToken, safeEqual } from "@/lib/security/tokens";
 import { ACCESS_PASS_MIN_MINUTES } from "./settings";
 
@@ -142,25 +141,50 @@ export async function getActiveAccessPass(
   return row ?? null;
 }
 
-/**
- * Spends a pass: one conditional UPDATE, so a one-time pass submitted twice — in parallel, from
- * two browsers — works exactly once. Returns the pass id, or null.
- */
-async function consumePass(tx: Executor, userId: string, pass: string): Promise<string | null> {
-  const candidates = await tx
+/** The person's usable pass that `pass` is, if any: looked at only, not spent. */
+async function findPass(db: Executor, userId: string, pass: string): Promise<string | null> {
+  const candidates = await db
     .select({ id: temporaryAccessPasses.id, passHash: temporaryAccessPasses.passHash })
     .from(temporaryAccessPasses)
     .where(and(eq(temporaryAccessPasses.userId, userId), usable()));
   const digest = hashPass(pass);
-  const match = candidates.find((c) => safeEqual(c.passHash, digest));
-  if (!match) return null;
+  return candidates.find((c) => safeEqual(c.passHash, digest))?.id ?? null;
+}
+
+/**
+ * Spends a pass: one conditional UPDATE, so a one-time pass submitted twice — in parallel, from
+ * two browsers — works exactly once.
+ */
+async function spendPass(tx: Executor, passId: string): Promise<boolean> {
   const [spent] = await tx
     .update(temporaryAccessPasses)
     .set({ usedAt: sql`now()` })
-    .where(and(eq(temporaryAccessPasses.id, match.id), usable()))
+    .where(and(eq(temporaryAccessPasses.id, passId), usable()))
     .returning({ id: temporaryAccessPasses.id });
-  return spent?.id ?? null;
+  return spent !== undefined;
 }
+
+/**
+ * A pass in place of the password at the password gate: counted per account in its own scope
+ * and per address in the password step's, so guessing passwords and passes draws on one budget.
+ */
+const accessPassSecret: Secret<{ passId: string }> = {
+  accountScope: "access_pass:account",
+  // A pass is a one-time secret: every wrong one counts, a repeated one too (R-A11.1).
+  repeatsCountOnce: false,
+  lockNotice: "access_pass.locked",
+  async verify(db, account, input) {
+    const pass = normaliseAccessPass(input);
+    if (!pass) return { ok: false, cause: "malformed_pass" };
+    const passId = account ? await findPass(db, account.id, pass) : null;
+    return passId ? { ok: true, proof: { passId } } : { ok: false, cause: "wrong_or_spent_pass" };
+  },
+  // A keyed hash, not argon2: a paused step has no slow work to match.
+  decoy: async () => undefined,
+  async confirm(tx, _account, { passId }) {
+    return (await spendPass(tx, passId)) ? null : "wrong_or_spent_pass";
+  },
+};
 
 export type AccessPassSignInResult = { ok: false } | { ok: true; transactionToken: string };
 
@@ -169,107 +193,73 @@ export type AccessPassSignInResult = { ok: false } | { ok: true; transactionToke
  * the registration stage with methods ["tap"] — the person goes straight to the wizard, and only
  * registering (and so using) a method finishes the sign-in (R-A10.3, R-A9.2). Unknown account,
  * wrong, expired, used or revoked pass, disabled account and a paused step all give the same
- * `{ ok: false }` (R-A18.1, R-A11.5); the difference is only in the audit log. Failures are
- * counted per account and per address like the password step's (R-A11.2).
+ * `{ ok: false }` (R-A18.1, R-A11.5); the difference is only in the audit log. The pass goes
+ * through the password gate: failures are counted per account and per address like the password
+ * step's (R-A11.2), and a pause that starts is audited and told to the owner.
  */
 export async function signInWithAccessPass(
   db: Db,
   input: { email: string; pass: string; callbackPath: string },
   context: RequestContext,
 ): Promise<AccessPassSignInResult> {
-  const email = input.email.trim().toLowerCase();
-  const ipKey = context.ip ?? "unknown";
-  const policies = passwordThrottlePolicies();
-  const [[user], accountThrottle, ipThrottle, origin] = await Promise.all([
-    db.select({ id: users.id, status: users.status }).from(users).where(emailMatches(email)),
-    getThrottle(db, "access_pass:account", email),
-    getThrottle(db, "password:ip", ipKey),
-    lookupOrigin(context),
-  ]);
-  const pass = normaliseAccessPass(input.pass);
-  const audit = { subjectId: user?.id ?? null, ip: context.ip, userAgent: context.userAgent };
-  const failureEvent = (reason: "locked" | "access_pass_refused") => ({
-    userId: user?.id ?? null,
-    result: "failure" as const,
-    reason,
-    methods: ["tap"],
-    origin,
-  });
-
-  if (accountThrottle.locked || ipThrottle.locked) {
-    await db.transaction(async (tx) => {
-      await writeAudit(tx, {
-        action: "auth.access_pass.failed",
-        outcome: "denied",
-        ...audit,
-        details: { reason: accountThrottle.locked ? "account_locked" : "address_locked", email },
-      });
-      await recordSignInEvent(tx, failureEvent("locked"), context);
-    });
-    return { ok: false };
-  }
-
-  const token = await db.transaction(async (tx) => {
-    const passId =
-      user && user.status === "active" && pass ? await consumePass(tx, user.id, pass) : null;
-    if (!user || !passId) return null;
-    await resetThrottle(tx, "access_pass:account", email);
-    const risk = await assessSignInRisk(tx, {
-      userId: user.id,
-      at: new Date(),
-      intel: origin.intel,
-    });
-    const transactionToken = await beginSignInTransaction(tx, {
-      userId: user.id,
-      purpose: "sign_in",
-      stage: "registration",
-      methods: ["tap"],
-      callbackPath: input.callbackPath,
-      ip: context.ip,
-      userAgent: context.userAgent,
-    });
-    await recordSignInEvent(
-      tx,
-      {
+  const origin = await lookupOrigin(context);
+  const checked = await checkPassword(db, {
+    account: { email: input.email },
+    password: input.pass,
+    context,
+    purpose: "access_pass",
+    secret: accessPassSecret,
+    onRefused: (tx, { locked, account }) =>
+      recordSignInEvent(
+        tx,
+        {
+          userId: account?.id ?? null,
+          result: "failure",
+          reason: locked ? "locked" : "access_pass_refused",
+          methods: ["tap"],
+          origin,
+        },
+        context,
+      ),
+    complete: async (tx, { user, proof: { passId } }) => {
+      const risk = await assessSignInRisk(tx, {
         userId: user.id,
-        result: "interrupted",
-        reason: "registration_abandoned",
+        at: new Date(),
+        intel: origin.intel,
+      });
+      const transactionToken = await beginSignInTransaction(tx, {
+        userId: user.id,
+        purpose: "sign_in",
+        stage: "registration",
         methods: ["tap"],
-        transactionId: hashToken(transactionToken),
-        risk,
-        origin,
-      },
-      context,
-    );
-    await writeAudit(tx, {
-      action: "auth.access_pass.used",
-      outcome: "success",
-      actorId: user.id,
-      ...audit,
-      details: { passId },
-    });
-    return transactionToken;
+        callbackPath: input.callbackPath,
+        ip: context.ip,
+        userAgent: context.userAgent,
+      });
+      await recordSignInEvent(
+        tx,
+        {
+          userId: user.id,
+          result: "interrupted",
+          reason: "registration_abandoned",
+          methods: ["tap"],
+          transactionId: hashToken(transactionToken),
+          risk,
+          origin,
+        },
+        context,
+      );
+      await writeAudit(tx, {
+        action: "auth.access_pass.used",
+        outcome: "success",
+        actorId: user.id,
+        subjectId: user.id,
+        ip: context.ip,
+        userAgent: context.userAgent,
+        details: { passId },
+      });
+      return transactionToken;
+    },
   });
-  if (token) return { ok: true, transactionToken: token };
-
-  const reason = !user
-    ? "unknown_account"
-    : user.status !== "active"
-      ? "account_disabled"
-      : pass
-        ? "wrong_or_spent_pass"
-        : "malformed_pass";
-  // A pass is a one-time secret: every wrong one counts, a repeated one too (R-A11.1).
-  await db.transaction(async (tx) => {
-    const account = await recordFailure(tx, "access_pass:account", email, policies.account);
-    await recordFailure(tx, "password:ip", ipKey, policies.ip);
-    await writeAudit(tx, {
-      action: "auth.access_pass.failed",
-      outcome: "failure",
-      ...audit,
-      details: { reason, email, failures: account.failures },
-    });
-    await recordSignInEvent(tx, failureEvent("access_pass_refused"), context);
-  });
-  return { ok: false };
+  return checked.ok ? { ok: true, transactionToken: checked.value } : { ok: false };
 }

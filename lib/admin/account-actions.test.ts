@@ -1,7 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSession, resolveSession } from "@/lib/auth/sessions";
-import { verifyPasswordStep } from "@/lib/auth/sign-in";
+import { verifyPasswordStep } from "@/lib/auth/password-step";
 import { createUser, type Role } from "@/lib/auth/users";
 import {
   auditLog,

@@ -230,6 +230,33 @@ describe("changing the password (R-A2.7, R-A13.2)", () => {
     expect((await snapshot(a)).user.passwordHash).toBe(a.hashBefore);
   });
 
+  it("audits a lock that starts here and tells the owner once, as at sign-in (R-A11.5, R-A15.1)", async () => {
+    const a = await account("change.lock-told@example.edu");
+    const threshold = getEnv().PASSWORD_LOCKOUT_THRESHOLD;
+    for (let i = 0; i < threshold; i++) {
+      expect(await change(a, { currentPassword: `wrong guess ${i}` })).toEqual({
+        ok: false,
+        fieldErrors: { currentPassword: WRONG_CURRENT_PASSWORD },
+      });
+    }
+    // Refused while paused: no second record of the same lock, no second email.
+    await change(a);
+    const lockouts = await database.db
+      .select({ outcome: auditLog.outcome, details: auditLog.details })
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "auth.sign_in.locked_out"), eq(auditLog.subjectId, a.id)));
+    expect(lockouts).toEqual([
+      {
+        outcome: "denied",
+        details: expect.objectContaining({ scope: "account", email: a.email }),
+      },
+    ]);
+    const told = (await snapshot(a)).mail.filter(
+      (m) => m.subject === "Sign-in paused after wrong passwords",
+    );
+    expect(told).toHaveLength(1);
+  });
+
   it("checks the new password against the policy and the confirmation before the current one", async () => {
     const a = await account("change.policy@example.edu");
     const common = await change(a, {

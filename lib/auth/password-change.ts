@@ -2,14 +2,14 @@ import { eq, sql } from "drizzle-orm";
 import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
-import { getEnv, getSecrets } from "@/lib/env";
+import { getEnv } from "@/lib/env";
 import { forgetBrowsers } from "@/lib/mfa/remembered-browser";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
-import { fingerprint, hashToken } from "@/lib/security/tokens";
-import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
-import { hashPassword, verifyAgainstDummy, verifyPassword } from "./password";
+import { hashToken } from "@/lib/security/tokens";
+import { resetThrottle } from "@/lib/security/throttle";
+import { hashPassword } from "./password";
+import { checkPassword } from "./password-gate";
 import { checkNewPassword, PASSWORD_MAX_LENGTH } from "./password-policy";
-import { passwordThrottlePolicies } from "./policy";
 import { endSignInsInProgress, revokeSession, revokeUserSessions } from "./sessions";
 import { REMEMBERED_BROWSER_AMR, type RequestContext } from "./sign-in";
 import { advanceSignInTransaction, beginSignInTransaction } from "./sign-in-transaction";
@@ -71,7 +71,6 @@ export async function changePassword(
       email: users.email,
       displayName: users.displayName,
       status: users.status,
-      passwordHash: users.passwordHash,
     })
     .from(users)
     .where(eq(users.id, userId));
@@ -94,102 +93,66 @@ export async function changePassword(
     fieldErrors.confirmPassword = "The passwords don't match. Enter the new password again.";
   if (Object.keys(fieldErrors).length > 0) return { ok: false, fieldErrors };
 
-  const email = user.email.toLowerCase();
-  const ipKey = context.ip ?? "unknown";
   const audit = { actorId: user.id, subjectId: user.id, ...context };
-  const [accountThrottle, ipThrottle] = await Promise.all([
-    getThrottle(db, "password:account", email),
-    getThrottle(db, "password:ip", ipKey),
-  ]);
-  if (accountThrottle.locked || ipThrottle.locked) {
-    await verifyAgainstDummy(input.currentPassword);
-    await writeAudit(db, {
-      action: "auth.password.changed",
-      outcome: "denied",
-      ...audit,
-      details: { reason: "locked", via: options.via },
-    });
-    return { ok: false, fieldErrors: { currentPassword: CURRENT_PASSWORD_LOCKED } };
-  }
-  const verifiedHash = user.passwordHash;
-  const currentOk = verifiedHash
-    ? await verifyPassword(verifiedHash, input.currentPassword)
-    : await verifyAgainstDummy(input.currentPassword);
-  if (!currentOk) {
-    // The same counters as the password step: a stolen session cannot guess the password here.
-    const policies = passwordThrottlePolicies();
-    const secret = fingerprint(getSecrets().authSecret, "password", email, input.currentPassword);
-    await db.transaction(async (tx) => {
-      const account = await recordFailure(tx, "password:account", email, policies.account, {
-        fingerprint: secret,
-      });
-      await recordFailure(tx, "password:ip", ipKey, policies.ip, { fingerprint: secret });
+  // The same gate and counters as the password step: a stolen session cannot guess it here.
+  const checked = await checkPassword(db, {
+    account: { userId: user.id },
+    password: input.currentPassword,
+    context,
+    purpose: "password_change",
+    details: { via: options.via },
+    prepare: () => hashPassword(input.newPassword),
+    complete: async (tx, { prepared: newHash }) => {
+      // The asking session must still be live: a session signed out meanwhile cannot go on.
+      if (!(await revokeSession(tx, options.session.id, "password_changed"))) return null;
+      const { sessionsEnded: others, browsersForgotten } = await replacePassword(
+        tx,
+        user,
+        newHash,
+        {
+          mustChange: false,
+          signOut: options.signOutOthers ? "all" : "none",
+          reason: "password_changed",
+        },
+      );
+      const signInToken = await prepareContinuation(tx, user.id, context, options);
       await writeAudit(tx, {
         action: "auth.password.changed",
-        outcome: "failure",
-        ...audit,
-        details: { reason: "wrong_password", via: options.via, failures: account.failures },
-      });
-    });
-    return { ok: false, fieldErrors: { currentPassword: WRONG_CURRENT_PASSWORD } };
-  }
-
-  const newHash = await hashPassword(input.newPassword);
-  return db.transaction(async (tx) => {
-    // The hash just verified must still be the stored one: two changes cannot both win.
-    const [locked] = await tx
-      .select({ passwordHash: users.passwordHash })
-      .from(users)
-      .where(eq(users.id, user.id))
-      .for("update");
-    if (locked?.passwordHash !== verifiedHash) {
-      return { ok: false, fieldErrors: { currentPassword: WRONG_CURRENT_PASSWORD } } as const;
-    }
-    // The asking session must still be live: a session signed out meanwhile cannot go on.
-    if (!(await revokeSession(tx, options.session.id, "password_changed"))) {
-      return { ok: false, fieldErrors: {}, signedOut: true } as const;
-    }
-    const { sessionsEnded: others, browsersForgotten } = await replacePassword(tx, user, newHash, {
-      mustChange: false,
-      signOut: options.signOutOthers ? "all" : "none",
-      reason: "password_changed",
-    });
-    const signInToken = await prepareContinuation(tx, user.id, context, options);
-    await writeAudit(tx, {
-      action: "auth.password.changed",
-      outcome: "success",
-      ...audit,
-      details: {
-        via: options.via,
-        signedOutOthers: options.signOutOthers,
-        sessions: others,
-        browsersForgotten,
-      },
-    });
-    if (options.signOutOthers) {
-      await writeAudit(tx, {
-        action: "auth.sessions.revoked_all",
         outcome: "success",
         ...audit,
-        details: { sessions: others + 1, reason: "password_changed" },
+        details: {
+          via: options.via,
+          signedOutOthers: options.signOutOthers,
+          sessions: others,
+          browsersForgotten,
+        },
       });
-    }
-    await queueSecurityNotice(
-      tx,
-      user,
-      "password.changed",
-      context,
-      options.signOutOthers
-        ? "Every browser and device signed in to your account was signed out."
-        : "",
-    );
-    return {
-      ok: true,
-      signInToken,
-      persistent: options.session.persistent,
-      sessionsEnded: others + 1,
-    } as const;
+      if (options.signOutOthers) {
+        await writeAudit(tx, {
+          action: "auth.sessions.revoked_all",
+          outcome: "success",
+          ...audit,
+          details: { sessions: others + 1, reason: "password_changed" },
+        });
+      }
+      await queueSecurityNotice(
+        tx,
+        user,
+        "password.changed",
+        context,
+        options.signOutOthers
+          ? "Every browser and device signed in to your account was signed out."
+          : "",
+      );
+      return { signInToken, sessionsEnded: others + 1 };
+    },
   });
+  if (!checked.ok) {
+    const message = checked.reason === "locked" ? CURRENT_PASSWORD_LOCKED : WRONG_CURRENT_PASSWORD;
+    return { ok: false, fieldErrors: { currentPassword: message } };
+  }
+  if (!checked.value) return { ok: false, fieldErrors: {}, signedOut: true };
+  return { ok: true, ...checked.value, persistent: options.session.persistent };
 }
 
 /**

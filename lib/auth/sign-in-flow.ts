@@ -7,7 +7,7 @@ import { getCurrentSession } from "./current";
 import { stepUpMaxAgeMs } from "./policy";
 import { startDefaultSecondStep } from "./second-step";
 import type { CurrentSession } from "./sessions";
-import { beginStepUp } from "./sign-in";
+import { beginStepUp } from "./step-up";
 import {
   getSignInTransaction,
   type SignInStage,

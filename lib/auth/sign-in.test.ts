@@ -5,7 +5,8 @@ import { getThrottle } from "@/lib/security/throttle";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { hashPassword } from "./password";
 import { resolveSession } from "./sessions";
-import { answerStaySignedIn, completeSignIn, verifyPasswordStep } from "./sign-in";
+import { verifyPasswordStep } from "./password-step";
+import { answerStaySignedIn, completeSignIn } from "./sign-in";
 import { getSignInTransaction } from "./sign-in-transaction";
 import { createUser } from "./users";
 
@@ -259,7 +260,8 @@ it("purges sign-in transactions a day after they ended, keeping live ones", asyn
 });
 
 it("a step-up replaces the session id but keeps its sign-in time and absolute end (R-A12.3)", async () => {
-  const { beginStepUp, recordSecondFactor } = await import("./sign-in");
+  const { recordSecondFactor } = await import("./sign-in");
+  const { beginStepUp } = await import("./step-up");
   const { sessions: sessionsTable } = await import("@/lib/db/schema");
   const { hashToken } = await import("@/lib/security/tokens");
   const account = await newAccount("stepup@example.edu");

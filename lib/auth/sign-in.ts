@@ -7,39 +7,29 @@ import {
   HIGH_RISK_SIGN_INS_BEFORE_PASSWORD_CHANGE,
   isRisky,
   lookupOrigin,
-  recordSignInEvent,
-  type NewSignInEvent,
   type SignInEventReason,
 } from "@/lib/activity/sign-in-events";
-import { assessSignInRisk, RISK_REASON_TEXT, type RiskAssessment } from "@/lib/activity/risk";
+import { RISK_REASON_TEXT, type RiskAssessment } from "@/lib/activity/risk";
 import { describeLocation } from "@/lib/activity/ip-intel";
 import { describeDevice } from "@/lib/activity/user-agent";
 import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
-import { getSecrets } from "@/lib/env";
-import { fingerprint, hashToken } from "@/lib/security/tokens";
-import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
-import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "./password";
-import { getMethodSummary } from "@/lib/mfa/methods";
+import { hashToken } from "@/lib/security/tokens";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
-import { verifyPasswordlessPasskey } from "@/lib/mfa/passkeys";
-import { findRememberedBrowser, useRememberedBrowser } from "@/lib/mfa/remembered-browser";
-import {
-  mfaRequiredFor,
-  passwordThrottlePolicies,
-  rememberMfaDays,
-  staySignedInOffered,
-} from "./policy";
+import { useRememberedBrowser } from "@/lib/mfa/remembered-browser";
+import { staySignedInOffered } from "./policy";
 import { createSession, revokeSession } from "./sessions";
 import {
   advanceSignInTransaction,
-  beginSignInTransaction,
   consumeSignInTransaction,
   type SignInStage,
   type SignInTransaction,
 } from "./sign-in-transaction";
-import { emailMatches } from "./users";
+
+// What every way of signing in shares once its first step is passed: the stages, the answer to
+// a risky sign-in, the second factor recorded, and the one place a session is created. The ways
+// in start elsewhere: password-step.ts, passkey-sign-in.ts, phone-sign-in.ts, step-up.ts.
 
 /** Where the browser goes for each stage still waiting for the person; `ready` finishes at once. */
 export const STAGE_PATHS: Record<Exclude<SignInStage, "ready">, string> = {
@@ -70,45 +60,6 @@ export function stageAfterFactors(
   return { stage: "ready", persistent: browser.stayChoice === true };
 }
 
-/**
- * The stage after the password, from the user's methods as they are now (R-A1.5): the second
- * factor when they have any method (unless this browser is remembered and the sign-in is not
- * risky, R-A1.8), registration when MFA is required and they have none. A method that cannot be
- * used now (a phone while texts cannot be delivered) still means a second factor is needed: the
- * second step then tells the person why they cannot go on.
- */
-async function planAfterPassword(
-  db: Executor,
-  user: { id: string; mfaRequired: boolean },
-  browser: BrowserState,
-  risky: boolean,
-): Promise<{
-  stage: SignInStage;
-  persistent: boolean;
-  methods: string[];
-  rememberedBrowserId: string | null;
-}> {
-  const [{ registered, methods }, rememberedBrowserId] = await Promise.all([
-    getMethodSummary(db, user.id),
-    findRememberedBrowser(db, user.id, browser.rememberedToken),
-  ]);
-  const plan = (next: { stage: SignInStage; persistent: boolean }, amr: string[]) => ({
-    ...next,
-    methods: amr,
-    rememberedBrowserId,
-  });
-  if (registered.length > 0) {
-    // A remembered browser stands in for a usable method only: it cannot revive one that policy
-    // now keeps out (a phone for an agent, texts that cannot be delivered).
-    if (methods.length > 0 && !risky && rememberMfaDays() > 0 && rememberedBrowserId) {
-      return plan(stageAfterFactors(browser, risky), ["pwd", REMEMBERED_BROWSER_AMR]);
-    }
-    return plan({ stage: "second_factor", persistent: false }, ["pwd"]);
-  }
-  if (mfaRequiredFor(user)) return plan({ stage: "registration", persistent: false }, ["pwd"]);
-  return plan(stageAfterFactors(browser, risky), ["pwd"]);
-}
-
 /** The pending event of a sign-in says how far it got, in case it is never finished. */
 export const PENDING_REASON: Record<SignInStage, SignInEventReason> = {
   second_factor: "mfa_abandoned",
@@ -119,153 +70,6 @@ export const PENDING_REASON: Record<SignInStage, SignInEventReason> = {
 
 /** Recorded on sessions whose second factor was a remembered browser ("Don't ask again"). */
 export const REMEMBERED_BROWSER_AMR = "remembered";
-
-/**
- * The password step (first factor). Unknown account, wrong password, disabled account and a
- * locked step all give the same `{ ok: false }` after the same amount of hashing work (R-A18.1,
- * R-A11.5); the difference is only in the audit log.
- */
-export async function verifyPasswordStep(
-  db: Db,
-  input: { email: string; password: string; callbackPath: string },
-  context: RequestContext,
-  browser: BrowserState = { stayChoice: null },
-): Promise<PasswordStepResult> {
-  const email = input.email.trim().toLowerCase();
-  const ipKey = context.ip ?? "unknown";
-  const policies = passwordThrottlePolicies();
-
-  const [[user], accountThrottle, ipThrottle, origin] = await Promise.all([
-    db
-      .select({
-        id: users.id,
-        email: users.email,
-        displayName: users.displayName,
-        status: users.status,
-        passwordHash: users.passwordHash,
-        mfaRequired: users.mfaRequired,
-      })
-      .from(users)
-      .where(emailMatches(email)),
-    getThrottle(db, "password:account", email),
-    getThrottle(db, "password:ip", ipKey),
-    lookupOrigin(context),
-  ]);
-
-  const audit = { subjectId: user?.id ?? null, ip: context.ip, userAgent: context.userAgent };
-  // Every attempt is a sign-in event, written with its outcome (R-A14.1); an unknown email has
-  // no user and is kept only for the password-spray rule.
-  const failureEvent = (reason: SignInEventReason): NewSignInEvent => ({
-    userId: user?.id ?? null,
-    result: "failure",
-    reason,
-    methods: ["pwd"],
-    origin,
-  });
-
-  const refuseLocked = async (accountLocked: boolean): Promise<PasswordStepResult> => {
-    await db.transaction(async (tx) => {
-      await writeAudit(tx, {
-        action: "auth.sign_in.failed",
-        outcome: "denied",
-        ...audit,
-        details: { reason: accountLocked ? "account_locked" : "address_locked", email },
-      });
-      await recordSignInEvent(tx, failureEvent("locked"), context);
-    });
-    return { ok: false };
-  };
-
-  if (accountThrottle.locked || ipThrottle.locked) {
-    await verifyAgainstDummy(input.password);
-    return refuseLocked(accountThrottle.locked);
-  }
-
-  const passwordOk = user?.passwordHash
-    ? await verifyPassword(user.passwordHash, input.password)
-    : await verifyAgainstDummy(input.password);
-
-  if (!user || !passwordOk || user.status !== "active") {
-    const reason = !user ? "unknown_account" : !passwordOk ? "wrong_password" : "account_disabled";
-    const secret = fingerprint(getSecrets().authSecret, "password", email, input.password);
-    await db.transaction(async (tx) => {
-      const account = await recordFailure(tx, "password:account", email, policies.account, {
-        fingerprint: secret,
-      });
-      const address = await recordFailure(tx, "password:ip", ipKey, policies.ip, {
-        fingerprint: secret,
-      });
-      await writeAudit(tx, {
-        action: "auth.sign_in.failed",
-        outcome: "failure",
-        ...audit,
-        details: { reason, email, failures: account.failures },
-      });
-      await recordSignInEvent(tx, failureEvent(reason), context);
-      if (account.lockStarted || address.lockStarted) {
-        await writeAudit(tx, {
-          action: "auth.sign_in.locked_out",
-          outcome: "denied",
-          ...audit,
-          details: {
-            scope: account.lockStarted ? "account" : "address",
-            email,
-            until: (account.lockStarted ? account.lockedUntil : address.lockedUntil)!.toISOString(),
-          },
-        });
-      }
-      // The lock is told only out of band, to the account's owner (R-A11.5, R-A15.1).
-      if (account.lockStarted && user) {
-        await queueSecurityNotice(tx, user, "password.locked", context);
-      }
-    });
-    return { ok: false };
-  }
-
-  // Risk is judged once the password is right; it may add friction, never remove a factor
-  // (R-A14.6, R-A1.8). The sign-in's event carries it to the later steps.
-  const risk = await assessSignInRisk(db, { userId: user.id, at: new Date(), intel: origin.intel });
-  const plan = await planAfterPassword(db, user, browser, isRisky(risk.level));
-  const rehash = needsRehash(user.passwordHash!) ? await hashPassword(input.password) : null;
-  const transactionToken = await db.transaction(async (tx) => {
-    // Guesses sent together all passed the check above before any of them was counted: one that
-    // finishes hashing after the pause began must not get in, right or not (R-A11.3, R-A11.5).
-    const accountNow = await getThrottle(tx, "password:account", email);
-    const addressNow = await getThrottle(tx, "password:ip", ipKey);
-    if (accountNow.locked || addressNow.locked) return { accountLocked: accountNow.locked };
-    await resetThrottle(tx, "password:account", email);
-    if (rehash) await tx.update(users).set({ passwordHash: rehash }).where(eq(users.id, user.id));
-    const token = await beginSignInTransaction(tx, {
-      userId: user.id,
-      purpose: "sign_in",
-      stage: plan.stage,
-      methods: plan.methods,
-      persistent: plan.persistent,
-      rememberedBrowserId: plan.rememberedBrowserId,
-      callbackPath: input.callbackPath,
-      ip: context.ip,
-      userAgent: context.userAgent,
-    });
-    // Recorded as interrupted until the sign-in finishes, so an abandoned one stays visible.
-    await recordSignInEvent(
-      tx,
-      {
-        userId: user.id,
-        result: "interrupted",
-        reason: PENDING_REASON[plan.stage],
-        methods: plan.methods,
-        transactionId: hashToken(token),
-        risk,
-        origin,
-      },
-      context,
-    );
-    if (isRisky(risk.level)) await respondToRisk(tx, user, risk, context, origin);
-    return token;
-  });
-  if (typeof transactionToken !== "string") return refuseLocked(transactionToken.accountLocked);
-  return { ok: true, transactionToken, stage: plan.stage, persistent: plan.persistent };
-}
 
 /**
  * A risky sign-in with the right password: the person is told (R-A15.1), and after
@@ -296,110 +100,6 @@ export async function respondToRisk(
   ) {
     await tx.update(users).set({ mustChangePassword: true }).where(eq(users.id, user.id));
   }
-}
-
-/**
- * Signs in with a passkey alone ("Sign in with a passkey"). A passkey used with user verification
- * is both factors — the key the device holds and the PIN or biometric that unlocks it — and is
- * phishing-resistant, so the sign-in transaction starts with its second factor recorded (methods:
- * "hwk" or "swk", and "user") and goes on to "Stay signed in?" like any other (R-A7.2). An answer
- * that does not hold and a disabled account both give `{ ok: false }`, recorded as failures.
- */
-export async function signInWithPasskey(
-  db: Db,
-  input: { response: string; callbackPath: string },
-  context: RequestContext,
-  browser: BrowserState = { stayChoice: null },
-): Promise<PasswordStepResult> {
-  const origin = await lookupOrigin(context);
-  const refuse = async (tx: Executor, userId: string | null, reason: string) => {
-    await writeAudit(tx, {
-      action: "auth.sign_in.failed",
-      outcome: "failure",
-      subjectId: userId,
-      ip: context.ip,
-      userAgent: context.userAgent,
-      details: { reason, method: "passkey" },
-    });
-    if (userId) {
-      const event = reason === "account_disabled" ? "account_disabled" : "mfa_failed";
-      await recordSignInEvent(
-        tx,
-        { userId, result: "failure", reason: event, methods: ["hwk"], origin },
-        context,
-      );
-    }
-  };
-  const assertion = await db.transaction(async (tx) => {
-    const result = await verifyPasswordlessPasskey(tx, input.response, context);
-    if (!result.ok) await refuse(tx, result.userId, `passkey_${result.reason}`);
-    return result;
-  });
-  if (!assertion.ok) return { ok: false };
-  const [user] = await db
-    .select({
-      id: users.id,
-      email: users.email,
-      displayName: users.displayName,
-      status: users.status,
-    })
-    .from(users)
-    .where(eq(users.id, assertion.userId));
-  if (!user || user.status !== "active") {
-    await db.transaction((tx) => refuse(tx, assertion.userId, "account_disabled"));
-    return { ok: false };
-  }
-
-  const [risk, rememberedBrowserId] = await Promise.all([
-    assessSignInRisk(db, { userId: user.id, at: new Date(), intel: origin.intel }),
-    findRememberedBrowser(db, user.id, browser.rememberedToken),
-  ]);
-  const next = stageAfterFactors(browser, isRisky(risk.level));
-  const methods = [assertion.amr, "user"];
-  const transactionToken = await db.transaction(async (tx) => {
-    const token = await beginSignInTransaction(tx, {
-      userId: user.id,
-      purpose: "sign_in",
-      stage: "second_factor",
-      methods: [],
-      rememberedBrowserId,
-      callbackPath: input.callbackPath,
-      ip: context.ip,
-      userAgent: context.userAgent,
-    });
-    const transactionId = hashToken(token);
-    // Both factors at once: the transaction moves past the second factor in the same commit.
-    await advanceSignInTransaction(tx, transactionId, "second_factor", next.stage, {
-      methods,
-      secondFactorAt: new Date(),
-      persistent: next.persistent,
-    });
-    await writeAudit(tx, {
-      action: "auth.mfa.succeeded",
-      outcome: "success",
-      actorId: user.id,
-      subjectId: user.id,
-      ip: context.ip,
-      userAgent: context.userAgent,
-      details: { option: "passkey", purpose: "passwordless", methodId: assertion.methodId },
-    });
-    await recordSignInEvent(
-      tx,
-      {
-        userId: user.id,
-        result: "interrupted",
-        reason: PENDING_REASON[next.stage],
-        methods,
-        transactionId,
-        risk,
-        origin,
-      },
-      context,
-    );
-    if (isRisky(risk.level)) await respondToRisk(tx, user, risk, context, origin);
-    return token;
-  });
-  return { ok: true, transactionToken, stage: next.stage, persistent: next.persistent };
 }
 
 /** "Stay signed in?" answered: the sign-in is ready, persistent or not. */
@@ -442,26 +142,6 @@ export async function recordSecondFactor(
         registered: from === "registration",
       });
     return next.stage;
-  });
-}
-
-/** Starts a step-up for a signed-in session: a fresh second factor that will replace it. */
-export async function beginStepUp(
-  db: Executor,
-  session: { id: string; persistent: boolean; user: { id: string } },
-  returnTo: string,
-  context: RequestContext,
-): Promise<string> {
-  return beginSignInTransaction(db, {
-    userId: session.user.id,
-    purpose: "step_up",
-    stage: "second_factor",
-    methods: ["pwd"],
-    persistent: session.persistent,
-    replacesSessionId: session.id,
-    callbackPath: returnTo,
-    ip: context.ip,
-    userAgent: context.userAgent,
   });
 }
 

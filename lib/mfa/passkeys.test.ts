@@ -2,7 +2,8 @@ import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } fr
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveSession } from "@/lib/auth/sessions";
-import { completeSignIn, signInWithPasskey } from "@/lib/auth/sign-in";
+import { signInWithPasskey } from "@/lib/auth/passkey-sign-in";
+import { completeSignIn } from "@/lib/auth/sign-in";
 import { getSignInTransaction } from "@/lib/auth/sign-in-transaction";
 import { createUser } from "@/lib/auth/users";
 import {

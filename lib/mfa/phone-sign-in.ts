@@ -1,18 +1,10 @@
 import { and, eq, sql } from "drizzle-orm";
 import { writeAudit } from "@/lib/audit/log";
-import {
-  hashPassword,
-  PASSWORD_MAX_LENGTH,
-  verifyAgainstDummy,
-  verifyPassword,
-} from "@/lib/auth/password";
-import { passwordThrottlePolicies } from "@/lib/auth/policy";
+import { hashPassword, verifyPassword } from "@/lib/auth/password";
+import { checkPassword } from "@/lib/auth/password-gate";
 import type { Db, Executor } from "@/lib/db/client";
 import { companionDevices, mfaMethods, users } from "@/lib/db/schema";
-import { getSecrets } from "@/lib/env";
 import { queueSecurityNotice, type NoticeEvent } from "@/lib/notify/security-notice";
-import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
-import { fingerprint } from "@/lib/security/tokens";
 import type { PairedDevice } from "./companion";
 import { PIN_MAX_FAILURES, PIN_PROOF_PATTERN, type PinOutcome } from "./companion-protocol";
 
@@ -74,95 +66,43 @@ export async function enablePhoneSignIn(
 ): Promise<EnableResult> {
   if (!device.active || !isPinProof(input.pinProof)) return "unavailable";
   if (device.phoneSignInEnabled) return "on";
-  const password = input.password ?? "";
   const [user] = await db
-    .select({
-      id: users.id,
-      email: users.email,
-      status: users.status,
-      passwordHash: users.passwordHash,
-    })
+    .select({ id: users.id, status: users.status, passwordHash: users.passwordHash })
     .from(users)
     .where(eq(users.id, device.userId));
   if (!user || user.status !== "active" || !user.passwordHash) return "unavailable";
-  const email = user.email.toLowerCase();
-  const ipKey = context.ip ?? "unknown";
-  const audit = {
-    action: "mfa.companion.phone_sign_in_enabled",
-    actorId: user.id,
-    subjectId: user.id,
-    ...context,
-  } as const;
-  const [accountThrottle, ipThrottle] = await Promise.all([
-    getThrottle(db, "password:account", email),
-    getThrottle(db, "password:ip", ipKey),
-  ]);
-  if (accountThrottle.locked || ipThrottle.locked) {
-    await verifyAgainstDummy(password);
-    await writeAudit(db, {
-      ...audit,
-      outcome: "denied",
-      details: { deviceId: device.id, reason: "locked" },
-    });
-    return "password_paused";
-  }
-  const verifiedHash = user.passwordHash;
-  const passwordOk =
-    password.length > 0 &&
-    password.length <= PASSWORD_MAX_LENGTH * 4 &&
-    (await verifyPassword(verifiedHash, password));
-  if (!passwordOk) {
-    // The same counters as the password step: a phone in the wrong hands cannot guess it here.
-    const policies = passwordThrottlePolicies();
-    const secret = fingerprint(getSecrets().authSecret, "password", email, password);
-    await db.transaction(async (tx) => {
-      const account = await recordFailure(tx, "password:account", email, policies.account, {
-        fingerprint: secret,
-      });
-      await recordFailure(tx, "password:ip", ipKey, policies.ip, { fingerprint: secret });
+  const pinProof = input.pinProof;
+  // The same gate and counters as the password step: a phone in the wrong hands cannot guess it
+  // here (R-A11.1, R-A11.3).
+  const checked = await checkPassword(db, {
+    account: { userId: user.id },
+    password: input.password ?? "",
+    context,
+    purpose: "phone_sign_in",
+    details: { deviceId: device.id },
+    prepare: () => hashPassword(pinProof),
+    complete: async (tx, { prepared: pinHash }) => {
+      const [changed] = await tx
+        .update(companionDevices)
+        .set({ phoneSignInEnabled: true, pinHash, pinFailures: 0 })
+        .where(
+          and(eq(companionDevices.id, device.id), eq(companionDevices.phoneSignInEnabled, false)),
+        )
+        .returning({ id: companionDevices.id });
+      if (!changed) return;
       await writeAudit(tx, {
-        ...audit,
-        outcome: "failure",
-        details: { deviceId: device.id, reason: "wrong_password", failures: account.failures },
+        action: "mfa.companion.phone_sign_in_enabled",
+        outcome: "success",
+        actorId: user.id,
+        subjectId: user.id,
+        ...context,
+        details: { deviceId: device.id, methodId: device.methodId },
       });
-      if (account.lockStarted) {
-        const person = await owner(tx, device);
-        if (person) await queueSecurityNotice(tx, person, "password.locked", context);
-      }
-    });
-    return "wrong_password";
-  }
-
-  const pinHash = await hashPassword(input.pinProof);
-  return db.transaction(async (tx): Promise<EnableResult> => {
-    // As at the password step: a pause that began while this password was hashed still holds.
-    const accountNow = await getThrottle(tx, "password:account", email);
-    const addressNow = await getThrottle(tx, "password:ip", ipKey);
-    if (accountNow.locked || addressNow.locked) {
-      await writeAudit(tx, {
-        ...audit,
-        outcome: "denied",
-        details: { deviceId: device.id, reason: "locked" },
-      });
-      return "password_paused";
-    }
-    const [changed] = await tx
-      .update(companionDevices)
-      .set({ phoneSignInEnabled: true, pinHash, pinFailures: 0 })
-      .where(
-        and(eq(companionDevices.id, device.id), eq(companionDevices.phoneSignInEnabled, false)),
-      )
-      .returning({ id: companionDevices.id });
-    await resetThrottle(tx, "password:account", email);
-    if (!changed) return "on";
-    await writeAudit(tx, {
-      ...audit,
-      outcome: "success",
-      details: { deviceId: device.id, methodId: device.methodId },
-    });
-    await tell(tx, device, "phone_sign_in.enabled", context);
-    return "on";
+      await tell(tx, device, "phone_sign_in.enabled", context);
+    },
   });
+  if (checked.ok) return "on";
+  return checked.reason === "locked" ? "password_paused" : "wrong_password";
 }
 
 /**

@@ -1,6 +1,6 @@
 import { and, desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { verifyPasswordStep } from "@/lib/auth/sign-in";
+import { verifyPasswordStep } from "@/lib/auth/password-step";
 import { createUser } from "@/lib/auth/users";
 import { mfaMethods, outbox, phoneChallenges } from "@/lib/db/schema";
 import { openBody } from "@/lib/notify/message-body";

@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSession, revokeOwnSession, sessionReference } from "@/lib/auth/sessions";
-import { completeSignIn, verifyPasswordStep } from "@/lib/auth/sign-in";
+import { verifyPasswordStep } from "@/lib/auth/password-step";
+import { completeSignIn } from "@/lib/auth/sign-in";
 import { beginSignInTransaction } from "@/lib/auth/sign-in-transaction";
 import { createUser } from "@/lib/auth/users";
 import { auditLog, mfaMethods, outbox, rememberedBrowsers, sessions } from "@/lib/db/schema";

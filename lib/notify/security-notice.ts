@@ -32,6 +32,7 @@ export const NOTICE_EVENTS = [
   "admin.role_changed",
   "admin.method_removed",
   "access_pass.issued",
+  "access_pass.locked",
   "hardware_token.assigned",
   "passkey.counter_regressed",
   "push.fraud_reported",
@@ -196,6 +197,12 @@ const NOTICES: Record<NoticeEvent, Notice> = {
     what: (d) =>
       `The helpdesk issued a Temporary Access Pass for your account, so that you can sign in once and set up a sign-in method. ${d}`.trim(),
     sms: "the helpdesk issued a Temporary Access Pass for your account",
+  },
+  "access_pass.locked": {
+    subject: "Temporary Access Pass paused after wrong attempts",
+    what: () =>
+      "Several wrong Temporary Access Passes were entered for your account, so signing in with a pass is paused for a while.",
+    sms: "several wrong Temporary Access Passes were entered for your account",
   },
   "hardware_token.assigned": {
     subject: "A hardware token was assigned to you",

@@ -5,7 +5,8 @@ import type { ActionState } from "@/lib/actions/form-action";
 import { readBrowserState } from "@/lib/auth/browser-cookies";
 import { finishSignIn } from "@/lib/auth/next-auth";
 import { AFTER_SIGN_IN_PATH } from "@/lib/auth/policy";
-import { signInWithPasskey, STAGE_PATHS } from "@/lib/auth/sign-in";
+import { signInWithPasskey } from "@/lib/auth/passkey-sign-in";
+import { STAGE_PATHS } from "@/lib/auth/sign-in";
 import { setTransactionCookie } from "@/lib/auth/transaction-cookie";
 import { getDb } from "@/lib/db/client";
 import { beginPasswordlessPasskey, type PasskeyRequestOptions } from "@/lib/mfa/passkeys";
@@ -23,7 +24,7 @@ export async function passwordlessOptionsAction(): Promise<
   return { ok: true, options: await beginPasswordlessPasskey(await getDb()) };
 }
 
-/** The passkey's answer: both factors at once, then "Stay signed in?" (lib/auth/sign-in.ts). */
+/** The passkey's answer: both factors at once, then "Stay signed in?" (lib/auth/passkey-sign-in.ts). */
 export async function signInWithPasskeyAction(
   _previous: ActionState,
   formData: FormData,

@@ -1,7 +1,7 @@
 import { notFound, redirect } from "next/navigation";
 import type { NextRequest } from "next/server";
 import { getCurrentSession } from "@/lib/auth/current";
-import { beginStepUp } from "@/lib/auth/sign-in";
+import { beginStepUp } from "@/lib/auth/step-up";
 import { setTransactionCookie } from "@/lib/auth/transaction-cookie";
 import { getDb } from "@/lib/db/client";
 import { getRequestContext } from "@/lib/security/request-context";

@@ -3,8 +3,7 @@ import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import { assessSignInRisk } from "@/lib/activity/risk";
 import { lookupOrigin, recordSignInEvent } from "@/lib/activity/sign-in-events";
 import { writeAudit } from "@/lib/audit/log";
-import { accessPassLifetimes, passwordThrottlePolicies } from "@/lib/auth/policy";
-import type { RequestContext } from "@/lib/auth/sign-in";
+import { accessPassLifetimes, passwordThrottlePolicies } from "@/lib/settings/policy";
 import { beginSignInTransaction } from "@/lib/auth/sign-in-transaction";
 import { emailMatches } from "@/lib/auth/users";
 import type { Db, Executor } from "@/lib/db/client";
@@ -12,7 +11,8 @@ import { temporaryAccessPasses, users } from "@/lib/db/schema";
 import { getSecrets } from "@/lib/env";
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
 import { hashToken, safeEqual } from "@/lib/security/tokens";
-import { ACCESS_PASS_MIN_MINUTES } from "./settings";
+import { ACCESS_PASS_MIN_MINUTES } from "@/lib/settings/store";
+import type { RequestContext } from "@/lib/types/request";
 
 // Temporary Access Passes (R-A10, docs/decisions/0009-temporary-access-pass.md). A pass is 20
 // Crockford base32 characters (100 bits from a CSPRNG), read aloud or typed in groups of four;

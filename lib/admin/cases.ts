@@ -4,6 +4,7 @@ import { writeAudit } from "@/lib/audit/log";
 import type { Executor } from "@/lib/db/client";
 import { caseNotes, cases, signInEvents, users } from "@/lib/db/schema";
 import { isUuid } from "@/lib/security/ids";
+import type { RequestContext } from "@/lib/types/request";
 
 export const CASE_KINDS = ["unrecognised_activity", "no_mobile_phone", "other"] as const;
 export type CaseKind = (typeof CASE_KINDS)[number];
@@ -40,7 +41,7 @@ export function caseReference(caseId: string): string {
 export async function createCase(
   tx: Executor,
   input: NewCase,
-  context: { ip: string | null; userAgent: string | null } = { ip: null, userAgent: null },
+  context: RequestContext = { ip: null, userAgent: null },
 ): Promise<CreateCaseResult> {
   const message = input.message.trim().slice(0, CASE_MESSAGE_MAX_LENGTH);
   const signInEventId = await ownEventId(tx, input.userId, input.signInEventId);
@@ -136,7 +137,7 @@ export type CaseView = {
   notes: CaseNoteView[];
 };
 
-type Agent = { id: string; ip: string | null; userAgent: string | null };
+type Agent = RequestContext & { id: string };
 
 /**
  * The queue, newest first, optionally one status only; keyset pages on (created_at, id) so a

@@ -6,6 +6,7 @@ import type { Executor } from "@/lib/db/client";
 import { hardwareTokens, mfaMethods, users } from "@/lib/db/schema";
 import { seal } from "@/lib/security/sealing";
 import { isUuid } from "@/lib/security/ids";
+import type { RequestContext } from "@/lib/types/request";
 
 // The hardware OATH token inventory (R-A4.6): imported by administrators from the CSV file the
 // vendor ships, in the common format Microsoft Entra reads —
@@ -211,7 +212,7 @@ export type TokenImportResult =
 export async function importTokens(
   tx: Executor,
   text: string,
-  actor: { id: string; ip: string | null; userAgent: string | null; reason: string },
+  actor: RequestContext & { id: string; reason: string },
 ): Promise<TokenImportResult> {
   const { rows, problems } = await checkTokenCsv(tx, text);
   if (problems.length > 0) return { ok: false, problems };

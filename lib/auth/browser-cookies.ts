@@ -1,7 +1,7 @@
 import "server-only";
 import { cookies } from "next/headers";
 import { cookieSecurity } from "./cookie-security";
-import { rememberMfaDays } from "./policy";
+import { rememberMfaDays } from "@/lib/settings/policy";
 import type { BrowserState } from "./sign-in";
 
 // What a browser remembers between sign-ins, each in its own HttpOnly cookie.

@@ -10,7 +10,7 @@ import { getSecrets } from "@/lib/env";
 import { getRequestContext, isBackgroundRequest } from "@/lib/security/request-context";
 import { cookieSecurity, SESSION_COOKIE_BASENAME, sessionCookieName } from "./cookie-security";
 import { resolveSession } from "./sessions";
-import { sessionLimits } from "./policy";
+import { sessionLimits } from "@/lib/settings/policy";
 import { completeSignIn } from "./sign-in";
 import { getSignInTransaction } from "./sign-in-transaction";
 import { clearTransactionCookie } from "./transaction-cookie";

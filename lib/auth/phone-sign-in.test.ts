@@ -29,7 +29,7 @@ import {
   disablePhoneSignIn,
   enablePhoneSignIn,
 } from "@/lib/mfa/phone-sign-in";
-import { passwordThrottlePolicies } from "./policy";
+import { passwordThrottlePolicies } from "@/lib/settings/policy";
 import { totpCode } from "@/lib/mfa/totp";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { completeSignIn } from "./sign-in";

@@ -8,7 +8,7 @@ import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { caseReference } from "@/lib/admin/cases";
 import { getPasswordStatus } from "./password-change";
 import { endSignInsInProgress, revokeUserSessions } from "./sessions";
-import type { RequestContext } from "./sign-in";
+import type { RequestContext } from "@/lib/types/request";
 
 // "Secure your account" (R-A13): the steps after the password change, and what the summary says.
 

@@ -20,7 +20,12 @@ import { users } from "@/lib/db/schema";
 import { getSecrets } from "@/lib/env";
 import { fingerprint, hashToken } from "@/lib/security/tokens";
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
-import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from "./password";
+import {
+  hashPassword,
+  needsRehash,
+  verifyAgainstDummy,
+  verifyPassword,
+} from "@/lib/security/password";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { verifyPasswordlessPasskey } from "@/lib/mfa/passkeys";
@@ -30,7 +35,7 @@ import {
   passwordThrottlePolicies,
   rememberMfaDays,
   staySignedInOffered,
-} from "./policy";
+} from "@/lib/settings/policy";
 import { createSession, revokeSession } from "./sessions";
 import {
   advanceSignInTransaction,
@@ -40,6 +45,7 @@ import {
   type SignInTransaction,
 } from "./sign-in-transaction";
 import { emailMatches } from "./users";
+import type { RequestContext } from "@/lib/types/request";
 
 /** Where the browser goes for each stage still waiting for the person; `ready` finishes at once. */
 export const STAGE_PATHS: Record<Exclude<SignInStage, "ready">, string> = {
@@ -47,8 +53,6 @@ export const STAGE_PATHS: Record<Exclude<SignInStage, "ready">, string> = {
   registration: "/signin/more-information",
   stay_signed_in: "/signin/stay-signed-in",
 };
-
-export type RequestContext = { ip: string | null; userAgent: string | null };
 
 export type PasswordStepResult =
   { ok: false } | { ok: true; transactionToken: string; stage: SignInStage; persistent: boolean };

@@ -1,7 +1,7 @@
 import "server-only";
 import { cookies } from "next/headers";
 import { cookieSecurity, TRANSACTION_COOKIE_BASENAME } from "./cookie-security";
-import { signInTransactionTtlMs } from "./policy";
+import { signInTransactionTtlMs } from "@/lib/settings/policy";
 
 // The sign-in in progress is referenced by its own short-lived cookie, separate from the session.
 

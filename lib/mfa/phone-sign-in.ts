@@ -5,8 +5,8 @@ import {
   PASSWORD_MAX_LENGTH,
   verifyAgainstDummy,
   verifyPassword,
-} from "@/lib/auth/password";
-import { passwordThrottlePolicies } from "@/lib/auth/policy";
+} from "@/lib/security/password";
+import { passwordThrottlePolicies } from "@/lib/settings/policy";
 import type { Db, Executor } from "@/lib/db/client";
 import { companionDevices, mfaMethods, users } from "@/lib/db/schema";
 import { getSecrets } from "@/lib/env";

@@ -1,9 +1,10 @@
 import { writeAudit } from "@/lib/audit/log";
-import { mfaRequiredFor } from "@/lib/auth/policy";
+import { mfaRequiredFor } from "@/lib/settings/policy";
 import type { Executor } from "@/lib/db/client";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { deleteOwnMethod, getMethodSummary, getOwnMethod, setDefaultMethod } from "./methods";
 import { defaultMethodName, METHOD_KIND_INFO } from "./registry";
+import type { RequestContext } from "@/lib/types/request";
 
 export type RemovalOutcome = "deleted" | "missing" | "last";
 
@@ -17,7 +18,7 @@ export async function removeOwnMethod(
   tx: Executor,
   user: { id: string; email: string; displayName: string; mfaRequired: boolean },
   methodId: string,
-  context: { ip: string | null; userAgent: string | null },
+  context: RequestContext,
   newDefaultId?: string | null,
 ): Promise<RemovalOutcome> {
   const method = await getOwnMethod(tx, user.id, methodId);

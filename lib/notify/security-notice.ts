@@ -3,6 +3,7 @@ import { getEnv } from "@/lib/env";
 import { PIN_MAX_FAILURES } from "@/lib/mfa/companion-protocol";
 import { renderEmail } from "./email";
 import { queueMessage } from "./outbox";
+import type { RequestContext } from "@/lib/types/request";
 
 /** Security events a person is told about (R-A15.1). */
 export const NOTICE_EVENTS = [
@@ -250,9 +251,7 @@ const NOTICES: Record<NoticeEvent, Notice> = {
 type Recipient = { id: string; email: string; displayName: string };
 
 /** Where a change came from. Location and device are human text; the raw values are fallbacks. */
-export type NoticeContext = {
-  ip: string | null;
-  userAgent: string | null;
+export type NoticeContext = RequestContext & {
   /** Approximate location, e.g. "London, United Kingdom". */
   location?: string | null;
   /** The device in words, e.g. "Chrome on Windows". */

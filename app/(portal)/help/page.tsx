@@ -3,7 +3,7 @@ import Link from "next/link";
 import { IP_DATA_CREDITS } from "@/lib/activity/ip-intel";
 import { CASE_MESSAGE_MAX_LENGTH } from "@/lib/admin/cases";
 import { requireSession } from "@/lib/auth/current";
-import { rememberMfaDays, sessionLimits } from "@/lib/auth/policy";
+import { rememberMfaDays, sessionLimits } from "@/lib/settings/policy";
 import { getEnv } from "@/lib/env";
 import { PIN_MAX_FAILURES } from "@/lib/mfa/companion-protocol";
 import { HelpRequestForm } from "@/components/forms/help-request-form";

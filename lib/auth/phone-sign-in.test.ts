@@ -20,7 +20,6 @@ import {
   answerMessage,
   deviceCallMessage,
   pairingMessage,
-  PIN_MAX_FAILURES,
   type DeviceCall,
 } from "@/lib/mfa/companion-protocol";
 import type { AuditAction } from "@/lib/audit/events";
@@ -29,7 +28,7 @@ import {
   disablePhoneSignIn,
   enablePhoneSignIn,
 } from "@/lib/mfa/phone-sign-in";
-import { passwordThrottlePolicies } from "@/lib/settings/policy";
+import { passwordThrottlePolicies, PIN_MAX_FAILURES } from "@/lib/settings/policy";
 import { totpCode } from "@/lib/mfa/totp";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { completeSignIn } from "./sign-in";

@@ -6,7 +6,7 @@ import {
   verifyAgainstDummy,
   verifyPassword,
 } from "@/lib/security/password";
-import { passwordThrottlePolicies } from "@/lib/settings/policy";
+import { passwordThrottlePolicies, PIN_MAX_FAILURES } from "@/lib/settings/policy";
 import type { Db, Executor } from "@/lib/db/client";
 import { companionDevices, mfaMethods, users } from "@/lib/db/schema";
 import { getSecrets } from "@/lib/env";
@@ -14,7 +14,7 @@ import { queueSecurityNotice, type NoticeEvent } from "@/lib/notify/security-not
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
 import { fingerprint } from "@/lib/security/tokens";
 import type { PairedDevice } from "./companion";
-import { PIN_MAX_FAILURES, PIN_PROOF_PATTERN, type PinOutcome } from "./companion-protocol";
+import { PIN_PROOF_PATTERN, type PinOutcome } from "./companion-protocol";
 
 // Phone sign-in's switch and its app PIN. Turning it on needs the person's password as well as
 // the device key. The phone never keeps anything a PIN can be checked against: it turns the PIN

@@ -1,6 +1,6 @@
 import type { Executor } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { PIN_MAX_FAILURES } from "@/lib/mfa/companion-protocol";
+import { PIN_MAX_FAILURES } from "@/lib/settings/policy";
 import { renderEmail } from "./email";
 import { queueMessage } from "./outbox";
 import type { RequestContext } from "@/lib/types/request";

@@ -128,5 +128,11 @@ export function mfaAccountThrottlePolicy(): ThrottlePolicy {
   return { lockSeconds: mfaThrottlePolicy().lockSeconds };
 }
 
+/**
+ * Wrong app PINs in a row after which the server turns phone sign-in off for the device
+ * (docs/decisions/0012); the notice and the help page say the same number.
+ */
+export const PIN_MAX_FAILURES = 5;
+
 /** Where sign-in lands without a callbackUrl (UI-CONTRACT). */
 export const AFTER_SIGN_IN_PATH = "/security-info";

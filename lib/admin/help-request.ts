@@ -4,7 +4,7 @@ import type { ActionState } from "@/lib/actions/form-action";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { getRequestContext } from "@/lib/security/request-context";
-import { CASE_MESSAGE_MAX_LENGTH, createCase } from "./cases";
+import { CASE_MESSAGE_MAX_LENGTH, createCase } from "@/lib/cases/report";
 
 const requestSchema = z.object({
   message: z

@@ -5,7 +5,7 @@ import type { Db, Executor } from "@/lib/db/client";
 import { auditLog } from "@/lib/db/schema";
 import { forgetBrowsers } from "@/lib/mfa/remembered-browser";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
-import { caseReference } from "@/lib/admin/cases";
+import { caseReference } from "@/lib/cases/report";
 import { getPasswordStatus } from "./password-change";
 import { endSignInsInProgress, revokeUserSessions } from "./sessions";
 import type { RequestContext } from "@/lib/types/request";

@@ -3,7 +3,7 @@
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import type { ActionState } from "@/lib/actions/form-action";
-import { CASE_MESSAGE_MAX_LENGTH, createCase } from "@/lib/admin/cases";
+import { CASE_MESSAGE_MAX_LENGTH, createCase } from "@/lib/cases/report";
 import { finishSignIn } from "@/lib/auth/next-auth";
 import { changePassword } from "@/lib/auth/password-change";
 import {

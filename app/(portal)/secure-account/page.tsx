@@ -7,7 +7,7 @@ import { Alert } from "@/components/ui/alert";
 import { dangerButton, primaryButton, secondaryButton } from "@/components/ui/button-styles";
 import { DialogTrigger } from "@/components/ui/dialog-trigger";
 import { LocalTime } from "@/components/ui/local-time";
-import { CASE_MESSAGE_MAX_LENGTH } from "@/lib/admin/cases";
+import { CASE_MESSAGE_MAX_LENGTH } from "@/lib/cases/report";
 import { requireSession } from "@/lib/auth/current";
 import { PASSWORD_MIN_LENGTH } from "@/lib/auth/password-policy";
 import {

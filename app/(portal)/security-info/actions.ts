@@ -24,6 +24,7 @@ import {
 import { removeOwnMethod } from "@/lib/mfa/removal";
 import { queueSecurityNotice, type NoticeEvent } from "@/lib/notify/security-notice";
 import { getRequestContext } from "@/lib/security/request-context";
+import type { RequestContext } from "@/lib/types/request";
 
 // Every action here checks the session, a second factor no older than the step-up window
 // (R-A9.1) and the ownership of every id it is given (R-A9.4) — itself.
@@ -45,13 +46,12 @@ function show(outcome: Outcome): never {
 }
 
 type Session = Awaited<ReturnType<typeof requireFreshSession>>;
-type Context = Awaited<ReturnType<typeof getRequestContext>>;
 
 /** A change the person made to their own account: audited and told to them, in the same transaction. */
 async function recordOwnChange(
   tx: Executor,
   session: Session,
-  context: Context,
+  context: RequestContext,
   change: {
     action: AuditAction;
     details?: AuditEntry["details"];

@@ -36,14 +36,14 @@ const layerZones = LAYERS.flatMap((layer, index) =>
       .flat()
       .concat(layer.filter((other) => other !== folder))
       .map((other) => `./${other}`),
-    message: `${folder} may import only the layers below it (LAYERS in eslint.config.mjs): move the shared piece down, or have the caller pass it in.`,
+    message: `${folder} may import only the layers below it, so no layer breaks the ones under it (LAYERS in eslint.config.mjs): move the shared piece down, or have the caller pass it in.`,
   })),
 );
 
 // Pages, actions and components reach the database through lib's functions: a query written in
 // app/ is a rule kept in a second place, and its audit record is easily forgotten.
 const DATABASE_MESSAGE =
-  "app/ and components/ do not query tables: call (or add) a lib function that takes the Executor; an action may only open the transaction (getDb().transaction).";
+  "app/ and components/ do not query: each rule and its audit record live once, in lib. Call (or add) a lib function; an action may only open the transaction (getDb().transaction).";
 
 const TESTS = ["**/*.test.ts", "**/*.test.tsx", "lib/testing/**"];
 

@@ -7,6 +7,14 @@ export async function generateMetadata(): Promise<Metadata> {
   return {
     title: { default: `Factor · ${getEnv().ORG_NAME}`, template: `%s · Factor` },
     description: "Set up and manage how you sign in.",
+    // Browsers that read SVG take it: the ICO, marked 32x32, is for those that do not.
+    icons: {
+      icon: [
+        { url: "/favicon.ico", sizes: "32x32" },
+        { url: "/icon.svg", type: "image/svg+xml" },
+      ],
+      apple: "/apple-touch-icon.png",
+    },
   };
 }
 

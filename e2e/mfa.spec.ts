@@ -5,6 +5,7 @@ import {
   mainAlert,
   signIn,
   submitPassword,
+  submitSignInCode,
 } from "./support/helpers";
 import { tester } from "./support/state";
 
@@ -19,17 +20,6 @@ async function signOut(page: Page) {
  * Submits a code and waits for the server's answer, so two submissions in a row that get the
  * same message cannot be mistaken for one.
  */
-async function enterCode(page: Page, code: string) {
-  await page.getByRole("textbox", { name: "Code" }).fill(code);
-  const answered = page.waitForResponse(
-    (response) =>
-      response.request().method() === "POST" &&
-      new URL(response.url()).pathname === "/signin/verify",
-  );
-  await page.getByRole("button", { name: "Verify" }).click();
-  await answered;
-}
-
 test("a code signs in once: the same code in another browser is refused (R-A4.3)", async ({
   page,
   browser,
@@ -39,14 +29,14 @@ test("a code signs in once: the same code in another browser is refused (R-A4.3)
   await signOut(page);
   await submitPassword(page, account.email, account.password);
   const code = await freshCode(account.email);
-  await enterCode(page, code);
+  await submitSignInCode(page, code);
   await expect(page.getByRole("heading", { level: 1, name: "Stay signed in?" })).toBeVisible();
 
   const other = await browser.newContext();
   const otherPage = await other.newPage();
   await otherPage.goto("/signin");
   await submitPassword(otherPage, account.email, account.password);
-  await enterCode(otherPage, code);
+  await submitSignInCode(otherPage, code);
   await expect(mainAlert(otherPage)).toHaveText(WRONG);
   await expect(otherPage.getByRole("heading", { level: 1, name: "Enter code" })).toBeVisible();
   await otherPage.goto("/security-info");
@@ -62,22 +52,22 @@ test("wrong codes: from the fifth a delay is shown, and even the right code wait
   await signOut(page);
   await submitPassword(page, account.email, account.password);
   // Letters are not a code: a clear message on the field (and it counts as a failure).
-  await enterCode(page, "abcdef");
+  await submitSignInCode(page, "abcdef");
   await expect(page.getByRole("textbox", { name: "Code" })).toHaveAttribute("aria-invalid", "true");
   await expect(page.getByRole("textbox", { name: "Code" })).toHaveAccessibleDescription(
     /6-digit code/,
   );
   for (let i = 2; i <= 4; i++) {
-    await enterCode(page, String(100000 + i));
+    await submitSignInCode(page, String(100000 + i));
     await expect(mainAlert(page)).toHaveText(
       /That code didn't work. Check the code and try again./,
     );
   }
-  await enterCode(page, "100005");
+  await submitSignInCode(page, "100005");
   await expect(mainAlert(page)).toHaveText(/wait \d+ seconds before trying again/);
-  await enterCode(page, "100006");
+  await submitSignInCode(page, "100006");
   await expect(mainAlert(page)).toHaveText(/wait \d+ seconds before trying again/);
-  await enterCode(page, await freshCode(account.email));
+  await submitSignInCode(page, await freshCode(account.email));
   await expect(mainAlert(page)).toHaveText(/That code didn't work. For your security, wait/);
   await expect(page.getByRole("heading", { level: 1, name: "Enter code" })).toBeVisible();
 });
@@ -153,7 +143,7 @@ test("a second device's codes work too; deleting the old one stops its codes (R-
 
   for (const device of [1, 0]) {
     await submitPassword(page, account.email, account.password);
-    await enterCode(page, await freshCode(account.email, device));
+    await submitSignInCode(page, await freshCode(account.email, device));
     await page.getByRole("button", { name: "No" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
     if (device === 1) await signOut(page);
@@ -171,9 +161,9 @@ test("a second device's codes work too; deleting the old one stops its codes (R-
   await signOut(page);
 
   await submitPassword(page, account.email, account.password);
-  await enterCode(page, await freshCode(account.email, 0));
+  await submitSignInCode(page, await freshCode(account.email, 0));
   await expect(mainAlert(page)).toHaveText(WRONG);
-  await enterCode(page, await freshCode(account.email, 1));
+  await submitSignInCode(page, await freshCode(account.email, 1));
   await expect(page.getByRole("heading", { level: 1, name: "Stay signed in?" })).toBeVisible();
 });
 
@@ -229,7 +219,7 @@ test("'Don't ask again for 14 days' skips the code on this browser only, until s
   // A security change from a remembered browser still needs a fresh code (R-A9.1).
   await page.getByRole("button", { name: "Sign out everywhere" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Verify your identity" })).toBeVisible();
-  await enterCode(page, await freshCode(account.email));
+  await submitSignInCode(page, await freshCode(account.email));
   await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
   await page.getByRole("button", { name: "Sign out everywhere" }).click();
   await expect(page.getByRole("main").getByRole("status")).toHaveText(

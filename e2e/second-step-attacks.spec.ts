@@ -9,6 +9,7 @@ import {
   mainAlert,
   signIn,
   submitPassword,
+  submitSignInCode,
 } from "./support/helpers";
 import { codeIn, readOutbox, waitForNewMessage } from "./support/outbox";
 import { E2E_PORT, mainDataDir } from "./support/state";
@@ -52,17 +53,9 @@ async function signOut(page: Page) {
 
 /** Enters a code and returns the alert the server answered with. */
 async function tryCode(page: Page, code: string): Promise<string> {
-  const field = page.getByRole("textbox", { name: "Code" });
-  await field.fill(code);
-  const answered = page.waitForResponse(
-    (response) =>
-      response.request().method() === "POST" &&
-      new URL(response.url()).pathname === "/signin/verify",
-  );
-  await page.getByRole("button", { name: "Verify" }).click();
-  await answered;
+  await submitSignInCode(page, code);
   // The form empties once the answer is shown: only then is the alert this code's.
-  await expect(field).toHaveValue("");
+  await expect(page.getByRole("textbox", { name: "Code" })).toHaveValue("");
   return mainAlert(page).innerText();
 }
 

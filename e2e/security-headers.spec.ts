@@ -1,19 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { signIn } from "./support/helpers";
+import { expectSecurityHeaders } from "./support/security-headers";
 import { demoAccount } from "./support/state";
-
-function expectSecurityHeaders(headers: Record<string, string>) {
-  const csp = headers["content-security-policy"] ?? "";
-  expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]{20,}' 'strict-dynamic'/);
-  expect(csp).toContain("object-src 'none'");
-  expect(csp).toContain("base-uri 'none'");
-  expect(csp).toContain("frame-ancestors 'none'");
-  expect(headers["strict-transport-security"]).toBe("max-age=63072000; includeSubDomains");
-  expect(headers["x-content-type-options"]).toBe("nosniff");
-  expect(headers["referrer-policy"]).toBe("strict-origin-when-cross-origin");
-  expect(headers["cross-origin-opener-policy"]).toBe("same-origin");
-  expect(headers["x-powered-by"]).toBeUndefined();
-}
 
 test("pages, errors and static files carry the security headers (R-A17.5)", async ({
   request,

@@ -21,6 +21,14 @@ const settingsSchema = z.object({
     .regex(/^[A-Z]{2}$/, "must be a two-letter country code such as GB")
     .default("GB"),
   HELPDESK_EMAIL: z.email().default("helpdesk@example.edu"),
+  // Where a vulnerability is reported (/.well-known/security.txt); HELPDESK_EMAIL when unset.
+  SECURITY_CONTACT: z
+    .string()
+    .regex(
+      /^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+|tel:\+?[\d().-]+|[^\s@:]+@[^\s@:]+)$/,
+      "must be an email address, or a mailto:, https:// or tel: address",
+    )
+    .optional(),
   TRUSTED_PROXIES: z.string().default(""),
   AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   SEALING_KEYS: z

@@ -1,9 +1,10 @@
 import pg from "pg";
+import { refuseUnlessOnThisMachine } from "../../lib/db/local-database";
 
 /**
  * A PostgreSQL database of a test file's own, next to the one DATABASE_URL names, for a file that
- * changes organisation-wide settings other files must not see. Null on the embedded database,
- * where a fresh data folder is already the file's own.
+ * changes organisation-wide settings other files must not see; that server must be on this
+ * machine. Null on the embedded database, where a fresh data folder is already the file's own.
  */
 export async function createOwnDatabase(
   name: string,
@@ -11,6 +12,7 @@ export async function createOwnDatabase(
   const shared = process.env.DATABASE_URL;
   if (!shared) return null;
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`not a plain database name: ${name}`);
+  refuseUnlessOnThisMachine(shared, `drop and create the test database ${name}`);
   const url = new URL(shared);
   url.pathname = `/${name}`;
   const admin = async (statement: string) => {

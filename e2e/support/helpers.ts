@@ -49,6 +49,18 @@ export async function passSecondStep(page: Page, email: string) {
   await page.getByRole("button", { name: "Verify" }).click();
 }
 
+/** Types a code at "Enter code" and waits for the server's answer to it. */
+export async function submitSignInCode(page: Page, code: string) {
+  await page.getByRole("textbox", { name: "Code" }).fill(code);
+  const answered = page.waitForResponse(
+    (response) =>
+      response.request().method() === "POST" &&
+      new URL(response.url()).pathname === "/signin/verify",
+  );
+  await page.getByRole("button", { name: "Verify" }).click();
+  await answered;
+}
+
 /** The error shown in the page's main region (Next's route announcer is also an alert). */
 export function mainAlert(page: Page) {
   return page.getByRole("main").getByRole("alert");

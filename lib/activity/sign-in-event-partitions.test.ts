@@ -1,7 +1,6 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -11,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createUser } from "@/lib/auth/users";
 import { openDatabase, type Database } from "@/lib/db/client";
 import { migrateDatabase } from "@/lib/db/migrate";
+import { createBlankDatabase, type TestDatabase } from "@/lib/testing/test-database";
 import { cases, signInEvents, users } from "@/lib/db/schema";
 import { eq } from "drizzle-orm";
 import {
@@ -25,7 +25,7 @@ import { listSignInEvents, signInEventsPageQuery } from "./sign-in-events";
 // Each test gets a database of its own (PGlite in memory, or a new database on DATABASE_URL's
 // server), since partitions are per table and the tests reckon from chosen dates.
 
-type Opened = Database & { dispose: () => Promise<void>; url?: string };
+type Opened = TestDatabase;
 
 const opened: Opened[] = [];
 afterEach(async () => {
@@ -34,34 +34,9 @@ afterEach(async () => {
 
 /** An empty database, not migrated. */
 async function blankDatabase(): Promise<Opened> {
-  const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    const database = await openDatabase({ driver: "pglite", memory: true });
-    const result = { ...database, dispose: database.close };
-    opened.push(result);
-    return result;
-  }
-  const name = `factor_test_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ driver: "postgres", url: url.toString(), poolSize: 5 });
-  const result: Opened = {
-    ...database,
-    url: url.toString(),
-    dispose: async () => {
-      await database.close();
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
-    },
-  };
-  opened.push(result);
-  return result;
+  const database = await createBlankDatabase({ poolSize: 5 });
+  opened.push(database);
+  return database;
 }
 
 async function migratedDatabase(): Promise<Opened> {

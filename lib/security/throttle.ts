@@ -50,13 +50,9 @@ export async function getThrottle(
 }
 
 /**
- * Counts one failure. The row is locked for the read-modify-write, so parallel requests and
- * several app instances can neither lose nor double a count (R-A11.3). Locks only ever get longer.
- *
- * `repeatedPassword` is for passwords alone: a person retyping the same wrong password is one
- * mistake, not several, so a fingerprint seen recently is not counted again. One-time codes,
- * passes and recovery codes pass nothing: the same wrong code in a later time-step is a new guess
- * against a new secret, and every one counts toward the pauses and the hard stop (R-A11.1).
+ * Counts one failure under a row lock, so parallel requests and instances neither lose nor double
+ * a count (R-A11.3); locks only ever get longer. `repeatedPassword` is for passwords alone: one
+ * seen recently is not counted again (docs/decisions/0002).
  */
 export async function recordFailure(
   db: Executor,

@@ -7,6 +7,7 @@ import { ensureSignInEventPartitions } from "../../lib/activity/sign-in-event-pa
 import { hashPassword } from "../../lib/security/password";
 import { openDatabase, type Database } from "../../lib/db/client";
 import { releaseDataFolderLock } from "../../lib/db/data-folder-lock";
+import { refuseUnlessOnThisMachine } from "../../lib/db/local-database";
 import { migrateDatabase } from "../../lib/db/migrate";
 import { mfaMethods } from "../../lib/db/schema";
 import { newTotpSecret } from "../../lib/mfa/totp";
@@ -138,6 +139,10 @@ export async function prepareBenchDatabase(options: {
       log(`Reusing the ${driver} bench database seeded ${state.seededAt} (${dir}).`);
       return state;
     }
+  }
+  if (options.postgresUrl) {
+    const name = benchDatabaseName(options.scale);
+    refuseUnlessOnThisMachine(options.postgresUrl, `drop and create the bench database ${name}`);
   }
   mkdirSync(dir, { recursive: true });
   let databaseUrl: string | undefined;

@@ -157,88 +157,97 @@ async function lockCase(tx: Executor, caseId: string) {
 }
 
 /** "Assign to me": the agent takes the case; audited. False when the case does not exist. */
-export async function assignCase(tx: Executor, caseId: string, agent: Agent): Promise<boolean> {
-  const row = await lockCase(tx, caseId);
-  if (!row) return false;
-  if (row.assigneeId === agent.id) return true;
-  await tx
-    .update(cases)
-    .set({
-      assigneeId: agent.id,
-      updatedAt: sql`now()`,
-      // Taking an open case starts work on it.
-      ...(row.status === "open" ? { status: "in_progress" as const } : {}),
-    })
-    .where(eq(cases.id, caseId));
-  await writeAudit(tx, {
-    action: "admin.case.assigned",
-    outcome: "success",
-    actorId: agent.id,
-    subjectId: row.userId,
-    ip: agent.ip,
-    userAgent: agent.userAgent,
-    details: { caseId, from: row.assigneeId, to: agent.id },
+export async function assignCase(db: Executor, caseId: string, agent: Agent): Promise<boolean> {
+  // Alone this is a transaction; inside a caller's, a savepoint (docs/architecture.md).
+  return db.transaction(async (tx) => {
+    const row = await lockCase(tx, caseId);
+    if (!row) return false;
+    if (row.assigneeId === agent.id) return true;
+    await tx
+      .update(cases)
+      .set({
+        assigneeId: agent.id,
+        updatedAt: sql`now()`,
+        // Taking an open case starts work on it.
+        ...(row.status === "open" ? { status: "in_progress" as const } : {}),
+      })
+      .where(eq(cases.id, caseId));
+    await writeAudit(tx, {
+      action: "admin.case.assigned",
+      outcome: "success",
+      actorId: agent.id,
+      subjectId: row.userId,
+      ip: agent.ip,
+      userAgent: agent.userAgent,
+      details: { caseId, from: row.assigneeId, to: agent.id },
+    });
+    return true;
   });
-  return true;
 }
 
 /** Moves a case to another status; audited with the old and new one. */
 export async function setCaseStatus(
-  tx: Executor,
+  db: Executor,
   caseId: string,
   status: CaseStatus,
   agent: Agent,
 ): Promise<boolean> {
-  const row = await lockCase(tx, caseId);
-  if (!row) return false;
-  if (row.status === status) return true;
-  await tx
-    .update(cases)
-    .set({
-      status,
-      updatedAt: sql`now()`,
-      closedAt: status === "resolved" ? sql`now()` : null,
-    })
-    .where(eq(cases.id, caseId));
-  await writeAudit(tx, {
-    action: "admin.case.status_changed",
-    outcome: "success",
-    actorId: agent.id,
-    subjectId: row.userId,
-    ip: agent.ip,
-    userAgent: agent.userAgent,
-    details: { caseId, from: row.status, to: status },
+  // Alone this is a transaction; inside a caller's, a savepoint (docs/architecture.md).
+  return db.transaction(async (tx) => {
+    const row = await lockCase(tx, caseId);
+    if (!row) return false;
+    if (row.status === status) return true;
+    await tx
+      .update(cases)
+      .set({
+        status,
+        updatedAt: sql`now()`,
+        closedAt: status === "resolved" ? sql`now()` : null,
+      })
+      .where(eq(cases.id, caseId));
+    await writeAudit(tx, {
+      action: "admin.case.status_changed",
+      outcome: "success",
+      actorId: agent.id,
+      subjectId: row.userId,
+      ip: agent.ip,
+      userAgent: agent.userAgent,
+      details: { caseId, from: row.status, to: status },
+    });
+    return true;
   });
-  return true;
 }
 
 /** Adds an agent's note to a case; audited (the note's text stays in the case, not the log). */
 export async function addCaseNote(
-  tx: Executor,
+  db: Executor,
   caseId: string,
   body: string,
   agent: Agent,
 ): Promise<boolean> {
-  const text = body.trim().slice(0, CASE_NOTE_MAX_LENGTH);
-  if (!text) return false;
-  const row = await lockCase(tx, caseId);
-  if (!row) return false;
-  const [note] = await tx
-    .insert(caseNotes)
-    .values({ caseId, authorId: agent.id, body: text })
-    .returning({ id: caseNotes.id });
-  await tx
-    .update(cases)
-    .set({ updatedAt: sql`now()` })
-    .where(eq(cases.id, caseId));
-  await writeAudit(tx, {
-    action: "admin.case.note_added",
-    outcome: "success",
-    actorId: agent.id,
-    subjectId: row.userId,
-    ip: agent.ip,
-    userAgent: agent.userAgent,
-    details: { caseId, noteId: note!.id },
+  // Alone this is a transaction; inside a caller's, a savepoint (docs/architecture.md).
+  return db.transaction(async (tx) => {
+    const text = body.trim().slice(0, CASE_NOTE_MAX_LENGTH);
+    if (!text) return false;
+    const row = await lockCase(tx, caseId);
+    if (!row) return false;
+    const [note] = await tx
+      .insert(caseNotes)
+      .values({ caseId, authorId: agent.id, body: text })
+      .returning({ id: caseNotes.id });
+    await tx
+      .update(cases)
+      .set({ updatedAt: sql`now()` })
+      .where(eq(cases.id, caseId));
+    await writeAudit(tx, {
+      action: "admin.case.note_added",
+      outcome: "success",
+      actorId: agent.id,
+      subjectId: row.userId,
+      ip: agent.ip,
+      userAgent: agent.userAgent,
+      details: { caseId, noteId: note!.id },
+    });
+    return true;
   });
-  return true;
 }

@@ -33,14 +33,10 @@ export async function requestHelpWithoutPhone(
     };
   }
   const context = await getRequestContext();
-  const created = await (
-    await getDb()
-  ).transaction((tx) =>
-    createCase(
-      tx,
-      { userId: user.id, kind: "no_mobile_phone", message: parsed.data.message },
-      context,
-    ),
+  const created = await createCase(
+    await getDb(),
+    { userId: user.id, kind: "no_mobile_phone", message: parsed.data.message },
+    context,
   );
   if (!created.ok) {
     return {

@@ -34,60 +34,66 @@ export function caseReference(caseId: string): string {
 }
 
 /**
- * Opens a helpdesk case for a person, audited in the caller's transaction. Sending the same
+ * Opens a helpdesk case for a person, audited in the same transaction. Sending the same
  * report again (a double submit, a reload) returns the case already open instead of a second
  * one, and a person can open at most CASES_PER_USER_PER_DAY a day (R-A13.3). The linked
  * sign-in event must be the person's own (R-A9.4).
  */
 export async function createCase(
-  tx: Executor,
+  db: Executor,
   input: NewCase,
   context: RequestContext = { ip: null, userAgent: null },
 ): Promise<CreateCaseResult> {
-  const message = input.message.trim().slice(0, CASE_MESSAGE_MAX_LENGTH);
-  const signInEventId = await ownEventId(tx, input.userId, input.signInEventId);
+  // Alone this is a transaction; inside a caller's, a savepoint (docs/architecture.md).
+  return db.transaction(async (tx) => {
+    const message = input.message.trim().slice(0, CASE_MESSAGE_MAX_LENGTH);
+    const signInEventId = await ownEventId(tx, input.userId, input.signInEventId);
 
-  // Serialise one person's reports so the duplicate and daily checks hold under parallel submits.
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`case:${input.userId}`}))`);
-  const recent = await tx
-    .select({
-      id: cases.id,
-      kind: cases.kind,
-      message: cases.message,
-      signInEventId: cases.signInEventId,
-      status: cases.status,
-    })
-    .from(cases)
-    .where(and(eq(cases.userId, input.userId), gt(cases.createdAt, sql`now() - interval '1 day'`)));
-  const same = recent.find(
-    (c) =>
-      c.status !== "resolved" &&
-      c.kind === input.kind &&
-      c.message === message &&
-      c.signInEventId === signInEventId,
-  );
-  if (same) return { ok: true, caseId: same.id, reference: caseReference(same.id), existing: true };
-  if (recent.length >= CASES_PER_USER_PER_DAY) return { ok: false, reason: "rate_limited" };
+    // Serialise one person's reports so the duplicate and daily checks hold under parallel submits.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`case:${input.userId}`}))`);
+    const recent = await tx
+      .select({
+        id: cases.id,
+        kind: cases.kind,
+        message: cases.message,
+        signInEventId: cases.signInEventId,
+        status: cases.status,
+      })
+      .from(cases)
+      .where(
+        and(eq(cases.userId, input.userId), gt(cases.createdAt, sql`now() - interval '1 day'`)),
+      );
+    const same = recent.find(
+      (c) =>
+        c.status !== "resolved" &&
+        c.kind === input.kind &&
+        c.message === message &&
+        c.signInEventId === signInEventId,
+    );
+    if (same)
+      return { ok: true, caseId: same.id, reference: caseReference(same.id), existing: true };
+    if (recent.length >= CASES_PER_USER_PER_DAY) return { ok: false, reason: "rate_limited" };
 
-  const [row] = await tx
-    .insert(cases)
-    .values({
-      userId: input.userId,
-      kind: input.kind,
-      message,
-      contactEmail: input.contactEmail?.trim().slice(0, 320) || null,
-      signInEventId,
-    })
-    .returning({ id: cases.id });
-  await writeAudit(tx, {
-    action: "case.created",
-    outcome: "success",
-    actorId: input.userId,
-    subjectId: input.userId,
-    ...context,
-    details: { caseId: row!.id, kind: input.kind, signInEventId },
+    const [row] = await tx
+      .insert(cases)
+      .values({
+        userId: input.userId,
+        kind: input.kind,
+        message,
+        contactEmail: input.contactEmail?.trim().slice(0, 320) || null,
+        signInEventId,
+      })
+      .returning({ id: cases.id });
+    await writeAudit(tx, {
+      action: "case.created",
+      outcome: "success",
+      actorId: input.userId,
+      subjectId: input.userId,
+      ...context,
+      details: { caseId: row!.id, kind: input.kind, signInEventId },
+    });
+    return { ok: true, caseId: row!.id, reference: caseReference(row!.id), existing: false };
   });
-  return { ok: true, caseId: row!.id, reference: caseReference(row!.id), existing: false };
 }
 
 async function ownEventId(

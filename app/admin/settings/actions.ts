@@ -115,14 +115,12 @@ export async function saveSettingsAction(
   }
   const db = await getDb();
   const context = await getRequestContext();
-  const changed = await db.transaction((tx) =>
-    updateSettings(tx, change, {
-      id: agent.id,
-      ...context,
-      reason: why.data.reason,
-      ticket: why.data.ticket ?? null,
-    }),
-  );
+  const changed = await updateSettings(db, change, {
+    id: agent.id,
+    ...context,
+    reason: why.data.reason,
+    ticket: why.data.ticket ?? null,
+  });
   await refreshSettings(db);
   revalidatePath("/admin/settings");
   return {

@@ -104,12 +104,20 @@ describe("app/ and components/ and the database", () => {
     ).toBe(true);
   });
 
-  it("lets an action take the handle and open the transaction", async () => {
+  it("lets an action hand the database to lib", async () => {
     const code =
       'import { getDb, type Executor } from "@/lib/db/client";\n' +
-      "export const open = async (work: (tx: Executor) => Promise<void>) =>\n" +
-      "  (await getDb()).transaction(work);\n";
+      "export const run = async (change: (db: Executor) => Promise<void>) =>\n" +
+      "  change(await getDb());\n";
     expect(await ruleIds("app/probe.ts", code)).toEqual([]);
+  });
+
+  it("refuses a transaction opened in app/: the use case in lib owns it", async () => {
+    const code =
+      'import { getDb } from "@/lib/db/client";\n' +
+      "export const run = async () => (await getDb()).transaction(async () => {});\n";
+    expect(await ruleIds("app/probe.ts", code)).toContain("no-restricted-syntax");
+    expect(await ruleIds("lib/auth/probe.ts", code)).toEqual([]);
   });
 
   it("leaves lib free to query", async () => {

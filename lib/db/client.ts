@@ -10,9 +10,6 @@ import * as schema from "./schema";
 
 // Kept free of `server-only`: the start-up server and the operator scripts import it too.
 
-// Who opens a transaction (docs/decisions/0014): a function that is a whole change takes `Db` and
-// opens it; a step of a larger change takes `Executor` and runs in its caller's.
-
 /** The drizzle client. Both drivers share the query builder; PGlite's type stands for both. */
 export type Db = PgliteDatabase<typeof schema>;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];

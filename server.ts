@@ -8,7 +8,7 @@ import { purgeExpiredPhoneChallenges } from "@/lib/mfa/phone";
 import { purgePasskeyChallenges } from "@/lib/mfa/passkeys";
 import { purgeCompanionRows } from "@/lib/mfa/companion";
 import { migrateDatabase } from "@/lib/db/migrate";
-import { formatDemoSignIns, prepareDemo } from "@/lib/db/seed";
+import { formatDemoSignIns, prepareDemo } from "@/lib/demo/seed";
 import { ConfigError, getEnv } from "@/lib/env";
 import { DataFolderInUseError } from "@/lib/db/data-folder-lock";
 import { startDispatcher, stopDispatcher } from "@/lib/notify/dispatcher";

@@ -1,4 +1,4 @@
-import { formatDemoSignIns, seedDemo } from "@/lib/db/seed";
+import { formatDemoSignIns, seedDemo } from "@/lib/demo/seed";
 import { getEnv } from "@/lib/env";
 import { openConfiguredDatabase } from "./open-configured-database";
 

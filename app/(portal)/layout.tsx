@@ -2,7 +2,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { requireSession } from "@/lib/auth/current";
 import { getPasswordStatus } from "@/lib/auth/password-change";
-import { mfaRequiredFor } from "@/lib/auth/policy";
+import { mfaRequiredFor } from "@/lib/settings/policy";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { getEnv } from "@/lib/env";

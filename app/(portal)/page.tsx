@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { LocalTime } from "@/components/ui/local-time";
 import { requireSession } from "@/lib/auth/current";
-import { sessionLimits } from "@/lib/auth/policy";
+import { sessionLimits } from "@/lib/settings/policy";
 import { getAccountOverview } from "@/lib/auth/users";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";

@@ -1,4 +1,4 @@
-import { AFTER_SIGN_IN_PATH } from "@/lib/auth/policy";
+import { AFTER_SIGN_IN_PATH } from "@/lib/settings/policy";
 import { safeRedirectPath } from "@/lib/security/redirect";
 
 /** Where to go once the password is updated: a local path, never this page again. */

@@ -5,7 +5,7 @@ import type { ActionState } from "@/lib/actions/form-action";
 import { writeAudit } from "@/lib/audit/log";
 import { readBrowserState } from "@/lib/auth/browser-cookies";
 import { finishSignIn } from "@/lib/auth/next-auth";
-import { mfaThrottlePolicy } from "@/lib/auth/policy";
+import { mfaThrottlePolicy } from "@/lib/settings/policy";
 import { getRegistrant } from "@/lib/auth/registrant";
 import { recordSecondFactor } from "@/lib/auth/sign-in";
 import { getDb } from "@/lib/db/client";

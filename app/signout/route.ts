@@ -1,5 +1,4 @@
 import { NextResponse } from "next/server";
-import { writeAudit } from "@/lib/audit/log";
 import {
   cookieName,
   cookieOptions,
@@ -8,7 +7,7 @@ import {
   TRANSACTION_COOKIE_BASENAME,
 } from "@/lib/auth/cookie-security";
 import { getCurrentSession } from "@/lib/auth/current";
-import { revokeSession } from "@/lib/auth/sessions";
+import { signOut } from "@/lib/auth/devices";
 import { getDb } from "@/lib/db/client";
 import { getRequestContext } from "@/lib/security/request-context";
 
@@ -19,18 +18,11 @@ import { getRequestContext } from "@/lib/security/request-context";
 export async function POST() {
   const session = await getCurrentSession();
   if (session) {
-    const db = await getDb();
-    const context = await getRequestContext();
-    await db.transaction(async (tx) => {
-      await revokeSession(tx, session.id, "signed_out");
-      await writeAudit(tx, {
-        action: "auth.sign_out",
-        outcome: "success",
-        actorId: session.user.id,
-        subjectId: session.user.id,
-        ...context,
-      });
-    });
+    await signOut(
+      await getDb(),
+      { id: session.id, userId: session.user.id },
+      await getRequestContext(),
+    );
   }
   // A relative Location keeps the redirect independent of the Host header (R-A17.8).
   const response = new NextResponse(null, {

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { signInRetentionDays } from "@/lib/auth/policy";
+import { signInRetentionDays } from "@/lib/settings/policy";
 import type { Db, Tx } from "@/lib/db/client";
 
 // sign_in_events is partitioned by calendar month (UTC) on `at`, with a default partition for a

@@ -5,6 +5,7 @@ import { signInEvents } from "@/lib/db/schema";
 import { lookupIp, type IpIntel } from "./ip-intel";
 import { markNetworkKnown, type RiskAssessment, type RiskLevel, type RiskReason } from "./risk";
 import { parseUserAgent, type DeviceInfo } from "./user-agent";
+import type { RequestContext } from "@/lib/types/request";
 
 // Every sign-in attempt leaves one row, written in the database transaction of its outcome
 // (R-A14.1). A sign-in whose password was right starts as "interrupted", bound to its sign-in
@@ -40,10 +41,8 @@ export type SignInVerdict = "confirmed" | "reported";
 /** What a request looked like from here: where it came from and what sent it. */
 export type RequestOrigin = { intel: IpIntel; device: DeviceInfo };
 
-type Context = { ip: string | null; userAgent: string | null };
-
 /** Looks up the address and parses the user agent. Call before opening a transaction. */
-export async function lookupOrigin(context: Context): Promise<RequestOrigin> {
+export async function lookupOrigin(context: RequestContext): Promise<RequestOrigin> {
   return { intel: await lookupIp(context.ip), device: parseUserAgent(context.userAgent) };
 }
 
@@ -67,7 +66,7 @@ const clip = (value: string | null | undefined, length: number) =>
 export async function recordSignInEvent(
   tx: Executor,
   event: NewSignInEvent,
-  context: Context,
+  context: RequestContext,
 ): Promise<number> {
   const { intel, device } = event.origin ?? (await lookupOrigin(context));
   const [row] = await tx
@@ -142,7 +141,7 @@ export async function finishSignInEvent(
     methods: string[];
     origin?: RequestOrigin;
   },
-  context: Context,
+  context: RequestContext,
 ): Promise<void> {
   const finished = await tx
     .update(signInEvents)
@@ -371,7 +370,7 @@ export async function setVerdict(
   userId: string,
   eventId: number,
   verdict: SignInVerdict,
-  context: Context = { ip: null, userAgent: null },
+  context: RequestContext = { ip: null, userAgent: null },
 ): Promise<{ id: number; networkMarkedKnown: boolean } | null> {
   return db.transaction(async (tx) => {
     const [row] = await tx

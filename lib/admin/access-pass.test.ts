@@ -21,7 +21,7 @@ import {
   normaliseAccessPass,
   signInWithAccessPass,
 } from "./access-pass";
-import { refreshSettings } from "./settings";
+import { refreshSettings } from "@/lib/settings/store";
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let agentId: string;

@@ -4,14 +4,14 @@ import { assessSignInRisk } from "@/lib/activity/risk";
 import { lookupOrigin, recordSignInEvent } from "@/lib/activity/sign-in-events";
 import { writeAudit } from "@/lib/audit/log";
 import { checkPassword, type Secret } from "@/lib/auth/password-gate";
-import { accessPassLifetimes } from "@/lib/auth/policy";
-import type { RequestContext } from "@/lib/auth/sign-in";
+import { accessPassLifetimes } from "@/lib/settings/policy";
 import { beginSignInTransaction } from "@/lib/auth/sign-in-transaction";
 import type { Db, Executor } from "@/lib/db/client";
 import { temporaryAccessPasses } from "@/lib/db/schema";
 import { getSecrets } from "@/lib/env";
 import { hashToken, safeEqual } from "@/lib/security/tokens";
-import { ACCESS_PASS_MIN_MINUTES } from "./settings";
+import { ACCESS_PASS_MIN_MINUTES } from "@/lib/settings/store";
+import type { RequestContext } from "@/lib/types/request";
 
 // Temporary Access Passes (R-A10, docs/decisions/0009-temporary-access-pass.md). A pass is 20
 // Crockford base32 characters (100 bits from a CSPRNG), read aloud or typed in groups of four;

@@ -1,8 +1,7 @@
 import { and, eq, inArray, like, ne, or, sql } from "drizzle-orm";
-import { generatePassword, hashPassword } from "@/lib/auth/password";
+import { generatePassword, hashPassword } from "@/lib/security/password";
 import { replacePassword } from "@/lib/auth/password-change";
 import { endSignInsInProgress, revokeUserSessions } from "@/lib/auth/sessions";
-import type { RequestContext } from "@/lib/auth/sign-in";
 import type { Role } from "@/lib/auth/users";
 import type { Db, Executor } from "@/lib/db/client";
 import {
@@ -31,6 +30,7 @@ import {
 import { issueAccessPass } from "./access-pass";
 import { assignToken } from "./hardware-tokens";
 import { isUserId } from "./users";
+import type { RequestContext } from "@/lib/types/request";
 
 // What an agent can do to an account from its page (issue #6, items 3 and 9). Each runs in one
 // transaction with its audit record and the notice to the person: the subject's row is locked

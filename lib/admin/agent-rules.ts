@@ -1,9 +1,9 @@
 import { z } from "zod";
 import type { AuditAction } from "@/lib/audit/events";
 import { writeAudit } from "@/lib/audit/log";
-import type { RequestContext } from "@/lib/auth/sign-in";
 import type { Executor } from "@/lib/db/client";
 import { queueSecurityNotice, type NoticeEvent } from "@/lib/notify/security-notice";
+import type { RequestContext } from "@/lib/types/request";
 
 // The helpdesk console's rules, free of Next.js so they are tested directly: who may act on whom,
 // the reason every action carries, and the audit record and notice each one leaves (R-A16).

@@ -3,15 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser } from "@/lib/auth/users";
 import { auditLog, cases, signInEvents } from "@/lib/db/schema";
 import { createTestDatabase } from "@/lib/testing/test-database";
-import {
-  addCaseNote,
-  assignCase,
-  caseReference,
-  CASES_PER_USER_PER_DAY,
-  createCase,
-  listCases,
-  setCaseStatus,
-} from "./cases";
+import { caseReference, CASES_PER_USER_PER_DAY, createCase } from "@/lib/cases/report";
+import { addCaseNote, assignCase, listCases, setCaseStatus } from "./cases";
 
 const context = { ip: "192.0.2.80", userAgent: "vitest" };
 let database: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -1,106 +1,11 @@
-import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { writeAudit } from "@/lib/audit/log";
 import type { Executor } from "@/lib/db/client";
 import { caseNotes, cases, signInEvents, users } from "@/lib/db/schema";
 import { isUuid } from "@/lib/security/ids";
-
-export const CASE_KINDS = ["unrecognised_activity", "no_mobile_phone", "other"] as const;
-export type CaseKind = (typeof CASE_KINDS)[number];
-
-/** Longest message a person may send; the helpdesk reads it, nothing parses it. */
-export const CASE_MESSAGE_MAX_LENGTH = 2000;
-/** Reports one person may open in a day (R-A13.3): enough for real trouble, not a flood. */
-export const CASES_PER_USER_PER_DAY = 5;
-
-export type NewCase = {
-  userId: string;
-  kind: CaseKind;
-  message: string;
-  contactEmail?: string | null;
-  /** A sign-in event of this user that the case is about; a foreign or unknown id is dropped. */
-  signInEventId?: number | null;
-};
-
-export type CreateCaseResult =
-  | { ok: true; caseId: string; reference: string; existing: boolean }
-  | { ok: false; reason: "rate_limited" };
-
-/** The short reference a person can quote to the helpdesk. */
-export function caseReference(caseId: string): string {
-  return caseId.replace(/-/g, "").slice(0, 8).toUpperCase();
-}
-
-/**
- * Opens a helpdesk case for a person, audited in the caller's transaction. Sending the same
- * report again (a double submit, a reload) returns the case already open instead of a second
- * one, and a person can open at most CASES_PER_USER_PER_DAY a day (R-A13.3). The linked
- * sign-in event must be the person's own (R-A9.4).
- */
-export async function createCase(
-  tx: Executor,
-  input: NewCase,
-  context: { ip: string | null; userAgent: string | null } = { ip: null, userAgent: null },
-): Promise<CreateCaseResult> {
-  const message = input.message.trim().slice(0, CASE_MESSAGE_MAX_LENGTH);
-  const signInEventId = await ownEventId(tx, input.userId, input.signInEventId);
-
-  // Serialise one person's reports so the duplicate and daily checks hold under parallel submits.
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`case:${input.userId}`}))`);
-  const recent = await tx
-    .select({
-      id: cases.id,
-      kind: cases.kind,
-      message: cases.message,
-      signInEventId: cases.signInEventId,
-      status: cases.status,
-    })
-    .from(cases)
-    .where(and(eq(cases.userId, input.userId), gt(cases.createdAt, sql`now() - interval '1 day'`)));
-  const same = recent.find(
-    (c) =>
-      c.status !== "resolved" &&
-      c.kind === input.kind &&
-      c.message === message &&
-      c.signInEventId === signInEventId,
-  );
-  if (same) return { ok: true, caseId: same.id, reference: caseReference(same.id), existing: true };
-  if (recent.length >= CASES_PER_USER_PER_DAY) return { ok: false, reason: "rate_limited" };
-
-  const [row] = await tx
-    .insert(cases)
-    .values({
-      userId: input.userId,
-      kind: input.kind,
-      message,
-      contactEmail: input.contactEmail?.trim().slice(0, 320) || null,
-      signInEventId,
-    })
-    .returning({ id: cases.id });
-  await writeAudit(tx, {
-    action: "case.created",
-    outcome: "success",
-    actorId: input.userId,
-    subjectId: input.userId,
-    ...context,
-    details: { caseId: row!.id, kind: input.kind, signInEventId },
-  });
-  return { ok: true, caseId: row!.id, reference: caseReference(row!.id), existing: false };
-}
-
-async function ownEventId(
-  db: Executor,
-  userId: string,
-  eventId: number | null | undefined,
-): Promise<number | null> {
-  if (eventId === null || eventId === undefined) return null;
-  if (!Number.isSafeInteger(eventId) || eventId <= 0) return null;
-  const [row] = await db
-    .select({ id: signInEvents.id })
-    .from(signInEvents)
-    .where(and(eq(signInEvents.id, eventId), eq(signInEvents.userId, userId)));
-  return row?.id ?? null;
-}
+import { caseReference, type CaseKind } from "@/lib/cases/report";
+import type { RequestContext } from "@/lib/types/request";
 
 // ── the helpdesk queue ──────────────────────────────────────────────────────
 
@@ -136,7 +41,7 @@ export type CaseView = {
   notes: CaseNoteView[];
 };
 
-type Agent = { id: string; ip: string | null; userAgent: string | null };
+type Agent = RequestContext & { id: string };
 
 /**
  * The queue, newest first, optionally one status only; keyset pages on (created_at, id) so a
@@ -252,88 +157,97 @@ async function lockCase(tx: Executor, caseId: string) {
 }
 
 /** "Assign to me": the agent takes the case; audited. False when the case does not exist. */
-export async function assignCase(tx: Executor, caseId: string, agent: Agent): Promise<boolean> {
-  const row = await lockCase(tx, caseId);
-  if (!row) return false;
-  if (row.assigneeId === agent.id) return true;
-  await tx
-    .update(cases)
-    .set({
-      assigneeId: agent.id,
-      updatedAt: sql`now()`,
-      // Taking an open case starts work on it.
-      ...(row.status === "open" ? { status: "in_progress" as const } : {}),
-    })
-    .where(eq(cases.id, caseId));
-  await writeAudit(tx, {
-    action: "admin.case.assigned",
-    outcome: "success",
-    actorId: agent.id,
-    subjectId: row.userId,
-    ip: agent.ip,
-    userAgent: agent.userAgent,
-    details: { caseId, from: row.assigneeId, to: agent.id },
+export async function assignCase(db: Executor, caseId: string, agent: Agent): Promise<boolean> {
+  // Alone this is a transaction; inside a caller's, a savepoint (docs/architecture.md).
+  return db.transaction(async (tx) => {
+    const row = await lockCase(tx, caseId);
+    if (!row) return false;
+    if (row.assigneeId === agent.id) return true;
+    await tx
+      .update(cases)
+      .set({
+        assigneeId: agent.id,
+        updatedAt: sql`now()`,
+        // Taking an open case starts work on it.
+        ...(row.status === "open" ? { status: "in_progress" as const } : {}),
+      })
+      .where(eq(cases.id, caseId));
+    await writeAudit(tx, {
+      action: "admin.case.assigned",
+      outcome: "success",
+      actorId: agent.id,
+      subjectId: row.userId,
+      ip: agent.ip,
+      userAgent: agent.userAgent,
+      details: { caseId, from: row.assigneeId, to: agent.id },
+    });
+    return true;
   });
-  return true;
 }
 
 /** Moves a case to another status; audited with the old and new one. */
 export async function setCaseStatus(
-  tx: Executor,
+  db: Executor,
   caseId: string,
   status: CaseStatus,
   agent: Agent,
 ): Promise<boolean> {
-  const row = await lockCase(tx, caseId);
-  if (!row) return false;
-  if (row.status === status) return true;
-  await tx
-    .update(cases)
-    .set({
-      status,
-      updatedAt: sql`now()`,
-      closedAt: status === "resolved" ? sql`now()` : null,
-    })
-    .where(eq(cases.id, caseId));
-  await writeAudit(tx, {
-    action: "admin.case.status_changed",
-    outcome: "success",
-    actorId: agent.id,
-    subjectId: row.userId,
-    ip: agent.ip,
-    userAgent: agent.userAgent,
-    details: { caseId, from: row.status, to: status },
+  // Alone this is a transaction; inside a caller's, a savepoint (docs/architecture.md).
+  return db.transaction(async (tx) => {
+    const row = await lockCase(tx, caseId);
+    if (!row) return false;
+    if (row.status === status) return true;
+    await tx
+      .update(cases)
+      .set({
+        status,
+        updatedAt: sql`now()`,
+        closedAt: status === "resolved" ? sql`now()` : null,
+      })
+      .where(eq(cases.id, caseId));
+    await writeAudit(tx, {
+      action: "admin.case.status_changed",
+      outcome: "success",
+      actorId: agent.id,
+      subjectId: row.userId,
+      ip: agent.ip,
+      userAgent: agent.userAgent,
+      details: { caseId, from: row.status, to: status },
+    });
+    return true;
   });
-  return true;
 }
 
 /** Adds an agent's note to a case; audited (the note's text stays in the case, not the log). */
 export async function addCaseNote(
-  tx: Executor,
+  db: Executor,
   caseId: string,
   body: string,
   agent: Agent,
 ): Promise<boolean> {
-  const text = body.trim().slice(0, CASE_NOTE_MAX_LENGTH);
-  if (!text) return false;
-  const row = await lockCase(tx, caseId);
-  if (!row) return false;
-  const [note] = await tx
-    .insert(caseNotes)
-    .values({ caseId, authorId: agent.id, body: text })
-    .returning({ id: caseNotes.id });
-  await tx
-    .update(cases)
-    .set({ updatedAt: sql`now()` })
-    .where(eq(cases.id, caseId));
-  await writeAudit(tx, {
-    action: "admin.case.note_added",
-    outcome: "success",
-    actorId: agent.id,
-    subjectId: row.userId,
-    ip: agent.ip,
-    userAgent: agent.userAgent,
-    details: { caseId, noteId: note!.id },
+  // Alone this is a transaction; inside a caller's, a savepoint (docs/architecture.md).
+  return db.transaction(async (tx) => {
+    const text = body.trim().slice(0, CASE_NOTE_MAX_LENGTH);
+    if (!text) return false;
+    const row = await lockCase(tx, caseId);
+    if (!row) return false;
+    const [note] = await tx
+      .insert(caseNotes)
+      .values({ caseId, authorId: agent.id, body: text })
+      .returning({ id: caseNotes.id });
+    await tx
+      .update(cases)
+      .set({ updatedAt: sql`now()` })
+      .where(eq(cases.id, caseId));
+    await writeAudit(tx, {
+      action: "admin.case.note_added",
+      outcome: "success",
+      actorId: agent.id,
+      subjectId: row.userId,
+      ip: agent.ip,
+      userAgent: agent.userAgent,
+      details: { caseId, noteId: note!.id },
+    });
+    return true;
   });
-  return true;
 }

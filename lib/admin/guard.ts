@@ -5,7 +5,7 @@ import { notFound, redirect } from "next/navigation";
 import { writeAudit } from "@/lib/audit/log";
 import { getCurrentSession } from "@/lib/auth/current";
 import { getPasswordStatus } from "@/lib/auth/password-change";
-import { passkeyRequiredForAgents } from "@/lib/auth/policy";
+import { passkeyRequiredForAgents } from "@/lib/settings/policy";
 import { requireFreshSession } from "@/lib/auth/sign-in-flow";
 import type { CurrentSession } from "@/lib/auth/sessions";
 import { getDb, type Executor } from "@/lib/db/client";

@@ -2,10 +2,12 @@ import { randomUUID } from "node:crypto";
 import { parse } from "csv-parse/sync";
 import { and, asc, eq, gt, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { writeAudit } from "@/lib/audit/log";
+import type { Role } from "@/lib/auth/users";
 import type { Executor } from "@/lib/db/client";
 import { hardwareTokens, mfaMethods, users } from "@/lib/db/schema";
 import { seal } from "@/lib/security/sealing";
 import { isUuid } from "@/lib/security/ids";
+import type { RequestContext } from "@/lib/types/request";
 
 // The hardware OATH token inventory (R-A4.6): imported by administrators from the CSV file the
 // vendor ships, in the common format Microsoft Entra reads —
@@ -211,7 +213,7 @@ export type TokenImportResult =
 export async function importTokens(
   tx: Executor,
   text: string,
-  actor: { id: string; ip: string | null; userAgent: string | null; reason: string },
+  actor: RequestContext & { id: string; reason: string },
 ): Promise<TokenImportResult> {
   const { rows, problems } = await checkTokenCsv(tx, text);
   if (problems.length > 0) return { ok: false, problems };
@@ -356,6 +358,32 @@ export async function assignToken(
       model: hardwareTokens.model,
     });
   return row ?? null;
+}
+
+/** A token holder as the console acts on them: whom to tell, and the role the agent's rights hang on. */
+export type TokenHolder = { id: string; email: string; displayName: string; role: Role };
+
+const holderColumns = {
+  id: users.id,
+  email: users.email,
+  displayName: users.displayName,
+  role: users.role,
+};
+
+/** The people with these ids, for the tokens listed or imported for them. */
+export async function getTokenHolders(db: Executor, userIds: string[]): Promise<TokenHolder[]> {
+  if (userIds.length === 0) return [];
+  return db.select(holderColumns).from(users).where(inArray(users.id, userIds));
+}
+
+/** Who holds this token, or null when it is not assigned (or does not exist). */
+export async function getTokenHolder(db: Executor, tokenId: string): Promise<TokenHolder | null> {
+  const [holder] = await db
+    .select(holderColumns)
+    .from(hardwareTokens)
+    .innerJoin(users, eq(users.id, hardwareTokens.userId))
+    .where(eq(hardwareTokens.id, tokenId));
+  return holder ?? null;
 }
 
 /** The tokens assigned to a person and not yet activated (Security info's "Activate"). */

@@ -4,7 +4,7 @@ import type { ActionState } from "@/lib/actions/form-action";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { getRequestContext } from "@/lib/security/request-context";
-import { CASE_MESSAGE_MAX_LENGTH, createCase } from "./cases";
+import { CASE_MESSAGE_MAX_LENGTH, createCase } from "@/lib/cases/report";
 
 const requestSchema = z.object({
   message: z
@@ -33,14 +33,10 @@ export async function requestHelpWithoutPhone(
     };
   }
   const context = await getRequestContext();
-  const created = await (
-    await getDb()
-  ).transaction((tx) =>
-    createCase(
-      tx,
-      { userId: user.id, kind: "no_mobile_phone", message: parsed.data.message },
-      context,
-    ),
+  const created = await createCase(
+    await getDb(),
+    { userId: user.id, kind: "no_mobile_phone", message: parsed.data.message },
+    context,
   );
   if (!created.ok) {
     return {

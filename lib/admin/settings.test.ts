@@ -9,13 +9,14 @@ import {
   signInRetentionDays,
   staySignedInDays,
   staySignedInOffered,
-} from "@/lib/auth/policy";
+} from "@/lib/settings/policy";
 import { createUser } from "@/lib/auth/users";
 import { auditLog, settings } from "@/lib/db/schema";
 import { getEnv } from "@/lib/env";
 import { kindOffered } from "@/lib/mfa/registry";
 import { createTestDatabase } from "@/lib/testing/test-database";
-import { readSettings, refreshSettings, SETTINGS_REFRESH_MS, updateSettings } from "./settings";
+import { readSettings, refreshSettings, SETTINGS_REFRESH_MS } from "@/lib/settings/store";
+import { updateSettings } from "./settings";
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let admin: { id: string; ip: string; userAgent: string; reason: string };

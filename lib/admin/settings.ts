@@ -1,188 +1,76 @@
 import { inArray, sql } from "drizzle-orm";
-import { z } from "zod";
 import { writeAudit } from "@/lib/audit/log";
-import { getDb, type Executor } from "@/lib/db/client";
+import type { Executor } from "@/lib/db/client";
 import { settings } from "@/lib/db/schema";
+import type { RequestContext } from "@/lib/types/request";
+import {
+  parseSettingRows,
+  SETTING_SCHEMAS,
+  type SettingKey,
+  type SettingValues,
+} from "@/lib/settings/store";
 
-// Policy that administrators set at /admin/settings. Rows in `settings` override the operator's
-// environment (the defaults); a missing row means "use the default". The sign-in code reads policy
-// synchronously, so each process keeps a copy that is refreshed from the table in the background
-// every SETTINGS_REFRESH_MS, and at once after a change made by this process: several instances
-// agree within seconds without a message bus.
-
-/** How stale a process's copy of the settings may get. */
-export const SETTINGS_REFRESH_MS = 5_000;
-
-/** Temporary Access Pass lifetimes allowed by policy (R-A10.2): 10 minutes to 8 hours. */
-export const ACCESS_PASS_MIN_MINUTES = 10;
-export const ACCESS_PASS_MAX_MINUTES = 8 * 60;
-export const ACCESS_PASS_DEFAULT_MINUTES = 60;
-
-/** Every setting, with the shape its value must have. */
-export const SETTING_SCHEMAS = {
-  /** Method kinds people may register and use; a kind left out cannot be added or used. */
-  enabled_method_kinds: z.array(z.string().min(1).max(40)).min(1).max(20),
-  /** True: everyone must register a method; false: each account's own `mfa_required` decides. */
-  mfa_required_for_all: z.boolean(),
-  /** Wrong passwords in a row before the account's password step pauses. */
-  password_lockout_threshold: z.number().int().min(3).max(100),
-  access_pass_default_minutes: z
-    .number()
-    .int()
-    .min(ACCESS_PASS_MIN_MINUTES)
-    .max(ACCESS_PASS_MAX_MINUTES),
-  access_pass_max_minutes: z
-    .number()
-    .int()
-    .min(ACCESS_PASS_MIN_MINUTES)
-    .max(ACCESS_PASS_MAX_MINUTES),
-  /** "Don't ask again for N days"; 0 hides the checkbox. */
-  remember_mfa_days: z.number().int().min(0).max(90),
-  stay_signed_in_offered: z.boolean(),
-  /** How long a "Stay signed in" session may live, in days. */
-  stay_signed_in_days: z.number().int().min(1).max(365),
-  sign_in_retention_days: z.number().int().min(1).max(3650),
-  /** Helpdesk and admin accounts must have, and sign in to the console with, a passkey. */
-  passkey_required_for_agents: z.boolean(),
-} as const;
-
-export type SettingKey = keyof typeof SETTING_SCHEMAS;
-export type SettingValues = { [K in SettingKey]: z.infer<(typeof SETTING_SCHEMAS)[K]> };
-export const SETTING_KEYS = Object.keys(SETTING_SCHEMAS) as SettingKey[];
-
-type Cache = {
-  values: Partial<SettingValues>;
-  loadedAt: number;
-  refreshing: Promise<void> | null;
-};
-
-const holder = globalThis as unknown as { __factorSettings?: Cache };
-
-function cache(): Cache {
-  holder.__factorSettings ??= { values: {}, loadedAt: 0, refreshing: null };
-  return holder.__factorSettings;
-}
-
-/** Parses the stored rows, ignoring a key that is unknown or whose value no longer fits. */
-function parseRows(rows: { key: string; value: unknown }[]): Partial<SettingValues> {
-  const values: Record<string, unknown> = {};
-  for (const row of rows) {
-    const schema = SETTING_SCHEMAS[row.key as SettingKey];
-    const parsed = schema?.safeParse(row.value);
-    if (parsed?.success) values[row.key] = parsed.data;
-  }
-  return values as Partial<SettingValues>;
-}
-
-/** The administrator's overrides as stored now (no cache). */
-export async function readSettings(db: Executor): Promise<Partial<SettingValues>> {
-  return parseRows(await db.select({ key: settings.key, value: settings.value }).from(settings));
-}
-
-/** Reloads this process's copy from the table. */
-export async function refreshSettings(db: Executor): Promise<Partial<SettingValues>> {
-  const values = await readSettings(db);
-  const state = cache();
-  state.values = values;
-  state.loadedAt = Date.now();
-  return values;
-}
-
-/**
- * Whether this process has opened its database (lib/db/client.ts keeps it on globalThis). Policy
- * read before that — at build time, in a script, in a unit test — uses the defaults rather than
- * opening a database as a side effect.
- */
-function databaseOpened(): boolean {
-  return (globalThis as { __factorDatabase?: unknown }).__factorDatabase !== undefined;
-}
-
-function refreshInBackground(): void {
-  const state = cache();
-  if (state.refreshing) return;
-  state.loadedAt = Date.now(); // one attempt per interval, even when it fails
-  state.refreshing = getDb()
-    .then((db) => refreshSettings(db))
-    .then(
-      () => undefined,
-      // Keep the last known values: policy must not flap because one read failed.
-      (error: Error) => console.error(`Cannot read the settings: ${error.message}`),
-    )
-    .finally(() => {
-      state.refreshing = null;
-    });
-}
-
-/**
- * One setting as this process knows it, or undefined for "use the default". Synchronous, so the
- * policy getters stay synchronous; a stale copy starts a refresh for the next caller.
- */
-export function getSettingOverride<K extends SettingKey>(key: K): SettingValues[K] | undefined {
-  const state = cache();
-  if (Date.now() - state.loadedAt > SETTINGS_REFRESH_MS && databaseOpened()) refreshInBackground();
-  return state.values[key];
-}
+// An administrator's change to the settings. Reading them, and the policy built on them, sits
+// below every domain (lib/settings/); only the console writes them.
 
 export type SettingChange = { [K in SettingKey]?: SettingValues[K] | null };
 
 /**
- * Stores changed settings in the caller's transaction, one audit record per changed key with
- * its old and new value (null: back to the default). Returns the keys that changed. Call
- * `refreshSettings` after the transaction commits so this process applies them at once.
+ * Stores changed settings in one transaction, one audit record per changed key with its old and
+ * new value (null: back to the default). Returns the keys that changed. Call `refreshSettings`
+ * after it returns (after the caller's transaction commits, inside one) so this process applies
+ * them at once.
  */
 export async function updateSettings(
-  tx: Executor,
+  db: Executor,
   change: SettingChange,
-  actor: {
-    id: string;
-    ip: string | null;
-    userAgent: string | null;
-    reason: string;
-    ticket?: string | null;
-  },
+  actor: RequestContext & { id: string; reason: string; ticket?: string | null },
 ): Promise<SettingKey[]> {
-  const keys = (Object.keys(change) as SettingKey[]).filter((key) => key in SETTING_SCHEMAS);
-  if (keys.length === 0) return [];
-  // Serialise changes so two administrators saving at once each see the other's values.
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('factor:settings'))`);
-  const current = parseRows(
-    await tx
-      .select({ key: settings.key, value: settings.value })
-      .from(settings)
-      .where(inArray(settings.key, keys)),
-  );
-  const changed: SettingKey[] = [];
-  for (const key of keys) {
-    const next = change[key];
-    const before = current[key];
-    if (JSON.stringify(next ?? null) === JSON.stringify(before ?? null)) continue;
-    if (next === null || next === undefined) {
-      await tx.delete(settings).where(inArray(settings.key, [key]));
-    } else {
-      const value = SETTING_SCHEMAS[key].parse(next) as string | number | boolean | string[];
+  // Alone this is a transaction; inside a caller's, a savepoint (docs/architecture.md).
+  return db.transaction(async (tx) => {
+    const keys = (Object.keys(change) as SettingKey[]).filter((key) => key in SETTING_SCHEMAS);
+    if (keys.length === 0) return [];
+    // Serialise changes so two administrators saving at once each see the other's values.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('factor:settings'))`);
+    const current = parseSettingRows(
       await tx
-        .insert(settings)
-        .values({ key, value, updatedBy: actor.id })
-        .onConflictDoUpdate({
-          target: settings.key,
-          set: { value, updatedBy: actor.id, updatedAt: sql`now()` },
-        });
+        .select({ key: settings.key, value: settings.value })
+        .from(settings)
+        .where(inArray(settings.key, keys)),
+    );
+    const changed: SettingKey[] = [];
+    for (const key of keys) {
+      const next = change[key];
+      const before = current[key];
+      if (JSON.stringify(next ?? null) === JSON.stringify(before ?? null)) continue;
+      if (next === null || next === undefined) {
+        await tx.delete(settings).where(inArray(settings.key, [key]));
+      } else {
+        const value = SETTING_SCHEMAS[key].parse(next) as string | number | boolean | string[];
+        await tx
+          .insert(settings)
+          .values({ key, value, updatedBy: actor.id })
+          .onConflictDoUpdate({
+            target: settings.key,
+            set: { value, updatedBy: actor.id, updatedAt: sql`now()` },
+          });
+      }
+      await writeAudit(tx, {
+        action: "admin.settings.changed",
+        outcome: "success",
+        actorId: actor.id,
+        ip: actor.ip,
+        userAgent: actor.userAgent,
+        details: {
+          setting: key,
+          from: before === undefined ? null : JSON.stringify(before),
+          to: next === null || next === undefined ? null : JSON.stringify(next),
+          reason: actor.reason,
+          ticket: actor.ticket ?? null,
+        },
+      });
+      changed.push(key);
     }
-    await writeAudit(tx, {
-      action: "admin.settings.changed",
-      outcome: "success",
-      actorId: actor.id,
-      ip: actor.ip,
-      userAgent: actor.userAgent,
-      details: {
-        setting: key,
-        from: before === undefined ? null : JSON.stringify(before),
-        to: next === null || next === undefined ? null : JSON.stringify(next),
-        reason: actor.reason,
-        ticket: actor.ticket ?? null,
-      },
-    });
-    changed.push(key);
-  }
-  return changed;
+    return changed;
+  });
 }

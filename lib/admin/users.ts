@@ -2,7 +2,6 @@ import { and, asc, eq, exists, gt, inArray, like, notExists, or, sql, type SQL }
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
 import { writeAudit } from "@/lib/audit/log";
-import type { RequestContext } from "@/lib/auth/sign-in";
 import {
   createUser,
   emailMatches,
@@ -16,6 +15,7 @@ import { auditLog, authThrottles, mfaMethods, users } from "@/lib/db/schema";
 import { alias } from "drizzle-orm/pg-core";
 import { AUDIT_SENTENCES, type AuditAction } from "@/lib/audit/events";
 import { isUuid } from "@/lib/security/ids";
+import type { RequestContext } from "@/lib/types/request";
 
 // Finding and creating people for the helpdesk console (issue #6, item 2).
 

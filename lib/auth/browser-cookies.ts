@@ -1,6 +1,6 @@
 import "server-only";
 import { portalCookie } from "./cookie-security";
-import { rememberMfaDays } from "./policy";
+import { rememberMfaDays } from "@/lib/settings/policy";
 import type { BrowserState } from "./sign-in";
 
 // What a browser remembers between sign-ins, each in its own HttpOnly cookie.

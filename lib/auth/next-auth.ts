@@ -15,7 +15,7 @@ import {
   sessionCookieName,
 } from "./cookie-security";
 import { resolveSession } from "./sessions";
-import { sessionLimits } from "./policy";
+import { sessionLimits } from "@/lib/settings/policy";
 import { completeSignIn } from "./sign-in";
 import { getSignInTransaction } from "./sign-in-transaction";
 import { clearTransactionCookie } from "./transaction-cookie";

@@ -1,3 +1,4 @@
+import type { RequestContext } from "@/lib/types/request";
 import { eq } from "drizzle-orm";
 import { assessSignInRisk } from "@/lib/activity/risk";
 import { isRisky, lookupOrigin, recordSignInEvent } from "@/lib/activity/sign-in-events";
@@ -13,7 +14,6 @@ import {
   stageAfterFactors,
   type BrowserState,
   type PasswordStepResult,
-  type RequestContext,
 } from "./sign-in";
 import { advanceSignInTransaction, beginSignInTransaction } from "./sign-in-transaction";
 

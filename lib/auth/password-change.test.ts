@@ -13,7 +13,7 @@ import { rememberBrowser } from "@/lib/mfa/remembered-browser";
 import { hashToken } from "@/lib/security/tokens";
 import { getThrottle } from "@/lib/security/throttle";
 import { createTestDatabase } from "@/lib/testing/test-database";
-import { verifyPassword } from "./password";
+import { verifyPassword } from "@/lib/security/password";
 import {
   changePassword,
   CURRENT_PASSWORD_LOCKED,

@@ -7,12 +7,13 @@ import { forgetBrowsers } from "@/lib/mfa/remembered-browser";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { hashToken } from "@/lib/security/tokens";
 import { resetThrottle } from "@/lib/security/throttle";
-import { hashPassword } from "./password";
+import { hashPassword } from "@/lib/security/password";
 import { checkPassword } from "./password-gate";
 import { checkNewPassword, PASSWORD_MAX_LENGTH } from "./password-policy";
 import { endSignInsInProgress, revokeSession, revokeUserSessions } from "./sessions";
-import { REMEMBERED_BROWSER_AMR, type RequestContext } from "./sign-in";
+import { REMEMBERED_BROWSER_AMR } from "./sign-in";
 import { advanceSignInTransaction, beginSignInTransaction } from "./sign-in-transaction";
+import type { RequestContext } from "@/lib/types/request";
 
 export const PASSWORD_FIELDS = ["currentPassword", "newPassword", "confirmPassword"] as const;
 export type PasswordField = (typeof PASSWORD_FIELDS)[number];

@@ -5,7 +5,12 @@ import { auditLog, authThrottles, outbox, users } from "@/lib/db/schema";
 import { getEnv } from "@/lib/env";
 import { getThrottle } from "@/lib/security/throttle";
 import { createTestDatabase } from "@/lib/testing/test-database";
-import { hashPassword, PASSWORD_MAX_LENGTH, verifyAgainstDummy, verifyPassword } from "./password";
+import {
+  hashPassword,
+  PASSWORD_MAX_LENGTH,
+  verifyAgainstDummy,
+  verifyPassword,
+} from "@/lib/security/password";
 import {
   checkPassword,
   type AccountRef,
@@ -17,8 +22,8 @@ import { createUser } from "./users";
 
 // The gate's argon2 calls are watched, not replaced: what work a refusal cost is part of what a
 // stranger observes (R-A11.5, R-A18.1).
-vi.mock("./password", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("./password")>();
+vi.mock("@/lib/security/password", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("@/lib/security/password")>();
   return {
     ...actual,
     verifyPassword: vi.fn(actual.verifyPassword),

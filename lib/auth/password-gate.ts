@@ -18,9 +18,9 @@ import {
   PASSWORD_MAX_LENGTH,
   verifyAgainstDummy,
   verifyPassword,
-} from "./password";
-import { passwordThrottlePolicies } from "./policy";
-import type { RequestContext } from "./sign-in";
+} from "@/lib/security/password";
+import { passwordThrottlePolicies } from "@/lib/settings/policy";
+import type { RequestContext } from "@/lib/types/request";
 import { emailMatches } from "./users";
 
 // The one gate every password check passes through (docs/decisions/0002): the pauses are looked

@@ -1,5 +1,5 @@
 import { dictionary } from "@zxcvbn-ts/language-common";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordLength } from "./password";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordLength } from "@/lib/security/password";
 
 // What a new password must be (R-A2.1, R-A2.4, NIST SP 800-63B §3.1.1.2): 8 to 256 characters, not a
 // common or breached password, not built on the person's name, email or organisation — and no

@@ -1,3 +1,4 @@
+import type { RequestContext } from "@/lib/types/request";
 import { assessSignInRisk } from "@/lib/activity/risk";
 import {
   isRisky,
@@ -10,7 +11,7 @@ import { getMethodSummary } from "@/lib/mfa/methods";
 import { findRememberedBrowser } from "@/lib/mfa/remembered-browser";
 import { hashToken } from "@/lib/security/tokens";
 import { checkPassword, type RefusalCause } from "./password-gate";
-import { mfaRequiredFor, rememberMfaDays } from "./policy";
+import { mfaRequiredFor, rememberMfaDays } from "@/lib/settings/policy";
 import {
   PENDING_REASON,
   REMEMBERED_BROWSER_AMR,
@@ -18,7 +19,6 @@ import {
   stageAfterFactors,
   type BrowserState,
   type PasswordStepResult,
-  type RequestContext,
 } from "./sign-in";
 import { beginSignInTransaction, type SignInStage } from "./sign-in-transaction";
 

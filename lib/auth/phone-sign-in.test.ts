@@ -20,16 +20,12 @@ import {
   answerMessage,
   deviceCallMessage,
   pairingMessage,
-  PIN_MAX_FAILURES,
   type DeviceCall,
 } from "@/lib/mfa/companion-protocol";
 import type { AuditAction } from "@/lib/audit/events";
-import {
-  changePhoneSignInPin,
-  disablePhoneSignIn,
-  enablePhoneSignIn,
-} from "@/lib/mfa/phone-sign-in";
-import { passwordThrottlePolicies } from "./policy";
+import { changePhoneSignInPin, disablePhoneSignIn } from "@/lib/mfa/phone-sign-in";
+import { enablePhoneSignIn } from "@/lib/auth/enable-phone-sign-in";
+import { passwordThrottlePolicies, PIN_MAX_FAILURES } from "@/lib/settings/policy";
 import { totpCode } from "@/lib/mfa/totp";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { completeSignIn } from "./sign-in";

@@ -22,17 +22,17 @@ import {
 } from "@/lib/mfa/companion";
 import { seal, unseal } from "@/lib/security/sealing";
 import { hashToken, newToken } from "@/lib/security/tokens";
-import { signInTransactionTtlMs } from "./policy";
+import { signInTransactionTtlMs } from "@/lib/settings/policy";
 import {
   PENDING_REASON,
   respondToRisk,
   stageAfterFactors,
   type BrowserState,
   type PasswordStepResult,
-  type RequestContext,
 } from "./sign-in";
 import { advanceSignInTransaction, beginSignInTransaction } from "./sign-in-transaction";
 import { emailMatches } from "./users";
+import type { RequestContext } from "@/lib/types/request";
 
 // Phone sign-in (passwordless, issue #8): the person gives only their email and approves a
 // number-matching request on a paired phone where they turned phone sign-in on. The phone's key

@@ -3,9 +3,9 @@ import { startPushRequest } from "@/lib/mfa/companion";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { sendPhoneChallenge } from "@/lib/mfa/phone";
 import type { SignInChoice } from "@/lib/mfa/registry";
-import type { RequestContext } from "./sign-in";
 import { getUserIdentity } from "./users";
 import { getSignInTransaction, type SignInTransaction } from "./sign-in-transaction";
+import type { RequestContext } from "@/lib/types/request";
 
 /** The page that asks for one way of passing the second step. */
 export function verifyPath(choice: SignInChoice, notice?: "limit" | "dead" | "push-limit"): string {

@@ -5,10 +5,10 @@ import type { Db, Executor } from "@/lib/db/client";
 import { auditLog } from "@/lib/db/schema";
 import { forgetBrowsers } from "@/lib/mfa/remembered-browser";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
-import { caseReference } from "@/lib/admin/cases";
+import { caseReference } from "@/lib/cases/report";
 import { getPasswordStatus } from "./password-change";
 import { endSignInsInProgress, revokeUserSessions } from "./sessions";
-import type { RequestContext } from "./sign-in";
+import type { RequestContext } from "@/lib/types/request";
 
 // "Secure your account" (R-A13): the steps after the password change, and what the summary says.
 
@@ -24,29 +24,32 @@ export function isRecentlyAdded(createdAt: Date, now = new Date()): boolean {
 
 /**
  * Signs the person out everywhere but `keepSessionId` (R-A12.7): other sessions, every
- * remembered browser and every sign-in in progress end; audited and told to the person, in the
- * caller's transaction. Running it again changes nothing more (R-A13.3). Returns how many
+ * remembered browser and every sign-in in progress end; audited and told to the person, all in
+ * one transaction. Running it again changes nothing more (R-A13.3). Returns how many
  * sessions ended.
  */
 export async function signOutEverywhereElse(
-  tx: Executor,
+  db: Executor,
   user: Person,
   keepSessionId: string,
   context: RequestContext,
 ): Promise<number> {
-  const sessions = await revokeUserSessions(tx, user.id, "signed_out_everywhere", keepSessionId);
-  await forgetBrowsers(tx, user.id);
-  await endSignInsInProgress(tx, user.id);
-  await writeAudit(tx, {
-    action: "auth.sessions.revoked_all",
-    outcome: "success",
-    actorId: user.id,
-    subjectId: user.id,
-    ...context,
-    details: { sessions },
+  // Alone this is a transaction; inside a caller's, a savepoint (docs/architecture.md).
+  return db.transaction(async (tx) => {
+    const sessions = await revokeUserSessions(tx, user.id, "signed_out_everywhere", keepSessionId);
+    await forgetBrowsers(tx, user.id);
+    await endSignInsInProgress(tx, user.id);
+    await writeAudit(tx, {
+      action: "auth.sessions.revoked_all",
+      outcome: "success",
+      actorId: user.id,
+      subjectId: user.id,
+      ...context,
+      details: { sessions },
+    });
+    await queueSecurityNotice(tx, user, "sessions.signed_out_everywhere", context);
+    return sessions;
   });
-  await queueSecurityNotice(tx, user, "sessions.signed_out_everywhere", context);
-  return sessions;
 }
 
 export type SecureAccountProgress = {

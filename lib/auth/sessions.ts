@@ -3,7 +3,7 @@ import type { Executor } from "@/lib/db/client";
 import { sessions, signInTransactions, users } from "@/lib/db/schema";
 import { forgetBrowserOfSession, type ForgottenBrowser } from "@/lib/mfa/remembered-browser";
 import { hashToken, newToken } from "@/lib/security/tokens";
-import { sessionLimits } from "./policy";
+import { sessionLimits } from "@/lib/settings/policy";
 
 /** What a page or action knows about the signed-in person. */
 export type CurrentSession = {

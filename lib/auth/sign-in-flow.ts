@@ -4,7 +4,7 @@ import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { getRequestContext } from "@/lib/security/request-context";
 import { getCurrentSession } from "./current";
-import { stepUpMaxAgeMs } from "./policy";
+import { stepUpMaxAgeMs } from "@/lib/settings/policy";
 import { startDefaultSecondStep } from "./second-step";
 import type { CurrentSession } from "./sessions";
 import { beginStepUp } from "./step-up";

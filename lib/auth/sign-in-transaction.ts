@@ -2,7 +2,7 @@ import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
 import { signInTransactions } from "@/lib/db/schema";
 import { hashToken, newToken } from "@/lib/security/tokens";
-import { signInTransactionTtlMs } from "./policy";
+import { signInTransactionTtlMs } from "@/lib/settings/policy";
 
 export type SignInStage = (typeof signInTransactions.$inferSelect)["stage"];
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, authThrottles, outbox, sessions, users } from "@/lib/db/schema";
 import { getThrottle } from "@/lib/security/throttle";
 import { createTestDatabase } from "@/lib/testing/test-database";
-import { hashPassword } from "./password";
+import { hashPassword } from "@/lib/security/password";
 import { resolveSession } from "./sessions";
 import { verifyPasswordStep } from "./password-step";
 import { answerStaySignedIn, completeSignIn } from "./sign-in";

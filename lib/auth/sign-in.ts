@@ -18,7 +18,8 @@ import { users } from "@/lib/db/schema";
 import { hashToken } from "@/lib/security/tokens";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { useRememberedBrowser } from "@/lib/mfa/remembered-browser";
-import { staySignedInOffered } from "./policy";
+import { staySignedInOffered } from "@/lib/settings/policy";
+import type { RequestContext } from "@/lib/types/request";
 import { createSession, revokeSession } from "./sessions";
 import {
   advanceSignInTransaction,
@@ -37,8 +38,6 @@ export const STAGE_PATHS: Record<Exclude<SignInStage, "ready">, string> = {
   registration: "/signin/more-information",
   stay_signed_in: "/signin/stay-signed-in",
 };
-
-export type RequestContext = { ip: string | null; userAgent: string | null };
 
 export type PasswordStepResult =
   { ok: false } | { ok: true; transactionToken: string; stage: SignInStage; persistent: boolean };

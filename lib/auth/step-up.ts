@@ -1,5 +1,5 @@
 import type { Executor } from "@/lib/db/client";
-import type { RequestContext } from "./sign-in";
+import type { RequestContext } from "@/lib/types/request";
 import { beginSignInTransaction } from "./sign-in-transaction";
 
 /** Starts a step-up for a signed-in session: a fresh second factor that will replace it. */

@@ -1,6 +1,6 @@
 import "server-only";
 import { portalCookie, TRANSACTION_COOKIE_BASENAME } from "./cookie-security";
-import { signInTransactionTtlMs } from "./policy";
+import { signInTransactionTtlMs } from "@/lib/settings/policy";
 
 // The sign-in in progress is referenced by its own short-lived cookie, separate from the session.
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
 import { sessions, users } from "@/lib/db/schema";
-import { generatePassword, hashPassword } from "./password";
+import { generatePassword, hashPassword } from "@/lib/security/password";
 
 export const ROLES = ["user", "helpdesk", "admin"] as const;
 export type Role = (typeof ROLES)[number];

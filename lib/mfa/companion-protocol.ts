@@ -46,8 +46,6 @@ export function answerMessage(answer: {
 
 /** What the person may choose as an app PIN. */
 export const PIN_PATTERN = /^\d{6,12}$/;
-/** Wrong PINs in a row after which the server turns phone sign-in off for the device. */
-export const PIN_MAX_FAILURES = 5;
 /** PBKDF2-SHA-256 iterations the phone spends turning a PIN into its proof. */
 export const PIN_PROOF_ITERATIONS = 310_000;
 /** A proof: 256 bits, base64url without padding. */

@@ -38,6 +38,7 @@ import { METHOD_KIND_INFO } from "./registry";
 import { matchTotp, newTotpSecret } from "./totp";
 import { sendWakeUp, webPushConfigured, type PushSubscription } from "./web-push";
 import { isUuid } from "@/lib/security/ids";
+import type { RequestContext } from "@/lib/types/request";
 
 // The companion authenticator (R-A6): phones paired through a one-time link keep an ECDSA P-256
 // key that never leaves them; the server keeps only its public key (R-A6.5). Each paired phone is
@@ -57,7 +58,6 @@ export const FRAUD_PAUSE_MS = 60 * 60_000;
 const CLOCK_SKEW_MS = 5 * 60_000;
 const DEVICE_NAME_MAX = 40;
 
-type Context = { ip: string | null; userAgent: string | null };
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export class TooManyPhonesError extends Error {}
@@ -167,7 +167,7 @@ export type PairingResult =
 export async function completePairing(
   db: Db,
   input: PairingInput,
-  context: Context = { ip: null, userAgent: null },
+  context: RequestContext = { ip: null, userAgent: null },
 ): Promise<PairingResult> {
   const key = parseDevicePublicKey(input.publicKey);
   if (
@@ -479,7 +479,7 @@ export async function startPushRequest(
   db: Db,
   user: { id: string; email: string; displayName: string },
   binding: PushBinding,
-  context: Context,
+  context: RequestContext,
 ): Promise<StartPushResult> {
   const origin = await lookupOrigin(context);
   const result = await db.transaction(async (tx): Promise<StartPushResult> => {
@@ -718,7 +718,7 @@ export type AnswerOutcome = { result: AnswerResult; attemptsLeft?: number };
 export async function answerPushRequest(
   db: Db,
   answer: PushAnswer,
-  context: Context,
+  context: RequestContext,
 ): Promise<AnswerResult> {
   return (await answerPush(db, answer, context)).result;
 }
@@ -735,7 +735,7 @@ export async function answerPushRequest(
 export async function answerPush(
   db: Db,
   answer: PushAnswer,
-  context: Context,
+  context: RequestContext,
 ): Promise<AnswerOutcome> {
   const outcome = (result: AnswerResult): AnswerOutcome => ({ result });
   if (

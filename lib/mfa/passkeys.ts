@@ -17,6 +17,7 @@ import { mfaMethods, users, webauthnChallenges, webauthnCredentials } from "@/li
 import { getEnv } from "@/lib/env";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { METHOD_KIND_INFO } from "./registry";
+import type { RequestContext } from "@/lib/types/request";
 
 // The one file that speaks to @simplewebauthn/server (STYLE.md "Wrapping libraries"). The server
 // decides every rule itself — relying party, origin, algorithms, user verification — whatever the
@@ -55,7 +56,6 @@ type ChallengeBinding = {
 };
 
 /** Where a use of a passkey came from, for the audit and the notice. */
-export type PasskeyRequest = { ip: string | null; userAgent: string | null };
 
 /** Who a passkey is for, as the authenticator shows it (never secret). */
 type PasskeyUser = { id: string; email: string; displayName: string };
@@ -372,7 +372,7 @@ async function verifyAssertion(
   db: Executor,
   input: string,
   binding: ChallengeBinding,
-  request: PasskeyRequest,
+  request: RequestContext,
 ): Promise<PasskeyAssertion> {
   const refused = (userId: string | null, reason: "invalid" | "counter_regressed" | "blocked") =>
     ({ ok: false, userId, reason }) as const;
@@ -474,7 +474,7 @@ async function flagCounterRegression(
   db: Executor,
   credential: StoredCredential,
   counters: { previous: number; next: number },
-  request: PasskeyRequest,
+  request: RequestContext,
 ): Promise<void> {
   await db
     .update(webauthnCredentials)
@@ -516,7 +516,7 @@ export async function verifyPasskeySecondFactor(
   db: Executor,
   binding: { userId: string; transactionId: string | null },
   response: string,
-  request: PasskeyRequest,
+  request: RequestContext,
 ): Promise<PasskeyAssertion> {
   if (!binding.transactionId) return { ok: false, userId: binding.userId, reason: "invalid" };
   return verifyAssertion(db, response, { purpose: "second_factor", ...binding }, request);
@@ -526,7 +526,7 @@ export async function verifyPasskeySecondFactor(
 export async function verifyPasswordlessPasskey(
   db: Executor,
   response: string,
-  request: PasskeyRequest,
+  request: RequestContext,
 ): Promise<PasskeyAssertion> {
   return verifyAssertion(
     db,

@@ -1,20 +1,19 @@
 import { and, eq, sql } from "drizzle-orm";
 import { writeAudit } from "@/lib/audit/log";
-import { hashPassword, verifyPassword } from "@/lib/auth/password";
-import { checkPassword } from "@/lib/auth/password-gate";
+import { hashPassword, verifyPassword } from "@/lib/security/password";
+import { PIN_MAX_FAILURES } from "@/lib/settings/policy";
+import type { RequestContext } from "@/lib/types/request";
 import type { Db, Executor } from "@/lib/db/client";
 import { companionDevices, mfaMethods, users } from "@/lib/db/schema";
 import { queueSecurityNotice, type NoticeEvent } from "@/lib/notify/security-notice";
 import type { PairedDevice } from "./companion";
-import { PIN_MAX_FAILURES, PIN_PROOF_PATTERN, type PinOutcome } from "./companion-protocol";
+import { PIN_PROOF_PATTERN, type PinOutcome } from "./companion-protocol";
 
 // Phone sign-in's switch and its app PIN. Turning it on needs the person's password as well as
 // the device key. The phone never keeps anything a PIN can be checked against: it turns the PIN
 // into a proof (PBKDF2-SHA-256, salted with its device id) and sends that inside calls its key
 // signs; the server keeps only an argon2id hash of the proof and counts wrong PINs.
 // PIN_MAX_FAILURES wrong in a row turn phone sign-in off for the device.
-
-type Context = { ip: string | null; userAgent: string | null };
 
 /** Whether a value has the shape of a PIN proof (it says nothing about whether it is right). */
 export function isPinProof(value: unknown): value is string {
@@ -35,74 +34,15 @@ async function owner(db: Executor, device: Pick<PairedDevice, "userId" | "method
   return row ?? null;
 }
 
-async function tell(
+/** Tells the owner of a paired device about a change to its phone sign-in. */
+export async function tellDeviceOwner(
   db: Executor,
   device: Pick<PairedDevice, "userId" | "methodId">,
   event: NoticeEvent,
-  context: Context,
+  context: RequestContext,
 ): Promise<void> {
   const person = await owner(db, device);
   if (person) await queueSecurityNotice(db, person, event, context, person.label);
-}
-
-export type EnableResult = "on" | "wrong_password" | "password_paused" | "unavailable";
-
-/**
- * Turns phone sign-in (passwordless) on for one paired device, from a call the device signed
- * (authenticate it with `authenticateDeviceCall` first). The device key alone is not enough:
- * whoever holds an unlocked phone could otherwise turn it on with a PIN of their own, so the
- * person's password is asked and checked here, under the same counters as the password step
- * (R-A11.1, R-A11.3). The app PIN they chose arrives as its proof and is kept only as its
- * argon2id hash. Already on: nothing changes (a new PIN goes through `changePhoneSignInPin`,
- * which asks for the current one). Audited, and the person is told (R-A15.1).
- * "unavailable": the phone is not confirmed, the account is not active or has no password, or
- * no proof came.
- */
-export async function enablePhoneSignIn(
-  db: Db,
-  device: PairedDevice,
-  input: { password?: string; pinProof?: string },
-  context: Context,
-): Promise<EnableResult> {
-  if (!device.active || !isPinProof(input.pinProof)) return "unavailable";
-  if (device.phoneSignInEnabled) return "on";
-  const [user] = await db
-    .select({ id: users.id, status: users.status, passwordHash: users.passwordHash })
-    .from(users)
-    .where(eq(users.id, device.userId));
-  if (!user || user.status !== "active" || !user.passwordHash) return "unavailable";
-  const pinProof = input.pinProof;
-  // The same gate and counters as the password step: a phone in the wrong hands cannot guess it
-  // here (R-A11.1, R-A11.3).
-  const checked = await checkPassword(db, {
-    account: { userId: user.id },
-    password: input.password ?? "",
-    context,
-    purpose: "phone_sign_in",
-    details: { deviceId: device.id },
-    prepare: () => hashPassword(pinProof),
-    complete: async (tx, { prepared: pinHash }) => {
-      const [changed] = await tx
-        .update(companionDevices)
-        .set({ phoneSignInEnabled: true, pinHash, pinFailures: 0 })
-        .where(
-          and(eq(companionDevices.id, device.id), eq(companionDevices.phoneSignInEnabled, false)),
-        )
-        .returning({ id: companionDevices.id });
-      if (!changed) return;
-      await writeAudit(tx, {
-        action: "mfa.companion.phone_sign_in_enabled",
-        outcome: "success",
-        actorId: user.id,
-        subjectId: user.id,
-        ...context,
-        details: { deviceId: device.id, methodId: device.methodId },
-      });
-      await tell(tx, device, "phone_sign_in.enabled", context);
-    },
-  });
-  if (checked.ok) return "on";
-  return checked.reason === "locked" ? "password_paused" : "wrong_password";
 }
 
 /**
@@ -113,7 +53,7 @@ export async function enablePhoneSignIn(
 export async function disablePhoneSignIn(
   db: Db,
   device: PairedDevice,
-  context: Context,
+  context: RequestContext,
 ): Promise<void> {
   await db.transaction(async (tx) => {
     const [changed] = await tx
@@ -130,7 +70,7 @@ export async function disablePhoneSignIn(
       ...context,
       details: { deviceId: device.id, methodId: device.methodId },
     });
-    await tell(tx, device, "phone_sign_in.disabled", context);
+    await tellDeviceOwner(tx, device, "phone_sign_in.disabled", context);
   });
 }
 
@@ -149,7 +89,7 @@ export async function checkPhoneSignInPin(
   deviceId: string,
   pinProof: string,
   use: PinUse,
-  context: Context,
+  context: RequestContext,
 ): Promise<PinOutcome> {
   const [row] = await tx
     .select({
@@ -198,7 +138,7 @@ export async function checkPhoneSignInPin(
     ...audit,
     details: { deviceId: row.id, methodId: row.methodId, failures },
   });
-  await tell(tx, row, "phone_sign_in.locked", context);
+  await tellDeviceOwner(tx, row, "phone_sign_in.locked", context);
   return { result: "locked" };
 }
 
@@ -211,7 +151,7 @@ export async function changePhoneSignInPin(
   device: PairedDevice,
   currentProof: string | undefined,
   newProof: string | undefined,
-  context: Context,
+  context: RequestContext,
 ): Promise<PinOutcome> {
   if (!device.active || !device.phoneSignInEnabled) return { result: "off" };
   if (!isPinProof(newProof)) return { result: "off" };
@@ -239,7 +179,7 @@ export async function changePhoneSignInPin(
       ...context,
       details: { deviceId: device.id, methodId: device.methodId },
     });
-    await tell(tx, device, "phone_sign_in.pin_changed", context);
+    await tellDeviceOwner(tx, device, "phone_sign_in.pin_changed", context);
     return { result: "changed" };
   });
 }

@@ -9,6 +9,7 @@ import { safeEqual } from "@/lib/security/tokens";
 import { maskPhone } from "./phone-numbers";
 import { isPhoneKind, METHOD_KIND_INFO, type MethodData, type PhoneKind } from "./registry";
 import { isUuid } from "@/lib/security/ids";
+import type { RequestContext } from "@/lib/types/request";
 
 // Phone methods (R-A5): a number becomes a method only once a code sent to it is entered or a
 // call to it is answered with "#" (R-A5.5). Challenges live in `phone_challenges`; texts and
@@ -24,8 +25,6 @@ const DAY_MS = 24 * 3600_000;
 const HOUR_MS = 3600_000;
 
 export type Requester = { id: string };
-type Context = { ip: string | null; userAgent: string | null };
-
 /** Which challenge a request is about: who, why, and for a sign-in, which transaction. */
 export type ChallengeBinding = {
   userId: string;
@@ -356,7 +355,7 @@ export async function sendPhoneChallenge(
   binding: ChallengeBinding,
   methodId: string,
   channel: PhoneChannel,
-  context: Context,
+  context: RequestContext,
 ): Promise<SendResult> {
   return db.transaction(async (tx) => {
     const phone = await getOwnPhone(tx, user.id, methodId);

@@ -5,6 +5,7 @@ import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { recoveryCodes } from "@/lib/db/schema";
+import type { RequestContext } from "@/lib/types/request";
 
 // Recovery codes (R-A8): 10 codes of 16 Crockford base32 characters (80 bits), shown once,
 // stored as salted argon2id hashes at a low cost (NIST-B4 §3.1.2.2 allows it for look-up secrets).
@@ -87,7 +88,7 @@ export async function consumeRecoveryCode(
 export async function issueRecoveryCodes(
   db: Db,
   user: { id: string; email: string; displayName: string },
-  context: { ip: string | null; userAgent: string | null },
+  context: RequestContext,
 ): Promise<string[]> {
   return db.transaction(async (tx) => {
     const codes = await regenerateRecoveryCodes(tx, user.id);

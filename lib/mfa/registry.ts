@@ -1,4 +1,4 @@
-import { methodKindEnabled } from "@/lib/auth/policy";
+import { methodKindEnabled } from "@/lib/settings/policy";
 import { phonesDeliverable } from "@/lib/notify/providers";
 
 /**

@@ -3,7 +3,7 @@ import { lookupOrigin, recordSignInEvent } from "@/lib/activity/sign-in-events";
 import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
-import { mfaAccountThrottlePolicy, mfaThrottlePolicy } from "@/lib/auth/policy";
+import { mfaAccountThrottlePolicy, mfaThrottlePolicy } from "@/lib/settings/policy";
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
 import { verifyAuthenticatorCode } from "./authenticator-app";
 import { verifyHardwareTokenCode } from "./hardware-token";
@@ -14,11 +14,10 @@ import { verifyPasskeySecondFactor } from "./passkeys";
 import { checkTextCode, consumeApprovedCall, type ChallengeBinding } from "./phone";
 import { SIGN_IN_OPTIONS, type SignInOptionId } from "./registry";
 import { isUuid } from "@/lib/security/ids";
+import type { RequestContext } from "@/lib/types/request";
 
 export type SecondFactorUser = { id: string; email: string; displayName: string };
-export type SecondFactorContext = {
-  ip: string | null;
-  userAgent: string | null;
+export type SecondFactorContext = RequestContext & {
   purpose: "sign_in" | "step_up" | "enrol";
   /** The sign-in transaction a phone challenge is bound to, and the phone chosen. */
   transactionId?: string | null;
@@ -30,7 +29,7 @@ type Target = {
   binding: ChallengeBinding;
   methodId: string | null;
   /** Where the answer came from, for what a verifier records itself (a passkey's counter). */
-  request: { ip: string | null; userAgent: string | null };
+  request: RequestContext;
 };
 
 type Verifier = {

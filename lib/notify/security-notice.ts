@@ -1,8 +1,9 @@
 import type { Executor } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { PIN_MAX_FAILURES } from "@/lib/mfa/companion-protocol";
+import { PIN_MAX_FAILURES } from "@/lib/settings/policy";
 import { renderEmail } from "./email";
 import { queueMessage } from "./outbox";
+import type { RequestContext } from "@/lib/types/request";
 
 /** Security events a person is told about (R-A15.1). */
 export const NOTICE_EVENTS = [
@@ -257,9 +258,7 @@ const NOTICES: Record<NoticeEvent, Notice> = {
 type Recipient = { id: string; email: string; displayName: string };
 
 /** Where a change came from. Location and device are human text; the raw values are fallbacks. */
-export type NoticeContext = {
-  ip: string | null;
-  userAgent: string | null;
+export type NoticeContext = RequestContext & {
   /** Approximate location, e.g. "London, United Kingdom". */
   location?: string | null;
   /** The device in words, e.g. "Chrome on Windows". */

@@ -1,9 +1,9 @@
 import "server-only";
 import { headers } from "next/headers";
-import type { RequestContext } from "@/lib/auth/sign-in";
 import { BACKGROUND_REQUEST_HEADER } from "./background-request";
 import { CLIENT_IP_HEADER, REQUEST_PATH_HEADER } from "./client-ip";
 import { safeRedirectPath } from "./redirect";
+import type { RequestContext } from "@/lib/types/request";
 
 /** The client address derived by server.ts from the socket (never a client header) and the UA. */
 export async function getRequestContext(): Promise<RequestContext> {

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import autocannon from "autocannon";
 import { hash } from "@node-rs/argon2";
-import { PASSWORD_HASH_PARAMS } from "../../lib/auth/password";
+import { PASSWORD_HASH_PARAMS } from "../../lib/security/password";
 
 // Load on loopback with autocannon, the server's CPU and memory from /proc, and the machine's
 // ceilings (a bare node:http server, argon2id hashes per second) on the same run.

@@ -4,7 +4,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { ensureSignInEventPartitions } from "../../lib/activity/sign-in-event-partitions";
-import { hashPassword } from "../../lib/auth/password";
+import { hashPassword } from "../../lib/security/password";
 import { openDatabase, type Database } from "../../lib/db/client";
 import { releaseDataFolderLock } from "../../lib/db/data-folder-lock";
 import { refuseUnlessOnThisMachine } from "../../lib/db/local-database";

@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import type { ActionState } from "@/lib/actions/form-action";
 import { readBrowserState } from "@/lib/auth/browser-cookies";
 import { finishSignIn } from "@/lib/auth/next-auth";
-import { AFTER_SIGN_IN_PATH } from "@/lib/auth/policy";
+import { AFTER_SIGN_IN_PATH } from "@/lib/settings/policy";
 import { signInWithPasskey } from "@/lib/auth/passkey-sign-in";
 import { STAGE_PATHS } from "@/lib/auth/sign-in";
 import { setTransactionCookie } from "@/lib/auth/transaction-cookie";

@@ -2,16 +2,10 @@
 
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { writeAudit } from "@/lib/audit/log";
+import { forgetAllBrowsers, forgetBrowser, signOutDevice } from "@/lib/auth/devices";
 import { signOutEverywhereElse } from "@/lib/auth/secure-account";
-import { revokeOwnSession } from "@/lib/auth/sessions";
 import { requireFreshSession } from "@/lib/auth/sign-in-flow";
 import { getDb } from "@/lib/db/client";
-import {
-  forgetBrowsers,
-  forgetOwnBrowser,
-  recordBrowsersForgotten,
-} from "@/lib/mfa/remembered-browser";
 import { getRequestContext } from "@/lib/security/request-context";
 
 // Ending sessions and forgetting browsers are security changes: each action checks the session,
@@ -39,37 +33,9 @@ export async function signOutDeviceAction(formData: FormData): Promise<void> {
   const session = await requireFreshSession(HERE);
   const reference = formData.get("session");
   const context = await getRequestContext();
-  const ended = await (
-    await getDb()
-  ).transaction(async (tx) => {
-    if (typeof reference !== "string") return false;
-    const revoked = await revokeOwnSession(
-      tx,
-      session.user.id,
-      reference,
-      "signed_out_from_devices",
-      session.id,
-    );
-    if (!revoked) return false;
-    await writeAudit(tx, {
-      action: "auth.session.revoked",
-      outcome: "success",
-      actorId: session.user.id,
-      subjectId: session.user.id,
-      ...context,
-      details: { from: "devices", browserForgotten: revoked.forgottenBrowser !== null },
-    });
-    if (revoked.forgottenBrowser) {
-      await recordBrowsersForgotten(
-        tx,
-        session.user,
-        revoked.forgottenBrowser,
-        context,
-        "session_signed_out",
-      );
-    }
-    return revoked;
-  });
+  const ended =
+    typeof reference === "string" &&
+    (await signOutDevice(await getDb(), session.user, reference, session.id, context));
   show(!ended ? "missing" : ended.forgottenBrowser ? "signed-out-forgotten" : "signed-out");
 }
 
@@ -77,9 +43,7 @@ export async function signOutDeviceAction(formData: FormData): Promise<void> {
 export async function signOutOtherDevicesAction(): Promise<void> {
   const session = await requireFreshSession(HERE);
   const context = await getRequestContext();
-  await (
-    await getDb()
-  ).transaction((tx) => signOutEverywhereElse(tx, session.user, session.id, context));
+  await signOutEverywhereElse(await getDb(), session.user, session.id, context);
   show("signed-out-others");
 }
 
@@ -88,26 +52,15 @@ export async function forgetBrowserAction(formData: FormData): Promise<void> {
   const session = await requireFreshSession(HERE);
   const reference = formData.get("browser");
   const context = await getRequestContext();
-  const forgotten = await (
-    await getDb()
-  ).transaction(async (tx) => {
-    if (typeof reference !== "string") return null;
-    const browser = await forgetOwnBrowser(tx, session.user.id, reference);
-    if (browser) await recordBrowsersForgotten(tx, session.user, browser, context, "devices");
-    return browser;
-  });
+  const forgotten =
+    typeof reference === "string" &&
+    (await forgetBrowser(await getDb(), session.user, reference, context));
   show(forgotten ? "forgotten" : "browser-missing");
 }
 
 /** "Forget all": no browser of the person skips the code any more; sessions carry on. */
 export async function forgetAllBrowsersAction(): Promise<void> {
   const session = await requireFreshSession(HERE);
-  const context = await getRequestContext();
-  await (
-    await getDb()
-  ).transaction(async (tx) => {
-    const all = await forgetBrowsers(tx, session.user.id);
-    if (all > 0) await recordBrowsersForgotten(tx, session.user, { all }, context, "devices");
-  });
+  await forgetAllBrowsers(await getDb(), session.user, await getRequestContext());
   show("forgotten-all");
 }

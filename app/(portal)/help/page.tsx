@@ -1,11 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { IP_DATA_CREDITS } from "@/lib/activity/ip-intel";
-import { CASE_MESSAGE_MAX_LENGTH } from "@/lib/admin/cases";
+import { CASE_MESSAGE_MAX_LENGTH } from "@/lib/cases/report";
 import { requireSession } from "@/lib/auth/current";
-import { rememberMfaDays, sessionLimits } from "@/lib/auth/policy";
+import { PIN_MAX_FAILURES, rememberMfaDays, sessionLimits } from "@/lib/settings/policy";
 import { getEnv } from "@/lib/env";
-import { PIN_MAX_FAILURES } from "@/lib/mfa/companion-protocol";
 import { HelpRequestForm } from "@/components/forms/help-request-form";
 import { sendHelpRequestAction } from "./actions";
 

@@ -3,7 +3,7 @@
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import type { ActionState } from "@/lib/actions/form-action";
-import { CASE_MESSAGE_MAX_LENGTH, createCase } from "@/lib/admin/cases";
+import { CASE_MESSAGE_MAX_LENGTH, createCase } from "@/lib/cases/report";
 import { finishSignIn } from "@/lib/auth/next-auth";
 import { changePassword } from "@/lib/auth/password-change";
 import {
@@ -91,9 +91,7 @@ export async function signOutEverywhereStepAction(formData: FormData): Promise<v
   const { session, eventId } = await freshSessionFor("sign-out", formData);
   await requirePasswordChanged(session, eventId);
   const context = await getRequestContext();
-  await (
-    await getDb()
-  ).transaction((tx) => signOutEverywhereElse(tx, session.user, session.id, context));
+  await signOutEverywhereElse(await getDb(), session.user, session.id, context);
   redirect(stepPath("review", eventId));
 }
 
@@ -102,9 +100,12 @@ export async function deleteMethodStepAction(formData: FormData): Promise<void> 
   const { session, eventId } = await freshSessionFor("review", formData);
   await requirePasswordChanged(session, eventId);
   const context = await getRequestContext();
-  const outcome = await (
-    await getDb()
-  ).transaction((tx) => removeOwnMethod(tx, session.user, text(formData, "methodId"), context));
+  const outcome = await removeOwnMethod(
+    await getDb(),
+    session.user,
+    text(formData, "methodId"),
+    context,
+  );
   redirect(stepPath("review", eventId, { outcome }));
 }
 
@@ -144,17 +145,15 @@ export async function sendReportAction(
   }
   const db = await getDb();
   const context = await getRequestContext();
-  const created = await db.transaction((tx) =>
-    createCase(
-      tx,
-      {
-        userId: session.user.id,
-        kind: "unrecognised_activity",
-        message: parsed.data.message,
-        signInEventId: eventId,
-      },
-      context,
-    ),
+  const created = await createCase(
+    db,
+    {
+      userId: session.user.id,
+      kind: "unrecognised_activity",
+      message: parsed.data.message,
+      signInEventId: eventId,
+    },
+    context,
   );
   if (!created.ok) {
     return {

@@ -2,27 +2,14 @@
 
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import type { AuditAction } from "@/lib/audit/events";
-import { writeAudit, type AuditEntry } from "@/lib/audit/log";
 import { signOutEverywhereElse } from "@/lib/auth/secure-account";
 import { requireFreshSession } from "@/lib/auth/sign-in-flow";
-import { getDb, type Executor } from "@/lib/db/client";
-import {
-  defaultCandidates,
-  getMethodSummary,
-  getOwnMethod,
-  setDefaultMethod,
-} from "@/lib/mfa/methods";
+import { getDb } from "@/lib/db/client";
+import { changeDefaultMethod } from "@/lib/mfa/default-method";
+import { getOwnMethod } from "@/lib/mfa/methods";
 import { issueRecoveryCodes } from "@/lib/mfa/recovery-codes";
-import {
-  defaultMethodName,
-  isPhoneKind,
-  METHOD_KIND_INFO,
-  METHOD_KINDS,
-  type MethodKind,
-} from "@/lib/mfa/registry";
+import { isPhoneKind, METHOD_KIND_INFO, METHOD_KINDS, type MethodKind } from "@/lib/mfa/registry";
 import { removeOwnMethod } from "@/lib/mfa/removal";
-import { queueSecurityNotice, type NoticeEvent } from "@/lib/notify/security-notice";
 import { getRequestContext } from "@/lib/security/request-context";
 
 // Every action here checks the session, a second factor no older than the step-up window
@@ -44,32 +31,6 @@ function show(outcome: Outcome): never {
   redirect(`${HERE}?outcome=${outcome}`);
 }
 
-type Session = Awaited<ReturnType<typeof requireFreshSession>>;
-type Context = Awaited<ReturnType<typeof getRequestContext>>;
-
-/** A change the person made to their own account: audited and told to them, in the same transaction. */
-async function recordOwnChange(
-  tx: Executor,
-  session: Session,
-  context: Context,
-  change: {
-    action: AuditAction;
-    details?: AuditEntry["details"];
-    notice: NoticeEvent;
-    detail?: string;
-  },
-) {
-  await writeAudit(tx, {
-    action: change.action,
-    outcome: "success",
-    actorId: session.user.id,
-    subjectId: session.user.id,
-    ...context,
-    details: change.details,
-  });
-  await queueSecurityNotice(tx, session.user, change.notice, context, change.detail);
-}
-
 /** "Add sign-in method" → the wizard for the chosen kind. */
 export async function addMethodAction(formData: FormData): Promise<void> {
   await requireFreshSession(HERE);
@@ -82,16 +43,12 @@ export async function addMethodAction(formData: FormData): Promise<void> {
 export async function deleteMethodAction(formData: FormData): Promise<void> {
   const session = await requireFreshSession(HERE);
   const context = await getRequestContext();
-  const outcome = await (
-    await getDb()
-  ).transaction((tx) =>
-    removeOwnMethod(
-      tx,
-      session.user,
-      String(formData.get("methodId") ?? ""),
-      context,
-      String(formData.get("newDefaultId") ?? ""),
-    ),
+  const outcome = await removeOwnMethod(
+    await getDb(),
+    session.user,
+    String(formData.get("methodId") ?? ""),
+    context,
+    String(formData.get("newDefaultId") ?? ""),
   );
   show(outcome === "last" ? "last-method" : outcome);
 }
@@ -99,24 +56,12 @@ export async function deleteMethodAction(formData: FormData): Promise<void> {
 /** "Change default sign-in method" → "Confirm": a method, and for a phone, text or call. */
 export async function changeDefaultAction(formData: FormData): Promise<void> {
   const session = await requireFreshSession(HERE);
-  const [methodId = "", option] = String(formData.get("choice") ?? "").split(":");
-  const context = await getRequestContext();
-  const changed = await (
-    await getDb()
-  ).transaction(async (tx) => {
-    const summary = await getMethodSummary(tx, session.user.id);
-    // Only what the dialog offers: never a restricted method while a stronger one exists (R-A5.6).
-    const candidate = defaultCandidates(summary).find((c) => c.value === `${methodId}:${option}`);
-    if (!candidate) return false;
-    if (!(await setDefaultMethod(tx, session.user.id, methodId, candidate.option))) return false;
-    await recordOwnChange(tx, session, context, {
-      action: "mfa.default.changed",
-      details: { methodId, option: candidate.option },
-      notice: "method.default_changed",
-      detail: defaultMethodName(candidate.method, candidate.option),
-    });
-    return true;
-  });
+  const changed = await changeDefaultMethod(
+    await getDb(),
+    session.user,
+    String(formData.get("choice") ?? ""),
+    await getRequestContext(),
+  );
   show(changed ? "default-changed" : "missing");
 }
 
@@ -146,8 +91,6 @@ export async function regenerateRecoveryCodesAction(): Promise<{
 export async function signOutEverywhereAction(): Promise<void> {
   const session = await requireFreshSession(HERE);
   const context = await getRequestContext();
-  await (
-    await getDb()
-  ).transaction((tx) => signOutEverywhereElse(tx, session.user, session.id, context));
+  await signOutEverywhereElse(await getDb(), session.user, session.id, context);
   show("signed-out-everywhere");
 }

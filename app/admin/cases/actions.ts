@@ -41,8 +41,7 @@ async function agentContext() {
 export async function assignCaseToMeAction(formData: FormData): Promise<void> {
   const agent = await agentContext();
   const caseId = one(formData, "caseId") ?? "";
-  const db = await getDb();
-  const done = await db.transaction((tx) => assignCase(tx, caseId, agent));
+  const done = await assignCase(await getDb(), caseId, agent);
   back(formData, done ? "assigned" : "missing");
 }
 
@@ -52,8 +51,7 @@ export async function setCaseStatusAction(formData: FormData): Promise<void> {
   const caseId = one(formData, "caseId") ?? "";
   const status = one(formData, "status");
   if (!status || !(CASE_STATUSES as readonly string[]).includes(status)) back(formData, "missing");
-  const db = await getDb();
-  const done = await db.transaction((tx) => setCaseStatus(tx, caseId, status as CaseStatus, agent));
+  const done = await setCaseStatus(await getDb(), caseId, status as CaseStatus, agent);
   back(formData, done ? "status-changed" : "missing");
 }
 
@@ -63,7 +61,6 @@ export async function addCaseNoteAction(formData: FormData): Promise<void> {
   const caseId = one(formData, "caseId") ?? "";
   const body = one(formData, "note") ?? "";
   if (!body.trim() || body.length > CASE_NOTE_MAX_LENGTH) back(formData, "empty-note");
-  const db = await getDb();
-  const done = await db.transaction((tx) => addCaseNote(tx, caseId, body, agent));
+  const done = await addCaseNote(await getDb(), caseId, body, agent);
   back(formData, done ? "note-added" : "missing");
 }

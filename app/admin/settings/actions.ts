@@ -4,18 +4,17 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { fieldErrorsFrom, type ActionState } from "@/lib/actions/form-action";
 import { parseAgentReason, requireAgentAction } from "@/lib/admin/guard";
+import { updateSettings, type SettingChange } from "@/lib/admin/settings";
+import { getDb } from "@/lib/db/client";
+import { getEnv } from "@/lib/env";
+import { getRequestContext } from "@/lib/security/request-context";
 import {
   ACCESS_PASS_MAX_MINUTES,
   ACCESS_PASS_MIN_MINUTES,
   refreshSettings,
   SETTING_KEYS,
-  updateSettings,
-  type SettingChange,
   type SettingValues,
-} from "@/lib/admin/settings";
-import { getDb } from "@/lib/db/client";
-import { getEnv } from "@/lib/env";
-import { getRequestContext } from "@/lib/security/request-context";
+} from "@/lib/settings/store";
 import { settingDefaults, SWITCHABLE_KINDS } from "./defaults";
 
 const whole = (label: string, min: number, max: number) =>
@@ -116,14 +115,12 @@ export async function saveSettingsAction(
   }
   const db = await getDb();
   const context = await getRequestContext();
-  const changed = await db.transaction((tx) =>
-    updateSettings(tx, change, {
-      id: agent.id,
-      ...context,
-      reason: why.data.reason,
-      ticket: why.data.ticket ?? null,
-    }),
-  );
+  const changed = await updateSettings(db, change, {
+    id: agent.id,
+    ...context,
+    reason: why.data.reason,
+    ticket: why.data.ticket ?? null,
+  });
   await refreshSettings(db);
   revalidatePath("/admin/settings");
   return {

@@ -2,7 +2,7 @@ import {
   ACCESS_PASS_DEFAULT_MINUTES,
   ACCESS_PASS_MAX_MINUTES,
   type SettingValues,
-} from "@/lib/admin/settings";
+} from "@/lib/settings/store";
 import { getEnv } from "@/lib/env";
 import { METHOD_KINDS } from "@/lib/mfa/registry";
 

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { requireAgentPage } from "@/lib/admin/guard";
-import { readSettings } from "@/lib/admin/settings";
+import { readSettings } from "@/lib/settings/store";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { METHOD_KIND_INFO } from "@/lib/mfa/registry";

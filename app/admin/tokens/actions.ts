@@ -1,6 +1,5 @@
 "use server";
 
-import { eq, inArray } from "drizzle-orm";
 import { revalidatePath } from "next/cache";
 import { fieldErrorsFrom, type ActionState } from "@/lib/actions/form-action";
 import { writeAudit } from "@/lib/audit/log";
@@ -11,13 +10,14 @@ import {
   requireAgentAction,
 } from "@/lib/admin/guard";
 import {
+  getTokenHolder,
+  getTokenHolders,
   importTokens,
   previewTokenImport,
   TOKEN_IMPORT_MAX_BYTES,
   type TokenImportPreview,
 } from "@/lib/admin/hardware-tokens";
 import { getDb } from "@/lib/db/client";
-import { hardwareTokens, users } from "@/lib/db/schema";
 import { activateHardwareToken } from "@/lib/mfa/hardware-token";
 import { normaliseOtp } from "@/lib/mfa/second-factor";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
@@ -78,15 +78,10 @@ export async function importTokensAction(
     if (!imported.ok) return imported;
     // Tokens the file names a holder for are assignments too: told to each person.
     if (imported.assigned.length > 0) {
-      const holders = await tx
-        .select({ id: users.id, email: users.email, displayName: users.displayName })
-        .from(users)
-        .where(
-          inArray(
-            users.id,
-            imported.assigned.map((a) => a.userId),
-          ),
-        );
+      const holders = await getTokenHolders(
+        tx,
+        imported.assigned.map((a) => a.userId),
+      );
       for (const { userId, serialNumber } of imported.assigned) {
         const subject = holders.find((h) => h.id === userId);
         if (!subject) continue;
@@ -141,16 +136,7 @@ export async function activateTokenForUserAction(
   const context = await getRequestContext();
   const db = await getDb();
   const outcome = await db.transaction(async (tx) => {
-    const [holder] = await tx
-      .select({
-        id: users.id,
-        email: users.email,
-        displayName: users.displayName,
-        role: users.role,
-      })
-      .from(hardwareTokens)
-      .innerJoin(users, eq(users.id, hardwareTokens.userId))
-      .where(eq(hardwareTokens.id, tokenId));
+    const holder = await getTokenHolder(tx, tokenId);
     if (!holder) return { ok: false as const, message: "That token is not assigned to anyone." };
     const refusal = agentMayActOn(agent, holder, "assign_token");
     if (refusal) return { ok: false as const, message: refusal };

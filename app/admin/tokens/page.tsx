@@ -3,10 +3,8 @@ import Link from "next/link";
 import { LocalTime } from "@/components/ui/local-time";
 import { primaryButton } from "@/components/ui/button-styles";
 import { agentMayActOn, requireAgentPage } from "@/lib/admin/guard";
-import { listTokens, type TokenState } from "@/lib/admin/hardware-tokens";
+import { getTokenHolders, listTokens, type TokenState } from "@/lib/admin/hardware-tokens";
 import { getDb } from "@/lib/db/client";
-import { users } from "@/lib/db/schema";
-import { inArray } from "drizzle-orm";
 import { DataTable } from "../_components/data-table";
 import { FilterField } from "../_components/filter-field";
 import { FilterForm } from "../_components/filter-form";
@@ -36,16 +34,7 @@ export default async function TokensPage({
   const db = await getDb();
   const { items, nextSerial } = await listTokens(db, { state, afterSerial: after });
   const holderIds = [...new Set(items.flatMap((t) => (t.assignee ? [t.assignee.id] : [])))];
-  const roles = new Map(
-    holderIds.length === 0
-      ? []
-      : (
-          await db
-            .select({ id: users.id, role: users.role })
-            .from(users)
-            .where(inArray(users.id, holderIds))
-        ).map((u) => [u.id, u.role] as const),
-  );
+  const roles = new Map((await getTokenHolders(db, holderIds)).map((u) => [u.id, u.role] as const));
 
   return (
     <>

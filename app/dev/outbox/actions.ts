@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { notFound } from "next/navigation";
 import { getDb } from "@/lib/db/client";
-import { answerOutboxCall } from "@/lib/notify/dev-outbox";
+import { answerOutboxCall } from "@/lib/mfa/phone-calls";
 import { providerNameFor } from "@/lib/notify/providers";
 
 // The outbox stands in for the person's phone, so answering needs no session: whoever can see

@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { SubmitButton } from "@/components/forms/submit-button";
 import { LocalTime } from "@/components/ui/local-time";
 import { getDb } from "@/lib/db/client";
-import { listOutboxMessages, type CallStatus, type OutboxEntry } from "@/lib/notify/dev-outbox";
+import { listOutboxEntries, type CallStatus, type OutboxEntry } from "@/lib/mfa/phone-calls";
 import { isOutboxProviderActive, outboxChannels, type Channel } from "@/lib/notify/providers";
 import { answerCallAction, declineCallAction } from "./actions";
 
@@ -28,7 +28,7 @@ function listInWords(items: string[]): string {
 
 export default async function OutboxPage() {
   if (!isOutboxProviderActive()) notFound();
-  const messages = await listOutboxMessages(await getDb());
+  const messages = await listOutboxEntries(await getDb());
   const kept = listInWords(outboxChannels().map((channel) => CHANNEL_PLURALS[channel]));
   return (
     <main id="main" tabIndex={-1} className="mx-auto max-w-3xl px-4 py-8">

@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import type { ActionState } from "@/lib/actions/form-action";
 import { writeAudit } from "@/lib/audit/log";
 import { readBrowserState } from "@/lib/auth/browser-cookies";
-import { mfaThrottlePolicy } from "@/lib/auth/policy";
+import { mfaThrottlePolicy } from "@/lib/settings/policy";
 import { getRegistrant } from "@/lib/auth/registrant";
 import { recordSecondFactor } from "@/lib/auth/sign-in";
 import { requireFreshSession } from "@/lib/auth/sign-in-flow";

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { BackButton } from "@/components/forms/back-button";
 import { HelpRequestForm } from "@/components/forms/help-request-form";
-import { CASE_MESSAGE_MAX_LENGTH } from "@/lib/admin/cases";
+import { CASE_MESSAGE_MAX_LENGTH } from "@/lib/cases/report";
 import { getRegistrant } from "@/lib/auth/registrant";
 import { getEnv } from "@/lib/env";
 import { sendNoPhoneRequestAction } from "./actions";

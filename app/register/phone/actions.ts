@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { ActionState } from "@/lib/actions/form-action";
 import { writeAudit } from "@/lib/audit/log";
 import { readBrowserState } from "@/lib/auth/browser-cookies";
-import { mfaThrottlePolicy } from "@/lib/auth/policy";
+import { mfaThrottlePolicy } from "@/lib/settings/policy";
 import { getRegistrant, type Registrant } from "@/lib/auth/registrant";
 import { recordSecondFactor } from "@/lib/auth/sign-in";
 import { getDb, type Executor } from "@/lib/db/client";

@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { fieldErrorsFrom, type ActionState } from "@/lib/actions/form-action";
 import { signInWithAccessPass } from "@/lib/admin/access-pass";
-import { AFTER_SIGN_IN_PATH } from "@/lib/auth/policy";
+import { AFTER_SIGN_IN_PATH } from "@/lib/settings/policy";
 import { setTransactionCookie } from "@/lib/auth/transaction-cookie";
 import { getDb } from "@/lib/db/client";
 import { safeRedirectPath } from "@/lib/security/redirect";

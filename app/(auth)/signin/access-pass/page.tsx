@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { getCurrentSession } from "@/lib/auth/current";
-import { AFTER_SIGN_IN_PATH } from "@/lib/auth/policy";
+import { AFTER_SIGN_IN_PATH } from "@/lib/settings/policy";
 import { safeRedirectPath } from "@/lib/security/redirect";
 import { AccessPassForm } from "./access-pass-form";
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { PHONE_TICKET_COOKIE_BASENAME, portalCookie } from "@/lib/auth/cookie-security";
-import { signInTransactionTtlMs } from "@/lib/auth/policy";
+import { signInTransactionTtlMs } from "@/lib/settings/policy";
 
 // A phone sign-in in progress is held in its own cookie (a sealed ticket), never the sign-in
 // transaction cookie: it has no first factor yet, so no other step may see it.

@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import type { ActionState } from "@/lib/actions/form-action";
 import { readBrowserState, setRememberedMfaCookie } from "@/lib/auth/browser-cookies";
 import { finishSignIn } from "@/lib/auth/next-auth";
-import { rememberMfaDays } from "@/lib/auth/policy";
+import { rememberMfaDays } from "@/lib/settings/policy";
 import { beginSecondStep } from "@/lib/auth/second-step";
 import { recordSecondFactor, STAGE_PATHS } from "@/lib/auth/sign-in";
 import { getCurrentTransaction } from "@/lib/auth/sign-in-flow";

@@ -7,7 +7,7 @@ import { PushWaiter } from "@/components/mfa/push-waiter";
 import { UnusableMethods } from "@/components/mfa/unusable-methods";
 import { SubmitButton } from "@/components/forms/submit-button";
 import { Alert } from "@/components/ui/alert";
-import { rememberMfaDays } from "@/lib/auth/policy";
+import { rememberMfaDays } from "@/lib/settings/policy";
 import { getCurrentTransaction } from "@/lib/auth/sign-in-flow";
 import { getDb } from "@/lib/db/client";
 import { getLatestPush } from "@/lib/mfa/companion";

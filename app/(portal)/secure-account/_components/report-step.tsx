@@ -1,5 +1,5 @@
 import { secondaryButton } from "@/components/ui/button-styles";
-import { CASE_MESSAGE_MAX_LENGTH } from "@/lib/admin/cases";
+import { CASE_MESSAGE_MAX_LENGTH } from "@/lib/cases/report";
 import { getEnv } from "@/lib/env";
 import { skipReportAction } from "../actions";
 import { EventField } from "./event-field";

@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { listSignInEvents } from "@/lib/activity/sign-in-events";
 import { getCurrentSession } from "@/lib/auth/current";
-import { mfaRequiredFor } from "@/lib/auth/policy";
+import { mfaRequiredFor } from "@/lib/settings/policy";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import {

@@ -23,10 +23,10 @@ import type { AgentReasonInput } from "@/lib/admin/agent-rules";
 import { parseAgentReason, requireAgentAction, type Agent } from "@/lib/admin/guard";
 import { isUserId } from "@/lib/admin/users";
 import { ROLES } from "@/lib/auth/users";
-import type { RequestContext } from "@/lib/auth/sign-in";
 import { getDb, type Db } from "@/lib/db/client";
 import { getRequestContext } from "@/lib/security/request-context";
 import type { AgentActionState } from "../../agent-action-state";
+import type { RequestContext } from "@/lib/types/request";
 
 // Every action here checks, itself: an agent with a fresh second factor (R-A9.1, R-A17.1), a
 // reason (R-A16.2), and the agent's right to act on this account (in lib/admin, on the locked row).

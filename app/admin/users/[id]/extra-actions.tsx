@@ -2,7 +2,7 @@ import { getActiveAccessPass } from "@/lib/admin/access-pass";
 import { agentMayActOn, type Agent } from "@/lib/admin/guard";
 import { listAvailableTokens } from "@/lib/admin/hardware-tokens";
 import type { AdminUserDetail } from "@/lib/admin/users";
-import { accessPassLifetimes } from "@/lib/auth/policy";
+import { accessPassLifetimes } from "@/lib/settings/policy";
 import { getDb } from "@/lib/db/client";
 import { AgentActionDialog } from "./agent-action-dialog";
 import { PassDialog } from "./pass-dialog";

@@ -6,12 +6,8 @@ import {
 } from "@/lib/mfa/companion";
 import { DEVICE_SIGNATURE_HEADER } from "@/lib/mfa/companion-protocol";
 import type { EnableRefusal, PinOutcome } from "@/lib/mfa/companion-protocol";
-import {
-  changePhoneSignInPin,
-  disablePhoneSignIn,
-  enablePhoneSignIn,
-  isPinProof,
-} from "@/lib/mfa/phone-sign-in";
+import { changePhoneSignInPin, disablePhoneSignIn, isPinProof } from "@/lib/mfa/phone-sign-in";
+import { enablePhoneSignIn } from "@/lib/auth/enable-phone-sign-in";
 import { acceptableSubscription, vapidPublicKey } from "@/lib/mfa/web-push";
 import { getRequestContext } from "@/lib/security/request-context";
 import { json, readSmallBody } from "../json";

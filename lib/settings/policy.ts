@@ -1,13 +1,9 @@
-import {
-  ACCESS_PASS_DEFAULT_MINUTES,
-  ACCESS_PASS_MAX_MINUTES,
-  getSettingOverride,
-} from "@/lib/admin/settings";
+import { ACCESS_PASS_DEFAULT_MINUTES, ACCESS_PASS_MAX_MINUTES, getSettingOverride } from "./store";
 import { getEnv } from "@/lib/env";
 import { everyNthFailure, type ThrottlePolicy } from "@/lib/security/throttle";
 
 // The sign-in and session policy in one place. The environment (.env.example) gives the defaults;
-// what an administrator set at /admin/settings overrides them (lib/admin/settings.ts).
+// what an administrator set at /admin/settings overrides them (lib/settings/store.ts).
 
 const MINUTE_MS = 60_000;
 
@@ -131,6 +127,12 @@ export function mfaThrottlePolicy(): ThrottlePolicy {
 export function mfaAccountThrottlePolicy(): ThrottlePolicy {
   return { lockSeconds: mfaThrottlePolicy().lockSeconds };
 }
+
+/**
+ * Wrong app PINs in a row after which the server turns phone sign-in off for the device
+ * (docs/decisions/0012); the notice and the help page say the same number.
+ */
+export const PIN_MAX_FAILURES = 5;
 
 /** Where sign-in lands without a callbackUrl (UI-CONTRACT). */
 export const AFTER_SIGN_IN_PATH = "/security-info";

@@ -4,9 +4,9 @@ import { POST as gatherCallback } from "@/app/api/phone/calls/[challengeId]/gath
 import { createUser } from "@/lib/auth/users";
 import { mfaMethods, outbox, phoneChallenges } from "@/lib/db/schema";
 import { createTestDatabase } from "@/lib/testing/test-database";
-import { answerOutboxCall, listOutboxMessages } from "./dev-outbox";
-import { queueMessage } from "./outbox";
-import { isOutboxProviderActive, outboxChannels } from "./providers";
+import { queueMessage } from "@/lib/notify/outbox";
+import { isOutboxProviderActive, outboxChannels } from "@/lib/notify/providers";
+import { answerOutboxCall, listOutboxEntries } from "./phone-calls";
 
 // With no provider configured (the default), every channel stays in the outbox.
 
@@ -82,14 +82,14 @@ describe("the developer outbox", () => {
     });
     const [stored] = await database.db.select().from(outbox).where(eq(outbox.channel, "sms"));
     expect(stored!.body).not.toContain("246810");
-    const [newest, older] = await listOutboxMessages(database.db);
+    const [newest, older] = await listOutboxEntries(database.db);
     expect(newest).toMatchObject({ channel: "sms", body: "Your code is 246810", callStatus: null });
     expect(older).toMatchObject({ channel: "email", subject: "First", body: "first body" });
   });
 
   it("answers a ringing call with # and shows what became of it", async () => {
     const id = await call();
-    let [entry] = await listOutboxMessages(database.db);
+    let [entry] = await listOutboxEntries(database.db);
     expect(entry).toMatchObject({
       channel: "voice",
       ringingChallengeId: id,
@@ -97,7 +97,7 @@ describe("the developer outbox", () => {
     });
     expect(await answerOutboxCall(database.db, id, "#")).toBe("approved");
     expect(await statusOf(id)).toBe("approved");
-    [entry] = await listOutboxMessages(database.db);
+    [entry] = await listOutboxEntries(database.db);
     expect(entry).toMatchObject({ ringingChallengeId: null, callStatus: "approved" });
     // Answering again changes nothing.
     expect(await answerOutboxCall(database.db, id, null)).toBe("gone");
@@ -109,7 +109,7 @@ describe("the developer outbox", () => {
     expect(await answerOutboxCall(database.db, declined, null)).toBe("declined");
     expect(await statusOf(declined)).toBe("declined");
     const expired = await call(-1000);
-    const [entry] = await listOutboxMessages(database.db);
+    const [entry] = await listOutboxEntries(database.db);
     expect(entry).toMatchObject({ ringingChallengeId: null, callStatus: "ended" });
     expect(await answerOutboxCall(database.db, expired, "#")).toBe("gone");
     expect(await statusOf(expired)).toBe("ringing");

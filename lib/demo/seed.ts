@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { verifyPassword } from "@/lib/auth/password";
+import { verifyPassword } from "@/lib/security/password";
 import { createUser, countUsers, emailMatches, type Role } from "@/lib/auth/users";
-import type { Db } from "./client";
-import { users } from "./schema";
+import type { Db } from "@/lib/db/client";
+import { users } from "@/lib/db/schema";
 
 type DemoAccount = { role: Role; displayName: string; email: string; mfaRequired: boolean };
 

@@ -2,23 +2,21 @@
 
 import { redirect } from "next/navigation";
 import type { ActionState } from "@/lib/actions/form-action";
-import { writeAudit } from "@/lib/audit/log";
-import { readBrowserState } from "@/lib/auth/browser-cookies";
 import { finishSignIn } from "@/lib/auth/next-auth";
-import { mfaThrottlePolicy } from "@/lib/settings/policy";
 import { getRegistrant } from "@/lib/auth/registrant";
-import { recordSecondFactor } from "@/lib/auth/sign-in";
 import { getDb } from "@/lib/db/client";
 import {
   beginAuthenticatorEnrolment,
   confirmAuthenticatorEnrolment,
-  TooManyDevicesError,
+  DEVICE_NAME_MAX,
 } from "@/lib/mfa/authenticator-app";
+import { confirmEnrolment } from "@/lib/auth/enrolment";
+import type { EnrolmentRefusal } from "@/lib/mfa/enrolment-result";
 import { issueRecoveryCodes } from "@/lib/mfa/recovery-codes";
+import { limitReachedMessage } from "@/lib/mfa/registry";
 import { normaliseOtp } from "@/lib/mfa/second-factor";
-import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { getRequestContext } from "@/lib/security/request-context";
-import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
+import { enrolmentRequest, THROTTLED_MESSAGE } from "./enrolment";
 
 /** "Set up your account" → "Next": a new secret for this device. */
 export async function beginEnrolmentAction(
@@ -28,27 +26,27 @@ export async function beginEnrolmentAction(
   const registrant = await getRegistrant();
   if (!registrant) redirect("/signin");
   const label = formData.get("deviceName");
-  if (typeof label !== "string" || label.trim().length > 40) {
-    return { status: "error", fieldErrors: { deviceName: ["Use at most 40 characters."] } };
+  if (typeof label !== "string" || label.trim().length > DEVICE_NAME_MAX) {
+    return {
+      status: "error",
+      fieldErrors: { deviceName: [`Use at most ${DEVICE_NAME_MAX} characters.`] },
+    };
   }
-  try {
-    await beginAuthenticatorEnrolment(
-      await getDb(),
-      registrant.user.id,
-      label || "Authenticator app",
-    );
-  } catch (error) {
-    if (error instanceof TooManyDevicesError) {
-      return {
-        status: "error",
-        message:
-          "You already have 5 authenticator apps. Delete one in Security info before adding another.",
-      };
-    }
-    throw error;
-  }
+  const begun = await beginAuthenticatorEnrolment(
+    await getDb(),
+    registrant.user.id,
+    label || "Authenticator app",
+  );
+  if (!begun.ok) return { status: "error", message: limitReachedMessage("authenticator_app") };
   redirect("/register/app/scan");
 }
+
+const CONFIRM_REFUSED: Partial<Record<EnrolmentRefusal, string>> = {
+  throttled: THROTTLED_MESSAGE,
+  malformed: "Enter the 6-digit code shown in the app.",
+  wrong_code:
+    "That code didn't work. Check that the app shows this account, then enter its current code.",
+};
 
 /** "Enter code" → "Next": binds the app and, mid-sign-in, counts as its second factor (R-A9.2). */
 export async function confirmEnrolmentAction(
@@ -57,49 +55,18 @@ export async function confirmEnrolmentAction(
 ): Promise<ActionState> {
   const registrant = await getRegistrant();
   if (!registrant) redirect("/signin");
-  const input = formData.get("code");
-  const code = typeof input === "string" ? normaliseOtp(input) : null;
-  const db = await getDb();
-  const throttleKey = `${registrant.user.id}:enrol`;
-  if ((await getThrottle(db, "mfa:option", throttleKey)).locked) {
-    return {
-      status: "error",
-      message: "Too many wrong codes. Wait a few minutes, then try again.",
-    };
-  }
-  const context = await getRequestContext();
-  const confirmed = await db.transaction(async (tx) => {
-    const result = code ? await confirmAuthenticatorEnrolment(tx, registrant.user.id, code) : null;
-    if (!result) return null;
-    await resetThrottle(tx, "mfa:option", throttleKey);
-    await writeAudit(tx, {
-      action: "mfa.method.added",
-      outcome: "success",
-      actorId: registrant.user.id,
-      subjectId: registrant.user.id,
-      ...context,
-      details: { kind: "authenticator_app", methodId: result.methodId },
-    });
-    await queueSecurityNotice(tx, registrant.user, "method.added", context, "Authenticator app");
-    if (registrant.transaction) {
-      const stage = await recordSecondFactor(
-        tx,
-        registrant.transaction.transaction,
-        "registration",
-        "otp",
-        await readBrowserState(),
-      );
-      if (!stage) throw new Error("sign-in transaction moved on during registration");
-    }
-    return result;
+  const result = await confirmEnrolment(await getDb(), {
+    enrolee: registrant,
+    kind: "authenticator_app",
+    proof: "code",
+    answer: normaliseOtp(formData.get("code")),
+    confirm: (tx, code) => confirmAuthenticatorEnrolment(tx, registrant.user.id, code),
+    ...(await enrolmentRequest()),
   });
-  if (!confirmed) {
-    await recordFailure(db, "mfa:option", throttleKey, mfaThrottlePolicy());
+  if (!result.ok) {
     return {
       status: "error",
-      message: code
-        ? "That code didn't work. Check that the app shows this account, then enter its current code."
-        : "Enter the 6-digit code shown in the app.",
+      message: CONFIRM_REFUSED[result.reason] ?? CONFIRM_REFUSED.wrong_code,
     };
   }
   redirect("/register/success");

@@ -27,6 +27,7 @@ import { changePhoneSignInPin, disablePhoneSignIn } from "@/lib/mfa/phone-sign-i
 import { enablePhoneSignIn } from "@/lib/auth/enable-phone-sign-in";
 import { passwordThrottlePolicies, PIN_MAX_FAILURES } from "@/lib/settings/policy";
 import { totpCode } from "@/lib/mfa/totp";
+import { accepted } from "@/lib/testing/enrolment";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { completeSignIn } from "./sign-in";
 import {
@@ -64,7 +65,7 @@ async function signWith(keys: CryptoKeyPair, message: string): Promise<string> {
 async function userWithPhone(email: string) {
   const { db } = database;
   const { id, password } = await createUser(db, { email, displayName: "Pat", role: "user" });
-  const { token } = await beginPairing(db, id);
+  const { token } = accepted(await beginPairing(db, id));
   const keys = await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, [
     "sign",
     "verify",
@@ -79,7 +80,9 @@ async function userWithPhone(email: string) {
     signature: await signWith(keys, pairingMessage(token)),
   });
   if (!paired.ok) throw new Error("pairing failed");
-  expect(await confirmPairedPhone(db, id, await totpCode(paired.secret))).not.toBeNull();
+  expect(await confirmPairedPhone(db, id, await totpCode(paired.secret))).toMatchObject({
+    ok: true,
+  });
   return { userId: id, email, phone: { keys, deviceId: paired.deviceId, password } };
 }
 

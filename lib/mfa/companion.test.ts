@@ -3,6 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser } from "@/lib/auth/users";
 import { auditLog, companionDevices, mfaMethods, outbox, pushRequests } from "@/lib/db/schema";
+import { accepted } from "@/lib/testing/enrolment";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import {
   answerPushRequest,
@@ -62,12 +63,14 @@ async function userWithPhone(email: string) {
   const { db } = database;
   const user = { ...(await createUser(db, { email, displayName: "Pat", role: "user" })), email };
   const phone = await pairPhone(user.id);
-  expect(await confirmPairedPhone(db, user.id, await totpCode(phone.secret))).not.toBeNull();
+  expect(await confirmPairedPhone(db, user.id, await totpCode(phone.secret))).toMatchObject({
+    ok: true,
+  });
   return { user: { id: user.id, email, displayName: "Pat" }, phone };
 }
 
 async function pairPhone(userId: string, name = "Pixel"): Promise<Phone> {
-  const { token } = await beginPairing(database.db, userId);
+  const { token } = accepted(await beginPairing(database.db, userId));
   const { keys, publicKey } = await newKeys();
   const result = await completePairing(database.db, {
     token,
@@ -119,7 +122,7 @@ describe("pairing (R-A6.5)", () => {
       displayName: "Pat",
       role: "user",
     });
-    const { token } = await beginPairing(db, userId);
+    const { token } = accepted(await beginPairing(db, userId));
     expect(await getPairingState(db, userId)).toBe("waiting");
     const { keys, publicKey } = await newKeys();
     const other = await newKeys();
@@ -162,8 +165,13 @@ describe("pairing (R-A6.5)", () => {
     // Not a method until its code is entered where the link was shown (R-A9.2).
     expect((await getMethodSummary(db, userId)).methods).toHaveLength(0);
     if (!paired.ok) return;
-    expect(await confirmPairedPhone(db, userId, "000000")).toBeNull();
-    expect(await confirmPairedPhone(db, userId, await totpCode(paired.secret))).not.toBeNull();
+    expect(await confirmPairedPhone(db, userId, "000000")).toEqual({
+      ok: false,
+      reason: "wrong_code",
+    });
+    expect(await confirmPairedPhone(db, userId, await totpCode(paired.secret))).toMatchObject({
+      ok: true,
+    });
     const summary = await getMethodSummary(db, userId);
     expect(summary.methods.map((m) => m.kind)).toEqual(["companion_app"]);
     expect(summary.defaultChoice).toEqual({ option: "push", methodId: null });

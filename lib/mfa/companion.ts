@@ -22,7 +22,7 @@ import {
 } from "@/lib/db/schema";
 import { getEnv, getSecrets } from "@/lib/env";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
-import { seal, unseal } from "@/lib/security/sealing";
+import { seal } from "@/lib/security/sealing";
 import { hashToken, safeEqual } from "@/lib/security/tokens";
 import {
   answerMessage,
@@ -34,8 +34,12 @@ import {
   type PushDecision,
 } from "./companion-protocol";
 import { checkPhoneSignInPin } from "./phone-sign-in";
-import { METHOD_KIND_INFO } from "./registry";
-import { matchTotp, newTotpSecret } from "./totp";
+import { activatePendingDevice } from "./code-devices";
+import { methodAdded, refused, type Activation, type EnrolmentResult } from "./enrolment-result";
+import { limitFor, METHOD_KIND_INFO } from "./registry";
+import { getMethodSummary, getOwnMethod } from "./methods";
+import { removeOwnMethod } from "./removal";
+import { newTotpSecret } from "./totp";
 import { sendWakeUp, webPushConfigured, type PushSubscription } from "./web-push";
 import { isUuid } from "@/lib/security/ids";
 import type { RequestContext } from "@/lib/types/request";
@@ -59,8 +63,6 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 const DEVICE_NAME_MAX = 40;
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
-
-export class TooManyPhonesError extends Error {}
 
 // ── keys and signatures ─────────────────────────────────────────────────────
 
@@ -132,10 +134,8 @@ export function pairingLink(token: string): string {
 export async function beginPairing(
   db: Executor,
   userId: string,
-): Promise<{ token: string; link: string; expiresAt: Date }> {
-  if ((await countPhones(db, userId)) >= METHOD_KIND_INFO.companion_app.maxPerUser) {
-    throw new TooManyPhonesError();
-  }
+): Promise<EnrolmentResult<{ token: string; link: string; expiresAt: Date }>> {
+  if ((await countPhones(db, userId)) >= limitFor(KIND)) return refused("limit_reached");
   await db
     .delete(companionPairings)
     .where(and(eq(companionPairings.userId, userId), isNull(companionPairings.usedAt)));
@@ -151,7 +151,7 @@ export async function beginPairing(
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(Date.now() + PAIRING_TTL_MS);
   await db.insert(companionPairings).values({ id: hashToken(token), userId, expiresAt });
-  return { token, link: pairingLink(token), expiresAt };
+  return { ok: true, value: { token, link: pairingLink(token), expiresAt } };
 }
 
 export type PairingInput = { token: string; publicKey: string; name: string; signature: string };
@@ -197,10 +197,7 @@ export async function completePairing(
       .select({ email: users.email })
       .from(users)
       .where(eq(users.id, pairing.userId));
-    if (
-      !user ||
-      (await countPhones(tx, pairing.userId)) >= METHOD_KIND_INFO.companion_app.maxPerUser
-    )
+    if (!user || (await countPhones(tx, pairing.userId)) >= limitFor(KIND))
       return { ok: false } as const;
     const methodId = crypto.randomUUID();
     const secret = newTotpSecret();
@@ -278,38 +275,13 @@ export async function confirmPairedPhone(
   db: Executor,
   userId: string,
   code: string,
-): Promise<{ methodId: string; label: string } | null> {
-  const [row] = await db
-    .select({ id: mfaMethods.id, label: mfaMethods.label, secretSealed: mfaMethods.secretSealed })
-    .from(mfaMethods)
-    .where(
-      and(
-        eq(mfaMethods.userId, userId),
-        eq(mfaMethods.kind, KIND),
-        eq(mfaMethods.status, "pending"),
-        gt(mfaMethods.expiresAt, sql`now()`),
-      ),
-    );
-  if (!row?.secretSealed) return null;
-  const step = await matchTotp(unseal(row.secretSealed, row.id), code, null);
-  if (step === null) return null;
-  const [hasDefault] = await db
-    .select({ id: mfaMethods.id })
-    .from(mfaMethods)
-    .where(and(eq(mfaMethods.userId, userId), eq(mfaMethods.isDefault, true)));
-  const confirmed = await db
-    .update(mfaMethods)
-    .set({
-      status: "active",
-      lastUsedStep: step,
-      confirmedAt: sql`now()`,
-      lastUsedAt: sql`now()`,
-      expiresAt: null,
-      isDefault: !hasDefault,
-    })
-    .where(and(eq(mfaMethods.id, row.id), eq(mfaMethods.status, "pending")))
-    .returning({ id: mfaMethods.id });
-  return confirmed[0] ? { methodId: row.id, label: row.label } : null;
+): Promise<EnrolmentResult<Activation>> {
+  const paired = await activatePendingDevice(db, userId, KIND, code);
+  if (!paired) return refused("wrong_code");
+  return {
+    ok: true,
+    value: methodAdded(KIND, paired.methodId, `${METHOD_KIND_INFO[KIND].listName} ${paired.label}`),
+  };
 }
 
 /** The person's other paired phones, oldest first: what "Remove your old phone?" offers. */
@@ -898,4 +870,25 @@ export async function purgeCompanionRows(db: Executor): Promise<void> {
   const dayAgo = sql`now() - interval '1 day'`;
   await db.delete(pushRequests).where(lt(pushRequests.expiresAt, dayAgo));
   await db.delete(companionPairings).where(lt(companionPairings.expiresAt, dayAgo));
+}
+
+/**
+ * "Remove your old phone?" → "Remove": moving to a new phone is pairing it, then removing the old
+ * one (R-A4.5), so an app goes only while another stays, and the one that stays becomes the
+ * default if the old one was. False when there is nothing of the person's to remove.
+ */
+export async function removeReplacedCompanion(
+  db: Executor,
+  user: { id: string; email: string; displayName: string; mfaRequired: boolean },
+  methodId: string,
+  context: RequestContext,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const old = await getOwnMethod(tx, user.id, methodId);
+    if (old?.kind !== "companion_app") return false;
+    const { methods } = await getMethodSummary(tx, user.id);
+    const staying = methods.find((m) => m.kind === "companion_app" && m.id !== old.id);
+    if (!staying) return false;
+    return (await removeOwnMethod(tx, user, old.id, context, staying.id)) === "deleted";
+  });
 }

@@ -1,9 +1,10 @@
-import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
 import { hardwareTokens, mfaMethods } from "@/lib/db/schema";
-import { unseal } from "@/lib/security/sealing";
-import type { CodeCheck } from "./authenticator-app";
-import { CODE_DEVICE_KINDS, METHOD_KIND_INFO } from "./registry";
+import { claimCode, countCodeDevices, openDeviceSecret, type CodeCheck } from "./code-devices";
+import { refused, type Activation, type EnrolmentResult } from "./enrolment-result";
+import { hasDefaultMethod } from "./methods";
+import { limitFor } from "./registry";
 import { matchTotp } from "./totp";
 import { isUuid } from "@/lib/security/ids";
 
@@ -14,35 +15,20 @@ import { isUuid } from "@/lib/security/ids";
 
 const KIND = "hardware_token";
 
-/** A token's secret, or null when it cannot be opened (a sealing key missing on this instance). */
-function openTokenSecret(tokenId: string, sealed: string): string | null {
-  try {
-    return unseal(sealed, tokenId);
-  } catch (error) {
-    console.error(
-      `Cannot open the secret of hardware token ${tokenId}: ${(error as Error).message}. ` +
-        "Every instance needs the same SEALING_KEYS.",
-    );
-    return null;
-  }
-}
-
-export type TokenActivation =
-  | { ok: true; methodId: string; serialNumber: string }
-  | { ok: false; reason: "no_token" | "wrong_code" | "too_many_devices" };
+export type TokenActivation = Activation & { serialNumber: string };
 
 /**
  * Activates a token assigned to `userId` with a code it shows now (R-A4.4: the method exists only
  * once a valid code was entered, and that code's step is spent). The token then counts towards
- * the five code devices. Runs in the caller's transaction; the caller audits and notifies.
+ * the code devices' shared limit. Runs in the caller's transaction, which records and notifies.
  */
 export async function activateHardwareToken(
   tx: Executor,
   userId: string,
   tokenId: string,
   code: string,
-): Promise<TokenActivation> {
-  if (!isUuid(tokenId)) return { ok: false, reason: "no_token" };
+): Promise<EnrolmentResult<TokenActivation>> {
+  if (!isUuid(tokenId)) return refused("not_found");
   const [token] = await tx
     .select({
       id: hardwareTokens.id,
@@ -60,28 +46,13 @@ export async function activateHardwareToken(
       ),
     )
     .for("update");
-  if (!token) return { ok: false, reason: "no_token" };
-  const secret = openTokenSecret(token.id, token.secretSealed);
+  if (!token) return refused("not_found");
+  const secret = openDeviceSecret(token.secretSealed, token.id, "hardware token");
   const step = secret ? await matchTotp(secret, code, null, token.periodSeconds) : null;
-  if (step === null) return { ok: false, reason: "wrong_code" };
+  if (step === null) return refused("wrong_code");
+  if ((await countCodeDevices(tx, userId)) >= limitFor(KIND)) return refused("limit_reached");
 
-  const [{ devices }] = (await tx
-    .select({ devices: sql<number>`count(*)::int` })
-    .from(mfaMethods)
-    .where(
-      and(
-        eq(mfaMethods.userId, userId),
-        inArray(mfaMethods.kind, [...CODE_DEVICE_KINDS]),
-        eq(mfaMethods.status, "active"),
-      ),
-    )) as [{ devices: number }];
-  if (devices >= METHOD_KIND_INFO.authenticator_app.maxPerUser)
-    return { ok: false, reason: "too_many_devices" };
-
-  const [hasDefault] = await tx
-    .select({ id: mfaMethods.id })
-    .from(mfaMethods)
-    .where(and(eq(mfaMethods.userId, userId), eq(mfaMethods.isDefault, true)));
+  const isDefault = !(await hasDefaultMethod(tx, userId));
   const [method] = await tx
     .insert(mfaMethods)
     .values({
@@ -90,7 +61,7 @@ export async function activateHardwareToken(
       label: `Serial ${token.serialNumber}`,
       status: "active",
       lastUsedStep: step,
-      isDefault: !hasDefault,
+      isDefault,
       confirmedAt: sql`now()`,
       lastUsedAt: sql`now()`,
       data: { tokenId: token.id, serialNumber: token.serialNumber, model: token.model },
@@ -100,14 +71,22 @@ export async function activateHardwareToken(
     .update(hardwareTokens)
     .set({ methodId: method!.id, activatedAt: sql`now()` })
     .where(eq(hardwareTokens.id, token.id));
-  return { ok: true, methodId: method!.id, serialNumber: token.serialNumber };
+  const { serialNumber } = token;
+  return {
+    ok: true,
+    value: {
+      methodId: method!.id,
+      serialNumber,
+      audit: {
+        action: "mfa.hardware_token.activated",
+        details: { tokenId: token.id, methodId: method!.id, serialNumber },
+      },
+      notice: { event: "method.added", detail: `Hardware token, serial number ${serialNumber}` },
+    },
+  };
 }
 
-/**
- * Checks a code against each of the user's activated tokens, each at its own period. As for
- * authenticator apps, the matched step is claimed with one conditional UPDATE so a code works
- * once, even when submitted twice at the same moment (R-A4.3).
- */
+/** Checks a code against each of the user's activated tokens, claiming its step (R-A4.3). */
 export async function verifyHardwareTokenCode(
   db: Executor,
   userId: string,
@@ -133,31 +112,14 @@ export async function verifyHardwareTokenCode(
         eq(mfaMethods.status, "active"),
       ),
     );
-  let replay = false;
-  for (const token of tokens) {
-    const secret = openTokenSecret(token.tokenId, token.secretSealed);
-    if (!secret) continue;
-    const step = await matchTotp(secret, code, token.lastUsedStep, token.periodSeconds);
-    if (step === null) {
-      if (
-        token.lastUsedStep !== null &&
-        (await matchTotp(secret, code, null, token.periodSeconds)) !== null
-      )
-        replay = true;
-      continue;
-    }
-    const claimed = await db
-      .update(mfaMethods)
-      .set({ lastUsedStep: step, lastUsedAt: sql`now()` })
-      .where(
-        and(
-          eq(mfaMethods.id, token.methodId),
-          or(isNull(mfaMethods.lastUsedStep), lt(mfaMethods.lastUsedStep, step)),
-        ),
-      )
-      .returning({ id: mfaMethods.id });
-    if (claimed.length === 1) return { ok: true, methodId: token.methodId };
-    replay = true;
-  }
-  return { ok: false, replay };
+  return claimCode(
+    db,
+    tokens.map((token) => ({
+      methodId: token.methodId,
+      secret: openDeviceSecret(token.secretSealed, token.tokenId, "hardware token"),
+      lastUsedStep: token.lastUsedStep,
+      periodSeconds: token.periodSeconds,
+    })),
+    code,
+  );
 }

@@ -39,6 +39,16 @@ export async function listMethods(db: Executor, userId: string): Promise<MethodV
     .orderBy(asc(mfaMethods.createdAt));
 }
 
+/** Whether the person has a default method; the first one they add becomes it. */
+export async function hasDefaultMethod(db: Executor, userId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: mfaMethods.id })
+    .from(mfaMethods)
+    .where(and(eq(mfaMethods.userId, userId), eq(mfaMethods.isDefault, true)))
+    .limit(1);
+  return row !== undefined;
+}
+
 /** One of the user's own active methods; a foreign or unknown id is null alike (R-A9.4). */
 export async function getOwnMethod(
   db: Executor,

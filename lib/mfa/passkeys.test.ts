@@ -203,7 +203,7 @@ async function registered(email: string, options: { synced?: boolean; counting?:
     name: "Work laptop",
   });
   expect(result.ok).toBe(true);
-  return { user, authenticator, methodId: result.ok ? result.methodId : "" };
+  return { user, authenticator, methodId: result.ok ? result.value.methodId : "" };
 }
 
 async function secondFactorChallenge(

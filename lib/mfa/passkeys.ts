@@ -16,7 +16,9 @@ import type { Executor } from "@/lib/db/client";
 import { mfaMethods, users, webauthnChallenges, webauthnCredentials } from "@/lib/db/schema";
 import { getEnv } from "@/lib/env";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
-import { METHOD_KIND_INFO } from "./registry";
+import { methodAdded, refused, type Activation, type EnrolmentResult } from "./enrolment-result";
+import { hasDefaultMethod } from "./methods";
+import { limitFor } from "./registry";
 import type { RequestContext } from "@/lib/types/request";
 
 // The one file that speaks to @simplewebauthn/server (STYLE.md "Wrapping libraries"). The server
@@ -219,27 +221,23 @@ export async function beginPasskeyRegistration(
   });
 }
 
-export type PasskeyRegistration =
-  | { ok: true; methodId: string; credentialId: string; name: string; synced: boolean }
-  | { ok: false; reason: "invalid" | "duplicate" | "too_many" };
+export type PasskeyRegistration = Activation & { credentialId: string; name: string };
 
 /**
  * Checks the browser's answer to `beginPasskeyRegistration` and stores the passkey as an active
  * method named `name`, in the caller's transaction. The challenge is spent first, whatever the
  * outcome. Refused unless the origin, relying party, algorithm and user verification are the
- * server's own (R-A7.2, R-A7.4). The caller audits and notifies.
+ * server's own (R-A7.2, R-A7.4). The caller's transaction records and notifies.
  */
 export async function finishPasskeyRegistration(
   db: Executor,
   userId: string,
   input: { response: string; name: string },
-): Promise<PasskeyRegistration> {
+): Promise<EnrolmentResult<PasskeyRegistration>> {
   const parsed = parseAnswer(attestationSchema, input.response);
-  if (!parsed) return { ok: false, reason: "invalid" };
+  if (!parsed) return refused("invalid");
   const binding = { purpose: "register" as const, userId, transactionId: null };
-  if (!(await consumeChallenge(db, parsed.challenge, binding))) {
-    return { ok: false, reason: "invalid" };
-  }
+  if (!(await consumeChallenge(db, parsed.challenge, binding))) return refused("invalid");
   const rp = relyingParty();
   let verified;
   try {
@@ -254,11 +252,9 @@ export async function finishPasskeyRegistration(
       supportedAlgorithmIDs: ALLOWED_ALGORITHMS,
     });
   } catch {
-    return { ok: false, reason: "invalid" };
+    return refused("invalid");
   }
-  if (!verified.verified || !verified.registrationInfo.userVerified) {
-    return { ok: false, reason: "invalid" };
-  }
+  if (!verified.verified || !verified.registrationInfo.userVerified) return refused("invalid");
   const info = verified.registrationInfo;
   // Serialise registrations of one person so the limit holds under parallel requests.
   await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`factor:passkeys:${userId}`}))`);
@@ -266,21 +262,16 @@ export async function finishPasskeyRegistration(
     .select({ n: sql<number>`count(*)::int` })
     .from(mfaMethods)
     .where(and(eq(mfaMethods.userId, userId), eq(mfaMethods.kind, KIND)));
-  if ((count?.n ?? 0) >= METHOD_KIND_INFO.passkey.maxPerUser) {
-    return { ok: false, reason: "too_many" };
-  }
+  if ((count?.n ?? 0) >= limitFor(KIND)) return refused("limit_reached");
   const [taken] = await db
     .select({ id: webauthnCredentials.id })
     .from(webauthnCredentials)
     .where(eq(webauthnCredentials.id, info.credential.id));
-  if (taken) return { ok: false, reason: "duplicate" };
+  if (taken) return refused("duplicate");
 
   const synced = info.credentialDeviceType === "multiDevice";
   const name = input.name.trim().slice(0, PASSKEY_NAME_MAX_LENGTH) || "Passkey";
-  const [hasDefault] = await db
-    .select({ id: mfaMethods.id })
-    .from(mfaMethods)
-    .where(and(eq(mfaMethods.userId, userId), eq(mfaMethods.isDefault, true)));
+  const isDefault = !(await hasDefaultMethod(db, userId));
   const [method] = await db
     .insert(mfaMethods)
     .values({
@@ -288,7 +279,7 @@ export async function finishPasskeyRegistration(
       kind: KIND,
       label: name,
       status: "active",
-      isDefault: !hasDefault,
+      isDefault,
       confirmedAt: sql`now()`,
       data: { synced },
     })
@@ -304,7 +295,15 @@ export async function finishPasskeyRegistration(
     backedUp: info.credentialBackedUp,
     aaguid: info.aaguid,
   });
-  return { ok: true, methodId: method!.id, credentialId: info.credential.id, name, synced };
+  const credentialId = info.credential.id;
+  return {
+    ok: true,
+    value: {
+      ...methodAdded(KIND, method!.id, `Passkey "${name}"`, { credentialId, synced }),
+      credentialId,
+      name,
+    },
+  };
 }
 
 // ── signing in ──────────────────────────────────────────────────────────────

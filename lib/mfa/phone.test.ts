@@ -4,6 +4,7 @@ import { verifyPasswordStep } from "@/lib/auth/password-step";
 import { createUser } from "@/lib/auth/users";
 import { mfaMethods, outbox, phoneChallenges } from "@/lib/db/schema";
 import { openBody } from "@/lib/notify/message-body";
+import { accepted } from "@/lib/testing/enrolment";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { getMethodSummary } from "./methods";
 import { answerCall } from "./phone-calls";
@@ -15,7 +16,6 @@ import {
   consumeApprovedCall,
   getCallStatus,
   getPendingPhone,
-  PhoneKindTakenError,
   sendPhoneChallenge,
   type ChallengeBinding,
 } from "./phone";
@@ -78,8 +78,8 @@ async function lastCode(recipient: string): Promise<string> {
   return /(\d{6})/.exec(body!)![1]!;
 }
 
-async function pendingPhone(userId: string, e164 = mobile(), kind = "mobile_phone" as const) {
-  const methodId = await beginPhoneEnrolment(database.db, userId, {
+function startPhone(userId: string, e164: string, kind = "mobile_phone" as const) {
+  return beginPhoneEnrolment(database.db, userId, {
     kind,
     e164,
     extension: null,
@@ -87,7 +87,10 @@ async function pendingPhone(userId: string, e164 = mobile(), kind = "mobile_phon
     replaces: null,
     bindingId: "sign-in:test",
   });
-  return { methodId, e164 };
+}
+
+async function pendingPhone(userId: string, e164 = mobile(), kind = "mobile_phone" as const) {
+  return { methodId: accepted(await startPhone(userId, e164, kind)), e164 };
 }
 
 describe("phone numbers", () => {
@@ -346,14 +349,16 @@ describe("calls", () => {
 
   it("calls an office phone with its extension, and never texts it", async () => {
     const user = await newUser();
-    const methodId = await beginPhoneEnrolment(database.db, user.id, {
-      kind: "office_phone",
-      e164: "+442079460018",
-      extension: "1234",
-      channel: "voice",
-      replaces: null,
-      bindingId: "sign-in:test",
-    });
+    const methodId = accepted(
+      await beginPhoneEnrolment(database.db, user.id, {
+        kind: "office_phone",
+        e164: "+442079460018",
+        extension: "1234",
+        channel: "voice",
+        replaces: null,
+        bindingId: "sign-in:test",
+      }),
+    );
     const binding: ChallengeBinding = { userId: user.id, purpose: "enrol", transactionId: null };
     expect(await sendPhoneChallenge(database.db, user, binding, methodId, "sms", context)).toEqual({
       ok: false,
@@ -380,16 +385,18 @@ describe("the method framework with phones", () => {
     const user = await newUser();
     const first = await pendingPhone(user.id);
     await activatePhone(database.db, user.id, first.methodId);
-    await expect(pendingPhone(user.id)).rejects.toBeInstanceOf(PhoneKindTakenError);
+    expect(await startPhone(user.id, mobile())).toEqual({ ok: false, reason: "limit_reached" });
     const newNumber = mobile();
-    const changed = await beginPhoneEnrolment(database.db, user.id, {
-      kind: "mobile_phone",
-      e164: newNumber,
-      extension: null,
-      channel: "sms",
-      replaces: first.methodId,
-      bindingId: "sign-in:test",
-    });
+    const changed = accepted(
+      await beginPhoneEnrolment(database.db, user.id, {
+        kind: "mobile_phone",
+        e164: newNumber,
+        extension: null,
+        channel: "sms",
+        replaces: first.methodId,
+        bindingId: "sign-in:test",
+      }),
+    );
     const result = await activatePhone(database.db, user.id, changed);
     expect(result?.replaced?.e164).toBe(first.e164);
     const { methods, defaultMethod } = await getMethodSummary(database.db, user.id);

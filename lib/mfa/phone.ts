@@ -6,8 +6,16 @@ import { mfaMethods, outbox, phoneChallenges } from "@/lib/db/schema";
 import { getEnv, getSecrets } from "@/lib/env";
 import { queueMessage } from "@/lib/notify/outbox";
 import { safeEqual } from "@/lib/security/tokens";
+import { methodAdded, refused, type Activation, type EnrolmentResult } from "./enrolment-result";
+import { hasDefaultMethod } from "./methods";
 import { maskPhone } from "./phone-numbers";
-import { isPhoneKind, METHOD_KIND_INFO, type MethodData, type PhoneKind } from "./registry";
+import {
+  isPhoneKind,
+  limitFor,
+  METHOD_KIND_INFO,
+  type MethodData,
+  type PhoneKind,
+} from "./registry";
 import { isUuid } from "@/lib/security/ids";
 import type { RequestContext } from "@/lib/types/request";
 
@@ -229,52 +237,59 @@ export type PhoneEnrolment = {
   bindingId: string;
 };
 
-export class PhoneKindTakenError extends Error {}
+/** The challenges of a phone registration belong to it alone (R-A1.6). */
+export function enrolmentBinding(userId: string, bindingId: string): ChallengeBinding {
+  return { userId, purpose: "enrol", transactionId: bindingId };
+}
 
 /**
  * Starts registering a phone: a pending method that becomes active only when verified. One phone
- * of each type; a restarted registration replaces the abandoned one.
+ * of each type; a restarted registration replaces the abandoned one. A "Change" must name one of
+ * the person's own phones of that type.
  */
 export async function beginPhoneEnrolment(
   db: Executor,
   userId: string,
   enrolment: PhoneEnrolment,
-): Promise<string> {
-  const existing = await db
-    .select({ id: mfaMethods.id })
-    .from(mfaMethods)
-    .where(
-      and(
-        eq(mfaMethods.userId, userId),
-        eq(mfaMethods.kind, enrolment.kind),
-        eq(mfaMethods.status, "active"),
-      ),
-    );
-  const others = existing.filter((row) => row.id !== enrolment.replaces);
-  if (others.length >= METHOD_KIND_INFO[enrolment.kind].maxPerUser) throw new PhoneKindTakenError();
-  if (enrolment.replaces && !existing.some((row) => row.id === enrolment.replaces)) {
-    throw new PhoneKindTakenError();
-  }
-  await db
-    .delete(mfaMethods)
-    .where(and(eq(mfaMethods.userId, userId), eq(mfaMethods.status, "pending")));
-  const id = crypto.randomUUID();
-  await db.insert(mfaMethods).values({
-    id,
-    userId,
-    kind: enrolment.kind,
-    label: maskPhone(enrolment.e164),
-    status: "pending",
-    data: {
-      e164: enrolment.e164,
-      extension: enrolment.extension,
-      channel: enrolment.channel,
-      replaces: enrolment.replaces,
-      bindingId: enrolment.bindingId,
-    },
-    expiresAt: new Date(Date.now() + ENROLMENT_TTL_MS),
+): Promise<EnrolmentResult<string>> {
+  // Alone this is a transaction; inside a caller's, a savepoint (docs/architecture.md).
+  return db.transaction(async (tx) => {
+    const existing = await tx
+      .select({ id: mfaMethods.id })
+      .from(mfaMethods)
+      .where(
+        and(
+          eq(mfaMethods.userId, userId),
+          eq(mfaMethods.kind, enrolment.kind),
+          eq(mfaMethods.status, "active"),
+        ),
+      );
+    const others = existing.filter((row) => row.id !== enrolment.replaces);
+    if (others.length >= limitFor(enrolment.kind)) return refused("limit_reached");
+    if (enrolment.replaces && !existing.some((row) => row.id === enrolment.replaces)) {
+      return refused("not_found");
+    }
+    await tx
+      .delete(mfaMethods)
+      .where(and(eq(mfaMethods.userId, userId), eq(mfaMethods.status, "pending")));
+    const id = crypto.randomUUID();
+    await tx.insert(mfaMethods).values({
+      id,
+      userId,
+      kind: enrolment.kind,
+      label: maskPhone(enrolment.e164),
+      status: "pending",
+      data: {
+        e164: enrolment.e164,
+        extension: enrolment.extension,
+        channel: enrolment.channel,
+        replaces: enrolment.replaces,
+        bindingId: enrolment.bindingId,
+      },
+      expiresAt: new Date(Date.now() + ENROLMENT_TTL_MS),
+    });
+    return { ok: true, value: id };
   });
-  return id;
 }
 
 /**
@@ -297,10 +312,7 @@ export async function activatePhone(
       .returning({ isDefault: mfaMethods.isDefault });
     wasDefault = gone?.isDefault ?? false;
   }
-  const [hasDefault] = await db
-    .select({ id: mfaMethods.id })
-    .from(mfaMethods)
-    .where(and(eq(mfaMethods.userId, userId), eq(mfaMethods.isDefault, true)));
+  const hasDefault = await hasDefaultMethod(db, userId);
   const activated = await db
     .update(mfaMethods)
     .set({
@@ -318,6 +330,51 @@ export async function activatePhone(
     .where(and(eq(mfaMethods.id, phone.id), eq(mfaMethods.status, "pending")))
     .returning({ id: mfaMethods.id });
   return activated.length === 1 ? { phone: { ...phone, status: "active" }, replaced } : null;
+}
+
+/**
+ * Finishes registering a phone with what proves it is the person's: the code texted to it, or a
+ * call to it answered with "#". A change is told to the old number too (R-A5.5, R-A15.2).
+ */
+export async function confirmPhoneEnrolment(
+  db: Executor,
+  binding: ChallengeBinding,
+  methodId: string,
+  answer: { code: string } | { callId: string },
+): Promise<EnrolmentResult<Activation>> {
+  const proven =
+    "code" in answer
+      ? await checkTextCode(db, binding, methodId, answer.code)
+      : (await consumeApprovedCall(db, binding, answer.callId)) === methodId;
+  if (!proven) return refused("wrong_code");
+  const activated = await activatePhone(db, binding.userId, methodId);
+  if (!activated) return refused("not_found");
+  const { phone, replaced } = activated;
+  const kindName = METHOD_KIND_INFO[phone.kind].listName;
+  if (!replaced) {
+    return {
+      ok: true,
+      value: methodAdded(phone.kind, phone.id, `${kindName} ${maskPhone(phone.e164)}`, {
+        replaces: null,
+      }),
+    };
+  }
+  return {
+    ok: true,
+    value: {
+      methodId: phone.id,
+      audit: {
+        action: "mfa.phone.changed",
+        details: { kind: phone.kind, methodId: phone.id, replaces: replaced.id },
+      },
+      notice: {
+        event: "phone.changed",
+        detail: `${kindName}: ${maskPhone(replaced.e164)} was replaced by ${maskPhone(phone.e164)}.`,
+        // By text, without a link: the old number may be the only way the owner hears of it.
+        options: { smsTo: replaced.e164 },
+      },
+    },
+  };
 }
 
 // ── challenges ──────────────────────────────────────────────────────────────

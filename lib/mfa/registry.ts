@@ -51,7 +51,10 @@ export type MethodKindInfo = {
   preference: number;
   /** Restricted authenticators (SMS, voice) are never the default when a stronger one exists. */
   restricted: boolean;
+  /** How many a person may have; code devices share one limit (see limitFor). */
   maxPerUser: number;
+  /** What the limit counts, in the plural: "You already have 5 paired phones." */
+  limitName: string;
   /** The sign-in options this kind offers, the preferred one first. */
   signInOptions: readonly SignInOptionId[];
   /** Where the registration wizard starts for this kind. */
@@ -73,6 +76,7 @@ export const METHOD_KIND_INFO: Record<MethodKind, MethodKindInfo> = {
     preference: 2,
     restricted: false,
     maxPerUser: 5,
+    limitName: "authenticator apps",
     signInOptions: ["code"],
     registerPath: "/register",
   },
@@ -82,6 +86,7 @@ export const METHOD_KIND_INFO: Record<MethodKind, MethodKindInfo> = {
     preference: 4,
     restricted: true,
     maxPerUser: 1,
+    limitName: "phones",
     signInOptions: ["sms", "voice"],
     registerPath: "/register/phone",
   },
@@ -91,6 +96,7 @@ export const METHOD_KIND_INFO: Record<MethodKind, MethodKindInfo> = {
     preference: 5,
     restricted: true,
     maxPerUser: 1,
+    limitName: "alternate phones",
     signInOptions: ["sms", "voice"],
     registerPath: "/register/phone?type=alternate_phone",
   },
@@ -100,6 +106,7 @@ export const METHOD_KIND_INFO: Record<MethodKind, MethodKindInfo> = {
     preference: 6,
     restricted: true,
     maxPerUser: 1,
+    limitName: "office phones",
     // An office line cannot receive texts.
     signInOptions: ["voice"],
     registerPath: "/register/phone?type=office_phone",
@@ -110,6 +117,7 @@ export const METHOD_KIND_INFO: Record<MethodKind, MethodKindInfo> = {
     preference: 3,
     restricted: false,
     maxPerUser: 5,
+    limitName: "authenticator apps and hardware tokens",
     signInOptions: ["code"],
     registerPath: "/register/hardware-token",
     assignedOnly: true,
@@ -122,6 +130,7 @@ export const METHOD_KIND_INFO: Record<MethodKind, MethodKindInfo> = {
     preference: 1,
     restricted: false,
     maxPerUser: 5,
+    limitName: "paired phones",
     signInOptions: ["push", "code"],
     registerPath: "/register/companion",
   },
@@ -132,10 +141,35 @@ export const METHOD_KIND_INFO: Record<MethodKind, MethodKindInfo> = {
     preference: 0,
     restricted: false,
     maxPerUser: 10,
+    limitName: "passkeys",
     signInOptions: ["passkey"],
     registerPath: "/register/passkey",
   },
 };
+
+/** How many of a kind a person may have: code devices count together (CODE_DEVICE_KINDS). */
+export function limitFor(kind: MethodKind): number {
+  const counted = (CODE_DEVICE_KINDS as readonly string[]).includes(kind)
+    ? "authenticator_app"
+    : kind;
+  return METHOD_KIND_INFO[counted].maxPerUser;
+}
+
+/**
+ * The answer to someone who already has as many of a kind as they may. The number and the words
+ * come from this table, so a changed limit changes the sentence too.
+ */
+export function limitReachedMessage(kind: MethodKind): string {
+  const info = METHOD_KIND_INFO[kind];
+  const limit = limitFor(kind);
+  if (limit === 1) {
+    const name = info.listName.toLowerCase();
+    return `You already have ${/^[aeiou]/.test(name) ? "an" : "a"} ${name}. Change it in Security info instead.`;
+  }
+  // A token is activated, not added by choice: "before adding another" would not fit.
+  const then = info.assignedOnly ? "first" : "before adding another";
+  return `You already have ${limit} ${info.limitName}. Delete one in Security info ${then}.`;
+}
 
 /** Restricted kinds (text, call) are not for helpdesk and admin accounts (R-A5.6). */
 export function kindAllowedFor(kind: MethodKind, role: Role): boolean {

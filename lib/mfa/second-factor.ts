@@ -120,8 +120,9 @@ export type SecondFactorResult =
   | { ok: true; amr: string }
   | { ok: false; reason: "invalid" | "format"; waitSeconds: number | null };
 
-/** Exactly six digits once spaces are removed (R-A4.7). */
-export function normaliseOtp(input: string): string | null {
+/** Exactly six digits once spaces are removed (R-A4.7); anything but one string is no code. */
+export function normaliseOtp(input: unknown): string | null {
+  if (typeof input !== "string") return null;
   const digits = input.replace(/\s/g, "");
   return /^\d{6}$/.test(digits) ? digits : null;
 }

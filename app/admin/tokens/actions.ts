@@ -19,6 +19,7 @@ import {
 } from "@/lib/admin/hardware-tokens";
 import { getDb } from "@/lib/db/client";
 import { activateHardwareToken } from "@/lib/mfa/hardware-token";
+import { limitFor, METHOD_KIND_INFO } from "@/lib/mfa/registry";
 import { normaliseOtp } from "@/lib/mfa/second-factor";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { getRequestContext } from "@/lib/security/request-context";
@@ -125,8 +126,7 @@ export async function activateTokenForUserAction(
 ): Promise<AgentActionState> {
   const agent = await requireAgentAction("/admin/tokens");
   const tokenId = formData.get("tokenId");
-  const input = formData.get("code");
-  const code = typeof input === "string" ? normaliseOtp(input) : null;
+  const code = normaliseOtp(formData.get("code"));
   if (typeof tokenId !== "string" || !isUuid(tokenId)) {
     return { status: "error", message: "That token does not exist." };
   }
@@ -147,33 +147,29 @@ export async function activateTokenForUserAction(
         message:
           result.reason === "wrong_code"
             ? "That code didn't work. Ask for the code the token shows now."
-            : result.reason === "too_many_devices"
-              ? "The person already has 5 authenticator apps and hardware tokens."
+            : result.reason === "limit_reached"
+              ? `The person already has ${limitFor("hardware_token")} ${METHOD_KIND_INFO.hardware_token.limitName}.`
               : "That token is not waiting to be activated.",
       };
     }
+    // Recorded as the agent's act, with the reason, and told to the holder as the helpdesk's.
+    const { audit, notice, serialNumber } = result.value;
     await writeAudit(tx, {
-      action: "mfa.hardware_token.activated",
+      action: audit.action,
       outcome: "success",
       actorId: agent.id,
       subjectId: holder.id,
       ...context,
-      details: {
-        tokenId,
-        methodId: result.methodId,
-        serialNumber: result.serialNumber,
-        reason: why.data.reason,
-        ticket: why.data.ticket ?? null,
-      },
+      details: { ...audit.details, reason: why.data.reason, ticket: why.data.ticket ?? null },
     });
     await queueSecurityNotice(
       tx,
       holder,
-      "method.added",
+      notice.event,
       context,
-      `Hardware token, serial number ${result.serialNumber}, activated by the helpdesk`,
+      `${notice.detail}, activated by the helpdesk`,
     );
-    return { ok: true as const, serialNumber: result.serialNumber };
+    return { ok: true as const, serialNumber };
   });
   if (!outcome.ok) return { status: "error", message: outcome.message };
   revalidatePath("/admin/tokens");

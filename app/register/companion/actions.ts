@@ -2,30 +2,21 @@
 
 import { redirect } from "next/navigation";
 import type { ActionState } from "@/lib/actions/form-action";
-import { writeAudit } from "@/lib/audit/log";
-import { readBrowserState } from "@/lib/auth/browser-cookies";
-import { mfaThrottlePolicy } from "@/lib/settings/policy";
 import { getRegistrant } from "@/lib/auth/registrant";
-import { recordSecondFactor } from "@/lib/auth/sign-in";
 import { requireFreshSession } from "@/lib/auth/sign-in-flow";
 import { getDb } from "@/lib/db/client";
 import {
   beginPairing,
   confirmPairedPhone,
   listOtherPhones,
-  TooManyPhonesError,
+  removeReplacedCompanion,
 } from "@/lib/mfa/companion";
-import {
-  deleteOwnMethod,
-  getMethodSummary,
-  getOwnMethod,
-  setDefaultMethod,
-} from "@/lib/mfa/methods";
-import { METHOD_KIND_INFO } from "@/lib/mfa/registry";
+import { confirmEnrolment } from "@/lib/auth/enrolment";
+import type { EnrolmentRefusal } from "@/lib/mfa/enrolment-result";
+import { limitReachedMessage } from "@/lib/mfa/registry";
 import { normaliseOtp } from "@/lib/mfa/second-factor";
-import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { getRequestContext } from "@/lib/security/request-context";
-import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
+import { enrolmentRequest, THROTTLED_MESSAGE } from "../enrolment";
 
 export type PairingLinkState =
   | { status: "idle" }
@@ -39,19 +30,18 @@ export type PairingLinkState =
 export async function beginPairingAction(): Promise<PairingLinkState> {
   const registrant = await getRegistrant();
   if (!registrant) redirect("/signin");
-  try {
-    const { link, expiresAt } = await beginPairing(await getDb(), registrant.user.id);
-    return { status: "ready", link, expiresAt: expiresAt.toISOString() };
-  } catch (error) {
-    if (error instanceof TooManyPhonesError) {
-      return {
-        status: "error",
-        message: `You already have ${METHOD_KIND_INFO.companion_app.maxPerUser} paired phones. Delete one in Security info before adding another.`,
-      };
-    }
-    throw error;
-  }
+  const begun = await beginPairing(await getDb(), registrant.user.id);
+  if (!begun.ok) return { status: "error", message: limitReachedMessage("companion_app") };
+  const { link, expiresAt } = begun.value;
+  return { status: "ready", link, expiresAt: expiresAt.toISOString() };
 }
+
+const CONFIRM_REFUSED: Partial<Record<EnrolmentRefusal, string>> = {
+  throttled: THROTTLED_MESSAGE,
+  malformed: "Enter the 6-digit code shown in the Authenticator app.",
+  wrong_code:
+    "That code didn't work. Enter the code the Authenticator app on your phone shows now.",
+};
 
 /**
  * "Enter code" → "Next": the code the paired phone shows binds it (R-A4.4) and, mid-sign-in,
@@ -63,61 +53,26 @@ export async function confirmPairingAction(
 ): Promise<ActionState> {
   const registrant = await getRegistrant();
   if (!registrant) redirect("/signin");
-  const input = formData.get("code");
-  const code = typeof input === "string" ? normaliseOtp(input) : null;
   const db = await getDb();
-  const throttleKey = `${registrant.user.id}:enrol`;
-  if ((await getThrottle(db, "mfa:option", throttleKey)).locked) {
-    return {
-      status: "error",
-      message: "Too many wrong codes. Wait a few minutes, then try again.",
-    };
-  }
-  const context = await getRequestContext();
-  const confirmed = await db.transaction(async (tx) => {
-    const result = code ? await confirmPairedPhone(tx, registrant.user.id, code) : null;
-    if (!result) return null;
-    await resetThrottle(tx, "mfa:option", throttleKey);
-    await writeAudit(tx, {
-      action: "mfa.method.added",
-      outcome: "success",
-      actorId: registrant.user.id,
-      subjectId: registrant.user.id,
-      ...context,
-      details: { kind: "companion_app", methodId: result.methodId },
-    });
-    await queueSecurityNotice(
-      tx,
-      registrant.user,
-      "method.added",
-      context,
-      `Authenticator app ${result.label}`,
-    );
-    if (registrant.transaction) {
-      const stage = await recordSecondFactor(
-        tx,
-        registrant.transaction.transaction,
-        "registration",
-        "otp",
-        await readBrowserState(),
-      );
-      if (!stage) throw new Error("sign-in transaction moved on during registration");
-    }
-    return result;
+  const result = await confirmEnrolment(db, {
+    enrolee: registrant,
+    kind: "companion_app",
+    proof: "code",
+    answer: normaliseOtp(formData.get("code")),
+    confirm: (tx, code) => confirmPairedPhone(tx, registrant.user.id, code),
+    ...(await enrolmentRequest()),
   });
-  if (!confirmed) {
-    await recordFailure(db, "mfa:option", throttleKey, mfaThrottlePolicy());
+  if (!result.ok) {
     return {
       status: "error",
-      message: code
-        ? "That code didn't work. Enter the code the Authenticator app on your phone shows now."
-        : "Enter the 6-digit code shown in the Authenticator app.",
+      message: CONFIRM_REFUSED[result.reason] ?? CONFIRM_REFUSED.wrong_code,
     };
   }
-  const others = await listOtherPhones(db, registrant.user.id, confirmed.methodId);
+  const { methodId } = result.value;
+  const others = await listOtherPhones(db, registrant.user.id, methodId);
   redirect(
     others.length > 0 && registrant.via === "session"
-      ? `/register/companion/replace?new=${confirmed.methodId}`
+      ? `/register/companion/replace?new=${methodId}`
       : "/register/success",
   );
 }
@@ -128,33 +83,11 @@ export async function confirmPairingAction(
  */
 export async function removeOldPhoneAction(formData: FormData): Promise<void> {
   const session = await requireFreshSession("/register/companion/replace");
-  const methodId = String(formData.get("methodId") ?? "");
-  const context = await getRequestContext();
-  await (
-    await getDb()
-  ).transaction(async (tx) => {
-    const method = await getOwnMethod(tx, session.user.id, methodId);
-    if (!method || method.kind !== "companion_app") return;
-    const { methods } = await getMethodSummary(tx, session.user.id);
-    const replacement = methods.find((m) => m.kind === "companion_app" && m.id !== method.id);
-    if (!replacement) return;
-    await deleteOwnMethod(tx, session.user.id, method.id);
-    if (method.isDefault) await setDefaultMethod(tx, session.user.id, replacement.id);
-    await writeAudit(tx, {
-      action: "mfa.method.removed",
-      outcome: "success",
-      actorId: session.user.id,
-      subjectId: session.user.id,
-      ...context,
-      details: { kind: method.kind, methodId: method.id },
-    });
-    await queueSecurityNotice(
-      tx,
-      session.user,
-      "method.removed",
-      context,
-      `Authenticator app ${method.label}`,
-    );
-  });
+  await removeReplacedCompanion(
+    await getDb(),
+    session.user,
+    String(formData.get("methodId") ?? ""),
+    await getRequestContext(),
+  );
   redirect("/register/success");
 }

@@ -2,23 +2,23 @@
 
 import { redirect } from "next/navigation";
 import type { ActionState } from "@/lib/actions/form-action";
-import { writeAudit } from "@/lib/audit/log";
-import { readBrowserState } from "@/lib/auth/browser-cookies";
-import { mfaThrottlePolicy, methodKindEnabled } from "@/lib/settings/policy";
+import { methodKindEnabled } from "@/lib/settings/policy";
 import { getRegistrant } from "@/lib/auth/registrant";
-import { recordSecondFactor } from "@/lib/auth/sign-in";
 import { getDb } from "@/lib/db/client";
+import { confirmEnrolment } from "@/lib/auth/enrolment";
+import type { EnrolmentRefusal } from "@/lib/mfa/enrolment-result";
 import { activateHardwareToken } from "@/lib/mfa/hardware-token";
+import { limitReachedMessage } from "@/lib/mfa/registry";
 import { normaliseOtp } from "@/lib/mfa/second-factor";
-import { queueSecurityNotice } from "@/lib/notify/security-notice";
-import { getRequestContext } from "@/lib/security/request-context";
-import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
+import { enrolmentRequest, THROTTLED_MESSAGE } from "../enrolment";
 
-const FAILED: Record<"no_token" | "wrong_code" | "too_many_devices", string> = {
-  no_token: "That token is not assigned to you. Ask the helpdesk.",
+const ENTER_CODE = "Enter the 6-digit code the token shows.";
+
+const REFUSED: Partial<Record<EnrolmentRefusal, string>> = {
+  throttled: THROTTLED_MESSAGE,
+  not_found: "That token is not assigned to you. Ask the helpdesk.",
   wrong_code: "That code didn't work. Press the token's button and enter the code it shows now.",
-  too_many_devices:
-    "You already have 5 authenticator apps and hardware tokens. Delete one in Security info first.",
+  limit_reached: limitReachedMessage("hardware_token"),
 };
 
 /**
@@ -37,57 +37,21 @@ export async function activateTokenAction(
     return { status: "error", message: "Hardware tokens are turned off by your organisation." };
   }
   const tokenId = formData.get("tokenId");
-  const input = formData.get("code");
-  const code = typeof input === "string" ? normaliseOtp(input) : null;
-  if (typeof tokenId !== "string" || !code) {
-    return { status: "error", fieldErrors: { code: ["Enter the 6-digit code the token shows."] } };
+  if (typeof tokenId !== "string") {
+    return { status: "error", fieldErrors: { code: [ENTER_CODE] } };
   }
-  const db = await getDb();
-  const throttleKey = `${registrant.user.id}:token`;
-  if ((await getThrottle(db, "mfa:option", throttleKey)).locked) {
-    return {
-      status: "error",
-      message: "Too many wrong codes. Wait a few minutes, then try again.",
-    };
-  }
-  const context = await getRequestContext();
-  const browser = await readBrowserState();
-  const outcome = await db.transaction(async (tx) => {
-    const result = await activateHardwareToken(tx, registrant.user.id, tokenId, code);
-    if (!result.ok) return result;
-    await resetThrottle(tx, "mfa:option", throttleKey);
-    await writeAudit(tx, {
-      action: "mfa.hardware_token.activated",
-      outcome: "success",
-      actorId: registrant.user.id,
-      subjectId: registrant.user.id,
-      ...context,
-      details: { tokenId, methodId: result.methodId, serialNumber: result.serialNumber },
-    });
-    await queueSecurityNotice(
-      tx,
-      registrant.user,
-      "method.added",
-      context,
-      `Hardware token, serial number ${result.serialNumber}`,
-    );
-    if (registrant.transaction) {
-      const stage = await recordSecondFactor(
-        tx,
-        registrant.transaction.transaction,
-        "registration",
-        "otp",
-        browser,
-      );
-      if (!stage) throw new Error("sign-in transaction moved on during registration");
-    }
-    return result;
+  const result = await confirmEnrolment(await getDb(), {
+    enrolee: registrant,
+    kind: "hardware_token",
+    proof: "code",
+    answer: normaliseOtp(formData.get("code")),
+    confirm: (tx, code) => activateHardwareToken(tx, registrant.user.id, tokenId, code),
+    ...(await enrolmentRequest()),
   });
-  if (!outcome.ok) {
-    if (outcome.reason === "wrong_code") {
-      await recordFailure(db, "mfa:option", throttleKey, mfaThrottlePolicy());
-    }
-    return { status: "error", message: FAILED[outcome.reason] };
+  if (!result.ok) {
+    return result.reason === "malformed"
+      ? { status: "error", fieldErrors: { code: [ENTER_CODE] } }
+      : { status: "error", message: REFUSED[result.reason] ?? REFUSED.wrong_code };
   }
   redirect("/register/success");
 }

@@ -2,11 +2,10 @@
 
 import { redirect } from "next/navigation";
 import type { ActionState } from "@/lib/actions/form-action";
-import { writeAudit } from "@/lib/audit/log";
-import { readBrowserState } from "@/lib/auth/browser-cookies";
 import { getRegistrant, type Registrant } from "@/lib/auth/registrant";
-import { recordSecondFactor } from "@/lib/auth/sign-in";
 import { getDb } from "@/lib/db/client";
+import { confirmEnrolment } from "@/lib/auth/enrolment";
+import type { EnrolmentRefusal } from "@/lib/mfa/enrolment-result";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import {
   beginPasskeyRegistration,
@@ -14,17 +13,16 @@ import {
   PASSKEY_NAME_MAX_LENGTH,
   type PasskeyCreationOptions,
 } from "@/lib/mfa/passkeys";
-import { kindOffered } from "@/lib/mfa/registry";
-import { queueSecurityNotice } from "@/lib/notify/security-notice";
-import { getRequestContext } from "@/lib/security/request-context";
+import { kindOffered, limitReachedMessage } from "@/lib/mfa/registry";
+import { enrolmentRequest } from "../enrolment";
 
 // Who may register: someone mid-sign-in at the registration stage (R-A9.2) or a signed-in person
 // whose second factor is fresh (R-A9.1, R-A7.4) — getRegistrant decides, in every action.
 
-const REFUSED: Record<"invalid" | "duplicate" | "too_many", string> = {
+const REFUSED: Partial<Record<EnrolmentRefusal, string>> = {
   invalid: "We couldn't check that passkey. Try again.",
   duplicate: "That passkey is already registered to an account.",
-  too_many: "You already have 10 passkeys. Delete one in Security info before adding another.",
+  limit_reached: limitReachedMessage("passkey"),
 };
 
 async function requireOffered(registrant: Registrant): Promise<boolean> {
@@ -70,54 +68,15 @@ export async function registerPasskeyAction(
   if (typeof response !== "string" || response.length === 0) {
     return { status: "error", message: REFUSED.invalid };
   }
-  const db = await getDb();
-  const context = await getRequestContext();
-  const browser = await readBrowserState();
-  const result = await db.transaction(async (tx) => {
-    const outcome = await finishPasskeyRegistration(tx, registrant.user.id, { response, name });
-    if (!outcome.ok) {
-      await writeAudit(tx, {
-        action: "mfa.method.added",
-        outcome: "failure",
-        actorId: registrant.user.id,
-        subjectId: registrant.user.id,
-        ...context,
-        details: { kind: "passkey", reason: outcome.reason },
-      });
-      return outcome;
-    }
-    await writeAudit(tx, {
-      action: "mfa.method.added",
-      outcome: "success",
-      actorId: registrant.user.id,
-      subjectId: registrant.user.id,
-      ...context,
-      details: {
-        kind: "passkey",
-        methodId: outcome.methodId,
-        credentialId: outcome.credentialId,
-        synced: outcome.synced,
-      },
-    });
-    await queueSecurityNotice(
-      tx,
-      registrant.user,
-      "method.added",
-      context,
-      `Passkey "${outcome.name}"`,
-    );
-    if (registrant.transaction) {
-      const stage = await recordSecondFactor(
-        tx,
-        registrant.transaction.transaction,
-        "registration",
-        "hwk",
-        browser,
-      );
-      if (!stage) throw new Error("sign-in transaction moved on during registration");
-    }
-    return outcome;
+  const result = await confirmEnrolment(await getDb(), {
+    enrolee: registrant,
+    kind: "passkey",
+    proof: "passkey",
+    answer: response,
+    confirm: (tx, answer) =>
+      finishPasskeyRegistration(tx, registrant.user.id, { response: answer, name }),
+    ...(await enrolmentRequest()),
   });
-  if (!result.ok) return { status: "error", message: REFUSED[result.reason] };
+  if (!result.ok) return { status: "error", message: REFUSED[result.reason] ?? REFUSED.invalid };
   redirect("/register/success");
 }

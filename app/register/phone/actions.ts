@@ -3,30 +3,29 @@
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import type { ActionState } from "@/lib/actions/form-action";
-import { writeAudit } from "@/lib/audit/log";
-import { readBrowserState } from "@/lib/auth/browser-cookies";
-import { mfaThrottlePolicy } from "@/lib/settings/policy";
-import { getRegistrant, type Registrant } from "@/lib/auth/registrant";
-import { recordSecondFactor } from "@/lib/auth/sign-in";
-import { getDb, type Executor } from "@/lib/db/client";
+import { getRegistrant } from "@/lib/auth/registrant";
+import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
+import { confirmEnrolment } from "@/lib/auth/enrolment";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import {
-  activatePhone,
   beginPhoneEnrolment,
-  checkTextCode,
-  consumeApprovedCall,
+  confirmPhoneEnrolment,
+  enrolmentBinding,
   getPendingPhone,
-  PhoneKindTakenError,
   sendPhoneChallenge,
   type PhoneChannel,
 } from "@/lib/mfa/phone";
 import { maskPhone, parsePhone } from "@/lib/mfa/phone-numbers";
-import { kindOffered, METHOD_KIND_INFO, PHONE_KINDS } from "@/lib/mfa/registry";
+import {
+  kindOffered,
+  limitReachedMessage,
+  METHOD_KIND_INFO,
+  PHONE_KINDS,
+} from "@/lib/mfa/registry";
 import { normaliseOtp } from "@/lib/mfa/second-factor";
-import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { getRequestContext } from "@/lib/security/request-context";
-import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
+import { enrolmentRequest, THROTTLED_MESSAGE } from "../enrolment";
 
 // Registering a phone (R-A5.5): the number becomes a method only when the code sent to it is
 // entered or the call to it is answered with "#". Every action checks the registrant itself.
@@ -109,32 +108,21 @@ export async function beginPhoneAction(
   if (!phone.ok) {
     return { status: "error", fieldErrors: { number: [PHONE_PROBLEMS[phone.problem]] }, values };
   }
-  let methodId: string;
-  try {
-    methodId = await db.transaction((tx) =>
-      beginPhoneEnrolment(tx, registrant.user.id, {
-        kind,
-        e164: phone.phone.e164,
-        extension: kind === "office_phone" && extension ? extension : null,
-        channel,
-        replaces: replaces ?? null,
-        bindingId: registrant.bindingId,
-      }),
-    );
-  } catch (error) {
-    if (error instanceof PhoneKindTakenError) {
-      return {
-        status: "error",
-        message: `You already have a ${METHOD_KIND_INFO[kind].listName.toLowerCase()}. Change it in Security info instead.`,
-      };
-    }
-    throw error;
-  }
+  const begun = await beginPhoneEnrolment(db, registrant.user.id, {
+    kind,
+    e164: phone.phone.e164,
+    extension: kind === "office_phone" && extension ? extension : null,
+    channel,
+    replaces: replaces ?? null,
+    bindingId: registrant.bindingId,
+  });
+  // A "Change" naming a phone that is not the person's is answered like a taken type (R-A9.4).
+  if (!begun.ok) return { status: "error", message: limitReachedMessage(kind) };
   const sent = await sendPhoneChallenge(
     db,
     registrant.user,
-    { userId: registrant.user.id, purpose: "enrol", transactionId: registrant.bindingId },
-    methodId,
+    enrolmentBinding(registrant.user.id, registrant.bindingId),
+    begun.value,
     channel,
     await getRequestContext(),
   );
@@ -164,7 +152,7 @@ export async function resendPhoneAction(
   const sent = await sendPhoneChallenge(
     db,
     registrant.user,
-    { userId: registrant.user.id, purpose: "enrol", transactionId: registrant.bindingId },
+    enrolmentBinding(registrant.user.id, registrant.bindingId),
     pending.id,
     channel,
     await getRequestContext(),
@@ -182,62 +170,6 @@ export async function resendPhoneAction(
   return { status: "success", message: `We sent a new code to ${maskPhone(pending.e164)}.` };
 }
 
-/**
- * The phone is verified: it becomes a method (replacing the phone it changes), audited and told
- * to the person — a change also to the old number (R-A15.2) — and, mid-sign-in, it counts as the
- * second factor (R-A9.2). One transaction.
- */
-async function finishPhoneRegistration(
-  tx: Executor,
-  registrant: Registrant,
-  methodId: string,
-  amr: string,
-): Promise<boolean> {
-  const context = await getRequestContext();
-  const activated = await activatePhone(tx, registrant.user.id, methodId);
-  if (!activated) return false;
-  const { phone, replaced } = activated;
-  const kindName = METHOD_KIND_INFO[phone.kind].listName;
-  await writeAudit(tx, {
-    action: replaced ? "mfa.phone.changed" : "mfa.method.added",
-    outcome: "success",
-    actorId: registrant.user.id,
-    subjectId: registrant.user.id,
-    ...context,
-    details: { kind: phone.kind, methodId: phone.id, replaces: replaced?.id ?? null },
-  });
-  if (replaced) {
-    // The old number is told too, by text, without a link (R-A5.5, R-A15.2).
-    await queueSecurityNotice(
-      tx,
-      registrant.user,
-      "phone.changed",
-      context,
-      `${kindName}: ${maskPhone(replaced.e164)} was replaced by ${maskPhone(phone.e164)}.`,
-      { smsTo: replaced.e164 },
-    );
-  } else {
-    await queueSecurityNotice(
-      tx,
-      registrant.user,
-      "method.added",
-      context,
-      `${kindName} ${maskPhone(phone.e164)}`,
-    );
-  }
-  if (registrant.transaction) {
-    const stage = await recordSecondFactor(
-      tx,
-      registrant.transaction.transaction,
-      "registration",
-      amr,
-      await readBrowserState(),
-    );
-    if (!stage) throw new Error("sign-in transaction moved on during registration");
-  }
-  return true;
-}
-
 /** "Enter code" → "Next" for a phone being registered; wrong codes are counted (R-A11). */
 export async function confirmPhoneCodeAction(
   _previous: ActionState,
@@ -245,45 +177,40 @@ export async function confirmPhoneCodeAction(
 ): Promise<ActionState> {
   const registrant = await getRegistrant();
   if (!registrant) redirect("/signin");
-  const input = formData.get("code");
-  const code = typeof input === "string" ? normaliseOtp(input) : null;
-  if (!code) {
-    return {
-      status: "error",
-      fieldErrors: { code: ["Enter the 6-digit code from the text message."] },
-    };
-  }
   const db = await getDb();
-  const throttleKey = `${registrant.user.id}:enrol`;
-  if ((await getThrottle(db, "mfa:option", throttleKey)).locked) {
-    return {
-      status: "error",
-      message: "Too many wrong codes. Wait a few minutes, then try again.",
-    };
-  }
   const pending = await getPendingPhone(db, registrant.user.id, registrant.bindingId);
   if (!pending) redirect("/register/phone");
-  const binding = {
-    userId: registrant.user.id,
-    purpose: "enrol" as const,
-    transactionId: registrant.bindingId,
-  };
-  const confirmed = await db.transaction(async (tx) => {
-    if (!(await checkTextCode(tx, binding, pending.id, code))) return false;
-    await resetThrottle(tx, "mfa:option", throttleKey);
-    return finishPhoneRegistration(tx, registrant, pending.id, "sms");
+  const binding = enrolmentBinding(registrant.user.id, registrant.bindingId);
+  const result = await confirmEnrolment(db, {
+    enrolee: registrant,
+    kind: pending.kind,
+    proof: "sms",
+    answer: normaliseOtp(formData.get("code")),
+    confirm: (tx, code) => confirmPhoneEnrolment(tx, binding, pending.id, { code }),
+    ...(await enrolmentRequest()),
   });
-  if (!confirmed) {
-    await recordFailure(db, "mfa:option", throttleKey, mfaThrottlePolicy());
+  if (!result.ok) {
+    if (result.reason === "malformed") {
+      return {
+        status: "error",
+        fieldErrors: { code: ["Enter the 6-digit code from the text message."] },
+      };
+    }
     return {
       status: "error",
-      message: "That code didn't work. Check the latest text we sent, or choose Resend code.",
+      message:
+        result.reason === "throttled"
+          ? THROTTLED_MESSAGE
+          : "That code didn't work. Check the latest text we sent, or choose Resend code.",
     };
   }
   redirect("/register/phone/verified?via=sms");
 }
 
-/** The call was answered with "#": the page submits this by itself. */
+/**
+ * The call was answered with "#": the page submits this by itself. The phone becomes a method
+ * (replacing the phone it changes) and, mid-sign-in, the second factor (R-A9.2).
+ */
 export async function confirmPhoneCallAction(
   _previous: ActionState,
   formData: FormData,
@@ -293,21 +220,16 @@ export async function confirmPhoneCallAction(
   const db = await getDb();
   const pending = await getPendingPhone(db, registrant.user.id, registrant.bindingId);
   if (!pending) redirect("/register/phone");
-  const binding = {
-    userId: registrant.user.id,
-    purpose: "enrol" as const,
-    transactionId: registrant.bindingId,
-  };
-  const confirmed = await db.transaction(async (tx) => {
-    const methodId = await consumeApprovedCall(
-      tx,
-      binding,
-      String(formData.get("challenge") ?? ""),
-    );
-    if (methodId !== pending.id) return false;
-    return finishPhoneRegistration(tx, registrant, pending.id, "tel");
+  const binding = enrolmentBinding(registrant.user.id, registrant.bindingId);
+  const result = await confirmEnrolment(db, {
+    enrolee: registrant,
+    kind: pending.kind,
+    proof: "voice",
+    answer: String(formData.get("challenge") ?? ""),
+    confirm: (tx, callId) => confirmPhoneEnrolment(tx, binding, pending.id, { callId }),
+    ...(await enrolmentRequest()),
   });
-  if (!confirmed) {
+  if (!result.ok) {
     return { status: "error", message: "The call was not approved. Call again, or go back." };
   }
   redirect("/register/phone/verified?via=call");

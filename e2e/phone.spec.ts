@@ -4,7 +4,12 @@ import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { createAccount } from "./support/accounts";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
-import { expectNoAccessibilityViolations, mainAlert, submitPassword } from "./support/helpers";
+import {
+  expectNoAccessibilityViolations,
+  mainAlert,
+  settled,
+  submitPassword,
+} from "./support/helpers";
 import { answerCall, codeIn, latestMessage, waitForNewMessage } from "./support/outbox";
 import { E2E_PORT, mainDataDir } from "./support/state";
 
@@ -88,6 +93,7 @@ async function resend(page: Page) {
   const answered = page.waitForResponse((response) => response.request().method() === "POST");
   await page.getByRole("button", { name: "Resend code" }).click();
   await answered;
+  await settled(page, "Sending…");
 }
 
 /**
@@ -99,6 +105,7 @@ async function submitCode(page: Page, code: string) {
   const answered = page.waitForResponse((response) => response.request().method() === "POST");
   await page.getByRole("button", { name: "Next" }).click();
   await answered;
+  await settled(page, "Checking…");
 }
 
 async function signOut(page: Page) {

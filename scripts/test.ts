@@ -15,8 +15,10 @@ const { values } = parseArgs({ options: { suites: { type: "string" } } });
 const selected = (values.suites?.split(",") ?? SUITES) as Suite[];
 const lane = process.env.TEST_LANE ?? (process.env.DATABASE_URL ? "postgres" : "embedded");
 const out = path.join(".ci-out", lane);
-rmSync(out, { recursive: true, force: true });
+// Only this run's reports are replaced: CI runs a lane's suites in more than one call.
 mkdirSync(out, { recursive: true });
+if (selected.includes("unit")) rmSync(path.join(out, "vitest.json"), { force: true });
+if (selected.includes("e2e")) rmSync(path.join(out, "playwright.json"), { force: true });
 
 function run(command: string, args: string[], env: Record<string, string> = {}): boolean {
   console.log(`\n$ ${command} ${args.join(" ")}`);

@@ -15,6 +15,15 @@ export async function submitPassword(page: Page, email: string, password: string
   );
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await answered;
+  await settled(page, "Signing in…");
+}
+
+/**
+ * Waits until React has applied a form's answer, not just received it: until then the form may
+ * still reset itself after the next fill, and the page still shows the previous answer.
+ */
+export async function settled(page: Page, pendingLabel: string) {
+  await expect(page.getByRole("button", { name: pendingLabel })).toHaveCount(0);
 }
 
 /**
@@ -59,6 +68,7 @@ export async function submitSignInCode(page: Page, code: string) {
   );
   await page.getByRole("button", { name: "Verify" }).click();
   await answered;
+  await settled(page, "Verifying…");
 }
 
 /** The error shown in the page's main region (Next's route announcer is also an alert). */

@@ -21,13 +21,16 @@ import {
 } from "@/lib/mfa/remembered-browser";
 import { hashToken } from "@/lib/security/tokens";
 import { createTestDatabase } from "@/lib/testing/test-database";
+import { totpCode } from "@/lib/mfa/totp";
 import {
+  activateTokenFor,
   assignTokenTo,
   changeRole,
   deleteMethod,
   disableAccount,
   enableAccount,
   forgetBrowser,
+  importTokensFor,
   issueAccessPassTo,
   requireReregister,
   resetPassword,
@@ -696,5 +699,126 @@ describe("a pass and a token go through the same lock, judgement and audit", () 
     ]);
     expect(await noticesTo(other.id)).toEqual([]);
     expect(await assignments(holder.id)).toEqual([expect.objectContaining({ outcome: "success" })]);
+  });
+});
+
+describe("a token the helpdesk activates for its holder", () => {
+  const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+  const WRONG = "That code didn't work. Ask for the code the token shows now.";
+
+  /** A code the token does not show now, nor one step either side. */
+  async function wrongCode(): Promise<string> {
+    const near = await Promise.all(
+      [-30_000, 0, 30_000].map((offset) => totpCode(SECRET, new Date(Date.now() + offset))),
+    );
+    return ["000000", "111111", "222222", "333333"].find((code) => !near.includes(code))!;
+  }
+
+  /** The vendor's file naming the holder, imported by an administrator; the token's id. */
+  async function tokenFor(holder: Person): Promise<string> {
+    const serial = `H-${holder.id.slice(0, 8)}`;
+    const csv = `upn,serial number,secret key\n${holder.email},${serial},${SECRET}\n`;
+    const admin = asAgent(await person("admin"));
+    expect(await importTokensFor(database.db, admin, csv, why, context)).toMatchObject({
+      ok: true,
+      imported: 1,
+    });
+    const [token] = await database.db
+      .select({ id: hardwareTokens.id })
+      .from(hardwareTokens)
+      .where(eq(hardwareTokens.serialNumber, serial));
+    return token!.id;
+  }
+
+  it("an import that names a holder assigns the token on the record and tells the holder", async () => {
+    const holder = await person();
+    await tokenFor(holder);
+    expect(await auditsOf(holder.id)).toContainEqual(
+      expect.objectContaining({
+        action: "admin.token.assigned",
+        outcome: "success",
+        details: expect.objectContaining({ imported: true, reason: why.reason }),
+      }),
+    );
+    expect(await noticesTo(holder.id)).toHaveLength(1);
+  });
+
+  it("activates with the code the holder reads out: the agent and the reason are on the record (R-A16.2)", async () => {
+    const holder = await person();
+    const tokenId = await tokenFor(holder);
+    const agent = asAgent(await person("helpdesk"));
+    const result = await activateTokenFor(
+      database.db,
+      agent,
+      tokenId,
+      await totpCode(SECRET),
+      why,
+      context,
+    );
+    expect(result).toEqual({ ok: true, value: { serialNumber: `H-${holder.id.slice(0, 8)}` } });
+    expect(await auditsOf(holder.id)).toContainEqual(
+      expect.objectContaining({
+        action: "mfa.hardware_token.activated",
+        outcome: "success",
+        actorId: agent.id,
+        details: expect.objectContaining({ reason: why.reason, ticket: why.ticket }),
+      }),
+    );
+    const bodies = (await noticesTo(holder.id)).map((n) => n.body).join("\n");
+    expect(bodies).toContain("activated by the helpdesk");
+    const methods = await database.db
+      .select({ kind: mfaMethods.kind })
+      .from(mfaMethods)
+      .where(eq(mfaMethods.userId, holder.id));
+    expect(methods).toEqual([{ kind: "hardware_token" }]);
+  });
+
+  it("counts wrong codes against the holder's budget: the console is no way around the pause (R-A11.3)", async () => {
+    const holder = await person();
+    const tokenId = await tokenFor(holder);
+    const agent = asAgent(await person("helpdesk"));
+    const activate = async (code: string) =>
+      activateTokenFor(database.db, agent, tokenId, code, why, context);
+    for (let i = 0; i < 4; i++) {
+      expect(await activate(await wrongCode())).toEqual({
+        ok: false,
+        reason: "refused",
+        message: WRONG,
+      });
+    }
+    await activate(await wrongCode());
+    // Paused: even the right code is not checked, and no method appears.
+    expect(await activate(await totpCode(SECRET))).toEqual({
+      ok: false,
+      reason: "refused",
+      message: "Too many wrong codes for this person lately. Try again in a few minutes.",
+    });
+    expect(
+      await database.db.select().from(mfaMethods).where(eq(mfaMethods.userId, holder.id)),
+    ).toEqual([]);
+  });
+
+  it("refuses a helpdesk agent a token held by an administrator, and records the refusal", async () => {
+    const holder = await person("admin");
+    await addMethod(holder.id, true);
+    const tokenId = await tokenFor(holder);
+    const agent = asAgent(await person("helpdesk"));
+    const result = await activateTokenFor(
+      database.db,
+      agent,
+      tokenId,
+      await totpCode(SECRET),
+      why,
+      context,
+    );
+    expect(result).toMatchObject({ ok: false, reason: "refused" });
+    expect(await auditsOf(holder.id)).toContainEqual(
+      expect.objectContaining({ action: "admin.token.assigned", outcome: "denied" }),
+    );
+    const tokens = await database.db
+      .select({ methodId: hardwareTokens.methodId })
+      .from(hardwareTokens)
+      .where(eq(hardwareTokens.id, tokenId));
+    expect(tokens).toEqual([{ methodId: null }]);
   });
 });

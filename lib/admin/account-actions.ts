@@ -13,7 +13,7 @@ import {
   users,
 } from "@/lib/db/schema";
 import { getMethodSummary, getOwnMethod, setDefaultMethod } from "@/lib/mfa/methods";
-import { kindAllowedFor, METHOD_KIND_INFO } from "@/lib/mfa/registry";
+import { kindAllowedFor, limitFor, METHOD_KIND_INFO } from "@/lib/mfa/registry";
 import {
   forgetBrowsers,
   forgetOwnBrowser,
@@ -28,7 +28,15 @@ import {
   type AgentReasonInput,
 } from "./agent-rules";
 import { issueAccessPass } from "./access-pass";
-import { assignToken } from "./hardware-tokens";
+import { confirmEnrolment } from "@/lib/auth/enrolment";
+import { activateHardwareToken } from "@/lib/mfa/hardware-token";
+import {
+  assignToken,
+  getTokenHolder,
+  getTokenHolders,
+  importTokens,
+  type TokenImportResult,
+} from "./hardware-tokens";
 import { isUserId } from "./users";
 import type { RequestContext } from "@/lib/types/request";
 
@@ -512,4 +520,97 @@ export function assignTokenTo(
       noticeDetail: `serial number ${token.serialNumber}${token.model ? ` (${token.model})` : ""}.`,
     };
   });
+}
+
+/**
+ * "Import tokens": the vendor's file in one transaction with its audit record (nothing unless
+ * every row is clean, lib/admin/hardware-tokens.ts), and each token the file names a holder for
+ * recorded and told to that person as an assignment.
+ */
+export function importTokensFor(
+  db: Db,
+  agent: Agent,
+  csv: string,
+  why: AgentReasonInput,
+  context: RequestContext,
+): Promise<TokenImportResult> {
+  return db.transaction(async (tx) => {
+    const imported = await importTokens(tx, csv, { id: agent.id, ...context, reason: why.reason });
+    if (!imported.ok || imported.assigned.length === 0) return imported;
+    const holders = await getTokenHolders(
+      tx,
+      imported.assigned.map((a) => a.userId),
+    );
+    for (const { userId, serialNumber } of imported.assigned) {
+      const subject = holders.find((h) => h.id === userId);
+      if (!subject) continue;
+      await recordAgentActionWith(
+        tx,
+        {
+          agent,
+          subject,
+          action: "assign_token",
+          reason: why.reason,
+          ticket: why.ticket ?? null,
+          outcome: "success",
+          details: { serialNumber, imported: true },
+          notice: "hardware_token.assigned",
+          noticeDetail: `serial number ${serialNumber}.`,
+        },
+        context,
+      );
+    }
+    return imported;
+  });
+}
+
+/**
+ * An agent activates a token for its holder with the code the holder reads out. The code goes
+ * through the holder's own enrolment (lib/auth/enrolment.ts): its step is spent, and a wrong one
+ * counts against the holder's budget of wrong codes, so the console is no way around the pause
+ * (R-A11.3). The record names the agent and the reason; a refusal of the agent is recorded too.
+ */
+export async function activateTokenFor(
+  db: Db,
+  agent: Agent,
+  tokenId: string,
+  code: string,
+  why: AgentReasonInput,
+  context: RequestContext,
+): Promise<AgentActionResult<{ serialNumber: string }>> {
+  const holder = await getTokenHolder(db, tokenId);
+  if (!holder) {
+    return { ok: false, reason: "missing", message: "That token is not assigned to anyone." };
+  }
+  const record = { agent, subject: holder, action: "assign_token" as const, reason: why.reason };
+  const refusal = agentMayActOn(agent, holder, "assign_token");
+  if (refusal) {
+    await recordAgentActionWith(
+      db,
+      { ...record, ticket: why.ticket ?? null, outcome: "denied" },
+      context,
+    );
+    return { ok: false, reason: "refused", message: refusal };
+  }
+  const result = await confirmEnrolment(db, {
+    enrolee: { user: holder },
+    kind: "hardware_token",
+    proof: "code",
+    answer: code,
+    confirm: (tx, answer: string) => activateHardwareToken(tx, holder.id, tokenId, answer),
+    context,
+    agent: { id: agent.id, reason: why.reason, ticket: why.ticket ?? null },
+  });
+  if (result.ok) return { ok: true, value: { serialNumber: result.value.serialNumber } };
+  const messages: Partial<Record<typeof result.reason, string>> = {
+    throttled: "Too many wrong codes for this person lately. Try again in a few minutes.",
+    malformed: "That code didn't work. Ask for the code the token shows now.",
+    wrong_code: "That code didn't work. Ask for the code the token shows now.",
+    limit_reached: `The person already has ${limitFor("hardware_token")} ${METHOD_KIND_INFO.hardware_token.limitName}.`,
+  };
+  return {
+    ok: false,
+    reason: "refused",
+    message: messages[result.reason] ?? "That token is not waiting to be activated.",
+  };
 }

@@ -39,7 +39,13 @@ export type EnrolmentConfirmation<A, T extends Activation> = {
   /** The kind's confirm step: checks the answer and activates the method, in this transaction. */
   confirm: (tx: Executor, answer: A) => Promise<EnrolmentResult<T>>;
   context: RequestContext;
-  browser: BrowserState;
+  /** What this browser remembers; needed only mid-sign-in, for the second factor. */
+  browser?: BrowserState;
+  /**
+   * An agent confirming for the person (a token the holder reads the code of): the record names
+   * the agent and the reason, and the notice says the helpdesk did it (R-A16.2).
+   */
+  agent?: { id: string; reason: string; ticket: string | null };
 };
 
 function secondsUntil(until: Date | null): number | undefined {
@@ -92,17 +98,28 @@ export async function confirmEnrolment<A, T extends Activation>(
       return result;
     }
     const { audit, notice } = result.value;
+    const { agent } = enrolment;
     if (counted) await resetThrottle(tx, "mfa:option", throttleKey);
     await writeAudit(tx, {
       action: audit.action,
       outcome: "success",
-      actorId: user.id,
+      actorId: agent?.id ?? user.id,
       subjectId: user.id,
       ...context,
-      details: audit.details,
+      details: agent
+        ? { ...audit.details, reason: agent.reason, ticket: agent.ticket }
+        : audit.details,
     });
-    await queueSecurityNotice(tx, user, notice.event, context, notice.detail, notice.options);
+    await queueSecurityNotice(
+      tx,
+      user,
+      notice.event,
+      context,
+      agent ? `${notice.detail}, activated by the helpdesk` : notice.detail,
+      notice.options,
+    );
     if (enrolee.transaction) {
+      if (!enrolment.browser) throw new Error("a second factor needs the browser's state");
       const stage = await recordSecondFactor(
         tx,
         enrolee.transaction.transaction,

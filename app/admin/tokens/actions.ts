@@ -2,26 +2,15 @@
 
 import { revalidatePath } from "next/cache";
 import { fieldErrorsFrom, type ActionState } from "@/lib/actions/form-action";
-import { writeAudit } from "@/lib/audit/log";
+import { activateTokenFor, importTokensFor } from "@/lib/admin/account-actions";
+import { parseAgentReason, requireAgentAction } from "@/lib/admin/guard";
 import {
-  agentMayActOn,
-  parseAgentReason,
-  recordAgentAction,
-  requireAgentAction,
-} from "@/lib/admin/guard";
-import {
-  getTokenHolder,
-  getTokenHolders,
-  importTokens,
   previewTokenImport,
   TOKEN_IMPORT_MAX_BYTES,
   type TokenImportPreview,
 } from "@/lib/admin/hardware-tokens";
 import { getDb } from "@/lib/db/client";
-import { activateHardwareToken } from "@/lib/mfa/hardware-token";
-import { limitFor, METHOD_KIND_INFO } from "@/lib/mfa/registry";
 import { normaliseOtp } from "@/lib/mfa/second-factor";
-import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { getRequestContext } from "@/lib/security/request-context";
 import type { AgentActionState } from "../agent-action-state";
 import { isUuid } from "@/lib/security/ids";
@@ -69,38 +58,7 @@ export async function importTokensAction(
   }
   const why = parseAgentReason(formData);
   if (!why.success) return { status: "error", fieldErrors: fieldErrorsFrom(why.error.issues) };
-  const context = await getRequestContext();
-  const result = await db.transaction(async (tx) => {
-    const imported = await importTokens(tx, csv, {
-      id: agent.id,
-      ...context,
-      reason: why.data.reason,
-    });
-    if (!imported.ok) return imported;
-    // Tokens the file names a holder for are assignments too: told to each person.
-    if (imported.assigned.length > 0) {
-      const holders = await getTokenHolders(
-        tx,
-        imported.assigned.map((a) => a.userId),
-      );
-      for (const { userId, serialNumber } of imported.assigned) {
-        const subject = holders.find((h) => h.id === userId);
-        if (!subject) continue;
-        await recordAgentAction(tx, {
-          agent,
-          subject,
-          action: "assign_token",
-          reason: why.data.reason,
-          ticket: why.data.ticket ?? null,
-          outcome: "success",
-          details: { serialNumber, imported: true },
-          notice: "hardware_token.assigned",
-          noticeDetail: `serial number ${serialNumber}.`,
-        });
-      }
-    }
-    return imported;
-  });
+  const result = await importTokensFor(db, agent, csv, why.data, await getRequestContext());
   if (!result.ok) {
     return {
       status: "error",
@@ -133,45 +91,15 @@ export async function activateTokenForUserAction(
   if (!code) return { status: "error", fieldErrors: { code: ["Enter the 6-digit code."] } };
   const why = parseAgentReason(formData);
   if (!why.success) return { status: "error", fieldErrors: fieldErrorsFrom(why.error.issues) };
-  const context = await getRequestContext();
-  const db = await getDb();
-  const outcome = await db.transaction(async (tx) => {
-    const holder = await getTokenHolder(tx, tokenId);
-    if (!holder) return { ok: false as const, message: "That token is not assigned to anyone." };
-    const refusal = agentMayActOn(agent, holder, "assign_token");
-    if (refusal) return { ok: false as const, message: refusal };
-    const result = await activateHardwareToken(tx, holder.id, tokenId, code);
-    if (!result.ok) {
-      return {
-        ok: false as const,
-        message:
-          result.reason === "wrong_code"
-            ? "That code didn't work. Ask for the code the token shows now."
-            : result.reason === "limit_reached"
-              ? `The person already has ${limitFor("hardware_token")} ${METHOD_KIND_INFO.hardware_token.limitName}.`
-              : "That token is not waiting to be activated.",
-      };
-    }
-    // Recorded as the agent's act, with the reason, and told to the holder as the helpdesk's.
-    const { audit, notice, serialNumber } = result.value;
-    await writeAudit(tx, {
-      action: audit.action,
-      outcome: "success",
-      actorId: agent.id,
-      subjectId: holder.id,
-      ...context,
-      details: { ...audit.details, reason: why.data.reason, ticket: why.data.ticket ?? null },
-    });
-    await queueSecurityNotice(
-      tx,
-      holder,
-      notice.event,
-      context,
-      `${notice.detail}, activated by the helpdesk`,
-    );
-    return { ok: true as const, serialNumber };
-  });
+  const outcome = await activateTokenFor(
+    await getDb(),
+    agent,
+    tokenId,
+    code,
+    why.data,
+    await getRequestContext(),
+  );
   if (!outcome.ok) return { status: "error", message: outcome.message };
   revalidatePath("/admin/tokens");
-  return { status: "success", message: `Token ${outcome.serialNumber} is active.` };
+  return { status: "success", message: `Token ${outcome.value.serialNumber} is active.` };
 }

@@ -6,7 +6,7 @@ import { getDatabase, type Db } from "@/lib/db/client";
 import { purgeAbandonedEnrolments } from "@/lib/mfa/methods";
 import { purgeExpiredPhoneChallenges } from "@/lib/mfa/phone";
 import { purgePasskeyChallenges } from "@/lib/mfa/passkeys";
-import { purgeCompanionRows } from "@/lib/mfa/companion";
+import { purgeCompanionRows } from "@/lib/mfa/companion-push";
 import { migrateDatabase } from "@/lib/db/migrate";
 import { formatDemoSignIns, prepareDemo } from "@/lib/demo/seed";
 import { ConfigError, getEnv } from "@/lib/env";

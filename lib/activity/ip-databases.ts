@@ -3,7 +3,6 @@ import path from "node:path";
 import type { getEnv } from "@/lib/env";
 import { findAsn, loadAsnTable, parseAsnList } from "./asn-table";
 import type { ParsedIp } from "./ip-address";
-import type { IpIntel } from "./ip-intel";
 import { openDiskMmdb, type AddressBytes, type DiskMmdb } from "./mmdb-on-disk";
 
 // The data sources and the lookup across them: city, then country, then network.
@@ -68,6 +67,25 @@ type AsnRecord = {
   autonomous_system_organization?: string;
   isp?: string;
   organization?: string;
+};
+
+/** What the IP data says of one address; every field null when it says nothing. */
+export type IpIntel = {
+  /** Normalised (IPv4-mapped IPv6 → IPv4); null when unknown or malformed. */
+  ip: string | null;
+  network: "private" | "public" | "unknown";
+  /** ISO 3166-1 alpha-2. */
+  countryCode: string | null;
+  /** English. */
+  countryName: string | null;
+  city: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  asn: number | null;
+  /** The organisation holding the network, from the ASN data. */
+  isp: string | null;
+  /** The network is on the hosting/VPN list. */
+  hosting: boolean;
 };
 
 type Located = Pick<IpIntel, "countryCode" | "city" | "latitude" | "longitude">;

@@ -1,6 +1,6 @@
 import { getEnv } from "@/lib/env";
 import { isPrivate, parseIp } from "./ip-address";
-import { configuredSources, openIpDatabases, type IpDatabases } from "./ip-databases";
+import { configuredSources, openIpDatabases, type IpDatabases, type IpIntel } from "./ip-databases";
 
 // Offline IP intelligence (R-A14.1): country, city and coordinates from MaxMind-format databases,
 // the network (ASN and its organisation) from a CSV loaded once into typed arrays. This module and
@@ -13,25 +13,8 @@ export {
   openIpDatabases,
   type IpDatabases,
   type IpDataSources,
+  type IpIntel,
 } from "./ip-databases";
-
-export type IpIntel = {
-  /** Normalised (IPv4-mapped IPv6 → IPv4); null when unknown or malformed. */
-  ip: string | null;
-  network: "private" | "public" | "unknown";
-  /** ISO 3166-1 alpha-2. */
-  countryCode: string | null;
-  /** English. */
-  countryName: string | null;
-  city: string | null;
-  latitude: number | null;
-  longitude: number | null;
-  asn: number | null;
-  /** The organisation holding the network, from the ASN data. */
-  isp: string | null;
-  /** The network is on the hosting/VPN list. */
-  hosting: boolean;
-};
 
 /** The bundled data sets, for the Help page's credits (their licences require attribution). */
 export const IP_DATA_CREDITS: { name: string; licence: string; url: string }[] = [

@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { writeAudit } from "@/lib/audit/log";
 import type { Db } from "@/lib/db/client";
 import { companionDevices, users } from "@/lib/db/schema";
-import type { PairedDevice } from "@/lib/mfa/companion";
+import type { PairedDevice } from "@/lib/mfa/companion-device";
 import { isPinProof, tellDeviceOwner } from "@/lib/mfa/phone-sign-in";
 import { hashPassword } from "@/lib/security/password";
 import type { RequestContext } from "@/lib/types/request";

@@ -4,18 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pinProof } from "@/app/authenticator/_lib/device";
 import { createUser } from "@/lib/auth/users";
 import { auditLog, authThrottles, companionDevices, outbox, pushRequests } from "@/lib/db/schema";
+import { authenticateDeviceCall } from "@/lib/mfa/companion-device";
+import { beginPairing, completePairing, confirmPairedPhone } from "@/lib/mfa/companion-pairing";
 import {
   answerPush,
   answerPushRequest,
-  authenticateDeviceCall,
-  beginPairing,
-  completePairing,
-  confirmPairedPhone,
   listPendingPushes,
   pushNumber,
   startPushRequest,
   type PushAnswer,
-} from "@/lib/mfa/companion";
+} from "@/lib/mfa/companion-push";
 import {
   answerMessage,
   deviceCallMessage,

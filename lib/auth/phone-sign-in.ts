@@ -19,7 +19,7 @@ import {
   startPushRequest,
   type PushBinding,
   type PushStatus,
-} from "@/lib/mfa/companion";
+} from "@/lib/mfa/companion-push";
 import { seal, unseal } from "@/lib/security/sealing";
 import { hashToken, newToken } from "@/lib/security/tokens";
 import { signInTransactionTtlMs } from "@/lib/settings/policy";

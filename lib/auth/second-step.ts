@@ -1,5 +1,5 @@
 import { getDb, type Db } from "@/lib/db/client";
-import { startPushRequest } from "@/lib/mfa/companion";
+import { startPushRequest } from "@/lib/mfa/companion-push";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { sendPhoneChallenge } from "@/lib/mfa/phone";
 import type { SignInChoice } from "@/lib/mfa/registry";

@@ -89,7 +89,7 @@ export async function verifyAuthenticatorCode(
     .where(
       and(
         eq(mfaMethods.userId, userId),
-        // A phone paired with the companion app shows codes too (lib/mfa/companion.ts).
+        // A phone paired with the companion app shows codes too (lib/mfa/companion-pairing.ts).
         inArray(mfaMethods.kind, [KIND, "companion_app"]),
         eq(mfaMethods.status, "active"),
       ),

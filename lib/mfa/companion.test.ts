@@ -5,21 +5,23 @@ import { createUser } from "@/lib/auth/users";
 import { auditLog, companionDevices, mfaMethods, outbox, pushRequests } from "@/lib/db/schema";
 import { accepted } from "@/lib/testing/enrolment";
 import { createTestDatabase } from "@/lib/testing/test-database";
+import { authenticateDeviceCall } from "./companion-device";
 import {
-  answerPushRequest,
-  authenticateDeviceCall,
   beginPairing,
   completePairing,
   confirmPairedPhone,
+  getPairingState,
+} from "./companion-pairing";
+import {
+  answerPushRequest,
   consumeApprovedPush,
   getLatestPush,
-  getPairingState,
   listPendingPushes,
   PUSH_REQUESTS_PER_WINDOW,
   pushNumber,
   startPushRequest,
   type PushBinding,
-} from "./companion";
+} from "./companion-push";
 import { answerMessage, deviceCallMessage, pairingMessage } from "./companion-protocol";
 import { getMethodSummary } from "./methods";
 import { verifySecondFactor } from "./second-factor";

@@ -6,7 +6,7 @@ import type { RequestContext } from "@/lib/types/request";
 import type { Db, Executor } from "@/lib/db/client";
 import { companionDevices, mfaMethods, users } from "@/lib/db/schema";
 import { queueSecurityNotice, type NoticeEvent } from "@/lib/notify/security-notice";
-import type { PairedDevice } from "./companion";
+import type { PairedDevice } from "./companion-device";
 import { PIN_PROOF_PATTERN, type PinOutcome } from "./companion-protocol";
 
 // Phone sign-in's switch and its app PIN. Turning it on needs the person's password as well as

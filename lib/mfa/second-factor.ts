@@ -7,7 +7,7 @@ import { mfaAccountThrottlePolicy, mfaThrottlePolicy } from "@/lib/settings/poli
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
 import { verifyAuthenticatorCode } from "./authenticator-app";
 import { verifyHardwareTokenCode } from "./hardware-token";
-import { consumeApprovedPush } from "./companion";
+import { consumeApprovedPush } from "./companion-push";
 import { consumeRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes";
 import { countRecoveryCodes } from "./methods";
 import { verifyPasskeySecondFactor } from "./passkeys";

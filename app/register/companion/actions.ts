@@ -10,7 +10,7 @@ import {
   confirmPairedPhone,
   listOtherPhones,
   removeReplacedCompanion,
-} from "@/lib/mfa/companion";
+} from "@/lib/mfa/companion-pairing";
 import { confirmEnrolment } from "@/lib/auth/enrolment";
 import type { EnrolmentRefusal } from "@/lib/mfa/enrolment-result";
 import { limitReachedMessage } from "@/lib/mfa/registry";

@@ -10,7 +10,7 @@ import { Alert } from "@/components/ui/alert";
 import { rememberMfaDays } from "@/lib/settings/policy";
 import { getCurrentTransaction } from "@/lib/auth/sign-in-flow";
 import { getDb } from "@/lib/db/client";
-import { getLatestPush } from "@/lib/mfa/companion";
+import { getLatestPush } from "@/lib/mfa/companion-push";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { getLatestCall } from "@/lib/mfa/phone";
 import { shortPhone } from "@/lib/mfa/phone-numbers";

@@ -1,5 +1,5 @@
 import { getDb } from "@/lib/db/client";
-import { answerPush } from "@/lib/mfa/companion";
+import { answerPush } from "@/lib/mfa/companion-push";
 import { getRequestContext } from "@/lib/security/request-context";
 import { json, readJsonObject } from "../json";
 

@@ -1,5 +1,5 @@
 import { getDb } from "@/lib/db/client";
-import { completePairing } from "@/lib/mfa/companion";
+import { completePairing } from "@/lib/mfa/companion-pairing";
 import { getRequestContext } from "@/lib/security/request-context";
 import { json, readJsonObject } from "../json";
 

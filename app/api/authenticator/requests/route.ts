@@ -1,9 +1,6 @@
 import { getDb } from "@/lib/db/client";
-import {
-  authenticateDeviceCall,
-  listPendingPushes,
-  setDeviceSubscription,
-} from "@/lib/mfa/companion";
+import { authenticateDeviceCall, setDeviceSubscription } from "@/lib/mfa/companion-device";
+import { listPendingPushes } from "@/lib/mfa/companion-push";
 import { DEVICE_SIGNATURE_HEADER } from "@/lib/mfa/companion-protocol";
 import type { EnableRefusal, PinOutcome } from "@/lib/mfa/companion-protocol";
 import { changePhoneSignInPin, disablePhoneSignIn, isPinProof } from "@/lib/mfa/phone-sign-in";

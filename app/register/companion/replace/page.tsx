@@ -5,7 +5,7 @@ import { dangerButton } from "@/components/ui/button-styles";
 import { LocalTime } from "@/components/ui/local-time";
 import { getRegistrant } from "@/lib/auth/registrant";
 import { getDb } from "@/lib/db/client";
-import { listOtherPhones } from "@/lib/mfa/companion";
+import { listOtherPhones } from "@/lib/mfa/companion-pairing";
 import { removeOldPhoneAction } from "../actions";
 
 export const metadata: Metadata = { title: "Remove your old phone?" };

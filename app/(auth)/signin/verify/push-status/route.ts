@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { getCurrentTransaction } from "@/lib/auth/sign-in-flow";
 import { getDb } from "@/lib/db/client";
-import { getPushStatus } from "@/lib/mfa/companion";
+import { getPushStatus } from "@/lib/mfa/companion-push";
 
 /** How this sign-in's push request is going. Only the browser of that sign-in may ask (R-A1.6). */
 export async function GET(request: NextRequest) {

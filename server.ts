@@ -4,7 +4,7 @@ import { maintainSignInEventPartitions } from "@/lib/activity/sign-in-event-part
 import { purgeSignInTransactions } from "@/lib/auth/sign-in-transaction";
 import { getDatabase, type Db } from "@/lib/db/client";
 import { purgeAbandonedEnrolments } from "@/lib/mfa/methods";
-import { purgeExpiredPhoneChallenges } from "@/lib/mfa/phone";
+import { purgeExpiredPhoneChallenges } from "@/lib/mfa/phone-challenges";
 import { purgePasskeyChallenges } from "@/lib/mfa/passkeys";
 import { purgeCompanionRows } from "@/lib/mfa/companion-push";
 import { migrateDatabase } from "@/lib/db/migrate";

@@ -16,13 +16,13 @@ import {
 } from "@/lib/mfa/authenticator-app";
 import { confirmEnrolment, type Enrolee } from "./enrolment";
 import { activateHardwareToken } from "@/lib/mfa/hardware-token";
+import { sendPhoneChallenge } from "@/lib/mfa/phone-challenges";
 import {
   activatePhone,
   beginPhoneEnrolment,
   confirmPhoneEnrolment,
   enrolmentBinding,
-  sendPhoneChallenge,
-} from "@/lib/mfa/phone";
+} from "@/lib/mfa/phone-enrolment";
 import { maskPhone } from "@/lib/mfa/phone-numbers";
 import { totpCode } from "@/lib/mfa/totp";
 

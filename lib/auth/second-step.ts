@@ -1,7 +1,7 @@
 import { getDb, type Db } from "@/lib/db/client";
 import { startPushRequest } from "@/lib/mfa/companion-push";
 import { getMethodSummary } from "@/lib/mfa/methods";
-import { sendPhoneChallenge } from "@/lib/mfa/phone";
+import { sendPhoneChallenge } from "@/lib/mfa/phone-challenges";
 import type { SignInChoice } from "@/lib/mfa/registry";
 import { getUserIdentity } from "./users";
 import { getSignInTransaction, type SignInTransaction } from "./sign-in-transaction";

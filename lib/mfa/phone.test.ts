@@ -8,17 +8,16 @@ import { accepted } from "@/lib/testing/enrolment";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { getMethodSummary } from "./methods";
 import { answerCall } from "./phone-calls";
+import { getPendingPhone } from "./phone";
 import {
-  activatePhone,
-  beginPhoneEnrolment,
   checkTextCode,
   CODE_FAILURE_LIMIT,
   consumeApprovedCall,
   getCallStatus,
-  getPendingPhone,
   sendPhoneChallenge,
   type ChallengeBinding,
-} from "./phone";
+} from "./phone-challenges";
+import { activatePhone, beginPhoneEnrolment } from "./phone-enrolment";
 import { maskPhone, parsePhone, shortPhone } from "./phone-numbers";
 import { effectiveDefault, kindOffered } from "./registry";
 import { verifySecondFactor } from "./second-factor";

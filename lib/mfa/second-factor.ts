@@ -11,7 +11,7 @@ import { consumeApprovedPush } from "./companion-push";
 import { consumeRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes";
 import { countRecoveryCodes } from "./methods";
 import { verifyPasskeySecondFactor } from "./passkeys";
-import { checkTextCode, consumeApprovedCall, type ChallengeBinding } from "./phone";
+import { checkTextCode, consumeApprovedCall, type ChallengeBinding } from "./phone-challenges";
 import { SIGN_IN_OPTIONS, type SignInOptionId } from "./registry";
 import { isUuid } from "@/lib/security/ids";
 import type { RequestContext } from "@/lib/types/request";

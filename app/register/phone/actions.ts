@@ -8,14 +8,13 @@ import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { confirmEnrolment } from "@/lib/auth/enrolment";
 import { getMethodSummary } from "@/lib/mfa/methods";
+import { getPendingPhone, type PhoneChannel } from "@/lib/mfa/phone";
+import { sendPhoneChallenge } from "@/lib/mfa/phone-challenges";
 import {
   beginPhoneEnrolment,
   confirmPhoneEnrolment,
   enrolmentBinding,
-  getPendingPhone,
-  sendPhoneChallenge,
-  type PhoneChannel,
-} from "@/lib/mfa/phone";
+} from "@/lib/mfa/phone-enrolment";
 import { maskPhone, parsePhone } from "@/lib/mfa/phone-numbers";
 import {
   kindOffered,

@@ -12,7 +12,7 @@ import { getCurrentTransaction } from "@/lib/auth/sign-in-flow";
 import { getDb } from "@/lib/db/client";
 import { getLatestPush } from "@/lib/mfa/companion-push";
 import { getMethodSummary } from "@/lib/mfa/methods";
-import { getLatestCall } from "@/lib/mfa/phone";
+import { getLatestCall } from "@/lib/mfa/phone-challenges";
 import { shortPhone } from "@/lib/mfa/phone-numbers";
 import { phoneNumberOf, SIGN_IN_OPTIONS, type SignInOptionId } from "@/lib/mfa/registry";
 import { resendAction, verifyAction } from "./actions";

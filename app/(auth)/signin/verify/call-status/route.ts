@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { getCurrentTransaction } from "@/lib/auth/sign-in-flow";
 import { getDb } from "@/lib/db/client";
-import { getCallStatus } from "@/lib/mfa/phone";
+import { getCallStatus } from "@/lib/mfa/phone-challenges";
 
 /** How this sign-in's call is going, for the waiting page. Only the browser of that sign-in may ask. */
 export async function GET(request: NextRequest) {

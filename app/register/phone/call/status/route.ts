@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { getRegistrant } from "@/lib/auth/registrant";
 import { getDb } from "@/lib/db/client";
-import { getCallStatus } from "@/lib/mfa/phone";
+import { getCallStatus } from "@/lib/mfa/phone-challenges";
 
 /** How the registration call is going, for the waiting page; only its registrant may ask. */
 export async function GET(request: NextRequest) {

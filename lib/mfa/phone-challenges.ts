@@ -1,0 +1,358 @@
+import { createHmac, randomInt } from "node:crypto";
+import { and, desc, eq, gt, inArray, isNull, lt, ne, sql } from "drizzle-orm";
+import { writeAudit } from "@/lib/audit/log";
+import type { Db, Executor } from "@/lib/db/client";
+import { mfaMethods, phoneChallenges } from "@/lib/db/schema";
+import { getEnv, getSecrets } from "@/lib/env";
+import { queueMessage } from "@/lib/notify/outbox";
+import { safeEqual } from "@/lib/security/tokens";
+import { METHOD_KIND_INFO } from "./registry";
+import { isUuid } from "@/lib/security/ids";
+import type { RequestContext } from "@/lib/types/request";
+import { getOwnPhone, type ChallengePurpose, type PhoneChannel, type PhoneMethod } from "./phone";
+import { lockSends, sendAllowance } from "./phone-send-limits";
+
+// Codes by text and calls to a phone (R-A5): each is a challenge in phone_challenges, bound to its
+// person, purpose and sign-in (R-A1.6), sent through the outbox in the transaction that creates it.
+
+/** Wrong codes that kill a code (R-A5.3). */
+export const CODE_FAILURE_LIMIT = 5;
+
+export type Requester = { id: string };
+
+/** Which challenge a request is about: who, why, and for a sign-in, which transaction. */
+export type ChallengeBinding = {
+  userId: string;
+  purpose: ChallengePurpose;
+  transactionId: string | null;
+};
+
+function bindingMatches(binding: ChallengeBinding) {
+  return and(
+    eq(phoneChallenges.userId, binding.userId),
+    eq(phoneChallenges.purpose, binding.purpose),
+    binding.transactionId === null
+      ? isNull(phoneChallenges.transactionId)
+      : eq(phoneChallenges.transactionId, binding.transactionId),
+  );
+}
+
+function newCode(): string {
+  return String(randomInt(0, 1_000_000)).padStart(6, "0");
+}
+
+/** A code is kept as a keyed hash bound to its challenge: a leaked row cannot be brute-forced offline. */
+function hashCode(challengeId: string, code: string): string {
+  return createHmac("sha256", getSecrets().authSecret)
+    .update(`phone-code\u0000${challengeId}\u0000${code}`)
+    .digest("base64url");
+}
+
+export type SendResult =
+  | { ok: true; challengeId: string }
+  | { ok: false; reason: "limit"; retryAfterSeconds: number }
+  | { ok: false; reason: "dead" | "unavailable" };
+
+function textBody(code: string): string {
+  return `Your ${getEnv().ORG_NAME} verification code is ${code}. Don't share it.`;
+}
+
+function callScript(purpose: ChallengePurpose): string {
+  const why = purpose === "enrol" ? "to finish adding this phone" : "to finish signing in";
+  return (
+    `This is ${getEnv().ORG_NAME}. If you asked for this call, press the pound key ${why}. ` +
+    "If you did not, hang up."
+  );
+}
+
+/** Where a call goes: the number, and an office extension after ";ext=" (RFC 3966). */
+function callDestination(phone: PhoneMethod): string {
+  return phone.extension ? `${phone.e164};ext=${phone.extension}` : phone.e164;
+}
+
+/**
+ * Sends a code by text or places a call, within the send limits (R-A5.4). A text to the same
+ * challenge replaces its code and keeps its failure count (R-A5.2, R-A5.3); a new call ends any
+ * earlier one. Refusals say only when to try again, whoever the number belongs to.
+ */
+export async function sendPhoneChallenge(
+  db: Db,
+  user: Requester,
+  binding: ChallengeBinding,
+  methodId: string,
+  channel: PhoneChannel,
+  context: RequestContext,
+): Promise<SendResult> {
+  return db.transaction(async (tx) => {
+    const phone = await getOwnPhone(tx, user.id, methodId);
+    const wanted = binding.purpose === "enrol" ? "pending" : "active";
+    if (
+      !phone ||
+      phone.status !== wanted ||
+      !METHOD_KIND_INFO[phone.kind].signInOptions.includes(channel)
+    ) {
+      return { ok: false, reason: "unavailable" } as const;
+    }
+    await lockSends(tx, user.id, phone.e164);
+    const audit = { actorId: user.id, subjectId: user.id, ...context };
+    const retryAfterSeconds = await sendAllowance(
+      tx,
+      user.id,
+      phone.e164,
+      phone.status === "active",
+    );
+    if (retryAfterSeconds > 0) {
+      await writeAudit(tx, {
+        action: "mfa.phone.refused",
+        outcome: "denied",
+        ...audit,
+        details: { channel, methodId, retryAfterSeconds },
+      });
+      return { ok: false, reason: "limit", retryAfterSeconds } as const;
+    }
+    const env = getEnv();
+    const live = and(
+      bindingMatches(binding),
+      eq(phoneChallenges.methodId, phone.id),
+      eq(phoneChallenges.channel, channel),
+    );
+    let challengeId: string;
+    if (channel === "sms") {
+      const [current] = await tx
+        .select({ id: phoneChallenges.id, failures: phoneChallenges.failures })
+        .from(phoneChallenges)
+        .where(and(live, inArray(phoneChallenges.status, ["pending", "dead"])))
+        .orderBy(desc(phoneChallenges.createdAt))
+        .limit(1)
+        .for("update");
+      if (current && current.failures >= CODE_FAILURE_LIMIT) {
+        return { ok: false, reason: "dead" } as const;
+      }
+      challengeId = current?.id ?? crypto.randomUUID();
+      const code = newCode();
+      const fields = {
+        codeHash: hashCode(challengeId, code),
+        status: "pending" as const,
+        expiresAt: new Date(Date.now() + env.SMS_CODE_TTL_SECONDS * 1000),
+        lastSentAt: new Date(),
+      };
+      if (current) {
+        await tx
+          .update(phoneChallenges)
+          .set({ ...fields, sends: sql`${phoneChallenges.sends} + 1` })
+          .where(eq(phoneChallenges.id, current.id));
+      } else {
+        await tx.insert(phoneChallenges).values({
+          id: challengeId,
+          ...binding,
+          methodId: phone.id,
+          channel,
+          ...fields,
+          sends: 1,
+        });
+      }
+      await queueMessage(tx, {
+        userId: user.id,
+        channel: "sms",
+        recipient: phone.e164,
+        body: textBody(code),
+        sensitive: true,
+        reference: challengeId,
+      });
+    } else {
+      await tx
+        .update(phoneChallenges)
+        .set({ status: "dead" })
+        .where(and(live, inArray(phoneChallenges.status, ["pending", "ringing"])));
+      challengeId = crypto.randomUUID();
+      await tx.insert(phoneChallenges).values({
+        id: challengeId,
+        ...binding,
+        methodId: phone.id,
+        channel,
+        status: "ringing",
+        expiresAt: new Date(Date.now() + env.CALL_ANSWER_SECONDS * 1000),
+        lastSentAt: new Date(),
+        sends: 1,
+      });
+      await queueMessage(tx, {
+        userId: user.id,
+        channel: "voice",
+        recipient: callDestination(phone),
+        body: callScript(binding.purpose),
+        reference: challengeId,
+      });
+    }
+    await writeAudit(tx, {
+      action: "mfa.phone.sent",
+      outcome: "success",
+      ...audit,
+      details: { channel, methodId: phone.id, purpose: binding.purpose },
+    });
+    return { ok: true, challengeId } as const;
+  });
+}
+
+/** The live text challenge for a binding and phone, if a code has been sent and can still be used. */
+export async function getLiveTextChallenge(
+  db: Executor,
+  binding: ChallengeBinding,
+  methodId: string,
+): Promise<{ id: string; expiresAt: Date; lastSentAt: Date | null } | null> {
+  const [row] = await db
+    .select({
+      id: phoneChallenges.id,
+      expiresAt: phoneChallenges.expiresAt,
+      lastSentAt: phoneChallenges.lastSentAt,
+    })
+    .from(phoneChallenges)
+    .where(
+      and(
+        bindingMatches(binding),
+        eq(phoneChallenges.methodId, methodId),
+        eq(phoneChallenges.channel, "sms"),
+        eq(phoneChallenges.status, "pending"),
+        gt(phoneChallenges.expiresAt, sql`now()`),
+      ),
+    )
+    .limit(1);
+  return row ?? null;
+}
+
+/**
+ * Checks a typed code against the binding's text challenge for one phone. Right: the challenge
+ * is used up. Wrong: one more failure on it; the fifth kills it (R-A5.3). Expired or dead codes
+ * never match.
+ */
+export async function checkTextCode(
+  db: Executor,
+  binding: ChallengeBinding,
+  methodId: string,
+  code: string,
+): Promise<boolean> {
+  const [challenge] = await db
+    .select({
+      id: phoneChallenges.id,
+      codeHash: phoneChallenges.codeHash,
+      failures: phoneChallenges.failures,
+    })
+    .from(phoneChallenges)
+    .where(
+      and(
+        bindingMatches(binding),
+        eq(phoneChallenges.methodId, methodId),
+        eq(phoneChallenges.channel, "sms"),
+        eq(phoneChallenges.status, "pending"),
+        gt(phoneChallenges.expiresAt, sql`now()`),
+        lt(phoneChallenges.failures, CODE_FAILURE_LIMIT),
+      ),
+    )
+    .for("update");
+  if (!challenge?.codeHash) return false;
+  if (safeEqual(challenge.codeHash, hashCode(challenge.id, code))) {
+    const used = await db
+      .update(phoneChallenges)
+      .set({ status: "used", answeredAt: sql`now()` })
+      .where(and(eq(phoneChallenges.id, challenge.id), eq(phoneChallenges.status, "pending")))
+      .returning({ id: phoneChallenges.id });
+    if (used.length === 1) await markPhoneUsed(db, methodId);
+    return used.length === 1;
+  }
+  await db
+    .update(phoneChallenges)
+    .set({
+      failures: sql`${phoneChallenges.failures} + 1`,
+      status: sql`case when ${phoneChallenges.failures} + 1 >= ${CODE_FAILURE_LIMIT} then 'dead' else ${phoneChallenges.status} end`,
+    })
+    .where(eq(phoneChallenges.id, challenge.id));
+  return false;
+}
+
+async function markPhoneUsed(db: Executor, methodId: string): Promise<void> {
+  await db
+    .update(mfaMethods)
+    .set({ lastUsedAt: sql`now()` })
+    .where(and(eq(mfaMethods.id, methodId), ne(mfaMethods.status, "pending")));
+}
+
+export type CallStatus = "ringing" | "approved" | "declined" | "expired" | "gone";
+
+/** How a call of this binding is going: what the waiting page polls. No answer in time declines. */
+export async function getCallStatus(
+  db: Executor,
+  binding: ChallengeBinding,
+  challengeId: string,
+): Promise<CallStatus> {
+  if (!isUuid(challengeId)) return "gone";
+  const [row] = await db
+    .select({
+      status: phoneChallenges.status,
+      expired: sql<boolean>`${phoneChallenges.expiresAt} <= now()`,
+    })
+    .from(phoneChallenges)
+    .where(
+      and(
+        bindingMatches(binding),
+        eq(phoneChallenges.id, challengeId),
+        eq(phoneChallenges.channel, "voice"),
+      ),
+    );
+  if (!row) return "gone";
+  if (row.status === "ringing") return row.expired ? "expired" : "ringing";
+  if (row.status === "approved" || row.status === "declined") return row.status;
+  return "gone";
+}
+
+/**
+ * Uses up an approved call for its binding, once: two tabs finishing the same sign-in get one
+ * success between them. Returns the phone's id.
+ */
+export async function consumeApprovedCall(
+  db: Executor,
+  binding: ChallengeBinding,
+  challengeId: string,
+): Promise<string | null> {
+  if (!isUuid(challengeId)) return null;
+  const [row] = await db
+    .update(phoneChallenges)
+    .set({ status: "used" })
+    .where(
+      and(
+        bindingMatches(binding),
+        eq(phoneChallenges.id, challengeId),
+        eq(phoneChallenges.channel, "voice"),
+        eq(phoneChallenges.status, "approved"),
+      ),
+    )
+    .returning({ methodId: phoneChallenges.methodId });
+  if (row) await markPhoneUsed(db, row.methodId);
+  return row?.methodId ?? null;
+}
+
+/** Removes challenges a day past their time; send limits count the outbox, not these. */
+export async function purgeExpiredPhoneChallenges(db: Executor): Promise<void> {
+  await db
+    .delete(phoneChallenges)
+    .where(lt(phoneChallenges.expiresAt, sql`now() - interval '1 day'`));
+}
+
+/** The newest call of a binding to one phone, whatever its state: what a waiting page shows. */
+export async function getLatestCall(
+  db: Executor,
+  binding: ChallengeBinding,
+  methodId: string,
+): Promise<{ id: string } | null> {
+  const [row] = await db
+    .select({ id: phoneChallenges.id })
+    .from(phoneChallenges)
+    .where(
+      and(
+        bindingMatches(binding),
+        eq(phoneChallenges.methodId, methodId),
+        eq(phoneChallenges.channel, "voice"),
+      ),
+    )
+    .orderBy(desc(phoneChallenges.createdAt))
+    .limit(1);
+  return row ?? null;
+}

@@ -15,8 +15,8 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   forbidOnly: true,
-  // CI runs two lanes' end-to-end suites side by side on two cores, so every step may take
-  // twice as long there; a slow step is not a failure of what it checks.
+  // A CI machine may be busier and slower than a laptop; a slow step there is not a failure of
+  // what it checks.
   timeout: process.env.CI ? 120_000 : 60_000,
   expect: { timeout: process.env.CI ? 20_000 : 10_000 },
   // Lanes run side by side in CI, so each keeps its own traces.

@@ -582,12 +582,18 @@ export async function activateTokenFor(
   if (!holder) {
     return { ok: false, reason: "missing", message: "That token is not assigned to anyone." };
   }
-  const record = { agent, subject: holder, action: "assign_token" as const, reason: why.reason };
   const refusal = agentMayActOn(agent, holder, "assign_token");
   if (refusal) {
     await recordAgentActionWith(
       db,
-      { ...record, ticket: why.ticket ?? null, outcome: "denied" },
+      {
+        agent,
+        subject: holder,
+        action: "assign_token",
+        reason: why.reason,
+        ticket: why.ticket ?? null,
+        outcome: "denied",
+      },
       context,
     );
     return { ok: false, reason: "refused", message: refusal };
@@ -604,7 +610,6 @@ export async function activateTokenFor(
   if (result.ok) return { ok: true, value: { serialNumber: result.value.serialNumber } };
   const messages: Partial<Record<typeof result.reason, string>> = {
     throttled: "Too many wrong codes for this person lately. Try again in a few minutes.",
-    malformed: "That code didn't work. Ask for the code the token shows now.",
     wrong_code: "That code didn't work. Ask for the code the token shows now.",
     limit_reached: `The person already has ${limitFor("hardware_token")} ${METHOD_KIND_INFO.hardware_token.limitName}.`,
   };

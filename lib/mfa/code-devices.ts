@@ -124,7 +124,8 @@ export async function activatePendingDevice(
 ): Promise<{ methodId: string; label: string } | null> {
   const row = await findPendingDevice(db, userId, kind);
   if (!row) return null;
-  const step = await matchTotp(unseal(row.secretSealed, row.id), code, null);
+  const secret = openDeviceSecret(row.secretSealed, row.id, "authenticator");
+  const step = secret ? await matchTotp(secret, code, null) : null;
   if (step === null) return null;
   const isDefault = !(await hasDefaultMethod(db, userId));
   const activated = await db

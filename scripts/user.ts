@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { createUser, DuplicateEmailError, newUserSchema } from "@/lib/auth/users";
+import { createUser, newUserSchema } from "@/lib/auth/users";
 import { openConfiguredDatabase } from "./open-configured-database";
 
 // npm run user -- create --email E --name N --role R [--no-mfa]
@@ -38,16 +38,14 @@ if (!input.success) {
 
 const database = await openConfiguredDatabase();
 try {
-  const { password } = await createUser(database.db, input.data);
-  console.log(`Created ${input.data.role} ${input.data.email}.`);
-  console.log(`password: ${password}`);
-  console.log("This password is shown only now; pass it on securely.");
-} catch (error) {
-  if (error instanceof DuplicateEmailError) {
-    console.error(error.message);
-    process.exitCode = 1;
+  const created = await createUser(database.db, input.data);
+  if (created.ok) {
+    console.log(`Created ${input.data.role} ${input.data.email}.`);
+    console.log(`password: ${created.password}`);
+    console.log("This password is shown only now; pass it on securely.");
   } else {
-    throw error;
+    console.error(`An account with the email ${input.data.email} already exists.`);
+    process.exitCode = 1;
   }
 } finally {
   await database.close();

@@ -1,6 +1,5 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUser } from "@/lib/auth/users";
 import { knownNetworks, signInEvents } from "@/lib/db/schema";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import type { IpIntel } from "./ip-intel";
@@ -14,6 +13,7 @@ import {
   RISK_THRESHOLDS,
   type RiskHistory,
 } from "./risk";
+import { createTestUser } from "@/lib/testing/users";
 
 const LONDON = { countryCode: "GB", latitude: 51.5072, longitude: -0.1276 };
 const PARIS = { countryCode: "FR", latitude: 48.8566, longitude: 2.3522 };
@@ -222,12 +222,12 @@ describe("assessSignInRisk on stored sign-ins", () => {
 
   it("reads countries, the last place and known networks from the person's own sign-ins", async () => {
     const { db } = database;
-    const { id: userId } = await createUser(db, {
+    const { id: userId } = await createTestUser(db, {
       email: "traveller@example.edu",
       displayName: "Traveller",
       role: "user",
     });
-    const { id: otherId } = await createUser(db, {
+    const { id: otherId } = await createTestUser(db, {
       email: "other@example.edu",
       displayName: "Other",
       role: "user",
@@ -286,7 +286,7 @@ describe("assessSignInRisk on stored sign-ins", () => {
     const spray = "203.0.113.66";
     const victims = [];
     for (let i = 0; i < 6; i++) {
-      const { id } = await createUser(db, {
+      const { id } = await createTestUser(db, {
         email: `victim${i}@example.edu`,
         displayName: `Victim ${i}`,
         role: "user",
@@ -329,7 +329,7 @@ describe("assessSignInRisk on stored sign-ins", () => {
     }
     await db.insert(signInEvents).values(rows);
 
-    const { id: target } = await createUser(db, {
+    const { id: target } = await createTestUser(db, {
       email: "target@example.edu",
       displayName: "Target",
       role: "user",
@@ -350,7 +350,7 @@ describe("assessSignInRisk on stored sign-ins", () => {
 
   it("rates an unreadable address high without querying by it", async () => {
     const { db } = database;
-    const { id: userId } = await createUser(db, {
+    const { id: userId } = await createTestUser(db, {
       email: "nowhere@example.edu",
       displayName: "Nowhere",
       role: "user",

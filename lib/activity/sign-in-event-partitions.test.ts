@@ -7,7 +7,6 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createUser } from "@/lib/auth/users";
 import { openDatabase, type Database } from "@/lib/db/client";
 import { migrateDatabase } from "@/lib/db/migrate";
 import { createBlankDatabase, type TestDatabase } from "@/lib/testing/test-database";
@@ -21,6 +20,7 @@ import {
   purgeOldSignInEvents,
 } from "./sign-in-event-partitions";
 import { listSignInEvents, signInEventsPageQuery } from "./sign-in-events";
+import { createTestUser } from "@/lib/testing/users";
 
 // Each test gets a database of its own (PGlite in memory, or a new database on DATABASE_URL's
 // server), since partitions are per table and the tests reckon from chosen dates.
@@ -80,8 +80,9 @@ const DAY_MS = 86_400_000;
 const names = (partitions: { name: string }[]) => partitions.map((p) => p.name);
 
 async function newPerson(database: Database, email: string): Promise<string> {
-  return (await createUser(database.db, { email, displayName: "Partition Person", role: "user" }))
-    .id;
+  return (
+    await createTestUser(database.db, { email, displayName: "Partition Person", role: "user" })
+  ).id;
 }
 
 async function insertEvents(database: Database, userId: string, times: Date[]): Promise<number[]> {

@@ -5,7 +5,6 @@ import { verifyPasswordStep } from "@/lib/auth/password-step";
 import { answerStaySignedIn, completeSignIn, recordSecondFactor } from "@/lib/auth/sign-in";
 import { beginStepUp } from "@/lib/auth/step-up";
 import { getSignInTransaction } from "@/lib/auth/sign-in-transaction";
-import { createUser } from "@/lib/auth/users";
 import { auditLog, knownNetworks, outbox, sessions, signInEvents, users } from "@/lib/db/schema";
 import {
   beginAuthenticatorEnrolment,
@@ -26,6 +25,7 @@ import {
   type SignInFilter,
 } from "./sign-in-events";
 import { purgeOldSignInEvents } from "./sign-in-event-partitions";
+import { createTestUser } from "@/lib/testing/users";
 
 const LONDON = "81.2.69.160"; // GB, Andrews & Arnold (AS20712): an ordinary provider
 const AWS = "3.5.140.2"; // AS16509, on the hosting list
@@ -46,7 +46,7 @@ const nowStep = () => Math.floor(Date.now() / 30_000);
 
 async function newAccount(email: string, options: { app?: boolean; mfaRequired?: boolean } = {}) {
   const { db } = database;
-  const { id, password } = await createUser(db, {
+  const { id, password } = await createTestUser(db, {
     email,
     displayName: "Test Person",
     role: "user",

@@ -1,8 +1,7 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { completeSignIn, recordSecondFactor } from "@/lib/auth/sign-in";
 import { getSignInTransaction } from "@/lib/auth/sign-in-transaction";
-import { createUser } from "@/lib/auth/users";
 import {
   auditLog,
   outbox,
@@ -15,13 +14,13 @@ import {
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { hashToken } from "@/lib/security/tokens";
 import {
-  AccessPassLifetimeError,
   getActiveAccessPass,
   issueAccessPass,
   normaliseAccessPass,
   signInWithAccessPass,
 } from "./access-pass";
 import { refreshSettings } from "@/lib/settings/store";
+import { createTestUser } from "@/lib/testing/users";
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let agentId: string;
@@ -30,7 +29,7 @@ let n = 0;
 beforeAll(async () => {
   database = await createTestDatabase();
   await refreshSettings(database.db);
-  ({ id: agentId } = await createUser(database.db, {
+  ({ id: agentId } = await createTestUser(database.db, {
     email: "tap-agent@example.edu",
     displayName: "Agent",
     role: "helpdesk",
@@ -45,14 +44,39 @@ const context = { ip: "192.0.2.60", userAgent: "vitest" };
 async function newUser() {
   n += 1;
   const email = `tap-${n}@example.edu`;
-  const { id } = await createUser(database.db, { email, displayName: `Tap ${n}`, role: "user" });
+  const { id } = await createTestUser(database.db, {
+    email,
+    displayName: `Tap ${n}`,
+    role: "user",
+  });
   return { id, email };
 }
 
-async function issue(userId: string, options: { lifetimeMinutes?: number } = {}) {
+function tryIssue(userId: string, options: { lifetimeMinutes?: number } = {}) {
   return database.db.transaction((tx) =>
     issueAccessPass(tx, { userId, issuedBy: agentId, ...options }),
   );
+}
+
+async function issue(userId: string, options: { lifetimeMinutes?: number } = {}) {
+  const issued = await tryIssue(userId, options);
+  if (!issued.ok) throw new Error(issued.message);
+  return issued;
+}
+
+/** The ids of a person's passes that could still be used. */
+async function activePasses(userId: string) {
+  const rows = await database.db
+    .select({ id: temporaryAccessPasses.id })
+    .from(temporaryAccessPasses)
+    .where(
+      and(
+        eq(temporaryAccessPasses.userId, userId),
+        isNull(temporaryAccessPasses.revokedAt),
+        gt(temporaryAccessPasses.expiresAt, sql`now()`),
+      ),
+    );
+  return rows.map((r) => r.id);
 }
 
 const signIn = (email: string, pass: string, ip = context.ip) =>
@@ -85,8 +109,15 @@ describe("issuing a pass (R-A10.1, R-A10.2)", () => {
     const minutes = (issued.expiresAt.getTime() - Date.now()) / 60_000;
     expect(minutes).toBeGreaterThan(59);
     expect(minutes).toBeLessThanOrEqual(60);
-    await expect(issue(user.id, { lifetimeMinutes: 9 })).rejects.toThrow(AccessPassLifetimeError);
-    await expect(issue(user.id, { lifetimeMinutes: 481 })).rejects.toThrow(AccessPassLifetimeError);
+    const outOfRange = {
+      ok: false,
+      reason: "lifetime_out_of_range",
+      message: "A pass lasts from 10 to 480 minutes.",
+    };
+    expect(await tryIssue(user.id, { lifetimeMinutes: 9 })).toEqual(outOfRange);
+    expect(await tryIssue(user.id, { lifetimeMinutes: 481 })).toEqual(outOfRange);
+    // Refused, the pass issued before still stands.
+    expect(await activePasses(user.id)).toEqual([issued.id]);
     expect((await issue(user.id, { lifetimeMinutes: 480 })).expiresAt.getTime()).toBeGreaterThan(
       Date.now() + 479 * 60_000,
     );
@@ -102,9 +133,10 @@ describe("issuing a pass (R-A10.1, R-A10.2)", () => {
       const user = await newUser();
       const minutes = ((await issue(user.id)).expiresAt.getTime() - Date.now()) / 60_000;
       expect(Math.round(minutes)).toBe(15);
-      await expect(issue(user.id, { lifetimeMinutes: 60 })).rejects.toThrow(
-        AccessPassLifetimeError,
-      );
+      expect(await tryIssue(user.id, { lifetimeMinutes: 60 })).toMatchObject({
+        ok: false,
+        reason: "lifetime_out_of_range",
+      });
     } finally {
       await database.db.delete(settings);
       await refreshSettings(database.db);

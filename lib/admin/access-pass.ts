@@ -12,6 +12,7 @@ import { getSecrets } from "@/lib/env";
 import { hashToken, safeEqual } from "@/lib/security/tokens";
 import { ACCESS_PASS_MIN_MINUTES } from "@/lib/settings/store";
 import type { RequestContext } from "@/lib/types/request";
+import type { Result } from "@/lib/types/result";
 
 // Temporary Access Passes (R-A10, docs/decisions/0009-temporary-access-pass.md). A pass is 20
 // Crockford base32 characters (100 bits from a CSPRNG), read aloud or typed in groups of four;
@@ -52,8 +53,6 @@ function hashPass(pass: string): string {
   return createHmac("sha256", getSecrets().authSecret).update(`tap:${pass}`).digest("hex");
 }
 
-export class AccessPassLifetimeError extends Error {}
-
 export type IssuedAccessPass = {
   id: string;
   /** The pass, formatted for reading aloud: shown to the agent once, stored nowhere. */
@@ -65,18 +64,21 @@ export type IssuedAccessPass = {
 /**
  * Issues a pass for a person in the caller's transaction, revoking any pass they still had (one
  * active pass per person, R-A10.2). The lifetime defaults to the policy's and must lie between 10
- * minutes and the policy's maximum. The caller audits and notifies (recordAgentAction).
+ * minutes and the policy's maximum, else nothing changes. The caller audits and notifies
+ * (recordAgentAction).
  */
 export async function issueAccessPass(
   tx: Executor,
   input: { userId: string; issuedBy: string; lifetimeMinutes?: number; oneTime?: boolean },
-): Promise<IssuedAccessPass> {
+): Promise<Result<IssuedAccessPass, "lifetime_out_of_range", { message: string }>> {
   const { defaultMinutes, maxMinutes } = accessPassLifetimes();
   const minutes = input.lifetimeMinutes ?? defaultMinutes;
   if (!Number.isInteger(minutes) || minutes < ACCESS_PASS_MIN_MINUTES || minutes > maxMinutes) {
-    throw new AccessPassLifetimeError(
-      `A pass lasts from ${ACCESS_PASS_MIN_MINUTES} to ${maxMinutes} minutes.`,
-    );
+    return {
+      ok: false,
+      reason: "lifetime_out_of_range",
+      message: `A pass lasts from ${ACCESS_PASS_MIN_MINUTES} to ${maxMinutes} minutes.`,
+    };
   }
   await revokeAccessPasses(tx, input.userId);
   const pass = newPass();
@@ -91,7 +93,13 @@ export async function issueAccessPass(
       expiresAt: new Date(Date.now() + minutes * 60_000),
     })
     .returning({ id: temporaryAccessPasses.id, expiresAt: temporaryAccessPasses.expiresAt });
-  return { id: row!.id, pass: formatAccessPass(pass), expiresAt: row!.expiresAt, oneTime };
+  return {
+    ok: true,
+    id: row!.id,
+    pass: formatAccessPass(pass),
+    expiresAt: row!.expiresAt,
+    oneTime,
+  };
 }
 
 /** Revokes a person's passes that could still be used; returns how many. */
@@ -175,9 +183,9 @@ const accessPassSecret: Secret<{ passId: string }> = {
   lockNotice: "access_pass.locked",
   async verify(db, account, input) {
     const pass = normaliseAccessPass(input);
-    if (!pass) return { ok: false, cause: "malformed_pass" };
+    if (!pass) return { ok: false, reason: "malformed_pass" };
     const passId = account ? await findPass(db, account.id, pass) : null;
-    return passId ? { ok: true, proof: { passId } } : { ok: false, cause: "wrong_or_spent_pass" };
+    return passId ? { ok: true, proof: { passId } } : { ok: false, reason: "wrong_or_spent_pass" };
   },
   // A keyed hash, not argon2: a paused step has no slow work to match.
   decoy: async () => undefined,
@@ -186,7 +194,7 @@ const accessPassSecret: Secret<{ passId: string }> = {
   },
 };
 
-export type AccessPassSignInResult = { ok: false } | { ok: true; transactionToken: string };
+export type AccessPassSignInResult = Result<{ transactionToken: string }>;
 
 /**
  * "Use a Temporary Access Pass": checks the email and pass and, when right, starts a sign-in at

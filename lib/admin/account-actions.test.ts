@@ -2,7 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSession, resolveSession } from "@/lib/auth/sessions";
 import { verifyPasswordStep } from "@/lib/auth/password-step";
-import { createUser, type Role } from "@/lib/auth/users";
+import { type Role } from "@/lib/auth/users";
 import {
   auditLog,
   authThrottles,
@@ -39,6 +39,7 @@ import {
   unlockAccount,
 } from "./account-actions";
 import { agentMayActOn, agentReasonSchema, parseAgentReason, type Agent } from "./agent-rules";
+import { createTestUser } from "@/lib/testing/users";
 
 const context = { ip: "192.0.2.90", userAgent: "vitest" };
 const why = { reason: "Caller verified by callback to the number on record", ticket: "INC-42" };
@@ -58,7 +59,7 @@ async function person(role: Role = "user"): Promise<Person> {
   counter += 1;
   const email = `person${counter}.${role}@example.edu`;
   const displayName = `Person ${counter}`;
-  const { id, password } = await createUser(database.db, { email, displayName, role });
+  const { id, password } = await createTestUser(database.db, { email, displayName, role });
   return { id, email, displayName, password, role };
 }
 
@@ -134,28 +135,36 @@ describe("who may act on whom", () => {
   };
   const admin: Agent = { id: "a", email: "a@x", displayName: "A", role: "admin", sessionId: "s" };
 
+  /** The message an agent reads when refused, or null when allowed. */
+  const refusalOf = (...args: Parameters<typeof agentMayActOn>) => {
+    const permission = agentMayActOn(...args);
+    return permission.ok ? null : permission.message;
+  };
+
   it("keeps helpdesk agents off administrators, themselves and roles", () => {
-    expect(agentMayActOn(helpdesk, { id: "u", role: "user" }, "reset_password")).toBeNull();
-    expect(agentMayActOn(helpdesk, { id: "h2", role: "helpdesk" }, "unlock")).toBeNull();
-    expect(agentMayActOn(helpdesk, { id: "a", role: "admin" }, "unlock")).toMatch(/administrator/);
-    expect(agentMayActOn(helpdesk, { id: "h", role: "helpdesk" }, "sign_out_all")).toMatch(
+    expect(agentMayActOn(helpdesk, { id: "a", role: "admin" }, "unlock")).toMatchObject({
+      ok: false,
+      reason: "not_allowed",
+    });
+    expect(refusalOf(helpdesk, { id: "u", role: "user" }, "reset_password")).toBeNull();
+    expect(refusalOf(helpdesk, { id: "h2", role: "helpdesk" }, "unlock")).toBeNull();
+    expect(refusalOf(helpdesk, { id: "a", role: "admin" }, "unlock")).toMatch(/administrator/);
+    expect(refusalOf(helpdesk, { id: "h", role: "helpdesk" }, "sign_out_all")).toMatch(
       /own account/,
     );
-    expect(agentMayActOn(helpdesk, { id: "u", role: "user" }, "change_role")).toMatch(
+    expect(refusalOf(helpdesk, { id: "u", role: "user" }, "change_role")).toMatch(
       /Only an administrator/,
     );
   });
 
   it("lets administrators act on anyone, but never issue themselves a pass or disable or demote themselves", () => {
-    expect(agentMayActOn(admin, { id: "a2", role: "admin" }, "require_reregister")).toBeNull();
-    expect(agentMayActOn(admin, { id: "u", role: "user" }, "change_role")).toBeNull();
-    expect(agentMayActOn(admin, { id: "a", role: "admin" }, "sign_out_all")).toBeNull();
-    expect(agentMayActOn(admin, { id: "a", role: "admin" }, "issue_pass")).toMatch(/yourself/);
-    expect(agentMayActOn(admin, { id: "a", role: "admin" }, "disable")).toMatch(/own account/);
-    expect(agentMayActOn(admin, { id: "a", role: "admin" }, "change_role")).toMatch(/own account/);
-    expect(agentMayActOn(helpdesk, { id: "h", role: "helpdesk" }, "issue_pass")).toMatch(
-      /yourself/,
-    );
+    expect(refusalOf(admin, { id: "a2", role: "admin" }, "require_reregister")).toBeNull();
+    expect(refusalOf(admin, { id: "u", role: "user" }, "change_role")).toBeNull();
+    expect(refusalOf(admin, { id: "a", role: "admin" }, "sign_out_all")).toBeNull();
+    expect(refusalOf(admin, { id: "a", role: "admin" }, "issue_pass")).toMatch(/yourself/);
+    expect(refusalOf(admin, { id: "a", role: "admin" }, "disable")).toMatch(/own account/);
+    expect(refusalOf(admin, { id: "a", role: "admin" }, "change_role")).toMatch(/own account/);
+    expect(refusalOf(helpdesk, { id: "h", role: "helpdesk" }, "issue_pass")).toMatch(/yourself/);
   });
 
   it("asks for a reason of 3 to 500 characters and an optional ticket of at most 64", () => {

@@ -39,6 +39,7 @@ import {
 } from "./hardware-tokens";
 import { isUserId } from "./users";
 import type { RequestContext } from "@/lib/types/request";
+import type { Result } from "@/lib/types/result";
 
 // What an agent can do to an account from its page (issue #6, items 3 and 9). Each runs in one
 // transaction with its audit record and the notice to the person: the subject's row is locked
@@ -53,8 +54,11 @@ export type Subject = {
   status: "active" | "disabled";
 };
 
-export type AgentActionResult<T = undefined> =
-  { ok: true; value: T } | { ok: false; reason: "missing" | "refused"; message: string };
+export type AgentActionResult<T = undefined> = Result<
+  { value: T },
+  "missing" | "refused",
+  { message: string }
+>;
 
 type Performed<T> = {
   value: T;
@@ -114,10 +118,10 @@ async function actOn<T>(
       }
       const subject = await lockSubject(tx, subjectId);
       if (!subject) return { ok: false as const, reason: "missing" as const, message: MISSING };
-      const refusal = agentMayActOn(agent, subject, action);
-      if (refusal) {
+      const permission = agentMayActOn(agent, subject, action);
+      if (!permission.ok) {
         await recordAgentActionWith(tx, { ...record(subject), outcome: "denied" }, context);
-        return { ok: false as const, reason: "refused" as const, message: refusal };
+        return { ok: false as const, reason: "refused" as const, message: permission.message };
       }
       const done = await perform(tx, subject);
       await recordAgentActionWith(
@@ -491,6 +495,8 @@ export function issueAccessPassTo(
   return actOn(db, agent, subjectId, "issue_pass", why, context, async (tx, subject) => {
     if (subject.status !== "active") throw new Refusal("The account is disabled: enable it first.");
     const issued = await issueAccessPass(tx, { userId: subject.id, issuedBy: agent.id });
+    // The policy's lifetimes are out of range: the administrator fixes them in Settings.
+    if (!issued.ok) throw new Refusal(issued.message);
     const until = `${issued.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC`;
     return {
       value: { pass: issued.pass, until },
@@ -582,8 +588,8 @@ export async function activateTokenFor(
   if (!holder) {
     return { ok: false, reason: "missing", message: "That token is not assigned to anyone." };
   }
-  const refusal = agentMayActOn(agent, holder, "assign_token");
-  if (refusal) {
+  const permission = agentMayActOn(agent, holder, "assign_token");
+  if (!permission.ok) {
     await recordAgentActionWith(
       db,
       {
@@ -596,7 +602,7 @@ export async function activateTokenFor(
       },
       context,
     );
-    return { ok: false, reason: "refused", message: refusal };
+    return { ok: false, reason: "refused", message: permission.message };
   }
   const result = await confirmEnrolment(db, {
     enrolee: { user: holder },

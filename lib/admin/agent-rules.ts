@@ -4,6 +4,7 @@ import { writeAudit } from "@/lib/audit/log";
 import type { Executor } from "@/lib/db/client";
 import { queueSecurityNotice, type NoticeEvent } from "@/lib/notify/security-notice";
 import type { RequestContext } from "@/lib/types/request";
+import type { Result } from "@/lib/types/result";
 
 // The helpdesk console's rules, free of Next.js so they are tested directly: who may act on whom,
 // the reason every action carries, and the audit record and notice each one leaves (R-A16).
@@ -56,27 +57,32 @@ export type SubjectRole = "user" | "helpdesk" | "admin";
  * Whether `agent` may act on `subject` for `action` (R-A10.4, R-A16.1): helpdesk agents never on
  * an administrator nor on themselves, only administrators change roles, nobody issues themselves
  * a pass, and an administrator neither disables nor changes the role of their own account (another
- * administrator does). Returns a plain reason when not, else null.
+ * administrator does). A refusal carries the plain message the agent reads.
  */
 export function agentMayActOn(
   agent: Agent,
   subject: { id: string; role: SubjectRole },
   action: AgentAction,
-): string | null {
+): AgentPermission {
   const self = agent.id === subject.id;
   if (action === "issue_pass" && self)
-    return "You cannot issue yourself a Temporary Access Pass. Ask another agent.";
+    return notAllowed("You cannot issue yourself a Temporary Access Pass. Ask another agent.");
   if (agent.role === "helpdesk") {
-    if (action === "change_role") return "Only an administrator can change roles.";
-    if (self) return "Helpdesk agents cannot act on their own account. Ask another agent.";
+    if (action === "change_role") return notAllowed("Only an administrator can change roles.");
+    if (self)
+      return notAllowed("Helpdesk agents cannot act on their own account. Ask another agent.");
     if (subject.role === "admin")
-      return "Only an administrator can act on an administrator's account.";
-    return null;
+      return notAllowed("Only an administrator can act on an administrator's account.");
+    return { ok: true };
   }
   if (self && (action === "disable" || action === "change_role"))
-    return "You cannot do this to your own account. Ask another administrator.";
-  return null;
+    return notAllowed("You cannot do this to your own account. Ask another administrator.");
+  return { ok: true };
 }
+
+export type AgentPermission = Result<object, "not_allowed", { message: string }>;
+
+const notAllowed = (message: string) => ({ ok: false, reason: "not_allowed", message }) as const;
 
 /** Every agent action: a reason (required) and an optional ticket id (R-A16.2). */
 export const agentReasonSchema = z.object({

@@ -1,10 +1,10 @@
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeAudit } from "@/lib/audit/log";
-import { createUser } from "@/lib/auth/users";
 import { auditLog } from "@/lib/db/schema";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { exportAuditCsv, listAuditEntries, neutraliseCell } from "./audit-log";
+import { createTestUser } from "@/lib/testing/users";
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let agent: { id: string };
@@ -12,12 +12,12 @@ let subject: { id: string };
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  agent = await createUser(database.db, {
+  agent = await createTestUser(database.db, {
     email: "audit-agent@example.edu",
     displayName: "Audit Agent",
     role: "helpdesk",
   });
-  subject = await createUser(database.db, {
+  subject = await createTestUser(database.db, {
     email: "formula@example.edu",
     displayName: '=HYPERLINK("http://evil.example","Click")',
     role: "user",

@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUser } from "@/lib/auth/users";
 import { auditLog, cases, signInEvents } from "@/lib/db/schema";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { caseReference, CASES_PER_USER_PER_DAY, createCase } from "@/lib/cases/report";
 import { addCaseNote, assignCase, listCases, setCaseStatus } from "./cases";
+import { createTestUser } from "@/lib/testing/users";
 
 const context = { ip: "192.0.2.80", userAgent: "vitest" };
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -17,7 +17,11 @@ afterAll(async () => {
 });
 
 async function person(email: string) {
-  const { id } = await createUser(database.db, { email, displayName: "Case Person", role: "user" });
+  const { id } = await createTestUser(database.db, {
+    email,
+    displayName: "Case Person",
+    role: "user",
+  });
   return id;
 }
 

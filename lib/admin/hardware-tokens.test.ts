@@ -1,6 +1,5 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUser } from "@/lib/auth/users";
 import { auditLog, hardwareTokens, mfaMethods } from "@/lib/db/schema";
 import {
   beginAuthenticatorEnrolment,
@@ -21,6 +20,7 @@ import {
   previewTokenImport,
   unassignHardwareTokens,
 } from "./hardware-tokens";
+import { createTestUser } from "@/lib/testing/users";
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let admin: { id: string; ip: string; userAgent: string; reason: string };
@@ -32,7 +32,7 @@ const SECRET_C = "MFRGGZDFMZTWQ2LKMFRGGZDFMZTWQ2LK";
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const { id } = await createUser(database.db, {
+  const { id } = await createTestUser(database.db, {
     email: "token-admin@example.edu",
     displayName: "Token Admin",
     role: "admin",
@@ -47,7 +47,7 @@ const run = (csv: string) => database.db.transaction((tx) => importTokens(tx, cs
 
 async function newUser(name: string) {
   const email = `${name}@example.edu`;
-  const { id } = await createUser(database.db, { email, displayName: name, role: "user" });
+  const { id } = await createTestUser(database.db, { email, displayName: name, role: "user" });
   return { id, email, displayName: name };
 }
 

@@ -8,6 +8,7 @@ import { hardwareTokens, mfaMethods, users } from "@/lib/db/schema";
 import { seal } from "@/lib/security/sealing";
 import { isUuid } from "@/lib/security/ids";
 import type { RequestContext } from "@/lib/types/request";
+import type { Result } from "@/lib/types/result";
 
 // The hardware OATH token inventory (R-A4.6): imported by administrators from the CSV file the
 // vendor ships, in the common format Microsoft Entra reads —
@@ -201,9 +202,11 @@ export async function previewTokenImport(db: Executor, text: string): Promise<To
   return { rows: rows.map(({ secret: _secret, ...row }) => row), problems };
 }
 
-export type TokenImportResult =
-  | { ok: true; imported: number; assigned: { userId: string; serialNumber: string }[] }
-  | { ok: false; problems: TokenImportProblem[] };
+export type TokenImportResult = Result<
+  { imported: number; assigned: { userId: string; serialNumber: string }[] },
+  "invalid_file",
+  { problems: TokenImportProblem[] }
+>;
 
 /**
  * Imports a vendor CSV in the caller's transaction: nothing at all unless every row is clean.
@@ -216,9 +219,11 @@ export async function importTokens(
   actor: RequestContext & { id: string; reason: string },
 ): Promise<TokenImportResult> {
   const { rows, problems } = await checkTokenCsv(tx, text);
-  if (problems.length > 0) return { ok: false, problems };
-  if (rows.length === 0)
-    return { ok: false, problems: [{ line: 2, message: "The file lists no tokens." }] };
+  if (problems.length > 0) return { ok: false, reason: "invalid_file", problems };
+  if (rows.length === 0) {
+    const problem = { line: 2, message: "The file lists no tokens." };
+    return { ok: false, reason: "invalid_file", problems: [problem] };
+  }
   const values = rows.map((row) => {
     const id = randomUUID();
     return {

@@ -10,20 +10,20 @@ import {
   staySignedInDays,
   staySignedInOffered,
 } from "@/lib/settings/policy";
-import { createUser } from "@/lib/auth/users";
 import { auditLog, settings } from "@/lib/db/schema";
 import { getEnv } from "@/lib/env";
 import { kindOffered } from "@/lib/mfa/registry";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { readSettings, refreshSettings, SETTINGS_REFRESH_MS } from "@/lib/settings/store";
 import { updateSettings } from "./settings";
+import { createTestUser } from "@/lib/testing/users";
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let admin: { id: string; ip: string; userAgent: string; reason: string };
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const { id } = await createUser(database.db, {
+  const { id } = await createTestUser(database.db, {
     email: "settings-admin@example.edu",
     displayName: "Settings Admin",
     role: "admin",

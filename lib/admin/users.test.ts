@@ -4,6 +4,7 @@ import { auditLog, authThrottles, mfaMethods, users } from "@/lib/db/schema";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import {
   checkUserImport,
+  createUserByAgent,
   getAdminUser,
   importUsers,
   searchUsers,
@@ -177,6 +178,46 @@ describe("searching users", () => {
   });
 });
 
+describe("creating a user", () => {
+  const agent = { id: "", ip: "192.0.2.82" };
+  beforeAll(async () => {
+    agent.id = await addUser("creating.agent@example.edu", "Creating Agent", { role: "helpdesk" });
+  });
+
+  it("gives a generated password once, to be changed at the first sign-in", async () => {
+    const created = await createUserByAgent(
+      database.db,
+      { email: "made.by.agent@example.edu", displayName: "Made By Agent", role: "user" },
+      agent,
+    );
+    expect(created).toMatchObject({ ok: true, password: expect.stringMatching(/^\S{16,}$/) });
+    const [row] = await database.db
+      .select({ mustChangePassword: users.mustChangePassword, passwordHash: users.passwordHash })
+      .from(users)
+      .where(eq(users.email, "made.by.agent@example.edu"));
+    expect(row?.mustChangePassword).toBe(true);
+    expect(row?.passwordHash).not.toContain(created.ok ? created.password : "?");
+  });
+
+  it("refuses an email that is taken in any case, and changes nothing", async () => {
+    await addUser("already.here@example.edu", "Already Here");
+    const before = await database.db.select({ n: sql<number>`count(*)::int` }).from(auditLog);
+    const created = await createUserByAgent(
+      database.db,
+      { email: "Already.Here@EXAMPLE.edu", displayName: "Someone Else", role: "admin" },
+      agent,
+    );
+    expect(created).toEqual({ ok: false, reason: "email_taken" });
+    const rows = await database.db
+      .select({ displayName: users.displayName, role: users.role })
+      .from(users)
+      .where(sql`lower(${users.email}) = 'already.here@example.edu'`);
+    expect(rows).toEqual([{ displayName: "Already Here", role: "user" }]);
+    const after = await database.db.select({ n: sql<number>`count(*)::int` }).from(auditLog);
+    expect(after).toEqual(before);
+  });
+});
+
 describe("importing users from CSV", () => {
   const header = "email,name,role,mfa_required";
 
@@ -198,6 +239,7 @@ describe("importing users from CSV", () => {
     const check = await checkUserImport(database.db, csv, ["user", "helpdesk"]);
     expect(check).toEqual({
       ok: false,
+      reason: "invalid_file",
       rowCount: 9,
       problems: [
         { line: 3, problem: "Enter a valid email address." },
@@ -229,12 +271,14 @@ describe("importing users from CSV", () => {
     );
     expect(roleCheck).toMatchObject({
       ok: false,
+      reason: "invalid_file",
       problems: [{ line: 2, problem: "You cannot give the role admin." }],
     });
     expect(
       await checkUserImport(database.db, "mail,name\nx@example.edu,X", ["user"]),
     ).toMatchObject({
       ok: false,
+      reason: "invalid_file",
       problems: [{ line: 1 }],
     });
     const long = [
@@ -243,10 +287,12 @@ describe("importing users from CSV", () => {
     ];
     expect(await checkUserImport(database.db, long.join("\n"), ["user"])).toMatchObject({
       ok: false,
+      reason: "invalid_file",
       rowCount: 1001,
     });
     expect(await checkUserImport(database.db, '"unclosed,quote\n', ["user"])).toMatchObject({
       ok: false,
+      reason: "invalid_file",
     });
   });
 

@@ -5,6 +5,7 @@ import { writeAudit } from "@/lib/audit/log";
 import {
   createUser,
   emailMatches,
+  type CreatedUser,
   newUserSchema,
   ROLES,
   type NewUserInput,
@@ -15,6 +16,7 @@ import { auditLog, authThrottles, mfaMethods, users } from "@/lib/db/schema";
 import { alias } from "drizzle-orm/pg-core";
 import { AUDIT_SENTENCES, type AuditAction } from "@/lib/audit/events";
 import { isUuid } from "@/lib/security/ids";
+import type { Result } from "@/lib/types/result";
 import type { RequestContext } from "@/lib/types/request";
 
 // Finding and creating people for the helpdesk console (issue #6, item 2).
@@ -238,8 +240,12 @@ export type ImportRow = {
   role: Role;
   mfaRequired: boolean;
 };
-export type ImportCheck =
-  { ok: true; rows: ImportRow[] } | { ok: false; problems: ImportProblem[]; rowCount: number };
+/** A file's check, or an import's outcome: nothing is imported while any row has a problem. */
+export type ImportCheck<Success extends object = { rows: ImportRow[] }> = Result<
+  Success,
+  "invalid_file",
+  { problems: ImportProblem[]; rowCount: number }
+>;
 
 const YES = ["true", "yes", "y", "1"];
 const NO = ["false", "no", "n", "0"];
@@ -260,7 +266,12 @@ export async function checkUserImport(
   allowedRoles: readonly Role[],
 ): Promise<ImportCheck> {
   if (Buffer.byteLength(csv, "utf8") > IMPORT_MAX_BYTES) {
-    return { ok: false, rowCount: 0, problems: [{ line: 0, problem: "The file is over 512 KB." }] };
+    return {
+      ok: false,
+      reason: "invalid_file",
+      rowCount: 0,
+      problems: [{ line: 0, problem: "The file is over 512 KB." }],
+    };
   }
   let records: { record: string[]; info: { lines: number } }[];
   try {
@@ -274,6 +285,7 @@ export async function checkUserImport(
     const line = (error as { lines?: number }).lines ?? 0;
     return {
       ok: false,
+      reason: "invalid_file",
       rowCount: 0,
       problems: [{ line, problem: "The file is not valid CSV (check the quotes on this line)." }],
     };
@@ -283,15 +295,22 @@ export async function checkUserImport(
   if (!header || header.record.map((c) => c.toLowerCase()).join(",") !== expected) {
     return {
       ok: false,
+      reason: "invalid_file",
       rowCount: 0,
       problems: [{ line: 1, problem: `The first line must be the header: ${expected}` }],
     };
   }
   if (body.length === 0)
-    return { ok: false, rowCount: 0, problems: [{ line: 2, problem: "The file has no rows." }] };
+    return {
+      ok: false,
+      reason: "invalid_file",
+      rowCount: 0,
+      problems: [{ line: 2, problem: "The file has no rows." }],
+    };
   if (body.length > IMPORT_MAX_ROWS) {
     return {
       ok: false,
+      reason: "invalid_file",
       rowCount: body.length,
       problems: [
         {
@@ -375,7 +394,7 @@ export async function checkUserImport(
   }
   if (problems.length > 0) {
     problems.sort((a, b) => a.line - b.line);
-    return { ok: false, problems, rowCount: body.length };
+    return { ok: false, reason: "invalid_file", problems, rowCount: body.length };
   }
   return { ok: true, rows };
 }
@@ -390,12 +409,12 @@ export async function importUsers(
   csv: string,
   actor: { id: string; allowedRoles: readonly Role[] },
   context: RequestContext,
-): Promise<{ ok: true; created: number } | { ok: false; problems: ImportProblem[] }> {
+): Promise<ImportCheck<{ created: number }>> {
   return db.transaction(async (tx) => {
     // Two imports at once must not both pass the "email is free" check for the same address.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('admin:user-import'))`);
     const check = await checkUserImport(tx, csv, actor.allowedRoles);
-    if (!check.ok) return { ok: false as const, problems: check.problems };
+    if (!check.ok) return check;
     const created = await tx
       .insert(users)
       .values(
@@ -443,14 +462,12 @@ export function assignableRoles(agentRole: "helpdesk" | "admin"): readonly Role[
  * "Create user" by an agent: a generated password, returned once to show the agent, which the
  * person must change at their first sign-in (the agent has seen it).
  */
-export async function createUserByAgent(
+export function createUserByAgent(
   db: Db,
   input: NewUserInput,
   actor: { id: string; ip: string | null },
-): Promise<{ id: string; password: string }> {
-  const created = await createUser(db, input, { actorId: actor.id, ip: actor.ip });
-  await db.update(users).set({ mustChangePassword: true }).where(eq(users.id, created.id));
-  return created;
+): Promise<CreatedUser> {
+  return createUser(db, input, { actorId: actor.id, ip: actor.ip }, { mustChangePassword: true });
 }
 
 export type AgentActionEntry = {

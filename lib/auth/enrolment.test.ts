@@ -3,7 +3,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { importTokens } from "@/lib/admin/hardware-tokens";
 import { verifyPasswordStep } from "@/lib/auth/password-step";
 import { advanceSignInTransaction, getSignInTransaction } from "@/lib/auth/sign-in-transaction";
-import { createUser } from "@/lib/auth/users";
 import { auditLog, hardwareTokens, mfaMethods, outbox } from "@/lib/db/schema";
 import { openBody } from "@/lib/notify/message-body";
 import { getThrottle } from "@/lib/security/throttle";
@@ -25,6 +24,7 @@ import {
 } from "@/lib/mfa/phone-enrolment";
 import { maskPhone } from "@/lib/mfa/phone-numbers";
 import { totpCode } from "@/lib/mfa/totp";
+import { createTestUser } from "@/lib/testing/users";
 
 // The use case behind every "add a sign-in method" page: what a person sees is the result, what
 // is left behind is the methods, the audit log, the outbox and the throttle — checked here.
@@ -42,7 +42,7 @@ let counter = 0;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  ({ id: adminId } = await createUser(database.db, {
+  ({ id: adminId } = await createTestUser(database.db, {
     email: "token-admin@example.edu",
     displayName: "Token Admin",
     role: "admin",
@@ -60,7 +60,7 @@ beforeEach(() => {
 async function newPerson(options: { mfaRequired?: boolean } = {}) {
   counter += 1;
   const email = `enrolee${counter}@example.edu`;
-  const { id, password } = await createUser(database.db, {
+  const { id, password } = await createTestUser(database.db, {
     email,
     displayName: "Pat Enrol",
     role: "user",

@@ -24,7 +24,7 @@ import {
 import { createSession, resolveSession } from "./sessions";
 import { completeSignIn } from "./sign-in";
 import { beginSignInTransaction } from "./sign-in-transaction";
-import { createUser } from "./users";
+import { createTestUser } from "@/lib/testing/users";
 
 const context = { ip: "198.51.100.20", userAgent: "vitest" };
 const NEW_PASSWORD = "correct horse battery staple";
@@ -40,7 +40,7 @@ afterAll(async () => {
 /** An account with two live sessions (this browser and another), a remembered browser and a sign-in in progress. */
 async function account(email: string) {
   const { db } = database;
-  const { id, password } = await createUser(db, {
+  const { id, password } = await createTestUser(db, {
     email,
     displayName: "Robin Quill",
     role: "user",

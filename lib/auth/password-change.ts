@@ -81,12 +81,12 @@ export async function changePassword(
   if (!input.currentPassword) fieldErrors.currentPassword = "Enter your current password.";
   else if (input.currentPassword.length > PASSWORD_MAX_LENGTH * 4)
     fieldErrors.currentPassword = WRONG_CURRENT_PASSWORD;
-  const policyError = checkNewPassword(input.newPassword, {
+  const policy = checkNewPassword(input.newPassword, {
     name: user.displayName,
     email: user.email,
     orgName: getEnv().ORG_NAME,
   });
-  if (policyError) fieldErrors.newPassword = policyError;
+  if (!policy.ok) fieldErrors.newPassword = policy.message;
   else if (input.newPassword.normalize("NFKC") === input.currentPassword.normalize("NFKC"))
     fieldErrors.newPassword = "Choose a new password, different from your current one.";
   if (!input.confirmPassword) fieldErrors.confirmPassword = "Enter the new password again.";

@@ -18,7 +18,7 @@ import {
   type PasswordCheckRequest,
   type PasswordProof,
 } from "./password-gate";
-import { createUser } from "./users";
+import { createTestUser } from "@/lib/testing/users";
 
 // The gate's argon2 calls are watched, not replaced: what work a refusal cost is part of what a
 // stranger observes (R-A11.5, R-A18.1).
@@ -49,7 +49,7 @@ beforeEach(() => {
 async function person(overrides: Partial<typeof users.$inferInsert> = {}) {
   n += 1;
   const email = `gate-${n}@example.edu`;
-  const { id, password } = await createUser(database.db, {
+  const { id, password } = await createTestUser(database.db, {
     email,
     displayName: `Gate ${n}`,
     role: "user",

@@ -21,6 +21,7 @@ import {
 } from "@/lib/security/password";
 import { passwordThrottlePolicies } from "@/lib/settings/policy";
 import type { RequestContext } from "@/lib/types/request";
+import type { Result } from "@/lib/types/result";
 import { emailMatches } from "./users";
 
 // The one gate every password check passes through (docs/decisions/0002): the pauses are looked
@@ -82,7 +83,7 @@ export type Secret<Proof> = {
     db: Executor,
     account: PasswordAccount | null,
     secret: string,
-  ): Promise<{ ok: true; proof: Proof } | { ok: false; cause: SecretMismatch }>;
+  ): Promise<Result<{ proof: Proof }, SecretMismatch>>;
   /** The work of a check without one, so a paused step answers after the same time. */
   decoy(secret: string): Promise<unknown>;
   /** In the transaction that uses it: null while the proof still holds (a pass is spent here). */
@@ -100,7 +101,7 @@ const accountPassword: Secret<PasswordProof> = {
     const hash = account?.passwordHash;
     // No account, or none with a password: one argon2 verification all the same (R-A3.6).
     const ok = hash ? await verifyPassword(hash, password) : await verifyAgainstDummy(password);
-    if (!ok || !hash) return { ok: false, cause: "wrong_password" };
+    if (!ok || !hash) return { ok: false, reason: "wrong_password" };
     return {
       ok: true,
       proof: { hash, rehash: needsRehash(hash) ? await hashPassword(password) : null },
@@ -195,7 +196,7 @@ export async function checkPassword<P = undefined, T = undefined, Proof = Passwo
   if (!account || !verified.ok || account.status !== "active") {
     return refuseWrong(
       gate,
-      !account ? "unknown_account" : !verified.ok ? verified.cause : "account_disabled",
+      !account ? "unknown_account" : !verified.ok ? verified.reason : "account_disabled",
     );
   }
 

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { checkNewPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./password-policy";
+import {
+  checkNewPassword as checkPolicy,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+} from "./password-policy";
 
 const alex = {
   name: "Alex Morgan",
@@ -11,6 +15,12 @@ const COMMON =
 const PERSONAL = "Choose a password that does not contain your name or email address.";
 const ORG = "Choose a password that does not contain the name of Example University.";
 
+/** The message the field shows, or null when the password is accepted. */
+function checkNewPassword(...args: Parameters<typeof checkPolicy>): string | null {
+  const checked = checkPolicy(...args);
+  return checked.ok ? null : checked.message;
+}
+
 /** A password of exactly n code points that is on no list. */
 const ofLength = (n: number) => "Tq9vLm2x".repeat(Math.ceil(n / 8)).slice(0, n);
 
@@ -18,7 +28,12 @@ describe("checkNewPassword (R-A2.1, R-A2.4, NIST 800-63B §3.1.1.2)", () => {
   it("accepts 8 to 256 characters and refuses 7 and 257", () => {
     expect(PASSWORD_MIN_LENGTH).toBe(8);
     expect(PASSWORD_MAX_LENGTH).toBe(256);
-    expect(checkNewPassword(ofLength(7), alex)).toBe("Use at least 8 characters.");
+    expect(checkPolicy(ofLength(7), alex)).toEqual({
+      ok: false,
+      reason: "too_short",
+      message: "Use at least 8 characters.",
+    });
+    expect(checkPolicy(ofLength(8), alex)).toEqual({ ok: true });
     expect(checkNewPassword(ofLength(8), alex)).toBeNull();
     expect(checkNewPassword(ofLength(256), alex)).toBeNull();
     expect(checkNewPassword(ofLength(257), alex)).toBe("Use at most 256 characters.");

@@ -1,5 +1,6 @@
 import { dictionary } from "@zxcvbn-ts/language-common";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordLength } from "@/lib/security/password";
+import type { Result } from "@/lib/types/result";
 
 // What a new password must be (R-A2.1, R-A2.4, NIST SP 800-63B §3.1.1.2): 8 to 256 characters, not a
 // common or breached password, not built on the person's name, email or organisation — and no
@@ -50,29 +51,48 @@ function isRunOrRepeat(folded: string): boolean {
   return points.every((point, i) => i === 0 || point - points[i - 1]! === step);
 }
 
-/** Null when acceptable, else a message for the field (R-A2.1, R-A2.4; NIST 800-63B §3.1.1.2). */
+export type PasswordProblem =
+  "too_short" | "too_long" | "common" | "run_or_repeat" | "personal" | "organisation";
+
+/** Whether a new password is acceptable, else why, with the message for the field (R-A2.1, R-A2.4; NIST 800-63B §3.1.1.2). */
 export function checkNewPassword(
   password: string,
   about: { name: string; email: string; orgName: string },
-): string | null {
+): Result<object, PasswordProblem, { message: string }> {
+  const refuse = (reason: PasswordProblem, message: string) =>
+    ({ ok: false, reason, message }) as const;
   const normalised = password.normalize("NFKC");
   const length = passwordLength(normalised);
-  if (length < PASSWORD_MIN_LENGTH) return `Use at least ${PASSWORD_MIN_LENGTH} characters.`;
-  if (length > PASSWORD_MAX_LENGTH) return `Use at most ${PASSWORD_MAX_LENGTH} characters.`;
+  if (length < PASSWORD_MIN_LENGTH)
+    return refuse("too_short", `Use at least ${PASSWORD_MIN_LENGTH} characters.`);
+  if (length > PASSWORD_MAX_LENGTH)
+    return refuse("too_long", `Use at most ${PASSWORD_MAX_LENGTH} characters.`);
 
   const folded = fold(normalised);
   if (commonPasswords().has(folded)) {
-    return "Choose a password that is harder to guess: this one is on a list of common passwords.";
+    return refuse(
+      "common",
+      "Choose a password that is harder to guess: this one is on a list of common passwords.",
+    );
   }
   if (isRunOrRepeat(folded)) {
-    return "Choose a password that is harder to guess: avoid repeating or counting characters, such as aaaaaaaa or 12345678.";
+    return refuse(
+      "run_or_repeat",
+      "Choose a password that is harder to guess: avoid repeating or counting characters, such as aaaaaaaa or 12345678.",
+    );
   }
   const localPart = about.email.split("@")[0] ?? "";
   if ([...parts(about.name), ...parts(localPart)].some((part) => folded.includes(part))) {
-    return "Choose a password that does not contain your name or email address.";
+    return refuse(
+      "personal",
+      "Choose a password that does not contain your name or email address.",
+    );
   }
   if (parts(about.orgName).some((part) => folded.includes(part))) {
-    return `Choose a password that does not contain the name of ${about.orgName}.`;
+    return refuse(
+      "organisation",
+      `Choose a password that does not contain the name of ${about.orgName}.`,
+    );
   }
-  return null;
+  return { ok: true };
 }

@@ -2,7 +2,6 @@ import { webcrypto } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pinProof } from "@/app/authenticator/_lib/device";
-import { createUser } from "@/lib/auth/users";
 import { auditLog, authThrottles, companionDevices, outbox, pushRequests } from "@/lib/db/schema";
 import { authenticateDeviceCall } from "@/lib/mfa/companion-device";
 import { beginPairing, completePairing, confirmPairedPhone } from "@/lib/mfa/companion-pairing";
@@ -35,6 +34,7 @@ import {
   resendPhoneSignIn,
   startPhoneSignIn,
 } from "./phone-sign-in";
+import { createTestUser } from "@/lib/testing/users";
 
 // Phone sign-in (issue #8 item 4): a phone is played by WebCrypto keys made as the app makes them.
 
@@ -62,7 +62,7 @@ async function signWith(keys: CryptoKeyPair, message: string): Promise<string> {
 
 async function userWithPhone(email: string) {
   const { db } = database;
-  const { id, password } = await createUser(db, { email, displayName: "Pat", role: "user" });
+  const { id, password } = await createTestUser(db, { email, displayName: "Pat", role: "user" });
   const { token } = accepted(await beginPairing(db, id));
   const keys = await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, [
     "sign",

@@ -20,7 +20,7 @@ import {
   sessionReference,
 } from "./sessions";
 import { completeSignIn } from "./sign-in";
-import { createUser } from "./users";
+import { createTestUser } from "@/lib/testing/users";
 
 const context = { ip: "198.51.100.30", userAgent: "vitest" };
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 async function person(email: string, mfaRequired = true) {
-  const { id, password } = await createUser(database.db, {
+  const { id, password } = await createTestUser(database.db, {
     email,
     displayName: "Sam Vale",
     role: "user",

@@ -4,14 +4,14 @@ import { sessions, users } from "@/lib/db/schema";
 import { hashToken } from "@/lib/security/tokens";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { createSession, resolveSession, revokeSession, revokeUserSessions } from "./sessions";
-import { createUser } from "./users";
+import { createTestUser } from "@/lib/testing/users";
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let userId: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  ({ id: userId } = await createUser(database.db, {
+  ({ id: userId } = await createTestUser(database.db, {
     email: "session.owner@example.edu",
     displayName: "Session Owner",
     role: "user",

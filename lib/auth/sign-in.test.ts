@@ -8,7 +8,7 @@ import { resolveSession } from "./sessions";
 import { verifyPasswordStep } from "./password-step";
 import { answerStaySignedIn, completeSignIn } from "./sign-in";
 import { getSignInTransaction } from "./sign-in-transaction";
-import { createUser } from "./users";
+import { createTestUser } from "@/lib/testing/users";
 
 const context = { ip: "198.51.100.7", userAgent: "vitest" };
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 async function newAccount(email: string, overrides: Partial<typeof users.$inferInsert> = {}) {
-  const { id, password } = await createUser(database.db, {
+  const { id, password } = await createTestUser(database.db, {
     email,
     displayName: "Test Person",
     role: "user",

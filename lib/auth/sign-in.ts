@@ -27,6 +27,7 @@ import {
   type SignInStage,
   type SignInTransaction,
 } from "./sign-in-transaction";
+import type { Result } from "@/lib/types/result";
 
 // What every way of signing in shares once its first step is passed: the stages, the answer to
 // a risky sign-in, the second factor recorded, and the one place a session is created. The ways
@@ -39,8 +40,12 @@ export const STAGE_PATHS: Record<Exclude<SignInStage, "ready">, string> = {
   stay_signed_in: "/signin/stay-signed-in",
 };
 
-export type PasswordStepResult =
-  { ok: false } | { ok: true; transactionToken: string; stage: SignInStage; persistent: boolean };
+/** Refused says nothing more: a wrong password, an unknown account and a lock look alike. */
+export type PasswordStepResult = Result<{
+  transactionToken: string;
+  stage: SignInStage;
+  persistent: boolean;
+}>;
 
 /** What this browser remembers: the "Stay signed in?" answer and a "Don't ask again" token. */
 export type BrowserState = { stayChoice: boolean | null; rememberedToken?: string };

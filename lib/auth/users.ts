@@ -4,6 +4,7 @@ import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
 import { sessions, users } from "@/lib/db/schema";
 import { generatePassword, hashPassword } from "@/lib/security/password";
+import type { Result } from "@/lib/types/result";
 
 export const ROLES = ["user", "helpdesk", "admin"] as const;
 export type Role = (typeof ROLES)[number];
@@ -19,39 +20,36 @@ export const newUserSchema = z.object({
 });
 export type NewUserInput = z.input<typeof newUserSchema>;
 
-export class DuplicateEmailError extends Error {
-  constructor(email: string) {
-    super(`An account with the email ${email} already exists.`);
-    this.name = "DuplicateEmailError";
-  }
-}
-
 /** Finds a user by email, ignoring case. */
 export function emailMatches(email: string) {
   return eq(sql`lower(${users.email})`, email.trim().toLowerCase());
 }
 
+export type CreatedUser = Result<{ id: string; password: string }, "email_taken">;
+
 /**
- * Creates an account with a generated password, audited in the same transaction.
- * Returns the password once; it is not stored anywhere but as its hash.
+ * Creates an account with a generated password, audited in the same transaction. Returns the
+ * password once; it is not stored anywhere but as its hash. `mustChangePassword` when someone
+ * other than the person will have seen it.
  */
 export async function createUser(
   db: Db,
   input: NewUserInput,
   actor: { actorId?: string | null; ip?: string | null } = {},
-): Promise<{ id: string; password: string }> {
+  { mustChangePassword = false }: { mustChangePassword?: boolean } = {},
+): Promise<CreatedUser> {
   const parsed = newUserSchema.parse(input);
   const password = generatePassword();
   const passwordHash = await hashPassword(password);
-  const id = await db.transaction(async (tx) => {
+  return db.transaction(async (tx): Promise<CreatedUser> => {
     const [existing] = await tx
       .select({ id: users.id })
       .from(users)
       .where(emailMatches(parsed.email));
-    if (existing) throw new DuplicateEmailError(parsed.email);
+    if (existing) return { ok: false, reason: "email_taken" };
     const [row] = await tx
       .insert(users)
-      .values({ ...parsed, passwordHash, passwordChangedAt: new Date() })
+      .values({ ...parsed, passwordHash, passwordChangedAt: new Date(), mustChangePassword })
       .returning({ id: users.id });
     await writeAudit(tx, {
       action: "user.created",
@@ -61,9 +59,8 @@ export async function createUser(
       ip: actor.ip ?? null,
       details: { role: parsed.role },
     });
-    return row!.id;
+    return { ok: true, id: row!.id, password };
   });
-  return { id, password };
 }
 
 /** Number of accounts, to tell an empty database from one in use. */

@@ -36,13 +36,15 @@ const demoFile = (dataDir: string) => path.join(dataDir, "demo-sign-ins.json");
 export async function seedDemo(db: Db, dataDir: string): Promise<DemoSignIn[]> {
   const created: DemoSignIn[] = [];
   for (const account of DEMO_ACCOUNTS) {
+    // Looked up first so that a restart does not hash a password it will throw away.
     const [existing] = await db
       .select({ id: users.id })
       .from(users)
       .where(emailMatches(account.email));
     if (existing) continue;
-    const { password } = await createUser(db, account);
-    created.push({ role: account.role, email: account.email, password });
+    const result = await createUser(db, account);
+    if (result.ok)
+      created.push({ role: account.role, email: account.email, password: result.password });
   }
   const kept = [
     ...readDemoFile(dataDir).filter((d) => !created.some((c) => c.email === d.email)),

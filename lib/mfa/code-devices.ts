@@ -5,6 +5,7 @@ import { unseal } from "@/lib/security/sealing";
 import { hasDefaultMethod } from "./methods";
 import { CODE_DEVICE_KINDS } from "./registry";
 import { matchTotp } from "./totp";
+import type { Result } from "@/lib/types/result";
 
 // Devices that show time-based codes — authenticator apps, phones paired with the companion app,
 // hardware tokens — share one rule: each time-step is accepted once (R-A4.3), the one entered to
@@ -19,7 +20,7 @@ export type CodeDevice = {
   periodSeconds?: number;
 };
 
-export type CodeCheck = { ok: true; methodId: string } | { ok: false; replay: boolean };
+export type CodeCheck = Result<{ methodId: string }, "wrong_answer" | "replayed_code">;
 
 /**
  * A device's secret, or null when it cannot be opened — a sealing key missing or changed on this
@@ -75,7 +76,7 @@ export async function claimCode(
     if (claimed.length === 1) return { ok: true, methodId };
     replay = true;
   }
-  return { ok: false, replay };
+  return { ok: false, reason: replay ? "replayed_code" : "wrong_answer" };
 }
 
 /** The person's active authenticator apps and hardware tokens: they share one limit (limitFor). */

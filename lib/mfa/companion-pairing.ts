@@ -15,6 +15,7 @@ import { removeOwnMethod } from "./removal";
 import { newTotpSecret } from "./totp";
 import { BASE64URL, parseDevicePublicKey, verifyDeviceSignature } from "./companion-device";
 import type { RequestContext } from "@/lib/types/request";
+import type { Result } from "@/lib/types/result";
 
 // Pairing a phone with the companion authenticator (R-A6.5): a one-time link the phone answers
 // with its public key, then the code it shows, entered in the browser. Each paired phone is a
@@ -76,8 +77,10 @@ export async function beginPairing(
 }
 
 export type PairingInput = { token: string; publicKey: string; name: string; signature: string };
-export type PairingResult =
-  { ok: true; deviceId: string; secret: string; issuer: string; account: string } | { ok: false };
+export type PairingResult = Result<
+  { deviceId: string; secret: string; issuer: string; account: string },
+  "invalid_pairing"
+>;
 
 /**
  * The phone's side of pairing: proves it holds the key it registers (a signature over the
@@ -98,7 +101,7 @@ export async function completePairing(
     input.token.length !== 43 ||
     !verifyDeviceSignature(key, pairingMessage(input.token), input.signature)
   ) {
-    return { ok: false };
+    return { ok: false, reason: "invalid_pairing" };
   }
   const name = input.name.trim().slice(0, DEVICE_NAME_MAX) || "Phone";
   return db.transaction(async (tx) => {
@@ -113,13 +116,13 @@ export async function completePairing(
         ),
       )
       .returning({ userId: companionPairings.userId });
-    if (!pairing) return { ok: false } as const;
+    if (!pairing) return { ok: false, reason: "invalid_pairing" } as const;
     const [user] = await tx
       .select({ email: users.email })
       .from(users)
       .where(eq(users.id, pairing.userId));
     if (!user || (await countPhones(tx, pairing.userId)) >= limitFor(KIND))
-      return { ok: false } as const;
+      return { ok: false, reason: "invalid_pairing" } as const;
     const methodId = crypto.randomUUID();
     const secret = newTotpSecret();
     await tx.insert(mfaMethods).values({

@@ -1,7 +1,6 @@
 import { webcrypto } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUser } from "@/lib/auth/users";
 import { auditLog, companionDevices, mfaMethods, outbox, pushRequests } from "@/lib/db/schema";
 import { accepted } from "@/lib/testing/enrolment";
 import { createTestDatabase } from "@/lib/testing/test-database";
@@ -26,6 +25,7 @@ import { answerMessage, deviceCallMessage, pairingMessage } from "./companion-pr
 import { getMethodSummary } from "./methods";
 import { verifySecondFactor } from "./second-factor";
 import { totpCode } from "./totp";
+import { createTestUser } from "@/lib/testing/users";
 
 // The companion authenticator (R-A6): a phone is played here by WebCrypto keys made exactly as
 // the app makes them (ECDSA P-256, raw r‖s signatures).
@@ -63,7 +63,10 @@ async function signWith(keys: CryptoKeyPair, message: string): Promise<string> {
 /** A user with one phone paired and confirmed, as Security info and the app do it. */
 async function userWithPhone(email: string) {
   const { db } = database;
-  const user = { ...(await createUser(db, { email, displayName: "Pat", role: "user" })), email };
+  const user = {
+    ...(await createTestUser(db, { email, displayName: "Pat", role: "user" })),
+    email,
+  };
   const phone = await pairPhone(user.id);
   expect(await confirmPairedPhone(db, user.id, await totpCode(phone.secret))).toMatchObject({
     ok: true,
@@ -119,7 +122,7 @@ async function approve(
 describe("pairing (R-A6.5)", () => {
   it("keeps only the public key, spends the link once and needs a code before it counts", async () => {
     const { db } = database;
-    const { id: userId } = await createUser(db, {
+    const { id: userId } = await createTestUser(db, {
       email: "pair@example.edu",
       displayName: "Pat",
       role: "user",
@@ -137,7 +140,7 @@ describe("pairing (R-A6.5)", () => {
         name: "Pixel",
         signature: await signWith(other.keys, pairingMessage(token)),
       }),
-    ).toEqual({ ok: false });
+    ).toEqual({ ok: false, reason: "invalid_pairing" });
 
     const paired = await completePairing(db, {
       token,
@@ -162,7 +165,7 @@ describe("pairing (R-A6.5)", () => {
         name: "Other",
         signature: await signWith(again.keys, pairingMessage(token)),
       }),
-    ).toEqual({ ok: false });
+    ).toEqual({ ok: false, reason: "invalid_pairing" });
 
     // Not a method until its code is entered where the link was shown (R-A9.2).
     expect((await getMethodSummary(db, userId)).methods).toHaveLength(0);

@@ -2,6 +2,7 @@ import type { AuditAction } from "@/lib/audit/events";
 import type { AuditEntry } from "@/lib/audit/log";
 import type { NoticeEvent, NoticeOptions } from "@/lib/notify/security-notice";
 import type { MethodKind } from "./registry";
+import type { Result } from "@/lib/types/result";
 
 // The one interface every kind of method enrols through: each kind's begin and confirm steps
 // answer with an EnrolmentResult, and a confirm step's value is an Activation that
@@ -25,8 +26,11 @@ export type EnrolmentRefusal =
   | "duplicate";
 
 /** What every step of every kind's enrolment answers. */
-export type EnrolmentResult<T> =
-  { ok: true; value: T } | { ok: false; reason: EnrolmentRefusal; retryAfterSeconds?: number };
+export type EnrolmentResult<T> = Result<
+  { value: T },
+  EnrolmentRefusal,
+  { retryAfterSeconds?: number }
+>;
 
 /** A refusal, typed to fit any step's result. */
 export function refused(reason: EnrolmentRefusal): { ok: false; reason: EnrolmentRefusal } {

@@ -5,7 +5,6 @@ import { resolveSession } from "@/lib/auth/sessions";
 import { signInWithPasskey } from "@/lib/auth/passkey-sign-in";
 import { completeSignIn } from "@/lib/auth/sign-in";
 import { getSignInTransaction } from "@/lib/auth/sign-in-transaction";
-import { createUser } from "@/lib/auth/users";
 import {
   auditLog,
   mfaMethods,
@@ -26,6 +25,7 @@ import {
   verifyPasskeySecondFactor,
 } from "./passkeys";
 import { verifySecondFactor } from "./second-factor";
+import { createTestUser } from "@/lib/testing/users";
 
 // A software authenticator built from the WebAuthn specification: an ES256 key pair, attestation
 // "none", and assertions signed over authenticatorData || SHA-256(clientDataJSON). Each test
@@ -184,7 +184,7 @@ class SoftwareAuthenticator {
 }
 
 async function newUser(email: string) {
-  const { id } = await createUser(database.db, {
+  const { id } = await createTestUser(database.db, {
     email,
     displayName: "Passkey Person",
     role: "user",

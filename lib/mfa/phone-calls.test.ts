@@ -1,12 +1,12 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as gatherCallback } from "@/app/api/phone/calls/[challengeId]/gather/route";
-import { createUser } from "@/lib/auth/users";
 import { mfaMethods, outbox, phoneChallenges } from "@/lib/db/schema";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { queueMessage } from "@/lib/notify/outbox";
 import { isOutboxProviderActive, outboxChannels } from "@/lib/notify/providers";
 import { answerOutboxCall, listOutboxEntries } from "./phone-calls";
+import { createTestUser } from "@/lib/testing/users";
 
 // With no provider configured (the default), every channel stays in the outbox.
 
@@ -17,7 +17,11 @@ let methodId: string;
 beforeAll(async () => {
   database = await createTestDatabase();
   userId = (
-    await createUser(database.db, { email: "dev@example.edu", displayName: "Dev", role: "user" })
+    await createTestUser(database.db, {
+      email: "dev@example.edu",
+      displayName: "Dev",
+      role: "user",
+    })
   ).id;
   const [method] = await database.db
     .insert(mfaMethods)

@@ -5,6 +5,7 @@ import {
   ParseError,
   type CountryCode,
 } from "libphonenumber-js/max";
+import type { Result } from "@/lib/types/result";
 
 // Phone numbers: parsed and validated against the full numbering-plan metadata, stored in E.164.
 // The only file that imports libphonenumber-js.
@@ -25,21 +26,21 @@ export function parsePhone(
   input: string,
   country: string,
   options: { allowedCountries: string[]; needsMobile: boolean },
-): { ok: true; phone: ParsedPhone } | { ok: false; problem: PhoneProblem } {
+): Result<{ phone: ParsedPhone }, PhoneProblem> {
   const trimmed = input.trim();
   if (trimmed.length < 4 || trimmed.length > 30 || !/^[+\d\s().-]+$/.test(trimmed)) {
-    return { ok: false, problem: "invalid" };
+    return { ok: false, reason: "invalid" };
   }
   let parsed;
   try {
     parsed = parsePhoneNumberWithError(trimmed, isCountryCode(country) ? country : undefined);
   } catch (error) {
-    if (error instanceof ParseError) return { ok: false, problem: "invalid" };
+    if (error instanceof ParseError) return { ok: false, reason: "invalid" };
     throw error;
   }
-  if (!parsed.isValid() || !parsed.country) return { ok: false, problem: "invalid" };
+  if (!parsed.isValid() || !parsed.country) return { ok: false, reason: "invalid" };
   if (options.allowedCountries.length > 0 && !options.allowedCountries.includes(parsed.country)) {
-    return { ok: false, problem: "country_not_allowed" };
+    return { ok: false, reason: "country_not_allowed" };
   }
   const type = parsed.getType();
   if (
@@ -47,7 +48,7 @@ export function parsePhone(
     type !== undefined &&
     !["MOBILE", "FIXED_LINE_OR_MOBILE"].includes(type)
   ) {
-    return { ok: false, problem: "not_mobile" };
+    return { ok: false, reason: "not_mobile" };
   }
   return {
     ok: true,

@@ -1,7 +1,6 @@
 import { and, desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { verifyPasswordStep } from "@/lib/auth/password-step";
-import { createUser } from "@/lib/auth/users";
 import { mfaMethods, outbox, phoneChallenges } from "@/lib/db/schema";
 import { openBody } from "@/lib/notify/message-body";
 import { accepted } from "@/lib/testing/enrolment";
@@ -21,6 +20,7 @@ import { activatePhone, beginPhoneEnrolment } from "./phone-enrolment";
 import { maskPhone, parsePhone, shortPhone } from "./phone-numbers";
 import { effectiveDefault, kindOffered } from "./registry";
 import { verifySecondFactor } from "./second-factor";
+import { createTestUser } from "@/lib/testing/users";
 
 const context = { ip: "192.0.2.7", userAgent: "vitest" };
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -45,7 +45,7 @@ function resetEnv() {
 async function newUser(role: "user" | "admin" = "user") {
   counter += 1;
   const email = `phone${counter}@example.edu`;
-  const { id, password } = await createUser(database.db, {
+  const { id, password } = await createTestUser(database.db, {
     email,
     displayName: "Pat Phone",
     role,
@@ -105,15 +105,15 @@ describe("phone numbers", () => {
 
   it("refuses numbers that are not valid, not allowed or cannot take a text", () => {
     const any = { allowedCountries: [], needsMobile: false };
-    expect(parsePhone("12", "GB", any)).toEqual({ ok: false, problem: "invalid" });
-    expect(parsePhone("<script>", "GB", any)).toEqual({ ok: false, problem: "invalid" });
-    expect(parsePhone("07700 900123", "GB", any)).toEqual({ ok: false, problem: "invalid" });
+    expect(parsePhone("12", "GB", any)).toEqual({ ok: false, reason: "invalid" });
+    expect(parsePhone("<script>", "GB", any)).toEqual({ ok: false, reason: "invalid" });
+    expect(parsePhone("07700 900123", "GB", any)).toEqual({ ok: false, reason: "invalid" });
     expect(
       parsePhone("+353 85 123 4567", "GB", { allowedCountries: ["GB"], needsMobile: false }),
-    ).toEqual({ ok: false, problem: "country_not_allowed" });
+    ).toEqual({ ok: false, reason: "country_not_allowed" });
     expect(parsePhone("020 7946 0018", "GB", { allowedCountries: [], needsMobile: true })).toEqual({
       ok: false,
-      problem: "not_mobile",
+      reason: "not_mobile",
     });
   });
 });

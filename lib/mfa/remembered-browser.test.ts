@@ -4,7 +4,6 @@ import { createSession, revokeOwnSession, sessionReference } from "@/lib/auth/se
 import { verifyPasswordStep } from "@/lib/auth/password-step";
 import { completeSignIn } from "@/lib/auth/sign-in";
 import { beginSignInTransaction } from "@/lib/auth/sign-in-transaction";
-import { createUser } from "@/lib/auth/users";
 import { auditLog, mfaMethods, outbox, rememberedBrowsers, sessions } from "@/lib/db/schema";
 import { hashToken } from "@/lib/security/tokens";
 import { createTestDatabase } from "@/lib/testing/test-database";
@@ -16,6 +15,7 @@ import {
   recordBrowsersForgotten,
   rememberBrowser,
 } from "./remembered-browser";
+import { createTestUser } from "@/lib/testing/users";
 
 const FIREFOX_ON_MACOS =
   "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -35,7 +35,7 @@ let counter = 0;
 async function person() {
   counter += 1;
   const email = `remembered${counter}@example.edu`;
-  const { id, password } = await createUser(database.db, {
+  const { id, password } = await createTestUser(database.db, {
     email,
     displayName: `Remembered ${counter}`,
     role: "user",

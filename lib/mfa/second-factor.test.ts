@@ -1,6 +1,5 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUser } from "@/lib/auth/users";
 import { auditLog, authThrottles, mfaMethods, outbox } from "@/lib/db/schema";
 import { getThrottle } from "@/lib/security/throttle";
 import { createTestDatabase } from "@/lib/testing/test-database";
@@ -13,6 +12,7 @@ import { getMethodSummary } from "./methods";
 import { regenerateRecoveryCodes } from "./recovery-codes";
 import { verifySecondFactor } from "./second-factor";
 import { totpCode } from "./totp";
+import { createTestUser } from "@/lib/testing/users";
 
 const context = { ip: "192.0.2.44", userAgent: "vitest", purpose: "sign_in" as const };
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -33,7 +33,7 @@ const nowStep = () => Math.floor(Date.now() / 30_000);
  */
 async function enrolledUser(email: string, step = nowStep() - 1) {
   const { db } = database;
-  const { id } = await createUser(db, { email, displayName: "Test", role: "user" });
+  const { id } = await createTestUser(db, { email, displayName: "Test", role: "user" });
   await beginAuthenticatorEnrolment(db, id, "Phone");
   const pending = await getPendingEnrolment(db, id, {
     issuer: "Example University",

@@ -15,6 +15,7 @@ import { checkTextCode, consumeApprovedCall, type ChallengeBinding } from "./pho
 import { SIGN_IN_OPTIONS, type SignInOptionId } from "./registry";
 import { isUuid } from "@/lib/security/ids";
 import type { RequestContext } from "@/lib/types/request";
+import type { Result } from "@/lib/types/result";
 
 export type SecondFactorUser = { id: string; email: string; displayName: string };
 export type SecondFactorContext = RequestContext & {
@@ -36,13 +37,13 @@ type Verifier = {
   /** The input as the verifier wants it, or null when it cannot be a valid answer. */
   normalise: (input: string) => string | null;
   /** Checks and consumes the answer in the caller's transaction. */
-  check: (
-    db: Executor,
-    userId: string,
-    answer: string,
-    target: Target,
-  ) => Promise<{ ok: boolean; replay: boolean }>;
+  check: (db: Executor, userId: string, answer: string, target: Target) => Promise<AnswerCheck>;
 };
+
+type AnswerCheck = Result<object, "wrong_answer" | "replayed_code">;
+
+/** A check that has nothing to tell but whether the answer held. */
+const held = (ok: boolean): AnswerCheck => (ok ? { ok } : { ok, reason: "wrong_answer" });
 
 /**
  * One verifier per sign-in option. A new kind of method that signs in with a typed answer (a text
@@ -54,65 +55,59 @@ const VERIFIERS: Record<SignInOptionId, Verifier> = {
     // Authenticator apps and hardware tokens both show codes: either may answer.
     check: async (db, userId, answer) => {
       const app = await verifyAuthenticatorCode(db, userId, answer);
-      if (app.ok) return { ok: true, replay: false };
+      if (app.ok) return app;
       const token = await verifyHardwareTokenCode(db, userId, answer);
-      return { ok: token.ok, replay: !token.ok && (app.replay || token.replay) };
+      if (token.ok) return token;
+      const replayed = app.reason === "replayed_code" || token.reason === "replayed_code";
+      return { ok: false, reason: replayed ? "replayed_code" : "wrong_answer" };
     },
   },
   sms: {
     normalise: normaliseOtp,
-    check: async (db, _userId, answer, { binding, methodId }) => ({
-      ok: methodId !== null && (await checkTextCode(db, binding, methodId, answer)),
-      replay: false,
-    }),
+    check: async (db, _userId, answer, { binding, methodId }) =>
+      held(methodId !== null && (await checkTextCode(db, binding, methodId, answer))),
   },
   // The answer is the id of the call that was approved with "#".
   voice: {
     normalise: (input) => (isUuid(input) ? input : null),
-    check: async (db, _userId, answer, { binding, methodId }) => ({
-      ok: methodId !== null && (await consumeApprovedCall(db, binding, answer)) === methodId,
-      replay: false,
-    }),
+    check: async (db, _userId, answer, { binding, methodId }) =>
+      held(methodId !== null && (await consumeApprovedCall(db, binding, answer)) === methodId),
   },
   // The answer is the id of the push request the phone approved with the right number (R-A6).
   push: {
     normalise: (input) => (isUuid(input) ? input : null),
-    check: async (db, _userId, answer, { binding }) => ({
-      ok:
+    check: async (db, _userId, answer, { binding }) =>
+      held(
         binding.transactionId !== null &&
-        (await consumeApprovedPush(
-          db,
-          {
-            userId: binding.userId,
-            transactionId: binding.transactionId,
-            purpose: "second_factor",
-          },
-          answer,
-        )) !== null,
-      replay: false,
-    }),
+          (await consumeApprovedPush(
+            db,
+            {
+              userId: binding.userId,
+              transactionId: binding.transactionId,
+              purpose: "second_factor",
+            },
+            answer,
+          )) !== null,
+      ),
   },
   // The answer is the browser's JSON assertion, for a challenge bound to this transaction (R-A7).
   passkey: {
     normalise: (input) => (input.startsWith("{") && input.length <= 32_000 ? input : null),
-    check: async (db, userId, answer, { binding, request }) => ({
-      ok: (
-        await verifyPasskeySecondFactor(
-          db,
-          { userId, transactionId: binding.transactionId },
-          answer,
-          request,
-        )
-      ).ok,
-      replay: false,
-    }),
+    check: async (db, userId, answer, { binding, request }) =>
+      held(
+        (
+          await verifyPasskeySecondFactor(
+            db,
+            { userId, transactionId: binding.transactionId },
+            answer,
+            request,
+          )
+        ).ok,
+      ),
   },
   "recovery-code": {
     normalise: (input) => input.trim().slice(0, 64) || null,
-    check: async (db, userId, answer) => ({
-      ok: await consumeRecoveryCode(db, userId, answer),
-      replay: false,
-    }),
+    check: async (db, userId, answer) => held(await consumeRecoveryCode(db, userId, answer)),
   },
 };
 
@@ -215,7 +210,7 @@ export async function verifySecondFactor(
       ]),
     );
     if (current.some((state) => state.locked)) return paused(tx, current);
-    const { ok, replay } = code
+    const checked: AnswerCheck = code
       ? await VERIFIERS[option].check(tx, user.id, code, {
           binding: {
             userId: user.id,
@@ -225,8 +220,8 @@ export async function verifySecondFactor(
           methodId: context.methodId ?? null,
           request: { ip: context.ip, userAgent: context.userAgent },
         })
-      : { ok: false, replay: false };
-    if (ok) {
+      : { ok: false, reason: "wrong_answer" };
+    if (checked.ok) {
       await resetThrottle(tx, "mfa:account", user.id);
       await resetThrottle(tx, "mfa:option", optionKey);
       await writeAudit(tx, {
@@ -257,6 +252,7 @@ export async function verifySecondFactor(
       mfaAccountThrottlePolicy(),
     );
     const optionState = await recordFailure(tx, "mfa:option", optionKey, mfaThrottlePolicy());
+    const replay = checked.reason === "replayed_code";
     await writeAudit(tx, {
       action: replay ? "auth.mfa.replay" : "auth.mfa.failed",
       outcome: "failure",

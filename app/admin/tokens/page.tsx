@@ -77,8 +77,7 @@ export default async function TokensPage({
               token.state === "assigned" &&
               token.assignee &&
               holderRole &&
-              agentMayActOn(agent, { id: token.assignee.id, role: holderRole }, "assign_token") ===
-                null;
+              agentMayActOn(agent, { id: token.assignee.id, role: holderRole }, "assign_token").ok;
             return (
               <tr key={token.id} className="border-b border-slate-200 align-top">
                 <td className="py-2 pr-4 font-mono">{token.serialNumber}</td>

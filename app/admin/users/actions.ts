@@ -11,7 +11,7 @@ import {
   importUsers,
   type ImportProblem,
 } from "@/lib/admin/users";
-import { DuplicateEmailError, newUserSchema } from "@/lib/auth/users";
+import { newUserSchema } from "@/lib/auth/users";
 import { getDb } from "@/lib/db/client";
 import { getRequestContext } from "@/lib/security/request-context";
 import type { AgentActionState } from "../agent-action-state";
@@ -44,23 +44,21 @@ export async function createUserAction(
       values,
     };
   }
-  try {
-    const { ip } = await getRequestContext();
-    const created = await createUserByAgent(await getDb(), parsed.data, { id: agent.id, ip });
-    revalidatePath(HERE);
-    return {
-      status: "success",
-      message: `The account for ${parsed.data.email} was created. Give the person this password; they choose a new one when they first sign in. It is shown only once.`,
-      secret: created.password,
-    };
-  } catch (error) {
-    if (!(error instanceof DuplicateEmailError)) throw error;
+  const { ip } = await getRequestContext();
+  const created = await createUserByAgent(await getDb(), parsed.data, { id: agent.id, ip });
+  if (!created.ok) {
     return {
       status: "error",
       fieldErrors: { email: ["An account with this email exists already"] },
       values,
     };
   }
+  revalidatePath(HERE);
+  return {
+    status: "success",
+    message: `The account for ${parsed.data.email} was created. Give the person this password; they choose a new one when they first sign in. It is shown only once.`,
+    secret: created.password,
+  };
 }
 
 export type ImportState =

@@ -105,7 +105,7 @@ export async function beginPhoneAction(
     needsMobile: channel === "sms",
   });
   if (!phone.ok) {
-    return { status: "error", fieldErrors: { number: [PHONE_PROBLEMS[phone.problem]] }, values };
+    return { status: "error", fieldErrors: { number: [PHONE_PROBLEMS[phone.reason]] }, values };
   }
   const begun = await beginPhoneEnrolment(db, registrant.user.id, {
     kind,

@@ -4,7 +4,6 @@ import { eq } from "drizzle-orm";
 import { getExpectedTwilioSignature, validateRequest } from "twilio/lib/webhooks/webhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as gatherCallback } from "@/app/api/phone/calls/[challengeId]/gather/route";
-import { createUser } from "@/lib/auth/users";
 import { mfaMethods, outbox, phoneChallenges } from "@/lib/db/schema";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { dispatchDue } from "../dispatcher";
@@ -12,6 +11,7 @@ import { queueMessage } from "../outbox";
 import { queueSecurityNotice } from "../security-notice";
 import { providerNameFor } from ".";
 import { verifyGatewaySignature } from "./http-gateway";
+import { createTestUser } from "@/lib/testing/users";
 
 // A local stand-in for the gateway that checks each request the way Twilio's API reference
 // describes it (Basic auth with the Account SID and Auth Token, form-encoded fields, 201 + JSON
@@ -88,7 +88,7 @@ beforeAll(async () => {
   delete (globalThis as { __factorEnv?: unknown }).__factorEnv;
   database = await createTestDatabase();
   userId = (
-    await createUser(database.db, {
+    await createTestUser(database.db, {
       email: "phone.owner@example.edu",
       displayName: "Phone Owner",
       role: "user",

@@ -18,7 +18,6 @@ import {
   assignTokenTo,
   type AgentActionResult,
 } from "@/lib/admin/account-actions";
-import { AccessPassLifetimeError } from "@/lib/admin/access-pass";
 import type { AgentReasonInput } from "@/lib/admin/agent-rules";
 import { parseAgentReason, requireAgentAction, type Agent } from "@/lib/admin/guard";
 import { isUserId } from "@/lib/admin/users";
@@ -208,20 +207,13 @@ export async function issueAccessPassAction(
   _state: AgentActionState,
   formData: FormData,
 ): Promise<AgentActionState> {
-  try {
-    return await run(
-      formData,
-      issueAccessPassTo,
-      ({ until }) =>
-        `Temporary Access Pass issued. It works once, until ${until}. Read it to the person now: it is not shown again.`,
-      { secret: (value) => value.pass },
-    );
-  } catch (error) {
-    // The policy's lifetimes are out of range: the administrator fixes them in Settings.
-    if (error instanceof AccessPassLifetimeError)
-      return { status: "error", message: error.message };
-    throw error;
-  }
+  return run(
+    formData,
+    issueAccessPassTo,
+    ({ until }) =>
+      `Temporary Access Pass issued. It works once, until ${until}. Read it to the person now: it is not shown again.`,
+    { secret: (value) => value.pass },
+  );
 }
 
 /** "Assign hardware token": the person then activates it in Security info. */

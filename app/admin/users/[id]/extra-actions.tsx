@@ -21,8 +21,8 @@ export async function AgentExtraActions({ user, agent }: AgentExtraActionsProps)
     getActiveAccessPass(db, user.id),
     listAvailableTokens(db),
   ]);
-  const mayIssue = user.status === "active" && agentMayActOn(agent, user, "issue_pass") === null;
-  const mayAssign = agentMayActOn(agent, user, "assign_token") === null;
+  const mayIssue = user.status === "active" && agentMayActOn(agent, user, "issue_pass").ok;
+  const mayAssign = agentMayActOn(agent, user, "assign_token").ok;
   return (
     <>
       {mayIssue && (

@@ -60,8 +60,9 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
       location: describeLocation(await lookupIp(s.ip)),
     })),
   );
-  const may = (action: AgentAction) => agentMayActOn(agent, user, action) === null;
-  const refusal = agentMayActOn(agent, user, "sign_out_all");
+  const may = (action: AgentAction) => agentMayActOn(agent, user, action).ok;
+  const signOutAll = agentMayActOn(agent, user, "sign_out_all");
+  const refusal = signOutAll.ok ? null : signOutAll.message;
   const locked = user.passwordLockedUntil !== null || user.mfaLockedUntil !== null;
   const dialog = { userId: user.id };
 

@@ -15,7 +15,7 @@ const STORAGE_MESSAGE =
 // above, nor a neighbour in its own layer (they stay independent). A piece two layers share moves
 // down; a step a lower layer needs from a higher one is passed in by the caller.
 export const LAYERS = [
-  ["lib/env.ts", "lib/types", "lib/actions"], // configuration, shared shapes
+  ["lib/env.ts", "lib/clock.ts", "lib/types", "lib/actions"], // configuration, time, shared shapes
   ["lib/db"], // schema, client, migrations
   ["lib/security"], // primitives: throttle, sealing, tokens, passwords, request headers
   ["lib/settings"], // the administrator's settings and the policy built on them
@@ -150,6 +150,24 @@ const config = [
           selector: "CallExpression[callee.property.name='transaction']",
           message:
             "app/ does not open transactions: what must commit together is one use case in lib/, which opens it (docs/architecture.md).",
+        },
+      ],
+    },
+  },
+  {
+    // Time comes from one clock, which tests can pin (lib/clock.ts, docs/decisions/0016-time.md).
+    files: ["lib/**/*.ts"],
+    ignores: [...TESTS, "lib/clock.ts", "lib/testing/**"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: "Read the time from clock.ms() (lib/clock.ts), so a test can pin it.",
+        },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: "Read the time from clock.now() (lib/clock.ts), so a test can pin it.",
         },
       ],
     },

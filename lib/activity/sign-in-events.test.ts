@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSession } from "@/lib/auth/sessions";
 import { verifyPasswordStep } from "@/lib/auth/password-step";
 import { answerStaySignedIn, completeSignIn, recordSecondFactor } from "@/lib/auth/sign-in";
@@ -26,6 +26,8 @@ import {
 } from "./sign-in-events";
 import { purgeOldSignInEvents } from "./sign-in-event-partitions";
 import { createTestUser } from "@/lib/testing/users";
+import { clock } from "@/lib/clock";
+import { pinClock } from "@/lib/testing/clock";
 
 const LONDON = "81.2.69.160"; // GB, Andrews & Arnold (AS20712): an ordinary provider
 const AWS = "3.5.140.2"; // AS16509, on the hosting list
@@ -41,8 +43,13 @@ afterAll(async () => {
   await database.dispose();
 });
 
+// Time stands still in each test: a code made for "now" is checked in the same 30-second step.
+beforeEach(() => {
+  pinClock();
+});
+
 const at = (step: number) => new Date(step * 30_000 + 1000);
-const nowStep = () => Math.floor(Date.now() / 30_000);
+const nowStep = () => Math.floor(clock.ms() / 30_000);
 
 async function newAccount(email: string, options: { app?: boolean; mfaRequired?: boolean } = {}) {
   const { db } = database;

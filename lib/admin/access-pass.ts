@@ -13,6 +13,8 @@ import { hashToken, safeEqual } from "@/lib/security/tokens";
 import { ACCESS_PASS_MIN_MINUTES } from "@/lib/settings/store";
 import type { RequestContext } from "@/lib/types/request";
 import type { Result } from "@/lib/types/result";
+import { clock } from "@/lib/clock";
+import { databaseNowPlus } from "@/lib/db/time";
 
 // Temporary Access Passes (R-A10, docs/decisions/0009-temporary-access-pass.md). A pass is 20
 // Crockford base32 characters (100 bits from a CSPRNG), read aloud or typed in groups of four;
@@ -90,7 +92,7 @@ export async function issueAccessPass(
       passHash: hashPass(pass),
       issuedBy: input.issuedBy,
       oneTime,
-      expiresAt: new Date(Date.now() + minutes * 60_000),
+      expiresAt: databaseNowPlus(minutes * 60_000),
     })
     .returning({ id: temporaryAccessPasses.id, expiresAt: temporaryAccessPasses.expiresAt });
   return {
@@ -232,7 +234,7 @@ export async function signInWithAccessPass(
     complete: async (tx, { user, proof: { passId } }) => {
       const risk = await assessSignInRisk(tx, {
         userId: user.id,
-        at: new Date(),
+        at: clock.now(),
         intel: origin.intel,
       });
       const transactionToken = await beginSignInTransaction(tx, {

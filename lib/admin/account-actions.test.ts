@@ -1,5 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSession, resolveSession } from "@/lib/auth/sessions";
 import { verifyPasswordStep } from "@/lib/auth/password-step";
 import { type Role } from "@/lib/auth/users";
@@ -40,6 +40,8 @@ import {
 } from "./account-actions";
 import { agentMayActOn, agentReasonSchema, parseAgentReason, type Agent } from "./agent-rules";
 import { createTestUser } from "@/lib/testing/users";
+import { clock } from "@/lib/clock";
+import { pinClock } from "@/lib/testing/clock";
 
 const context = { ip: "192.0.2.90", userAgent: "vitest" };
 const why = { reason: "Caller verified by callback to the number on record", ticket: "INC-42" };
@@ -714,11 +716,15 @@ describe("a pass and a token go through the same lock, judgement and audit", () 
 describe("a token the helpdesk activates for its holder", () => {
   const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
   const WRONG = "That code didn't work. Ask for the code the token shows now.";
+  // Time stands still in each test: a code made for "now" is checked in the same step.
+  beforeEach(() => {
+    pinClock();
+  });
 
   /** A code the token does not show now, nor one step either side. */
   async function wrongCode(): Promise<string> {
     const near = await Promise.all(
-      [-30_000, 0, 30_000].map((offset) => totpCode(SECRET, new Date(Date.now() + offset))),
+      [-30_000, 0, 30_000].map((offset) => totpCode(SECRET, new Date(clock.ms() + offset))),
     );
     return ["000000", "111111", "222222", "333333"].find((code) => !near.includes(code))!;
   }

@@ -40,6 +40,7 @@ import {
 import { isUserId } from "./users";
 import type { RequestContext } from "@/lib/types/request";
 import type { Result } from "@/lib/types/result";
+import { clock } from "@/lib/clock";
 
 // What an agent can do to an account from its page (issue #6, items 3 and 9). Each runs in one
 // transaction with its audit record and the notice to the person: the subject's row is locked
@@ -343,7 +344,7 @@ export function unlockAccount(
         ),
       )
       .returning({ lockedUntil: authThrottles.lockedUntil });
-    const wasLocked = cleared.some((c) => c.lockedUntil && c.lockedUntil > new Date());
+    const wasLocked = cleared.some((c) => c.lockedUntil && c.lockedUntil > clock.now());
     return {
       value: undefined,
       details: { countersCleared: cleared.length, wasLocked },

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { auditLog, hardwareTokens, mfaMethods } from "@/lib/db/schema";
 import {
   beginAuthenticatorEnrolment,
@@ -21,6 +21,8 @@ import {
   unassignHardwareTokens,
 } from "./hardware-tokens";
 import { createTestUser } from "@/lib/testing/users";
+import { clock } from "@/lib/clock";
+import { pinClock } from "@/lib/testing/clock";
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let admin: { id: string; ip: string; userAgent: string; reason: string };
@@ -41,6 +43,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await database.dispose();
+});
+
+// Time stands still in each test: a code made for "now" is checked in the same step.
+beforeEach(() => {
+  pinClock();
 });
 
 const run = (csv: string) => database.db.transaction((tx) => importTokens(tx, csv, admin));
@@ -152,7 +159,7 @@ describe("a token in someone's hands", () => {
     ]);
 
     // Another person cannot activate it, and a wrong code does not.
-    const code = await totpCode(SECRET_C, new Date(), 60);
+    const code = await totpCode(SECRET_C, clock.now(), 60);
     expect(await activateHardwareToken(database.db, other.id, token.id, code)).toEqual({
       ok: false,
       reason: "not_found",
@@ -176,7 +183,7 @@ describe("a token in someone's hands", () => {
     expect(await verifySecondFactor(database.db, user, "code", code, context)).toMatchObject({
       ok: false,
     });
-    const next = await totpCode(SECRET_C, new Date(Date.now() + 60_000), 60);
+    const next = await totpCode(SECRET_C, new Date(clock.ms() + 60_000), 60);
     expect(await verifySecondFactor(database.db, user, "code", next, context)).toEqual({
       ok: true,
       amr: "otp",

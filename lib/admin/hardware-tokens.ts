@@ -9,6 +9,7 @@ import { seal } from "@/lib/security/sealing";
 import { isUuid } from "@/lib/security/ids";
 import type { RequestContext } from "@/lib/types/request";
 import type { Result } from "@/lib/types/result";
+import { clock } from "@/lib/clock";
 
 // The hardware OATH token inventory (R-A4.6): imported by administrators from the CSV file the
 // vendor ships, in the common format Microsoft Entra reads —
@@ -234,7 +235,7 @@ export async function importTokens(
       manufacturer: row.manufacturer,
       model: row.model,
       userId: row.userId,
-      assignedAt: row.userId ? new Date() : null,
+      assignedAt: row.userId ? clock.now() : null,
     };
   });
   for (let i = 0; i < values.length; i += 500) {

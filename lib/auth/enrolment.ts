@@ -9,6 +9,7 @@ import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
 import { refused, type Activation, type EnrolmentResult } from "@/lib/mfa/enrolment-result";
 import { SIGN_IN_OPTIONS, type MethodKind, type SignInOptionId } from "@/lib/mfa/registry";
+import { clock } from "@/lib/clock";
 
 // Adding a sign-in method. Each kind begins and confirms in its own module, answering with an
 // EnrolmentResult (./enrolment-result.ts); confirmEnrolment owns what surrounds every
@@ -49,7 +50,7 @@ export type EnrolmentConfirmation<A, T extends Activation> = {
 };
 
 function secondsUntil(until: Date | null): number | undefined {
-  const seconds = until ? Math.ceil((until.getTime() - Date.now()) / 1000) : 0;
+  const seconds = until ? Math.ceil((until.getTime() - clock.ms()) / 1000) : 0;
   return seconds > 0 ? seconds : undefined;
 }
 

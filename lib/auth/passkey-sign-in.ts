@@ -16,6 +16,7 @@ import {
   type PasswordStepResult,
 } from "./sign-in";
 import { advanceSignInTransaction, beginSignInTransaction } from "./sign-in-transaction";
+import { clock } from "@/lib/clock";
 
 /**
  * Signs in with a passkey alone ("Sign in with a passkey"). A passkey used with user verification
@@ -70,7 +71,7 @@ export async function signInWithPasskey(
   }
 
   const [risk, rememberedBrowserId] = await Promise.all([
-    assessSignInRisk(db, { userId: user.id, at: new Date(), intel: origin.intel }),
+    assessSignInRisk(db, { userId: user.id, at: clock.now(), intel: origin.intel }),
     findRememberedBrowser(db, user.id, browser.rememberedToken),
   ]);
   const next = stageAfterFactors(browser, isRisky(risk.level));
@@ -90,7 +91,7 @@ export async function signInWithPasskey(
     // Both factors at once: the transaction moves past the second factor in the same commit.
     await advanceSignInTransaction(tx, transactionId, "second_factor", next.stage, {
       methods,
-      secondFactorAt: new Date(),
+      secondFactorAt: clock.now(),
       persistent: next.persistent,
     });
     await writeAudit(tx, {

@@ -21,6 +21,7 @@ import {
   type PasswordStepResult,
 } from "./sign-in";
 import { beginSignInTransaction, type SignInStage } from "./sign-in-transaction";
+import { clock } from "@/lib/clock";
 
 /**
  * The stage after the password, from the user's methods as they are now (R-A1.5): the second
@@ -109,7 +110,7 @@ export async function verifyPasswordStep(
     prepare: async (user) => {
       const risk = await assessSignInRisk(db, {
         userId: user.id,
-        at: new Date(),
+        at: clock.now(),
         intel: origin.intel,
       });
       return { risk, plan: await planAfterPassword(db, user, browser, isRisky(risk.level)) };

@@ -33,6 +33,7 @@ import {
 import { advanceSignInTransaction, beginSignInTransaction } from "./sign-in-transaction";
 import { emailMatches } from "./users";
 import type { RequestContext } from "@/lib/types/request";
+import { clock } from "@/lib/clock";
 
 // Phone sign-in (passwordless, issue #8): the person gives only their email and approves a
 // number-matching request on a paired phone where they turned phone sign-in on. The phone's key
@@ -75,7 +76,7 @@ function openTicket(sealed: string | undefined): Ticket | null {
       typeof c !== "string"
     )
       return null;
-    if (Date.now() - at > signInTransactionTtlMs()) return null;
+    if (clock.ms() - at > signInTransactionTtlMs()) return null;
     return { token: t, startedAt: at, email: e, callbackPath: c };
   } catch {
     return null;
@@ -115,7 +116,7 @@ async function realSignIn(db: Db, ticket: Ticket) {
     })
     .from(signInTransactions)
     .where(eq(signInTransactions.id, hashToken(ticket.token)));
-  return row && !row.consumedAt && row.expiresAt.getTime() > Date.now() ? row : null;
+  return row && !row.consumedAt && row.expiresAt.getTime() > clock.ms() ? row : null;
 }
 
 /** Whether the account may sign in by phone: active, with a confirmed phone that has it on. */
@@ -169,12 +170,16 @@ export async function startPhoneSignIn(
       userAgent: context.userAgent,
       details: { reason, method: "phone_sign_in", email },
     });
-    return sealTicket({ token, startedAt: Date.now(), email, callbackPath: input.callbackPath });
+    return sealTicket({ token, startedAt: clock.ms(), email, callbackPath: input.callbackPath });
   };
   if (!found.user) return refuse(found.reason, ("userId" in found && found.userId) || null);
   const user = found.user;
 
-  const risk = await assessSignInRisk(db, { userId: user.id, at: new Date(), intel: origin.intel });
+  const risk = await assessSignInRisk(db, {
+    userId: user.id,
+    at: clock.now(),
+    intel: origin.intel,
+  });
   const token = await beginSignInTransaction(db, {
     userId: user.id,
     purpose: "sign_in",
@@ -205,7 +210,7 @@ export async function startPhoneSignIn(
     );
     if (isRisky(risk.level)) await respondToRisk(tx, user, risk, context, origin);
   });
-  return sealTicket({ token, startedAt: Date.now(), email, callbackPath: input.callbackPath });
+  return sealTicket({ token, startedAt: clock.ms(), email, callbackPath: input.callbackPath });
 }
 
 export type PhoneSignInWait = { requestId: string; number: string; status: PushStatus };
@@ -225,7 +230,7 @@ export async function getPhoneSignInWait(
 }
 
 function decoyStatus(ticket: Ticket): PushStatus {
-  return Date.now() - ticket.startedAt < getEnv().PUSH_REQUEST_TTL_SECONDS * 1000
+  return clock.ms() - ticket.startedAt < getEnv().PUSH_REQUEST_TTL_SECONDS * 1000
     ? "pending"
     : "expired";
 }
@@ -269,7 +274,7 @@ export async function finishPhoneSignIn(
       if (!methodId) throw new NotMoved();
       const moved = await advanceSignInTransaction(tx, real.id, "second_factor", next.stage, {
         methods: PHONE_SIGN_IN_AMR,
-        secondFactorAt: new Date(),
+        secondFactorAt: clock.now(),
         persistent: next.persistent,
       });
       if (!moved) throw new NotMoved();

@@ -9,6 +9,7 @@ import { caseReference } from "@/lib/cases/report";
 import { getPasswordStatus } from "./password-change";
 import { endSignInsInProgress, revokeUserSessions } from "./sessions";
 import type { RequestContext } from "@/lib/types/request";
+import { clock } from "@/lib/clock";
 
 // "Secure your account" (R-A13): the steps after the password change, and what the summary says.
 
@@ -18,7 +19,7 @@ type Person = { id: string; email: string; displayName: string };
 export const RECENTLY_ADDED_DAYS = 7;
 
 /** True when a method was added within RECENTLY_ADDED_DAYS of `now`. */
-export function isRecentlyAdded(createdAt: Date, now = new Date()): boolean {
+export function isRecentlyAdded(createdAt: Date, now = clock.now()): boolean {
   return now.getTime() - createdAt.getTime() <= RECENTLY_ADDED_DAYS * 24 * 3600_000;
 }
 

@@ -4,6 +4,7 @@ import { sessions, signInTransactions, users } from "@/lib/db/schema";
 import { forgetBrowserOfSession, type ForgottenBrowser } from "@/lib/mfa/remembered-browser";
 import { hashToken, newToken } from "@/lib/security/tokens";
 import { sessionLimits } from "@/lib/settings/policy";
+import { databaseNowPlus } from "@/lib/db/time";
 
 /** What a page or action knows about the signed-in person. */
 export type CurrentSession = {
@@ -41,13 +42,13 @@ export type NewSession = {
 export async function createSession(db: Executor, input: NewSession): Promise<string> {
   const token = newToken();
   const { idleMs, absoluteMs } = sessionLimits(input.persistent);
-  const now = Date.now();
-  const absoluteExpiresAt = input.absoluteExpiresAt ?? new Date(now + absoluteMs);
+  // The database's clock decides every limit, here as when they are checked and slid.
+  const absoluteExpiresAt = input.absoluteExpiresAt ?? databaseNowPlus(absoluteMs);
   await db.insert(sessions).values({
     id: hashToken(token),
     ...input,
     userAgent: input.userAgent?.slice(0, 512) ?? null,
-    idleExpiresAt: new Date(Math.min(now + idleMs, absoluteExpiresAt.getTime())),
+    idleExpiresAt: sql`least(${databaseNowPlus(idleMs)}, ${absoluteExpiresAt})`,
     absoluteExpiresAt,
   });
   return token;
@@ -76,7 +77,7 @@ export async function resolveSession(
       authenticatedAt: sessions.authenticatedAt,
       secondFactorAt: sessions.secondFactorAt,
       persistent: sessions.persistent,
-      lastSeenAt: sessions.lastSeenAt,
+      secondsSinceSeen: sql<number>`extract(epoch from now() - ${sessions.lastSeenAt})::float8`,
       user: {
         id: users.id,
         email: users.email,
@@ -98,10 +99,7 @@ export async function resolveSession(
     );
   if (!row) return null;
   const { idleMs } = sessionLimits(row.persistent);
-  if (
-    activity &&
-    Date.now() - row.lastSeenAt.getTime() > Math.min(TOUCH_AFTER_MAX_MS, idleMs / 30)
-  ) {
+  if (activity && row.secondsSinceSeen * 1000 > Math.min(TOUCH_AFTER_MAX_MS, idleMs / 30)) {
     const idleSeconds = idleMs / 1000;
     await db
       .update(sessions)
@@ -111,7 +109,7 @@ export async function resolveSession(
       })
       .where(eq(sessions.id, id));
   }
-  const { lastSeenAt: _lastSeenAt, ...session } = row;
+  const { secondsSinceSeen: _secondsSinceSeen, ...session } = row;
   return session;
 }
 

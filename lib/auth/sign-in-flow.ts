@@ -14,6 +14,7 @@ import {
   type SignInTransaction,
 } from "./sign-in-transaction";
 import { readTransactionCookie, setTransactionCookie } from "./transaction-cookie";
+import { clock } from "@/lib/clock";
 
 /** This browser's sign-in in progress, if it is at one of `stages`. */
 export async function getCurrentTransaction(
@@ -34,7 +35,7 @@ export async function getCurrentTransaction(
 export async function isFresh(session: CurrentSession): Promise<boolean> {
   const { registered } = await getMethodSummary(await getDb(), session.user.id);
   const proofAt = registered.length > 0 ? session.secondFactorAt : session.authenticatedAt;
-  return proofAt !== null && Date.now() - proofAt.getTime() <= stepUpMaxAgeMs();
+  return proofAt !== null && clock.ms() - proofAt.getTime() <= stepUpMaxAgeMs();
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Executor } from "@/lib/db/client";
 import { signInTransactions } from "@/lib/db/schema";
 import { hashToken, newToken } from "@/lib/security/tokens";
 import { signInTransactionTtlMs } from "@/lib/settings/policy";
+import { databaseNowPlus } from "@/lib/db/time";
 
 export type SignInStage = (typeof signInTransactions.$inferSelect)["stage"];
 
@@ -56,7 +57,7 @@ export async function beginSignInTransaction(
     id: hashToken(token),
     ...input,
     userAgent: input.userAgent?.slice(0, 512) ?? null,
-    expiresAt: new Date(Date.now() + signInTransactionTtlMs()),
+    expiresAt: databaseNowPlus(signInTransactionTtlMs()),
   });
   return token;
 }

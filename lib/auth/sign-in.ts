@@ -28,6 +28,7 @@ import {
   type SignInTransaction,
 } from "./sign-in-transaction";
 import type { Result } from "@/lib/types/result";
+import { clock } from "@/lib/clock";
 
 // What every way of signing in shares once its first step is passed: the stages, the answer to
 // a risky sign-in, the second factor recorded, and the one place a session is created. The ways
@@ -136,7 +137,7 @@ export async function recordSecondFactor(
   return db.transaction(async (tx) => {
     const moved = await advanceSignInTransaction(tx, transaction.id, from, next.stage, {
       methods,
-      secondFactorAt: new Date(),
+      secondFactorAt: clock.now(),
       persistent: next.persistent,
     });
     if (!moved) return null;

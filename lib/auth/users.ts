@@ -5,6 +5,7 @@ import type { Db, Executor } from "@/lib/db/client";
 import { sessions, users } from "@/lib/db/schema";
 import { generatePassword, hashPassword } from "@/lib/security/password";
 import type { Result } from "@/lib/types/result";
+import { clock } from "@/lib/clock";
 
 export const ROLES = ["user", "helpdesk", "admin"] as const;
 export type Role = (typeof ROLES)[number];
@@ -49,7 +50,7 @@ export async function createUser(
     if (existing) return { ok: false, reason: "email_taken" };
     const [row] = await tx
       .insert(users)
-      .values({ ...parsed, passwordHash, passwordChangedAt: new Date(), mustChangePassword })
+      .values({ ...parsed, passwordHash, passwordChangedAt: clock.now(), mustChangePassword })
       .returning({ id: users.id });
     await writeAudit(tx, {
       action: "user.created",

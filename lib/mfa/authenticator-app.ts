@@ -13,6 +13,7 @@ import {
 import { methodAdded, refused, type Activation, type EnrolmentResult } from "./enrolment-result";
 import { limitFor, METHOD_KIND_INFO } from "./registry";
 import { newTotpSecret, totpUri } from "./totp";
+import { databaseNowPlus } from "@/lib/db/time";
 
 // Authenticator apps (TOTP, R-A4). Each device is its own method row with its own secret.
 
@@ -40,7 +41,7 @@ export async function beginAuthenticatorEnrolment(
     label: label.trim().slice(0, DEVICE_NAME_MAX) || "Authenticator app",
     status: "pending",
     secretSealed: seal(newTotpSecret(), id),
-    expiresAt: new Date(Date.now() + ENROLMENT_TTL_MS),
+    expiresAt: databaseNowPlus(ENROLMENT_TTL_MS),
   });
   return { ok: true, value: id };
 }

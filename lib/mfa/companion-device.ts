@@ -6,6 +6,7 @@ import { companionDevices, mfaMethods } from "@/lib/db/schema";
 import { deviceCallMessage, type DeviceCall } from "./companion-protocol";
 import { type PushSubscription } from "./web-push";
 import { isUuid } from "@/lib/security/ids";
+import { clock } from "@/lib/clock";
 
 // A paired phone of the companion authenticator (R-A6): an ECDSA P-256 key that never leaves it,
 // of which the server keeps only the public half (R-A6.5), and the signed calls it makes.
@@ -128,7 +129,7 @@ export async function authenticateDeviceCall(
   } catch {
     return null;
   }
-  if (Math.abs(parsed.timestamp - Date.now()) > CLOCK_SKEW_MS) return null;
+  if (Math.abs(parsed.timestamp - clock.ms()) > CLOCK_SKEW_MS) return null;
   const device = await getDevice(db, parsed.deviceId);
   if (!device || !verifyDeviceSignature(device.publicKey, deviceCallMessage(bodyText), signature))
     return null;

@@ -16,6 +16,7 @@ import { newTotpSecret } from "./totp";
 import { BASE64URL, parseDevicePublicKey, verifyDeviceSignature } from "./companion-device";
 import type { RequestContext } from "@/lib/types/request";
 import type { Result } from "@/lib/types/result";
+import { databaseNowPlus } from "@/lib/db/time";
 
 // Pairing a phone with the companion authenticator (R-A6.5): a one-time link the phone answers
 // with its public key, then the code it shows, entered in the browser. Each paired phone is a
@@ -71,9 +72,11 @@ export async function beginPairing(
       ),
     );
   const token = randomBytes(32).toString("base64url");
-  const expiresAt = new Date(Date.now() + PAIRING_TTL_MS);
-  await db.insert(companionPairings).values({ id: hashToken(token), userId, expiresAt });
-  return { ok: true, value: { token, link: pairingLink(token), expiresAt } };
+  const [row] = await db
+    .insert(companionPairings)
+    .values({ id: hashToken(token), userId, expiresAt: databaseNowPlus(PAIRING_TTL_MS) })
+    .returning({ expiresAt: companionPairings.expiresAt });
+  return { ok: true, value: { token, link: pairingLink(token), expiresAt: row!.expiresAt } };
 }
 
 export type PairingInput = { token: string; publicKey: string; name: string; signature: string };
@@ -132,7 +135,7 @@ export async function completePairing(
       label: name,
       status: "pending",
       secretSealed: seal(secret, methodId),
-      expiresAt: new Date(Date.now() + ENROLMENT_TTL_MS),
+      expiresAt: databaseNowPlus(ENROLMENT_TTL_MS),
     });
     const [device] = await tx
       .insert(companionDevices)

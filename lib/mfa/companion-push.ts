@@ -27,6 +27,8 @@ import { sendWakeUp, webPushConfigured, type PushSubscription } from "./web-push
 import { getDevice, verifyDeviceSignature, type PairedDevice } from "./companion-device";
 import { isUuid } from "@/lib/security/ids";
 import type { RequestContext } from "@/lib/types/request";
+import { clock } from "@/lib/clock";
+import { databaseNowPlus } from "@/lib/db/time";
 
 // Number-matching push requests to a paired phone (R-A6.1–R-A6.4): how many may be asked, what the
 // phone is shown, and its signed answers.
@@ -105,7 +107,7 @@ export async function startPushRequest(
           and(
             eq(auditLog.subjectId, user.id),
             eq(auditLog.action, "mfa.push.refused"),
-            gt(auditLog.at, new Date(Date.now() - PUSH_WINDOW_MS)),
+            gt(auditLog.at, databaseNowPlus(-PUSH_WINDOW_MS)),
           ),
         );
       await writeAudit(tx, {
@@ -130,7 +132,7 @@ export async function startPushRequest(
         and(
           eq(pushRequests.userId, user.id),
           eq(pushRequests.fraudReported, true),
-          gt(pushRequests.answeredAt, new Date(Date.now() - FRAUD_PAUSE_MS)),
+          gt(pushRequests.answeredAt, databaseNowPlus(-FRAUD_PAUSE_MS)),
         ),
       );
     if (fraud?.n) return refuse("paused");
@@ -157,7 +159,7 @@ export async function startPushRequest(
       .from(pushRequests)
       .where(and(eq(pushRequests.userId, user.id), eq(pushRequests.status, "used")));
     const since = Math.max(
-      Date.now() - PUSH_WINDOW_MS,
+      clock.ms() - PUSH_WINDOW_MS,
       lastSuccess?.at ? new Date(lastSuccess.at).getTime() : 0,
     );
     const [recent] = await tx
@@ -180,7 +182,7 @@ export async function startPushRequest(
         ip: context.ip,
         device: describeDevice(origin.device),
       },
-      expiresAt: new Date(Date.now() + env.PUSH_REQUEST_TTL_SECONDS * 1000),
+      expiresAt: databaseNowPlus(env.PUSH_REQUEST_TTL_SECONDS * 1000),
     });
     await writeAudit(tx, {
       action: "mfa.push.sent",

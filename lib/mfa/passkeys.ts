@@ -20,6 +20,7 @@ import { methodAdded, refused, type Activation, type EnrolmentResult } from "./e
 import { hasDefaultMethod } from "./methods";
 import { limitFor } from "./registry";
 import type { RequestContext } from "@/lib/types/request";
+import { databaseNowPlus } from "@/lib/db/time";
 
 // The one file that speaks to @simplewebauthn/server (STYLE.md "Wrapping libraries"). The server
 // decides every rule itself — relying party, origin, algorithms, user verification — whatever the
@@ -73,7 +74,7 @@ async function newChallenge(db: Executor, binding: ChallengeBinding) {
   await db.insert(webauthnChallenges).values({
     challenge: bytes.toString("base64url"),
     ...binding,
-    expiresAt: new Date(Date.now() + PASSKEY_CHALLENGE_TTL_MS),
+    expiresAt: databaseNowPlus(PASSKEY_CHALLENGE_TTL_MS),
   });
   return bytesOf(bytes);
 }

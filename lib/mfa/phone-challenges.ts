@@ -11,6 +11,8 @@ import { isUuid } from "@/lib/security/ids";
 import type { RequestContext } from "@/lib/types/request";
 import { getOwnPhone, type ChallengePurpose, type PhoneChannel, type PhoneMethod } from "./phone";
 import { lockSends, sendAllowance } from "./phone-send-limits";
+import { clock } from "@/lib/clock";
+import { databaseNowPlus } from "@/lib/db/time";
 
 // Codes by text and calls to a phone (R-A5): each is a challenge in phone_challenges, bound to its
 // person, purpose and sign-in (R-A1.6), sent through the outbox in the transaction that creates it.
@@ -133,8 +135,8 @@ export async function sendPhoneChallenge(
       const fields = {
         codeHash: hashCode(challengeId, code),
         status: "pending" as const,
-        expiresAt: new Date(Date.now() + env.SMS_CODE_TTL_SECONDS * 1000),
-        lastSentAt: new Date(),
+        expiresAt: databaseNowPlus(env.SMS_CODE_TTL_SECONDS * 1000),
+        lastSentAt: clock.now(),
       };
       if (current) {
         await tx
@@ -171,8 +173,8 @@ export async function sendPhoneChallenge(
         methodId: phone.id,
         channel,
         status: "ringing",
-        expiresAt: new Date(Date.now() + env.CALL_ANSWER_SECONDS * 1000),
-        lastSentAt: new Date(),
+        expiresAt: databaseNowPlus(env.CALL_ANSWER_SECONDS * 1000),
+        lastSentAt: clock.now(),
         sends: 1,
       });
       await queueMessage(tx, {

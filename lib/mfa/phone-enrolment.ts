@@ -7,6 +7,7 @@ import { maskPhone } from "./phone-numbers";
 import { limitFor, METHOD_KIND_INFO, type PhoneKind } from "./registry";
 import { checkTextCode, consumeApprovedCall, type ChallengeBinding } from "./phone-challenges";
 import { getOwnPhone, type PhoneChannel, type PhoneMethod } from "./phone";
+import { databaseNowPlus } from "@/lib/db/time";
 
 // Registering a phone (R-A5.5): a pending method that becomes active only once a code sent to it
 // is entered or a call to it is answered with "#"; a "Change" replaces the phone it names.
@@ -73,7 +74,7 @@ export async function beginPhoneEnrolment(
         replaces: enrolment.replaces,
         bindingId: enrolment.bindingId,
       },
-      expiresAt: new Date(Date.now() + ENROLMENT_TTL_MS),
+      expiresAt: databaseNowPlus(ENROLMENT_TTL_MS),
     });
     return { ok: true, value: id };
   });

@@ -2,6 +2,7 @@ import { and, eq, gt, inArray, like, or, sql, type SQL } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
 import { outbox } from "@/lib/db/schema";
 import { getEnv } from "@/lib/env";
+import { clock } from "@/lib/clock";
 
 // How often a phone may be sent a code or a call (R-A5.4): per person and per number, by hour and
 // by day, with a wait that grows between sends. The caller locks first, so parallel sends count
@@ -72,7 +73,7 @@ export async function sendAllowance(
   e164: string,
   numberVerified: boolean,
 ): Promise<number> {
-  const now = Date.now();
+  const now = clock.ms();
   const toNumber = or(eq(outbox.recipient, e164), like(outbox.recipient, `${e164};ext=%`))!;
   const [account, number, [global]] = await Promise.all([
     recentSends(db, eq(outbox.userId, userId)),

@@ -5,6 +5,7 @@ import type { Executor } from "@/lib/db/client";
 import { rememberedBrowsers, sessions, signInTransactions } from "@/lib/db/schema";
 import { queueSecurityNotice, type NoticeContext } from "@/lib/notify/security-notice";
 import { hashToken, newToken } from "@/lib/security/tokens";
+import { databaseNowPlus } from "@/lib/db/time";
 
 // "Don't ask again for N days": a hashed, revocable token per browser and user. The person sees
 // each one on Devices and can forget it alone; the sessions it starts carry its id, so signing
@@ -31,7 +32,7 @@ export async function rememberBrowser(
       userId,
       userAgent: userAgent?.slice(0, 512) ?? null,
       ip: options.ip ?? null,
-      expiresAt: new Date(Date.now() + days * 24 * 3600_000),
+      expiresAt: databaseNowPlus(days * 24 * 3600_000),
     });
     if (options.transactionId) {
       await tx

@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { auditLog, authThrottles, mfaMethods, outbox } from "@/lib/db/schema";
 import { getThrottle } from "@/lib/security/throttle";
 import { createTestDatabase } from "@/lib/testing/test-database";
@@ -13,6 +13,8 @@ import { regenerateRecoveryCodes } from "./recovery-codes";
 import { verifySecondFactor } from "./second-factor";
 import { totpCode } from "./totp";
 import { createTestUser } from "@/lib/testing/users";
+import { clock } from "@/lib/clock";
+import { pinClock } from "@/lib/testing/clock";
 
 const context = { ip: "192.0.2.44", userAgent: "vitest", purpose: "sign_in" as const };
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -25,7 +27,7 @@ afterAll(async () => {
 });
 
 const at = (step: number) => new Date(step * 30_000 + 1000);
-const nowStep = () => Math.floor(Date.now() / 30_000);
+const nowStep = () => Math.floor(clock.ms() / 30_000);
 
 /**
  * A user with one confirmed authenticator app; returns the app's secret and the step used. By
@@ -46,6 +48,12 @@ async function enrolledUser(email: string, step = nowStep() - 1) {
 }
 
 describe("authenticator app", () => {
+  // Codes are made for "now" and checked against "now": time stands still in each test, so the
+  // two can never fall in different 30-second steps.
+  beforeEach(() => {
+    pinClock();
+  });
+
   it("stores the secret sealed and makes the first app the default", async () => {
     const { user, secret } = await enrolledUser("sealed@example.edu");
     const [row] = await database.db.select().from(mfaMethods).where(eq(mfaMethods.userId, user.id));
@@ -55,8 +63,6 @@ describe("authenticator app", () => {
   });
 
   it("does not accept the enrolment code again at sign-in (R-A4.4)", async () => {
-    // Enrolled with the current step, so the same code is still within the sign-in's window
-    // (one step either side) even when a slow machine crosses a 30-second boundary meanwhile.
     const { user, secret, step } = await enrolledUser("enrol-code@example.edu", nowStep());
     const result = await verifySecondFactor(
       database.db,

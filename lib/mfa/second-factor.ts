@@ -16,6 +16,7 @@ import { SIGN_IN_OPTIONS, type SignInOptionId } from "./registry";
 import { isUuid } from "@/lib/security/ids";
 import type { RequestContext } from "@/lib/types/request";
 import type { Result } from "@/lib/types/result";
+import { clock } from "@/lib/clock";
 
 export type SecondFactorUser = { id: string; email: string; displayName: string };
 export type SecondFactorContext = RequestContext & {
@@ -124,7 +125,7 @@ export function normaliseOtp(input: unknown): string | null {
 
 function waitSecondsUntil(lockedUntil: Date | null): number | null {
   if (!lockedUntil) return null;
-  const seconds = Math.ceil((lockedUntil.getTime() - Date.now()) / 1000);
+  const seconds = Math.ceil((lockedUntil.getTime() - clock.ms()) / 1000);
   return seconds > 0 ? seconds : null;
 }
 

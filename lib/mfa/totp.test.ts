@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { pinClock } from "@/lib/testing/clock";
 import { matchTotp, newTotpSecret, totpCode, totpUri } from "./totp";
 
 describe("TOTP (R-A4.1, R-A4.2)", () => {
@@ -9,6 +10,17 @@ describe("TOTP (R-A4.1, R-A4.2)", () => {
     expect(uri).toMatch(/^otpauth:\/\/totp\//);
     expect(uri).toContain(`secret=${secret}`);
     expect(uri).toContain("issuer=Example%20University");
+  });
+
+  it("makes and checks codes by the one clock, which a test can stop and move", async () => {
+    const time = pinClock(Date.UTC(2031, 0, 1, 0, 0, 15));
+    const secret = newTotpSecret();
+    const code = await totpCode(secret);
+    expect(await matchTotp(secret, code, null)).toBe(Math.floor(time.ms() / 30_000));
+    time.advance(29_000); // the next step: still inside the window
+    expect(await matchTotp(secret, code, null)).toBe(Math.floor((time.ms() - 29_000) / 30_000));
+    time.advance(60_000); // three steps on
+    expect(await matchTotp(secret, code, null)).toBeNull();
   });
 
   it("accepts the current step and one either side, nothing wider", async () => {

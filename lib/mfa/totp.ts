@@ -1,4 +1,5 @@
 import { generate, generateSecret, generateURI, verify } from "otplib";
+import { clock } from "@/lib/clock";
 
 // The only file that imports otplib (RFC 6238: HMAC-SHA-1, 6 digits, 30 s).
 
@@ -31,6 +32,7 @@ export async function matchTotp(
       secret,
       token: code,
       period,
+      epoch: Math.floor(clock.ms() / 1000),
       epochTolerance: period,
       ...(afterStep !== null ? { afterTimeStep: afterStep } : {}),
     });
@@ -43,7 +45,7 @@ export async function matchTotp(
 /** The code for a secret at a time: what an authenticator app shows. */
 export function totpCode(
   secret: string,
-  at: Date = new Date(),
+  at: Date = clock.now(),
   period = TOTP_PERIOD_SECONDS,
 ): Promise<string> {
   return generate({ secret, period, epoch: Math.floor(at.getTime() / 1000) });

@@ -1,5 +1,6 @@
 import { createPrivateKey, sign, type KeyObject } from "node:crypto";
 import { getEnv } from "@/lib/env";
+import { clock } from "@/lib/clock";
 
 // Web Push (RFC 8030) with VAPID (RFC 8292), without a payload: the message only wakes the
 // companion app, which then fetches the request over its own signed channel. With no payload
@@ -76,7 +77,7 @@ function vapidToken(audience: string): string {
   const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
   const unsigned = `${part({ typ: "JWT", alg: "ES256" })}.${part({
     aud: audience,
-    exp: Math.floor(Date.now() / 1000) + 12 * 3600,
+    exp: Math.floor(clock.ms() / 1000) + 12 * 3600,
     sub: getEnv().VAPID_SUBJECT,
   })}`;
   const signature = sign("sha256", Buffer.from(unsigned), {

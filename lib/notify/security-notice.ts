@@ -4,6 +4,7 @@ import { PIN_MAX_FAILURES } from "@/lib/settings/policy";
 import { renderEmail } from "./email";
 import { queueMessage } from "./outbox";
 import type { RequestContext } from "@/lib/types/request";
+import { clock } from "@/lib/clock";
 
 /** Security events a person is told about (R-A15.1). */
 export const NOTICE_EVENTS = [
@@ -305,7 +306,7 @@ export function renderSecurityNotice(
     greeting: `Hello ${user.displayName},`,
     paragraphs: [notice.what(detail)],
     facts: [
-      ["When", formatWhen(context.at ?? new Date())],
+      ["When", formatWhen(context.at ?? clock.now())],
       ["Where", describeWhere(context)],
       ["Device", context.device || context.userAgent || "unknown"],
     ],
@@ -338,7 +339,7 @@ export async function queueSecurityNotice(
   detail = "",
   options: NoticeOptions = {},
 ): Promise<void> {
-  const at = context.at ?? new Date();
+  const at = context.at ?? clock.now();
   const { subject, text, html } = renderSecurityNotice(user, event, { ...context, at }, detail);
   await queueMessage(db, {
     userId: user.id,

@@ -1,4 +1,5 @@
 import type { Env } from "@/lib/env";
+import { clock } from "@/lib/clock";
 
 /** How far ahead Expires is set; RFC 9116 §2.5.5 asks for less than a year. */
 export const SECURITY_TXT_LIFETIME_DAYS = 180;
@@ -11,7 +12,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 export function securityTxt(
   env: Pick<Env, "PUBLIC_URL" | "HELPDESK_EMAIL" | "SECURITY_CONTACT">,
-  now: Date = new Date(),
+  now: Date = clock.now(),
 ): string {
   const contact = env.SECURITY_CONTACT ?? env.HELPDESK_EMAIL;
   const expires = new Date(now.getTime() + SECURITY_TXT_LIFETIME_DAYS * DAY_MS);

@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
 import { authThrottles } from "@/lib/db/schema";
+import { clock } from "@/lib/clock";
 
 export type ThrottleScope =
   "password:account" | "password:ip" | "mfa:account" | "mfa:option" | "access_pass:account";
@@ -87,7 +88,7 @@ export async function recordFailure(
       policy.hardCap !== undefined && failures >= policy.hardCap
         ? HARD_LOCK_SECONDS
         : policy.lockSeconds(failures);
-    const newLockEnd = seconds === null ? null : new Date(Date.now() + seconds * 1000);
+    const newLockEnd = seconds === null ? null : new Date(clock.ms() + seconds * 1000);
     const lockStarted =
       newLockEnd !== null && (!current.lockedUntil || newLockEnd > current.lockedUntil);
     const lockedUntil = lockStarted ? newLockEnd : current.lockedUntil;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { getDb, type Executor } from "@/lib/db/client";
 import { settings } from "@/lib/db/schema";
+import { clock } from "@/lib/clock";
 
 // Policy that administrators set at /admin/settings (lib/admin/settings.ts writes it). Rows in
 // `settings` override the operator's environment (the defaults); a missing row means "use the
@@ -85,7 +86,7 @@ export async function refreshSettings(db: Executor): Promise<Partial<SettingValu
   const values = await readSettings(db);
   const state = cache();
   state.values = values;
-  state.loadedAt = Date.now();
+  state.loadedAt = clock.ms();
   return values;
 }
 
@@ -101,7 +102,7 @@ function databaseOpened(): boolean {
 function refreshInBackground(): void {
   const state = cache();
   if (state.refreshing) return;
-  state.loadedAt = Date.now(); // one attempt per interval, even when it fails
+  state.loadedAt = clock.ms(); // one attempt per interval, even when it fails
   state.refreshing = getDb()
     .then((db) => refreshSettings(db))
     .then(
@@ -120,6 +121,6 @@ function refreshInBackground(): void {
  */
 export function getSettingOverride<K extends SettingKey>(key: K): SettingValues[K] | undefined {
   const state = cache();
-  if (Date.now() - state.loadedAt > SETTINGS_REFRESH_MS && databaseOpened()) refreshInBackground();
+  if (clock.ms() - state.loadedAt > SETTINGS_REFRESH_MS && databaseOpened()) refreshInBackground();
   return state.values[key];
 }

@@ -1,12 +1,8 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { addDevice, freshCode } from "./support/authenticator";
-import {
-  expectNoAccessibilityViolations,
-  mainAlert,
-  signIn,
-  submitPassword,
-} from "./support/helpers";
+import { expectNoAccessibilityViolations, mainAlert, submitPassword } from "./support/helpers";
 import { demoAccount } from "./support/state";
+import { signedIn } from "./support/signed-in";
 
 test("signed-out pages have no WCAG 2.2 AA violations", async ({ page }) => {
   await page.goto("/signin");
@@ -139,7 +135,7 @@ async function signInCleanup(page: import("@playwright/test").Page) {
 }
 
 test("the signed-in shell has the landmarks and navigation people rely on", async ({ page }) => {
-  await signIn(page, demoAccount("student"));
+  await signedIn(page, demoAccount("student"));
   await page.goto("/");
   await expect(page.getByRole("banner")).toBeVisible();
   const nav = page.getByRole("navigation", { name: "Main" });

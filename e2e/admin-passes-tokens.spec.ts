@@ -3,13 +3,9 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 import { parse } from "csv-parse/sync";
 import { newTotpSecret, totpCode } from "../lib/mfa/totp";
 import { completeAuthenticatorWizard } from "./support/authenticator";
-import {
-  expectNoAccessibilityViolations,
-  mainAlert,
-  signIn,
-  submitPassword,
-} from "./support/helpers";
+import { expectNoAccessibilityViolations, mainAlert, submitPassword } from "./support/helpers";
 import { demoAccount, tester } from "./support/state";
+import { signedIn } from "./support/signed-in";
 
 // Issue #6: a Temporary Access Pass from the helpdesk gets a person with no usable method back in
 // to register one, once; a hardware token is imported, assigned, activated and signs in; every
@@ -64,7 +60,7 @@ test("a pass issued by the helpdesk lets the student register an app, once", asy
   browser,
 }) => {
   const student = tester("tap-student");
-  await signIn(page, demoAccount("helpdesk"));
+  await signedIn(page, demoAccount("helpdesk"));
   await openUser(page, student.email, "Test tap-student");
   await expectNoAccessibilityViolations(page);
   const pass = await issuePass(page, PASS_REASON, "INC-1001");
@@ -120,7 +116,7 @@ test("a hardware token is imported, assigned, activated and signs in", async ({
   const holder = tester("token-holder");
   const secret = newTotpSecret();
   const serial = `E2E-${Date.now().toString(36).toUpperCase()}`;
-  await signIn(page, demoAccount("admin"));
+  await signedIn(page, demoAccount("admin"));
 
   await page.goto("/admin/tokens");
   await expect(page.getByRole("heading", { level: 1, name: "Hardware tokens" })).toBeVisible();
@@ -214,7 +210,7 @@ test("the audit log shows each action with its reason, and its CSV export is saf
   page,
 }) => {
   const formula = tester("csv-formula");
-  await signIn(page, demoAccount("helpdesk"));
+  await signedIn(page, demoAccount("helpdesk"));
   // An action on the person whose name is a formula, so the export holds it.
   await openUser(page, formula.email, '=HYPERLINK("http://evil.example","Click me")');
   await issuePass(page, "Checking the export", "INC-2002");
@@ -255,7 +251,7 @@ test("the audit log shows each action with its reason, and its CSV export is saf
 });
 
 test("cases and settings are readable by the people they are for", async ({ page }) => {
-  await signIn(page, demoAccount("admin"));
+  await signedIn(page, demoAccount("admin"));
   await page.goto("/admin/cases");
   await expect(page.getByRole("heading", { level: 1, name: "Cases" })).toBeVisible();
   await expectNoAccessibilityViolations(page);

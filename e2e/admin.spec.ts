@@ -5,11 +5,11 @@ import {
   expectNoAccessibilityViolations,
   mainAlert,
   passSecondStep,
-  signIn,
   submitPassword,
 } from "./support/helpers";
 import { callServerAction, serverActions } from "./support/server-actions";
 import { demoAccount, tester } from "./support/state";
+import { signedIn } from "./support/signed-in";
 
 // The helpdesk console (issue #6): an agent finds a person and fixes their sign-in; everything is
 // recorded with its reason; a plain user reaches none of it (R-A16.4, R-A17.1).
@@ -19,7 +19,7 @@ const INCORRECT = "Your account or password is incorrect.";
 async function signedInPage(browser: Browser, account: DemoSignIn): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await signIn(page, account);
+  await signedIn(page, account);
   return page;
 }
 

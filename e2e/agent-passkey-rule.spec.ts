@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { createAccount } from "./support/accounts";
+import { createAccounts } from "./support/accounts";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
 import { freshCode, portOf } from "./support/authenticator";
 import { answerOnPhone, askForPush, checkForNotifications, pairPhone } from "./support/companion";
@@ -34,9 +34,18 @@ test.beforeAll(async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
   ownDatabase = await createOwnDatabase(`factor_e2e_passkey_rule_${run}`);
   const env: Record<string, string> = ownDatabase ? { DATABASE_URL: ownDatabase.url } : {};
-  admin = createAccount(`rule-admin-${run}`, dataDir, undefined, { role: "admin", env });
-  agent = createAccount(`rule-agent-${run}`, dataDir, undefined, { role: "helpdesk", env });
-  person = createAccount(`rule-person-${run}`, dataDir, undefined, { env });
+  const created = createAccounts(
+    [
+      { name: `rule-admin-${run}`, role: "admin" },
+      { name: `rule-agent-${run}`, role: "helpdesk" },
+      `rule-person-${run}`,
+    ],
+    dataDir,
+    { env },
+  );
+  admin = created[`rule-admin-${run}`]!;
+  agent = created[`rule-agent-${run}`]!;
+  person = created[`rule-person-${run}`]!;
   server = await startAppServer({ port: PORT, dataDir, env });
 });
 test.afterAll(async () => {

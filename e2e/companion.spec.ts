@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { createAccount } from "./support/accounts";
+import { createAccounts } from "./support/accounts";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
 import {
   expectNoAccessibilityViolations,
@@ -32,8 +32,9 @@ test.beforeAll(async () => {
   // Two accounts made with the operator command, then a server start: more than a test's worth.
   test.setTimeout(120_000);
   const dataDir = onPostgres ? mainDataDir() : mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
-  account = createAccount(`companion-${run}`, dataDir);
-  sharedBrowserAccount = createAccount(`companion-shared-${run}`, dataDir);
+  const created = createAccounts([`companion-${run}`, `companion-shared-${run}`], dataDir);
+  account = created[`companion-${run}`]!;
+  sharedBrowserAccount = created[`companion-shared-${run}`]!;
   server = await startAppServer({
     port: PORT,
     dataDir,

@@ -3,20 +3,25 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { FullConfig } from "@playwright/test";
 import { buildIfNeeded } from "../scripts/build-if-needed";
-import { createAccount } from "./support/accounts";
+import { createAccounts } from "./support/accounts";
 import { startAppServer } from "./support/app-server";
 import { resetAuthenticators } from "./support/authenticator";
+import { resetSignedIn } from "./support/signed-in";
 import { E2E_PORT, STATE_FILE, TESTER_DISPLAY_NAMES, TESTER_NAMES } from "./support/state";
 
 /** Builds if needed and starts one server on a fresh data folder for the whole run. */
 export default async function globalSetup(_config: FullConfig) {
   if (!buildIfNeeded()) throw new Error("next build failed");
   resetAuthenticators();
+  resetSignedIn();
   // Accounts of its own for each MFA test, made with the operator command before the server
   // opens the database; the demo organisation is then seeded on request.
   const dataDir = mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
-  const testers = TESTER_NAMES.map((name) =>
-    createAccount(name, dataDir, TESTER_DISPLAY_NAMES[name]),
+  const testers = Object.values(
+    createAccounts(
+      TESTER_NAMES.map((name) => ({ name, displayName: TESTER_DISPLAY_NAMES[name] })),
+      dataDir,
+    ),
   );
   const server = await startAppServer({ port: E2E_PORT, dataDir, env: { SEED_DEMO: "true" } });
   try {

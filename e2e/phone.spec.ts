@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { createAccount } from "./support/accounts";
+import { createAccounts } from "./support/accounts";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
 import {
   expectNoAccessibilityViolations,
@@ -35,9 +35,12 @@ const e164 = (national: string) => `+44${national.replace(/\s/g, "").slice(1)}`;
 
 test.beforeAll(async () => {
   const dataDir = onPostgres ? mainDataDir() : mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
-  for (const name of ["text", "call", "limits", "none"] as const) {
-    accounts[name] = createAccount(`phone-${name}-${run}`, dataDir);
-  }
+  const names = ["text", "call", "limits", "none"] as const;
+  const created = createAccounts(
+    names.map((name) => `phone-${name}-${run}`),
+    dataDir,
+  );
+  for (const name of names) accounts[name] = created[`phone-${name}-${run}`]!;
   server = await startAppServer({ port: PORT, dataDir, env: serverEnv });
 });
 test.afterAll(async () => {

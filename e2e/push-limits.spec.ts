@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { createAccount } from "./support/accounts";
+import { createAccounts } from "./support/accounts";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
 import {
   answerOnPhone,
@@ -42,10 +42,14 @@ test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async () => {
   const dataDir = onPostgres ? mainDataDir() : mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
+  const created = createAccounts(
+    [...NAMES.map((name) => `push-${name}-${run}`), { name: `push-admin-${run}`, role: "admin" }],
+    dataDir,
+  );
   accounts = Object.fromEntries(
-    NAMES.map((name) => [name, createAccount(`push-${name}-${run}`, dataDir)]),
+    NAMES.map((name) => [name, created[`push-${name}-${run}`]]),
   ) as typeof accounts;
-  admin = createAccount(`push-admin-${run}`, dataDir, undefined, { role: "admin" });
+  admin = created[`push-admin-${run}`]!;
   server = await startAppServer({
     port: PORT,
     dataDir,

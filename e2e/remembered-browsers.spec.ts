@@ -3,6 +3,7 @@ import type { DemoSignIn } from "./support/app-server";
 import { freshCode } from "./support/authenticator";
 import { expectNoAccessibilityViolations, signIn, submitPassword } from "./support/helpers";
 import { demoAccount, tester } from "./support/state";
+import { signedIn } from "./support/signed-in";
 
 // "Don't ask again" browsers (issue #13): each listed on Devices and on the person's page in the
 // console, forgotten one at a time, with the session that came from it, and on every password
@@ -170,7 +171,7 @@ test("the helpdesk sees a person's remembered browsers and forgets one with a re
   await signInRemembering(firefox, account);
 
   const agent = await newBrowser(browser);
-  await signIn(agent, demoAccount("helpdesk"));
+  await signedIn(agent, demoAccount("helpdesk"));
   await openUser(agent, "forget-by-helpdesk");
   const remembered = rememberedList(agent).getByRole("listitem");
   await expect(remembered).toHaveCount(1);
@@ -211,7 +212,7 @@ test("a helpdesk password reset forgets 'Don't ask again': the new password stil
   await signInRemembering(intruder, account);
 
   const agent = await newBrowser(browser);
-  await signIn(agent, demoAccount("helpdesk"));
+  await signedIn(agent, demoAccount("helpdesk"));
   await openUser(agent, "reset-remembered");
   await agent.getByRole("button", { name: "Reset password", exact: true }).click();
   const dialog = agent.getByRole("dialog", { name: "Reset password" });

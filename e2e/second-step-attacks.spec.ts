@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { createAccount } from "./support/accounts";
+import { createAccounts } from "./support/accounts";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
 import {
   expectNoAccessibilityViolations,
@@ -30,14 +30,23 @@ let accounts: Record<"cycler" | "phoneOnly" | "promoted" | "admin", DemoSignIn>;
 test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async () => {
-  // Four accounts made with the operator command, then a server start.
+  // Four accounts, then a server start.
   test.setTimeout(120_000);
   dataDir = onPostgres ? mainDataDir() : mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
+  const created = createAccounts(
+    [
+      `cycler-${run}`,
+      `phone-only-${run}`,
+      `promoted-${run}`,
+      { name: `attacks-admin-${run}`, role: "admin" },
+    ],
+    dataDir,
+  );
   accounts = {
-    cycler: createAccount(`cycler-${run}`, dataDir),
-    phoneOnly: createAccount(`phone-only-${run}`, dataDir),
-    promoted: createAccount(`promoted-${run}`, dataDir),
-    admin: createAccount(`attacks-admin-${run}`, dataDir, undefined, { role: "admin" }),
+    cycler: created[`cycler-${run}`]!,
+    phoneOnly: created[`phone-only-${run}`]!,
+    promoted: created[`promoted-${run}`]!,
+    admin: created[`attacks-admin-${run}`]!,
   };
   server = await startAppServer({ port: PORT, dataDir, env: serverEnv });
 });

@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
-import { signIn } from "./support/helpers";
 import { expectSecurityHeaders } from "./support/security-headers";
 import { demoAccount } from "./support/state";
+import { signedIn } from "./support/signed-in";
 
 test("pages, errors and static files carry the security headers (R-A17.5)", async ({
   request,
@@ -31,7 +31,7 @@ test("pages, errors and static files carry the security headers (R-A17.5)", asyn
 });
 
 test("signed-in pages are never cached (R-A12.10)", async ({ page }) => {
-  await signIn(page, demoAccount("student"));
+  await signedIn(page, demoAccount("student"));
   const response = await page.goto("/");
   expect(response!.headers()["cache-control"]).toContain("no-store");
   await page.getByRole("button", { name: "Sign out", exact: true }).click();

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { createAccount } from "./support/accounts";
+import { createAccounts } from "./support/accounts";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
 import { freshCode, portOf, resetAuthenticators } from "./support/authenticator";
 import {
@@ -34,8 +34,9 @@ test.beforeAll(async () => {
   // On PostgreSQL this is a second instance of the same deployment: same database and secrets.
   const dataDir = onPostgres ? mainDataDir() : mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
   if (!onPostgres) resetAuthenticators(PROXY_PORT);
-  places = createAccount(`places-${PROXY_PORT}`, dataDir);
-  hosting = createAccount(`hosting-${PROXY_PORT}`, dataDir);
+  const created = createAccounts([`places-${PROXY_PORT}`, `hosting-${PROXY_PORT}`], dataDir);
+  places = created[`places-${PROXY_PORT}`]!;
+  hosting = created[`hosting-${PROXY_PORT}`]!;
   proxyServer = await startAppServer({
     port: PROXY_PORT,
     dataDir,

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -35,8 +35,30 @@ const add = (more: Counts) => {
   counts.skipped += more.skipped;
 };
 
-if (selected.includes("typecheck") && !run("npx", ["tsc", "--noEmit"])) failures.push("typecheck");
-if (selected.includes("lint") && !run("npm", ["run", "-s", "lint"])) failures.push("lint");
+/**
+ * Runs a command alongside others, keeping its output until it ends so that two suites' lines
+ * do not interleave.
+ */
+function runQuietly(command: string, args: string[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    let output = "";
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("close", (code) => {
+      console.log(`\n$ ${command} ${args.join(" ")}\n${output}`);
+      resolve(code === 0);
+    });
+  });
+}
+
+// The typechecker and the linter each keep one core busy: side by side they take as long as the
+// slower of the two.
+const checks: [Suite, Promise<boolean>][] = [];
+if (selected.includes("typecheck"))
+  checks.push(["typecheck", runQuietly("npx", ["tsc", "--noEmit"])]);
+if (selected.includes("lint")) checks.push(["lint", runQuietly("npm", ["run", "-s", "lint"])]);
+for (const [suite, passed] of checks) if (!(await passed)) failures.push(suite);
 
 if (selected.includes("unit")) {
   const report = path.join(out, "vitest.json");

@@ -100,7 +100,8 @@ test("an agent finds a student by part of the email and requires re-register MFA
     studentPage.getByRole("heading", { level: 1, name: "More information required" }),
   ).toBeVisible();
   await studentPage.getByRole("button", { name: "Next" }).click();
-  await completeAuthenticatorWizard(studentPage, student.email, "New phone");
+  // Left unnamed: every list then names it by its kind alone.
+  await completeAuthenticatorWizard(studentPage, student.email, "");
   await studentPage.getByRole("button", { name: "Done" }).click();
   await expect(
     studentPage.getByRole("heading", { level: 1, name: "Stay signed in?" }),
@@ -124,6 +125,25 @@ test("an agent finds a student by part of the email and requires re-register MFA
   await expect(
     studentPage.getByRole("heading", { level: 1, name: "Stay signed in?" }),
   ).toBeVisible();
+  await studentPage.getByRole("button", { name: "No" }).click();
+
+  // The unnamed device is "Authenticator app", said once: in the console as in Security info.
+  await agent.reload();
+  const consoleMethods = agent.getByRole("region", { name: "Authentication methods" });
+  await expect(consoleMethods.getByRole("listitem")).toHaveCount(1);
+  await expect(
+    consoleMethods.getByRole("button", { name: "Delete Authenticator app", exact: true }),
+  ).toBeVisible();
+  await expect(consoleMethods).not.toContainText("Authenticator app Authenticator app");
+  await expectNoAccessibilityViolations(agent);
+  await studentPage.goto("/security-info");
+  const ownMethods = studentPage.getByRole("list", { name: "Sign-in methods" });
+  await expect(
+    ownMethods.getByRole("button", { name: "Delete Authenticator app", exact: true }),
+  ).toBeVisible();
+  await expect(ownMethods.getByRole("listitem").first()).not.toContainText(
+    /Authenticator app\s*Authenticator app/,
+  );
 });
 
 test("reset password: the old password fails, the temporary one works once and must be changed", async ({

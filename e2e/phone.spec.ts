@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "@playwright/test";
 import { createAccounts } from "./support/accounts";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
 import {
@@ -10,7 +10,7 @@ import {
   settled,
   submitPassword,
 } from "./support/helpers";
-import { answerCall, codeIn, latestMessage, waitForNewMessage } from "./support/outbox";
+import { answerCall, codeIn, latestMessage, readOutbox, waitForNewMessage } from "./support/outbox";
 import { E2E_PORT, mainDataDir } from "./support/state";
 
 // Phones (R-A5): registered and used by text and by call, with the outbox standing in for the
@@ -93,6 +93,20 @@ function statusSaying(page: Page, text: string) {
   return page.getByRole("main").getByRole("status").filter({ hasText: text });
 }
 
+/** The countdown a page shows while the send limits hold a text or call back. */
+function countdown(page: Page) {
+  return page.getByRole("main").getByRole("timer");
+}
+
+/** Long enough for the spacing rule to run out, with room for a busy machine. */
+const SEND_WAIT_TIMEOUT_MS = (SEND_INTERVAL_SECONDS + 15) * 1000;
+
+/** A second browser, signed out, on this spec's server: a second sign-in at the same time. */
+async function secondBrowser(browser: Browser) {
+  const context = await browser.newContext({ baseURL: `http://localhost:${PORT}` });
+  return context.newPage();
+}
+
 /** "Resend code", waiting for the server's answer: the form may still show the previous one. */
 async function resend(page: Page) {
   const answered = page.waitForResponse((response) => response.request().method() === "POST");
@@ -120,6 +134,7 @@ async function signOut(page: Page) {
 
 test("a phone registered by text signs in with a texted code (R-A5.5, R-A5.8)", async ({
   page,
+  browser,
 }) => {
   // It waits out the spacing between sends by design.
   test.slow();
@@ -162,27 +177,70 @@ test("a phone registered by text signs in with a texted code (R-A5.5, R-A5.8)", 
   // Next sign-in: the text goes out with the password step; a wrong code fails, the right one works.
   await signOut(page);
   await page.waitForTimeout(SEND_INTERVAL_SECONDS * 1000);
+  // A second browser signs in right after this one (see below): ready before the first text.
+  const other = await secondBrowser(browser);
+  await other.goto("/signin");
   const code = await codeSentBy(page, numbers.text, () =>
     submitPassword(page, account.email, account.password),
   );
+  await submitPassword(other, account.email, account.password);
   await expect(page.getByRole("heading", { level: 1, name: "Enter code" })).toBeVisible();
   const short = `+44 XXXXXXXX${e164(numbers.text).slice(-2)}`;
   await expect(page.getByText(`We texted your phone ${short}`)).toBeVisible();
+
+  // The second sign-in, so soon after the first, is held back by the spacing rule (R-A5.4): its
+  // page says no text went, asks for no code, and counts down to when one can.
+  await expect(other.getByRole("heading", { level: 1, name: "Enter code" })).toBeVisible();
+  await expect(other.getByText(`We can't text your phone ${short} yet.`)).toBeVisible();
+  await expect(other.getByText(/We texted/)).toHaveCount(0);
+  await expect(other.getByRole("textbox", { name: "Code" })).toHaveCount(0);
+  await expect(countdown(other)).toHaveText(/^You can get a code by text in \d+ seconds\.$/);
+  // Announced once, as it starts; the figure in the timer is not.
+  await expect(
+    other
+      .getByRole("main")
+      .getByRole("status")
+      .filter({ hasText: /^You can get a code by text in \d+ seconds\.$/ }),
+  ).toHaveCount(1);
+  await expect(other.getByRole("button", { name: "Resend code" })).toBeDisabled();
+  await expectNoAccessibilityViolations(other);
+  // The newest text is still the first sign-in's.
+  expect(codeIn(await latestMessage(page, { channel: "SMS", recipient: e164(numbers.text) }))).toBe(
+    code,
+  );
+
   await page.getByRole("textbox", { name: "Code" }).fill(code === "000000" ? "111111" : "000000");
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(alertSaying(page, "That code didn't work")).toBeVisible();
   await page.getByRole("textbox", { name: "Code" }).fill(code);
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Stay signed in?" })).toBeVisible();
+
+  // Once the wait is over the held-back sign-in can ask again, and this time a text goes.
+  await expect(other.getByRole("button", { name: "Resend code" })).toBeEnabled({
+    timeout: SEND_WAIT_TIMEOUT_MS,
+  });
+  await expect(statusSaying(other, "You can get a code by text now.")).toBeVisible();
+  await expect(countdown(other)).toHaveCount(0);
+  const late = await codeSentBy(other, numbers.text, () =>
+    other.getByRole("button", { name: "Resend code" }).click(),
+  );
+  await expect(other.getByText(`We texted your phone ${short}`)).toBeVisible();
+  await other.getByRole("textbox", { name: "Code" }).fill(late);
+  await other.getByRole("button", { name: "Verify" }).click();
+  await expect(other.getByRole("heading", { level: 1, name: "Stay signed in?" })).toBeVisible();
+  await other.context().close();
 });
 
-test("a phone registered by answering a call signs in by call; a declined call fails cleanly", async ({
+test("a phone registered by answering a call signs in by call; a held-back or declined call fails cleanly", async ({
   page,
   context,
+  browser,
 }) => {
   // It waits out the spacing between sends by design.
   test.slow();
   const account = accounts.call;
+  const callsTo = { channel: "Call" as const, recipient: e164(numbers.call) };
   await openPhoneStep(page, account);
   await page.getByRole("textbox", { name: "Phone number" }).fill(numbers.call);
   await page.getByRole("radio", { name: "Call me" }).check();
@@ -196,25 +254,60 @@ test("a phone registered by answering a call signs in by call; a declined call f
 
   await signOut(page);
   await page.waitForTimeout(SEND_INTERVAL_SECONDS * 1000);
+  const callsBefore = (await readOutbox(page, callsTo)).length;
+  // A second browser signs in right after this one (see below): ready before the first call.
+  const other = await secondBrowser(browser);
+  await other.goto("/signin");
   await submitPassword(page, account.email, account.password);
+  await submitPassword(other, account.email, account.password);
   await expect(
     page.getByRole("heading", { level: 1, name: "Approve sign in request" }),
   ).toBeVisible();
-  await expect(page.getByText(`+44 XXXXXXXX${e164(numbers.call).slice(-2)}`)).toBeVisible();
+  const short = `+44 XXXXXXXX${e164(numbers.call).slice(-2)}`;
+  await expect(page.getByText(`We're calling your phone ${short}`)).toBeVisible();
+
+  // "Call again" at once is held back by the spacing rule (R-A5.4): the first call still rings,
+  // and the page counts down to when another can go.
+  await page.getByRole("button", { name: "Call again" }).click();
+  await expect(page.getByText(`The call to your phone ${short} is still ringing.`)).toBeVisible();
+  await expect(countdown(page)).toHaveText(/^You can get a call in \d+ seconds\.$/);
+  await expect(page.getByRole("button", { name: "Call again" })).toBeDisabled();
+  await expect(page.getByText("Waiting for you to answer the call")).toBeVisible();
+
+  // The second sign-in, at the same moment, got no call, and its page does not claim one.
+  await expect(
+    other.getByRole("heading", { level: 1, name: "Approve sign in request" }),
+  ).toBeVisible();
+  await expect(other.getByText(`We can't call your phone ${short} yet.`)).toBeVisible();
+  await expect(other.getByText(/We're calling/)).toHaveCount(0);
+  await expect(other.getByText("Waiting for you to answer the call")).toHaveCount(0);
+  await expect(countdown(other)).toHaveText(/^You can get a call in \d+ seconds\.$/);
+  await expect(other.getByRole("button", { name: "Call again" })).toBeDisabled();
   await expectNoAccessibilityViolations(page);
+  await expectNoAccessibilityViolations(other);
+  expect(await readOutbox(page, callsTo)).toHaveLength(callsBefore + 1);
+
   await answerCall(page, e164(numbers.call), "decline");
   await expect(alertSaying(page, "The call was declined")).toBeVisible();
   // Still not signed in: a protected page sends the person back to sign in.
-  const other = await context.newPage();
-  await other.goto("/security-info");
-  await expect(other.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
-  await other.close();
+  const protectedPage = await context.newPage();
+  await protectedPage.goto("/security-info");
+  await expect(protectedPage.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+  await protectedPage.close();
 
-  await page.waitForTimeout(SEND_INTERVAL_SECONDS * 1000);
-  await page.getByRole("button", { name: "Call again" }).click();
-  await expect(page.getByText("Waiting for you to answer the call")).toBeVisible();
-  await answerCall(page, e164(numbers.call), "#");
-  await expect(page.getByRole("heading", { level: 1, name: "Stay signed in?" })).toBeVisible();
+  // Once the wait is over, "Call again" comes back and really calls.
+  await expect(other.getByRole("button", { name: "Call again" })).toBeEnabled({
+    timeout: SEND_WAIT_TIMEOUT_MS,
+  });
+  await expect(statusSaying(other, "You can get a call now.")).toBeVisible();
+  await waitForNewMessage(other, callsTo, () =>
+    other.getByRole("button", { name: "Call again" }).click(),
+  );
+  await expect(other.getByText(`We're calling your phone ${short}`)).toBeVisible();
+  await expect(other.getByText("Waiting for you to answer the call")).toBeVisible();
+  await answerCall(other, e164(numbers.call), "#");
+  await expect(other.getByRole("heading", { level: 1, name: "Stay signed in?" })).toBeVisible();
+  await other.context().close();
 });
 
 test("codes expire, resends replace them, and send limits hold (R-A5.2-5.4)", async ({ page }) => {
@@ -227,10 +320,18 @@ test("codes expire, resends replace them, and send limits hold (R-A5.2-5.4)", as
   await expect(page.getByRole("heading", { level: 1, name: "Enter code" })).toBeVisible();
   const first = await latestCode(page, numbers.limits);
 
-  // A resend right away is refused by the spacing rule; after it, a new code replaces the old.
+  // A resend right away is held back by the spacing rule: the page says the code sent still
+  // works and counts down; after it, "Resend code" comes back and a new code replaces the old.
+  const masked = `+44 •••• ••• ${e164(numbers.limits).slice(-3)}`;
   await resend(page);
-  await expect(alertSaying(page, "We can't send another text or call")).toBeVisible();
-  await page.waitForTimeout(SEND_INTERVAL_SECONDS * 1000);
+  await expect(page.getByText(`The code we sent to ${masked} earlier still works.`)).toBeVisible();
+  await expect(countdown(page)).toHaveText(/^You can get a code by text in \d+ seconds\.$/);
+  await expect(page.getByRole("button", { name: "Resend code" })).toBeDisabled();
+  await expectNoAccessibilityViolations(page);
+  await expect(page.getByRole("button", { name: "Resend code" })).toBeEnabled({
+    timeout: SEND_WAIT_TIMEOUT_MS,
+  });
+  await expect(statusSaying(page, "You can get a code by text now.")).toBeVisible();
   const second = await codeSentBy(page, numbers.limits, () => resend(page));
   await expect(statusSaying(page, "We sent a new code")).toBeVisible();
   if (second !== first) {
@@ -251,7 +352,8 @@ test("codes expire, resends replace them, and send limits hold (R-A5.2-5.4)", as
   await expect(statusSaying(page, "We sent a new code")).toBeVisible();
   await page.waitForTimeout(SEND_INTERVAL_SECONDS * 1000);
   await resend(page);
-  await expect(alertSaying(page, "Wait")).toBeVisible();
+  await expect(countdown(page)).toHaveText(/^You can get a code by text in \d+ minutes\.$/);
+  await expect(page.getByRole("button", { name: "Resend code" })).toBeDisabled();
 
   // The newest code still works; the one before it does not.
   if (third !== fourth) {

@@ -195,6 +195,34 @@ test("Help answers every question of the FAQ and takes a no-mobile-phone request
   await expect(page.getByRole("region", { name: "Data credits" })).toContainText("CC");
   await expectNoAccessibilityViolations(page);
 
+  // Until this portal answers for the VPN and wifi (it has no RADIUS server yet), their answers
+  // say that the organisation's service decides and send the person to the helpdesk; they
+  // promise nothing the portal does not do.
+  const answer = (question: string) => page.getByRole("region", { name: question, exact: true });
+  const helpdesk = page.getByRole("main").getByRole("link", { name: /@/ }).first();
+  const helpdeskEmail = (await helpdesk.innerText()).trim();
+  const accessReject = answer(
+    "The VPN or wifi says \u201cAccess-Reject\u201d. What does that mean?",
+  );
+  await expect(accessReject).toContainText("does not check VPN or wifi sign-ins yet");
+  await expect(accessReject).toContainText("VPN or wifi service decides");
+  await expect(accessReject).toContainText("don't appear in My sign-ins");
+  await expect(accessReject.getByRole("link", { name: helpdeskEmail })).toBeVisible();
+  const vpn = answer("Why am I asked to change my password many times (VPN)?");
+  await expect(vpn).toContainText("does not sign you in to the VPN yet");
+  await expect(vpn.getByRole("link", { name: helpdeskEmail })).toBeVisible();
+  await expect(vpn).not.toContainText("each failure counts against your account");
+  const invalid = answer(
+    "It says \u201cInvalid username or password\u201d although I verified. Why?",
+  );
+  await expect(invalid).toContainText("Your account or password is incorrect.");
+  await expect(invalid.getByRole("link", { name: helpdeskEmail })).toBeVisible();
+  const mail = answer("My mail or calendar stopped working after I set up verification. Why?");
+  await expect(mail).toContainText("does not sign in other apps yet");
+  await expect(mail).not.toContainText("refused");
+  // A call is answered with #, not a code.
+  await expect(answer("Is this portal accessible?")).not.toContainText("a text or a call");
+
   const request = page.getByRole("textbox", { name: "How can we help?" });
   await page.getByRole("button", { name: "Send request" }).click();
   await expect(request).toHaveAttribute("aria-invalid", "true");

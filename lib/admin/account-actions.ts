@@ -13,7 +13,7 @@ import {
   users,
 } from "@/lib/db/schema";
 import { getMethodSummary, getOwnMethod, setDefaultMethod } from "@/lib/mfa/methods";
-import { kindAllowedFor, limitFor, METHOD_KIND_INFO } from "@/lib/mfa/registry";
+import { kindAllowedFor, limitFor, METHOD_KIND_INFO, methodName } from "@/lib/mfa/registry";
 import {
   forgetBrowsers,
   forgetOwnBrowser,
@@ -423,12 +423,11 @@ export function deleteMethod(
       const { methods } = await getMethodSummary(tx, subject.id);
       if (methods[0]) await setDefaultMethod(tx, subject.id, methods[0].id);
     }
-    const name = `${METHOD_KIND_INFO[method.kind]?.listName ?? "Method"} ${method.label}`;
     return {
       value: undefined,
       details: { kind: method.kind, methodId: method.id },
       notice: "admin.method_removed",
-      noticeDetail: `${name}.`,
+      noticeDetail: `${methodName(method)}.`,
     };
   });
 }

@@ -4,6 +4,7 @@ import {
   accessPassLifetimes,
   methodKindEnabled,
   mfaRequiredFor,
+  passwordLockoutThreshold,
   passwordThrottlePolicies,
   rememberMfaDays,
   signInRetentionDays,
@@ -54,6 +55,7 @@ describe("policy with no settings stored", () => {
     expect(mfaRequiredFor({ mfaRequired: false })).toBe(false);
     expect(methodKindEnabled("mobile_phone")).toBe(true);
     expect(accessPassLifetimes()).toEqual({ defaultMinutes: 60, maxMinutes: 480 });
+    expect(passwordLockoutThreshold()).toBe(env.PASSWORD_LOCKOUT_THRESHOLD);
   });
 });
 
@@ -79,6 +81,7 @@ describe("settings an administrator changes", () => {
     expect(accessPassLifetimes()).toEqual({ defaultMinutes: 30, maxMinutes: 120 });
     expect(signInRetentionDays()).toBe(7);
     expect(staySignedInDays()).toBe(5);
+    expect(passwordLockoutThreshold()).toBe(4);
     const lock = passwordThrottlePolicies().account.lockSeconds;
     expect(lock(3)).toBeNull();
     expect(lock(4)).not.toBeNull();

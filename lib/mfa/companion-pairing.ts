@@ -9,7 +9,7 @@ import { hashToken } from "@/lib/security/tokens";
 import { pairingMessage } from "./companion-protocol";
 import { activatePendingDevice } from "./code-devices";
 import { methodAdded, refused, type Activation, type EnrolmentResult } from "./enrolment-result";
-import { limitFor, METHOD_KIND_INFO } from "./registry";
+import { limitFor, methodName } from "./registry";
 import { getMethodSummary, getOwnMethod } from "./methods";
 import { removeOwnMethod } from "./removal";
 import { newTotpSecret } from "./totp";
@@ -207,7 +207,7 @@ export async function confirmPairedPhone(
   if (!paired) return refused("wrong_code");
   return {
     ok: true,
-    value: methodAdded(KIND, paired.methodId, `${METHOD_KIND_INFO[KIND].listName} ${paired.label}`),
+    value: methodAdded(KIND, paired.methodId, methodName({ kind: KIND, label: paired.label })),
   };
 }
 

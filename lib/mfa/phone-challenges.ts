@@ -195,6 +195,21 @@ export async function sendPhoneChallenge(
   });
 }
 
+/**
+ * Seconds until another text or call may go to one of the person's phones, counted as a send
+ * counts them (R-A5.4); 0 when one may go now. For a page to show: the send counts again under
+ * its locks, so a page that is wrong by a moment can only be refused, never let through.
+ */
+export async function getPhoneSendWait(
+  db: Executor,
+  userId: string,
+  methodId: string,
+): Promise<number> {
+  const phone = await getOwnPhone(db, userId, methodId);
+  if (!phone) return 0;
+  return sendAllowance(db, userId, phone.e164, phone.status === "active");
+}
+
 /** The live text challenge for a binding and phone, if a code has been sent and can still be used. */
 export async function getLiveTextChallenge(
   db: Executor,

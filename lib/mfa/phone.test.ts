@@ -13,6 +13,7 @@ import {
   CODE_FAILURE_LIMIT,
   consumeApprovedCall,
   getCallStatus,
+  getPhoneSendWait,
   sendPhoneChallenge,
   type ChallengeBinding,
 } from "./phone-challenges";
@@ -287,6 +288,59 @@ describe("send limits (R-A5.4)", () => {
     expect(
       (await sendPhoneChallenge(database.db, owner, signIn, methodId, "sms", context)).ok,
     ).toBe(true);
+  });
+
+  it("tells a page how long until the next send, as the send itself would count it", async () => {
+    process.env.PHONE_SEND_INTERVAL_SECONDS = "60";
+    resetEnv();
+    const user = await newUser();
+    const { methodId, e164 } = await pendingPhone(user.id);
+    const binding: ChallengeBinding = { userId: user.id, purpose: "enrol", transactionId: null };
+    expect(await getPhoneSendWait(database.db, user.id, methodId)).toBe(0);
+
+    expect(
+      (await sendPhoneChallenge(database.db, user, binding, methodId, "sms", context)).ok,
+    ).toBe(true);
+    const wait = await getPhoneSendWait(database.db, user.id, methodId);
+    expect(wait).toBeGreaterThan(55);
+    expect(wait).toBeLessThanOrEqual(60);
+    // The page's figure is the refusal's: the send that follows is held back for as long.
+    const refused = await sendPhoneChallenge(database.db, user, binding, methodId, "sms", context);
+    expect(refused).toMatchObject({ ok: false, reason: "limit" });
+    expect(
+      Math.abs((refused as { retryAfterSeconds: number }).retryAfterSeconds - wait),
+    ).toBeLessThanOrEqual(1);
+    // Reading the wait sends nothing.
+    expect(await database.db.select().from(outbox).where(eq(outbox.recipient, e164))).toHaveLength(
+      1,
+    );
+
+    // Someone else's phone, or no phone, tells nothing.
+    const stranger = await newUser();
+    expect(await getPhoneSendWait(database.db, stranger.id, methodId)).toBe(0);
+    expect(await getPhoneSendWait(database.db, user.id, "not-a-uuid")).toBe(0);
+  });
+
+  it("counts only the owner's own sends for a verified number (R-A5.4)", async () => {
+    process.env.PHONE_SEND_INTERVAL_SECONDS = "60";
+    resetEnv();
+    const owner = await newUser();
+    const { methodId, e164 } = await pendingPhone(owner.id);
+    await activatePhone(database.db, owner.id, methodId);
+    const stranger = await newUser();
+    const theirs = await pendingPhone(stranger.id, e164);
+    const strangerBinding = { userId: stranger.id, purpose: "enrol" as const, transactionId: null };
+    await sendPhoneChallenge(
+      database.db,
+      stranger,
+      strangerBinding,
+      theirs.methodId,
+      "sms",
+      context,
+    );
+    expect(await getPhoneSendWait(database.db, owner.id, methodId)).toBe(0);
+    // The stranger's unverified copy of the number waits for every send to it.
+    expect(await getPhoneSendWait(database.db, stranger.id, theirs.methodId)).toBeGreaterThan(55);
   });
 
   it("allows at most PHONE_SENDS_PER_HOUR sends an hour", async () => {

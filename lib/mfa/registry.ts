@@ -235,6 +235,22 @@ export function preferredOption(method: Pick<MethodView, "kind" | "data">): Sign
   return options.includes(channel as SignInOptionId) ? (channel as SignInOptionId) : options[0]!;
 }
 
+/**
+ * A method's own name — a device name, a passkey's name, a masked number — or null when it has
+ * none: a device left unnamed is stored under its kind's name, which must not be said twice.
+ */
+export function methodDetail(method: Pick<MethodView, "kind" | "label">): string | null {
+  const label = method.label.trim();
+  return label === "" || label === METHOD_KIND_INFO[method.kind]?.listName ? null : label;
+}
+
+/** What a list calls a method: its kind, then its own name when it has one. */
+export function methodName(method: Pick<MethodView, "kind" | "label">): string {
+  const kind = METHOD_KIND_INFO[method.kind]?.listName ?? method.kind;
+  const detail = methodDetail(method);
+  return detail ? `${kind} ${detail}` : kind;
+}
+
 /** The name people know from their guides, after "Default sign-in method:". */
 export function defaultMethodName(method: MethodView, option = preferredOption(method)): string {
   if (isPhoneKind(method.kind)) {
@@ -243,6 +259,14 @@ export function defaultMethodName(method: MethodView, option = preferredOption(m
   if (method.kind === "passkey") return "Passkey";
   if (option === "push") return "Authenticator app - notification";
   return "Authenticator app or hardware token - code";
+}
+
+/** A method as a chooser offers it: the guide's name, and its own name where that adds one. */
+export function methodChoiceName(method: MethodView, option = preferredOption(method)): string {
+  const name = defaultMethodName(method, option);
+  // A phone's guide name already carries its number.
+  const detail = isPhoneKind(method.kind) ? null : methodDetail(method);
+  return detail ? `${name} (${detail})` : name;
 }
 
 /**

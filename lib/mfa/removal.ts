@@ -3,7 +3,7 @@ import { mfaRequiredFor } from "@/lib/settings/policy";
 import type { Executor } from "@/lib/db/client";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { deleteOwnMethod, getMethodSummary, getOwnMethod, setDefaultMethod } from "./methods";
-import { defaultMethodName, METHOD_KIND_INFO } from "./registry";
+import { defaultMethodName, methodName } from "./registry";
 import type { RequestContext } from "@/lib/types/request";
 
 export type RemovalOutcome = "deleted" | "missing" | "last";
@@ -35,13 +35,7 @@ export async function removeOwnMethod(
       ...audit,
       details: { kind: method.kind, methodId: method.id },
     });
-    await queueSecurityNotice(
-      tx,
-      user,
-      "method.removed",
-      context,
-      `${METHOD_KIND_INFO[method.kind].listName} ${method.label}`,
-    );
+    await queueSecurityNotice(tx, user, "method.removed", context, methodName(method));
     if (method.isDefault && remaining.length > 0) {
       const chosen = remaining.find((m) => m.id === newDefaultId) ?? remaining[0]!;
       await setDefaultMethod(tx, user.id, chosen.id);

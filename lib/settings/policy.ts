@@ -87,15 +87,17 @@ export function signInRetentionDays(): number {
   return getSettingOverride("sign_in_retention_days") ?? getEnv().SIGN_IN_RETENTION_DAYS;
 }
 
+/** Wrong passwords in a row before an account's password step pauses. */
+export function passwordLockoutThreshold(): number {
+  return getSettingOverride("password_lockout_threshold") ?? getEnv().PASSWORD_LOCKOUT_THRESHOLD;
+}
+
 /** Password-step throttling per account and per client address (R-A11.2, R-A11.1). */
 export function passwordThrottlePolicies(): { account: ThrottlePolicy; ip: ThrottlePolicy } {
   const env = getEnv();
   return {
     account: {
-      lockSeconds: everyNthFailure(
-        getSettingOverride("password_lockout_threshold") ?? env.PASSWORD_LOCKOUT_THRESHOLD,
-        env.PASSWORD_LOCKOUT_SECONDS,
-      ),
+      lockSeconds: everyNthFailure(passwordLockoutThreshold(), env.PASSWORD_LOCKOUT_SECONDS),
       hardCap: 100,
     },
     ip: { lockSeconds: everyNthFailure(env.IP_FAILURE_THRESHOLD, env.PASSWORD_LOCKOUT_SECONDS) },

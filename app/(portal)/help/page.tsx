@@ -1,9 +1,22 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { IP_DATA_CREDITS } from "@/lib/activity/ip-intel";
+import { RISK_THRESHOLDS } from "@/lib/activity/risk";
+import {
+  HIGH_RISK_SIGN_INS_BEFORE_PASSWORD_CHANGE,
+  HIGH_RISK_WINDOW_DAYS,
+} from "@/lib/activity/sign-in-events";
 import { CASE_MESSAGE_MAX_LENGTH } from "@/lib/cases/report";
 import { requireSession } from "@/lib/auth/current";
-import { PIN_MAX_FAILURES, rememberMfaDays, sessionLimits } from "@/lib/settings/policy";
+import { kindOffered, type MethodKind } from "@/lib/mfa/registry";
+import {
+  methodKindEnabled,
+  passwordLockoutThreshold,
+  PIN_MAX_FAILURES,
+  rememberMfaDays,
+  sessionLimits,
+  staySignedInOffered,
+} from "@/lib/settings/policy";
 import { getEnv } from "@/lib/env";
 import { HelpRequestForm } from "@/components/forms/help-request-form";
 import { sendHelpRequestAction } from "./actions";
@@ -12,16 +25,38 @@ export const metadata: Metadata = { title: "Help" };
 
 const link = "text-brand-700 underline";
 
+const DAY_MS = 24 * 3600_000;
+
+// Every answer says what this portal does today for this person: a method their organisation
+// switched off, or their role may not use, is not offered, and sign-ins to the VPN, wifi or mail
+// are not this portal's to decide until it answers for them (it has no RADIUS server yet).
 export default async function HelpPage() {
-  await requireSession();
-  const { HELPDESK_EMAIL, ORG_NAME, PASSWORD_LOCKOUT_THRESHOLD } = getEnv();
+  const session = await requireSession();
+  const { HELPDESK_EMAIL, ORG_NAME } = getEnv();
+  const offered = (kind: MethodKind) => kindOffered(kind, session.user.role);
+  const codeApp = offered("authenticator_app") || offered("companion_app");
+  const callPhone = offered("office_phone") || offered("alternate_phone");
+  const phones = callPhone || offered("mobile_phone");
   const rememberDays = rememberMfaDays();
+  const staySignedIn = staySignedInOffered();
   const idleMinutes = Math.round(sessionLimits().idleMs / 60_000);
-  const staySignedInDays = Math.round(sessionLimits(true).idleMs / (24 * 3600_000));
+  const persistent = sessionLimits(true);
+  const stayIdleDays = Math.round(persistent.idleMs / DAY_MS);
+  const stayMostDays = Math.round(persistent.absoluteMs / DAY_MS);
   const helpdesk = (
     <a className={link} href={`mailto:${HELPDESK_EMAIL}`}>
       {HELPDESK_EMAIL}
     </a>
+  );
+  const securityInfo = (
+    <Link className={link} href="/security-info">
+      Security info
+    </Link>
+  );
+  const mySignIns = (
+    <Link className={link} href="/sign-ins">
+      My sign-ins
+    </Link>
   );
 
   const faq: { id: string; question: string; answer: React.ReactNode }[] = [
@@ -30,32 +65,48 @@ export default async function HelpPage() {
       question: "How can I reduce the number of verification requests?",
       answer: (
         <>
+          {(staySignedIn || rememberDays > 0) && (
+            <p>
+              {staySignedIn && (
+                <>
+                  On a computer or phone that only you use, answer <q>Yes</q> to{" "}
+                  <q>Stay signed in?</q>: you stay signed in as long as you come back within{" "}
+                  {Math.min(stayIdleDays, stayMostDays)} days, for up to {stayMostDays} days,
+                  instead of being signed out after {idleMinutes} minutes without activity.{" "}
+                </>
+              )}
+              {rememberDays > 0 && (
+                <>
+                  When you verify, tick <q>Don&apos;t ask again for {rememberDays} days</q> and that
+                  browser skips the second step for {rememberDays} days.{" "}
+                </>
+              )}
+              Never do {staySignedIn && rememberDays > 0 ? "either" : "this"} on a shared or public
+              computer.
+            </p>
+          )}
+          {(codeApp || offered("passkey")) && (
+            <p>
+              Add {codeApp ? "an authenticator app" : "a passkey"}
+              {codeApp && offered("passkey") && " or a passkey"} on {securityInfo}: once you have
+              one, it is used instead of texts and calls, and it is quicker than waiting for a text
+              or a call.
+            </p>
+          )}
           <p>
-            On a computer or phone that only you use, answer <q>Yes</q> to <q>Stay signed in?</q>:
-            you stay signed in for up to {staySignedInDays} days of inactivity instead of{" "}
-            {idleMinutes} minutes.
+            Some sign-ins always ask for your second sign-in method
+            {staySignedIn && " and never keep you signed in"}, whatever you chose: from a VPN or
+            hosting network you haven&apos;t marked as yours, from a country you haven&apos;t signed
+            in from in the last {RISK_THRESHOLDS.historyDays} days, when two sign-ins are too far
+            apart to travel between, or from an address where many accounts have just failed to sign
+            in. That is how we notice someone else using your password.
             {rememberDays > 0 && (
               <>
                 {" "}
-                When you enter a code, tick <q>Don&apos;t ask again for {rememberDays} days</q> and
-                that browser skips the second step for {rememberDays} days.
+                Changing your password or choosing <q>Sign out everywhere</q> also ends every{" "}
+                <q>Don&apos;t ask again</q>.
               </>
-            )}{" "}
-            Never do either on a shared or public computer.
-          </p>
-          <p>
-            Make the authenticator app your default sign-in method on{" "}
-            <Link className={link} href="/security-info">
-              Security info
-            </Link>
-            : a code from the app is quicker than waiting for a text or a call.
-          </p>
-          <p>
-            Some sign-ins always ask, whatever you chose: from a VPN or a cloud or hosting network,
-            from a country you haven&apos;t signed in from recently, or when two sign-ins are too
-            far apart to travel between. That is how we notice someone else using your password.
-            Changing your password or choosing <q>Sign out everywhere</q> also ends every{" "}
-            <q>Don&apos;t ask again</q>.
+            )}
           </p>
         </>
       ),
@@ -66,24 +117,24 @@ export default async function HelpPage() {
       answer: (
         <>
           <p>
-            A VPN makes your sign-ins look as if they come from the VPN provider&apos;s network,
-            often in another country. We treat sign-ins from VPN and hosting networks, and from new
-            countries, as risky: we always ask for your second sign-in method, email you, and after
-            several risky sign-ins in a row we ask you to change your password in case someone else
-            has it.
+            This portal does not sign you in to the VPN yet: {ORG_NAME}&apos;s VPN checks your
+            password itself and decides when to ask for it, or for a new one. If the VPN keeps
+            asking you to change your password, contact the helpdesk at {helpdesk}.
           </p>
           <p>
-            If it was you, open{" "}
-            <Link className={link} href="/sign-ins">
-              My sign-ins
-            </Link>{" "}
-            and choose <q>This was me</q> on the sign-in from the VPN: we then treat that network as
-            one of yours. Signing in without the VPN also avoids the extra prompts.
+            Signing in to this portal while connected to a VPN makes the sign-in look as if it comes
+            from the VPN provider&apos;s network, often in another country. We treat that as
+            unusual: we ask for your second sign-in method every time
+            {staySignedIn && ", don't keep you signed in"} and email you. After{" "}
+            {HIGH_RISK_SIGN_INS_BEFORE_PASSWORD_CHANGE} sign-ins in {HIGH_RISK_WINDOW_DAYS} days
+            that look like someone else&apos;s — for example one too far from the one before to
+            travel between in the time — we ask you to change your password here, in case someone
+            else has it.
           </p>
           <p>
-            Apps that keep your old password (mail, VPN and wifi settings) keep failing after a
-            change, and each failure counts against your account: update the password saved in each
-            of them.
+            If it was you, open {mySignIns} and choose <q>This was me</q> on the sign-in from the
+            VPN: we then treat that network as yours, and a sign-in from it is no longer unusual
+            just for coming from a VPN.
           </p>
         </>
       ),
@@ -93,17 +144,19 @@ export default async function HelpPage() {
       question: "What if I have limited wifi or phone signal?",
       answer: (
         <>
+          {codeApp && (
+            <p>
+              An authenticator app makes codes with no connection at all — no wifi, no signal, no
+              data — so it is the best method when you travel. Set it up on {securityInfo} before
+              you go.
+            </p>
+          )}
+          {phones && (
+            <p>Texts and calls need phone signal, unless your phone can take them over wifi.</p>
+          )}
           <p>
-            An authenticator app makes codes with no connection at all — no wifi, no signal, no data
-            — so it is the best method when you travel. Set it up on{" "}
-            <Link className={link} href="/security-info">
-              Security info
-            </Link>{" "}
-            before you go.
-          </p>
-          <p>
-            Text messages and calls need phone signal (wifi alone is not enough). Keep recovery
-            codes somewhere safe as a backup: each one signs you in once, with no connection.
+            As a backup, create recovery codes on {securityInfo} and keep them somewhere safe: each
+            one signs you in once, with no connection.
           </p>
         </>
       ),
@@ -115,13 +168,35 @@ export default async function HelpPage() {
         <>
           <p>You can still protect your account:</p>
           <ul className="list-disc space-y-1 pl-6">
+            {offered("authenticator_app") && (
+              <li>
+                Install an authenticator app on your computer (any app that shows 6-digit codes,
+                such as KeePassXC) and add it under <q>Add sign-in method</q>; use{" "}
+                <q>Can&apos;t scan the image?</q> to type the key instead of scanning.
+              </li>
+            )}
+            {offered("passkey") && (
+              <li>
+                Add a passkey under <q>Add sign-in method</q>: your computer keeps it (unlocked with
+                your fingerprint, face or PIN), or a security key you plug in does.
+              </li>
+            )}
+            {callPhone && (
+              <li>
+                Add an {offered("office_phone") ? "office" : "alternate"} phone that can receive
+                calls: we call and you press #.
+              </li>
+            )}
+            {methodKindEnabled("hardware_token") && (
+              <li>
+                Ask the helpdesk whether they can give you a hardware token: a small device that
+                shows codes.
+              </li>
+            )}
             <li>
-              Install an authenticator app on your computer (any app that shows 6-digit codes, such
-              as KeePassXC) and add it under <q>Add sign-in method</q>; use{" "}
-              <q>Can&apos;t scan the image?</q> to type the key instead of scanning.
+              Once you have a method, create recovery codes on Security info and keep them somewhere
+              safe: each one signs you in once.
             </li>
-            <li>Add an office or home phone that can receive calls: we call and you press #.</li>
-            <li>Create recovery codes and keep them somewhere safe.</li>
           </ul>
           <p>If none of these works for you, ask the helpdesk below.</p>
         </>
@@ -133,11 +208,7 @@ export default async function HelpPage() {
       answer: (
         <>
           <p>
-            Choose <q>This wasn&apos;t me</q> on the sign-in in{" "}
-            <Link className={link} href="/sign-ins">
-              My sign-ins
-            </Link>
-            , or go straight to{" "}
+            Choose <q>This wasn&apos;t me</q> on the sign-in in {mySignIns}, or go straight to{" "}
             <Link className={link} href="/secure-account">
               Secure your account
             </Link>
@@ -161,8 +232,8 @@ export default async function HelpPage() {
         <p>
           The pound key is the hash key <kbd>#</kbd>, at the bottom right of the keypad. On a
           smartphone, tap <q>Keypad</q> during the call to see it, then press <kbd>#</kbd> once to
-          approve the sign-in. If you did not just try to sign in, hang up without pressing
-          anything.
+          approve. Any other key, or hanging up, turns the request down: if you did not just try to
+          sign in or add this phone, hang up without pressing anything.
         </p>
       ),
     },
@@ -171,25 +242,22 @@ export default async function HelpPage() {
       question: "My mail or calendar stopped working after I set up verification. Why?",
       answer: (
         <p>
-          Older mail and calendar apps sign in with your password alone and cannot show the second
-          step, so they are refused. Remove the account from the app and add it again, choosing the
-          option that opens a browser to sign in, or use the web version. If you changed your
-          password, update it in every app that saved it.
+          Setting up verification here does not change how your mail or calendar app signs in: this
+          portal does not sign in other apps yet. {ORG_NAME}&apos;s mail service decides what your
+          apps need, so if they stopped working, contact the helpdesk at {helpdesk}.
         </p>
       ),
     },
     {
       id: "phone-sign-in",
       question: "How do I sign in with my phone instead of my password?",
-      answer: (
+      answer: offered("companion_app") ? (
         <>
           <p>
-            Pair your phone with the Authenticator app from{" "}
-            <Link className={link} href="/security-info">
-              Security info
-            </Link>
-            , then in the app choose <q>Enable phone sign-in</q>, enter your password and pick an
-            app PIN. On the sign-in page, type your email and choose{" "}
+            Pair your phone with the Authenticator app: on {securityInfo}, choose{" "}
+            <q>Add sign-in method</q> and <q>Authenticator app (notifications)</q>. Then in the app
+            choose <q>Enable phone sign-in</q>, enter your password and pick an app PIN. On the
+            sign-in page, type your email and choose{" "}
             <q>Approve a request on my Authenticator app</q>; type the number your browser shows
             into the app, enter your app PIN and approve.
           </p>
@@ -207,6 +275,11 @@ export default async function HelpPage() {
             password instead.
           </p>
         </>
+      ) : (
+        <p>
+          {ORG_NAME} doesn&apos;t offer phone sign-in: sign in with your password and your sign-in
+          method. Ask the helpdesk at {helpdesk} if you need it.
+        </p>
       ),
     },
     {
@@ -216,8 +289,8 @@ export default async function HelpPage() {
         <p>
           Yes. It is built to WCAG 2.2 AA: every page works with a keyboard alone and with screen
           readers, every field has a label, errors are announced, and nothing depends on colour or
-          on scanning an image — the key can be typed instead. Codes can come from an app, a text or
-          a call. If something gets in your way, tell us at {helpdesk}.
+          on scanning an image — the key can be typed instead. You can choose how to prove it is you
+          from the methods on {securityInfo}. If something gets in your way, tell us at {helpdesk}.
         </p>
       ),
     },
@@ -226,14 +299,10 @@ export default async function HelpPage() {
       question: "The VPN or wifi says \u201cAccess-Reject\u201d. What does that mean?",
       answer: (
         <p>
-          The sign-in was refused: the password was wrong or out of date, the second step was not
-          completed in time, or the account is paused after repeated wrong passwords. Check the
-          password saved in the VPN or wifi settings, try again and approve the request straight
-          away. The attempt shows in{" "}
-          <Link className={link} href="/sign-ins">
-            My sign-ins
-          </Link>{" "}
-          as an unsuccessful sign-in. If it keeps happening, contact {helpdesk}.
+          It means the VPN or wifi refused the sign-in. This portal does not check VPN or wifi
+          sign-ins yet, so {ORG_NAME}&apos;s VPN or wifi service decides why, and those attempts
+          don&apos;t appear in {mySignIns}. Check the password saved in the VPN or wifi settings,
+          and if it keeps happening, contact the helpdesk at {helpdesk}.
         </p>
       ),
     },
@@ -241,13 +310,20 @@ export default async function HelpPage() {
       id: "invalid-password",
       question: "It says \u201cInvalid username or password\u201d although I verified. Why?",
       answer: (
-        <p>
-          For your protection, a paused account gives the same message as a wrong password: after{" "}
-          {PASSWORD_LOCKOUT_THRESHOLD} wrong passwords in a row, sign-in pauses for a while, and an
-          app retrying an old saved password can cause that without you noticing. Update the
-          password saved in your apps, wait a few minutes and try again. If you changed your
-          password recently, use the new one everywhere.
-        </p>
+        <>
+          <p>
+            This portal never says that: its sign-in page says{" "}
+            <q>Your account or password is incorrect.</q> <q>Invalid username or password</q> comes
+            from another service, such as the VPN, wifi or mail, which checks your password itself
+            and decides; contact the helpdesk at {helpdesk}.
+          </p>
+          <p>
+            On this portal&apos;s sign-in page, a paused account gets the same message as a wrong
+            password, for your protection: after {passwordLockoutThreshold()} wrong passwords in a
+            row, sign-in pauses for a while and we email you. Wait a few minutes and try again, or
+            ask the helpdesk to unlock your account.
+          </p>
+        </>
       ),
     },
   ];

@@ -17,6 +17,9 @@ import {
   kindOffered,
   METHOD_KIND_INFO,
   METHOD_KINDS,
+  methodChoiceName,
+  methodDetail,
+  methodName,
   preferredOption,
 } from "@/lib/mfa/registry";
 import {
@@ -98,8 +101,7 @@ export default async function SecurityInfoPage({
                 >
                   {defaultCandidates(summary).map(({ method, option, value }) => (
                     <option key={value} value={value}>
-                      {defaultMethodName(method, option)}
-                      {!isPhoneKind(method.kind) && ` (${method.label})`}
+                      {methodChoiceName(method, option)}
                     </option>
                   ))}
                 </select>
@@ -137,12 +139,13 @@ export default async function SecurityInfoPage({
         className="mt-6 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white"
       >
         {methods.map((method) => {
-          const kindName = METHOD_KIND_INFO[method.kind].listName;
+          const name = methodName(method);
+          const detail = [methodDetail(method), method.isDefault && "default"].filter(Boolean);
           const others = methods.filter((m) => m.id !== method.id);
           return (
             <MethodRow
               key={method.id}
-              title={kindName}
+              title={METHOD_KIND_INFO[method.kind].listName}
               dates={method}
               actions={
                 <div className="flex items-center gap-4">
@@ -156,8 +159,8 @@ export default async function SecurityInfoPage({
                   )}
                   <DialogTrigger
                     label="Delete"
-                    accessibleLabel={`Delete ${kindName} ${method.label}`}
-                    title={`Delete ${kindName} ${method.label}?`}
+                    accessibleLabel={`Delete ${name}`}
+                    title={`Delete ${name}?`}
                     className="text-red-700 underline"
                   >
                     <form action={deleteMethodAction} className="space-y-4">
@@ -175,7 +178,7 @@ export default async function SecurityInfoPage({
                           >
                             {others.map((m) => (
                               <option key={m.id} value={m.id}>
-                                {defaultMethodName(m)} ({m.label})
+                                {methodChoiceName(m)}
                               </option>
                             ))}
                           </select>
@@ -189,10 +192,7 @@ export default async function SecurityInfoPage({
                 </div>
               }
             >
-              <p className="text-slate-700">
-                {method.label}
-                {method.isDefault && " · default"}
-              </p>
+              {detail.length > 0 && <p className="text-slate-700">{detail.join(" · ")}</p>}
               {method.kind === "passkey" && (
                 <p className="text-sm text-slate-600">
                   {method.data?.blocked

@@ -15,7 +15,7 @@ import {
   confirmPhoneEnrolment,
   enrolmentBinding,
 } from "@/lib/mfa/phone-enrolment";
-import { maskPhone, parsePhone } from "@/lib/mfa/phone-numbers";
+import { parsePhone } from "@/lib/mfa/phone-numbers";
 import {
   kindOffered,
   limitReachedMessage,
@@ -49,15 +49,13 @@ const PHONE_PROBLEMS = {
 } as const;
 
 /**
- * The answer to a refused send: the same whatever the reason and whoever the number belongs to,
- * so it tells nothing about other people's use of a number (R-A5.4).
+ * Where the wizard waits for the phone: the code page or the call page, with what happened to
+ * the last send. A refused send is told only as a wait, the same whoever the number belongs to
+ * (R-A5.4); the page reads the wait itself.
  */
-const LIMIT_MESSAGE =
-  "We can't send another text or call to this number yet. Wait a few minutes, then try again.";
-
-/** Where the wizard waits for the phone: the code page or the call page. */
-function stepFor(channel: PhoneChannel): string {
-  return channel === "sms" ? "/register/phone/code" : "/register/phone/call";
+function stepFor(channel: PhoneChannel, notice?: "limit" | "sent" | "dead"): string {
+  const path = channel === "sms" ? "/register/phone/code" : "/register/phone/call";
+  return notice ? `${path}?notice=${notice}` : path;
 }
 
 /** "Phone" → "Next": a pending phone, and a code or a call to it. */
@@ -125,21 +123,14 @@ export async function beginPhoneAction(
     channel,
     await getRequestContext(),
   );
-  if (!sent.ok) {
-    return {
-      status: "error",
-      message: sent.reason === "limit" ? LIMIT_MESSAGE : PHONE_PROBLEMS.invalid,
-      values,
-    };
-  }
+  // Held back, the phone is still being registered: its page counts down to the next send.
+  if (!sent.ok && sent.reason === "limit") redirect(stepFor(channel, "limit"));
+  if (!sent.ok) return { status: "error", message: PHONE_PROBLEMS.invalid, values };
   redirect(stepFor(channel));
 }
 
-/** "Resend code" / "Call me again" while registering. */
-export async function resendPhoneAction(
-  _previous: ActionState,
-  formData: FormData,
-): Promise<ActionState> {
+/** "Resend code" / "Call me again" while registering; the page then says what happened. */
+export async function resendPhoneAction(formData: FormData): Promise<void> {
   const registrant = await getRegistrant();
   if (!registrant) redirect("/signin");
   const db = await getDb();
@@ -156,17 +147,8 @@ export async function resendPhoneAction(
     channel,
     await getRequestContext(),
   );
-  if (!sent.ok) {
-    return {
-      status: "error",
-      message:
-        sent.reason === "limit"
-          ? LIMIT_MESSAGE
-          : "This code can't be used any more. Start again with your phone number.",
-    };
-  }
-  if (channel === "voice") redirect("/register/phone/call");
-  return { status: "success", message: `We sent a new code to ${maskPhone(pending.e164)}.` };
+  if (!sent.ok) redirect(stepFor(channel, sent.reason === "limit" ? "limit" : "dead"));
+  redirect(stepFor(channel, channel === "sms" ? "sent" : undefined));
 }
 
 /** "Enter code" → "Next" for a phone being registered; wrong codes are counted (R-A11). */

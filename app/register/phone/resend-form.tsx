@@ -1,22 +1,26 @@
-"use client";
-
-import { useActionState } from "react";
 import { SubmitButton } from "@/components/forms/submit-button";
-import { Alert } from "@/components/ui/alert";
-import { idle } from "@/lib/actions/form-action";
+import { SendCountdown } from "@/components/mfa/send-countdown";
 import { resendPhoneAction } from "./actions";
 
-/** "Resend code" / "Call me again" for the phone being registered, with the outcome announced. */
-export function ResendForm({ channel, label }: { channel: "sms" | "voice"; label: string }) {
-  const [state, formAction] = useActionState(resendPhoneAction, idle);
+type ResendFormProps = {
+  channel: "sms" | "voice";
+  label: string;
+  /** Set when the last send was held back: the seconds until the next may go. */
+  waitSeconds: number | null;
+};
+
+/** "Resend code" / "Call me again" for the phone being registered; held back, a countdown first. */
+export function ResendForm({ channel, label, waitSeconds }: ResendFormProps) {
   return (
-    <form action={formAction} className="mt-6 space-y-3">
+    <form action={resendPhoneAction} className="mt-6">
       <input type="hidden" name="channel" value={channel} />
-      {state.status === "error" && state.message && <Alert kind="error">{state.message}</Alert>}
-      {state.status === "success" && state.message && <Alert kind="success">{state.message}</Alert>}
-      <SubmitButton variant="secondary" pendingLabel="Sending…">
-        {label}
-      </SubmitButton>
+      {waitSeconds === null ? (
+        <SubmitButton variant="secondary" pendingLabel="Sending…">
+          {label}
+        </SubmitButton>
+      ) : (
+        <SendCountdown key={waitSeconds} seconds={waitSeconds} channel={channel} label={label} />
+      )}
     </form>
   );
 }

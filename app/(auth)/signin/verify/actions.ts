@@ -2,6 +2,7 @@
 
 import { redirect } from "next/navigation";
 import type { ActionState } from "@/lib/actions/form-action";
+import { describeWait } from "@/lib/actions/wait-text";
 import { readBrowserState, setRememberedMfaCookie } from "@/lib/auth/browser-cookies";
 import { finishSignIn } from "@/lib/auth/next-auth";
 import { rememberMfaDays } from "@/lib/settings/policy";
@@ -16,10 +17,6 @@ import { verifySecondFactor } from "@/lib/mfa/second-factor";
 import { getRequestContext } from "@/lib/security/request-context";
 
 const WRONG_CODE = "That code didn't work.";
-
-function waitText(seconds: number): string {
-  return seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
-}
 
 /** The second step of sign-in, and of a step-up: one code for one option. */
 export async function verifyAction(
@@ -63,7 +60,7 @@ export async function verifyAction(
     return {
       status: "error",
       message: result.waitSeconds
-        ? `That passkey didn't work. For your security, wait ${waitText(result.waitSeconds)} before trying again.`
+        ? `That passkey didn't work. For your security, wait ${describeWait(result.waitSeconds)} before trying again.`
         : "That passkey didn't work. Try again, or choose another way.",
     };
   }
@@ -72,7 +69,7 @@ export async function verifyAction(
       result.reason === "format" && !result.waitSeconds
         ? `Enter the 6-digit code from ${option === "sms" ? "the text message" : "your authenticator app"}.`
         : result.waitSeconds
-          ? `${WRONG_CODE} For your security, wait ${waitText(result.waitSeconds)} before trying again.`
+          ? `${WRONG_CODE} For your security, wait ${describeWait(result.waitSeconds)} before trying again.`
           : `${WRONG_CODE} Check the code and try again.`;
     return result.reason === "format" && !result.waitSeconds
       ? { status: "error", fieldErrors: { code: [message] } }

@@ -4,6 +4,7 @@ import { redirect } from "next/navigation";
 import { CallWaiter } from "@/components/mfa/call-waiter";
 import { PasskeyForm } from "@/components/mfa/passkey-form";
 import { PushWaiter } from "@/components/mfa/push-waiter";
+import { SendCountdown } from "@/components/mfa/send-countdown";
 import { UnusableMethods } from "@/components/mfa/unusable-methods";
 import { SubmitButton } from "@/components/forms/submit-button";
 import { Alert } from "@/components/ui/alert";
@@ -12,7 +13,12 @@ import { getCurrentTransaction } from "@/lib/auth/sign-in-flow";
 import { getDb } from "@/lib/db/client";
 import { getLatestPush } from "@/lib/mfa/companion-push";
 import { getMethodSummary } from "@/lib/mfa/methods";
-import { getLatestCall } from "@/lib/mfa/phone-challenges";
+import {
+  getCallStatus,
+  getLatestCall,
+  getLiveTextChallenge,
+  getPhoneSendWait,
+} from "@/lib/mfa/phone-challenges";
 import { shortPhone } from "@/lib/mfa/phone-numbers";
 import { phoneNumberOf, SIGN_IN_OPTIONS, type SignInOptionId } from "@/lib/mfa/registry";
 import { resendAction, verifyAction } from "./actions";
@@ -33,9 +39,19 @@ const INSTRUCTIONS: Record<SignInOptionId, (number: string) => string> = {
     "Open the Authenticator app on your phone and enter the number shown here to sign in. If the request hasn't arrived, choose \u201cCheck for notifications\u201d in the app.",
 };
 
+/** What the page says instead when the send limits held this text or call back (R-A5.4). */
+const HELD_BACK: Record<"sms" | "voice", (number: string, earlier: boolean) => string> = {
+  sms: (number, earlier) =>
+    earlier
+      ? `The code we texted to your phone ${number} earlier still works. Enter it to sign in.`
+      : `We can't text your phone ${number} yet.`,
+  voice: (number, earlier) =>
+    earlier
+      ? `The call to your phone ${number} is still ringing. Answer it and press # to continue.`
+      : `We can't call your phone ${number} yet.`,
+};
+
 const NOTICES = {
-  limit:
-    "We can't send another text or call to this phone yet. Wait a few minutes, or choose another way.",
   dead: "That code was entered wrongly too many times. Choose another way, or start signing in again.",
   "push-limit":
     "We can't send another request to your Authenticator app now. Wait a few minutes, or choose another way.",
@@ -72,21 +88,31 @@ export default async function VerifyPage({
   const days = rememberMfaDays();
   const rememberDays = !stepUp && days > 0 ? days : null;
   const hasOtherWays = summary.choices.length > 1;
-  const notice =
-    params.notice === "limit" || params.notice === "dead" || params.notice === "push-limit"
-      ? params.notice
+  const notice = params.notice === "dead" || params.notice === "push-limit" ? params.notice : null;
+  const binding = {
+    userId: transaction.userId,
+    purpose: transaction.purpose,
+    transactionId: transaction.id,
+  };
+  const phoneOption =
+    (choice.option === "sms" || choice.option === "voice") && choice.methodId
+      ? { channel: choice.option, methodId: choice.methodId }
       : null;
   const call =
-    choice.option === "voice" && choice.methodId
-      ? await getLatestCall(
-          db,
-          {
-            userId: transaction.userId,
-            purpose: transaction.purpose,
-            transactionId: transaction.id,
-          },
-          choice.methodId,
-        )
+    phoneOption?.channel === "voice"
+      ? await getLatestCall(db, binding, phoneOption.methodId)
+      : null;
+  // Held back by the send limits: say so, and what still works from an earlier send, if anything.
+  const heldBack =
+    phoneOption && params.notice === "limit"
+      ? {
+          ...phoneOption,
+          seconds: await getPhoneSendWait(db, transaction.userId, phoneOption.methodId),
+          earlier:
+            phoneOption.channel === "voice"
+              ? call !== null && (await getCallStatus(db, binding, call.id)) === "ringing"
+              : (await getLiveTextChallenge(db, binding, phoneOption.methodId)) !== null,
+        }
       : null;
   const push =
     choice.option === "push"
@@ -107,7 +133,11 @@ export default async function VerifyPage({
           For your security, confirm it is you before changing your security info.
         </p>
       )}
-      <p className="mb-6 text-slate-700">{INSTRUCTIONS[choice.option](number)}</p>
+      <p className="mb-6 text-slate-700">
+        {heldBack
+          ? HELD_BACK[heldBack.channel](number, heldBack.earlier)
+          : INSTRUCTIONS[choice.option](number)}
+      </p>
       {notice && (
         <div className="mb-4">
           <Alert kind="info">{NOTICES[notice]}</Alert>
@@ -126,7 +156,8 @@ export default async function VerifyPage({
           </PushWaiter>
         )
       ) : choice.option === "voice" ? (
-        call && (
+        call &&
+        (!heldBack || heldBack.earlier) && (
           <CallWaiter
             key={call.id}
             statusUrl={`/signin/verify/call-status?challenge=${call.id}`}
@@ -147,7 +178,7 @@ export default async function VerifyPage({
         >
           {rememberDays !== null && <RememberBrowserField days={rememberDays} />}
         </PasskeyForm>
-      ) : (
+      ) : heldBack && !heldBack.earlier ? null : (
         <VerifyForm
           key={`${choice.option}:${choice.methodId ?? ""}`}
           option={choice.option}
@@ -161,13 +192,22 @@ export default async function VerifyPage({
         <form action={resendAction} className="mt-4">
           <input type="hidden" name="option" value={choice.option} />
           <input type="hidden" name="method" value={choice.methodId ?? ""} />
-          <SubmitButton variant="secondary" pendingLabel="Sending…">
-            {choice.option === "sms"
-              ? "Resend code"
-              : choice.option === "push"
-                ? "Send another request"
-                : "Call again"}
-          </SubmitButton>
+          {heldBack ? (
+            <SendCountdown
+              key={heldBack.seconds}
+              seconds={heldBack.seconds}
+              channel={heldBack.channel}
+              label={heldBack.channel === "sms" ? "Resend code" : "Call again"}
+            />
+          ) : (
+            <SubmitButton variant="secondary" pendingLabel="Sending…">
+              {choice.option === "sms"
+                ? "Resend code"
+                : choice.option === "push"
+                  ? "Send another request"
+                  : "Call again"}
+            </SubmitButton>
+          )}
         </form>
       )}
       {hasOtherWays && (

@@ -7,7 +7,7 @@ import { DialogTrigger } from "@/components/ui/dialog-trigger";
 import { isRecentlyAdded, RECENTLY_ADDED_DAYS } from "@/lib/auth/secure-account";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
-import { METHOD_KIND_INFO } from "@/lib/mfa/registry";
+import { METHOD_KIND_INFO, methodDetail, methodName } from "@/lib/mfa/registry";
 import { deleteMethodStepAction, regenerateRecoveryCodesStepAction } from "../actions";
 import type { Step } from "../flow";
 import { EventField } from "./event-field";
@@ -74,7 +74,8 @@ export async function ReviewStep({
       >
         {summary.methods.map((method) => {
           const kindName = METHOD_KIND_INFO[method.kind].listName;
-          const name = `Delete ${kindName} ${method.label}`;
+          const name = `Delete ${methodName(method)}`;
+          const detail = [methodDetail(method), method.isDefault && "default"].filter(Boolean);
           const isRecent = isRecentlyAdded(method.createdAt, now);
           return (
             <MethodRow
@@ -103,7 +104,7 @@ export async function ReviewStep({
                   <DialogTrigger
                     label="Delete"
                     accessibleLabel={name}
-                    title={`Delete ${kindName} ${method.label}?`}
+                    title={`${name}?`}
                     className="text-red-700 underline"
                   >
                     <form action={deleteMethodStepAction} className="space-y-4">
@@ -118,10 +119,7 @@ export async function ReviewStep({
                 )
               }
             >
-              <p className="text-slate-700">
-                {method.label}
-                {method.isDefault && " · default"}
-              </p>
+              {detail.length > 0 && <p className="text-slate-700">{detail.join(" · ")}</p>}
             </MethodRow>
           );
         })}

@@ -16,7 +16,7 @@ import { listActiveSessions } from "@/lib/auth/sessions";
 import { ROLES } from "@/lib/auth/users";
 import { getDb } from "@/lib/db/client";
 import { countRecoveryCodes, listMethods } from "@/lib/mfa/methods";
-import { METHOD_KIND_INFO } from "@/lib/mfa/registry";
+import { methodName } from "@/lib/mfa/registry";
 import { listRememberedBrowsers } from "@/lib/mfa/remembered-browser";
 import { toView } from "../../../(portal)/sign-ins/view";
 import { DataTable } from "../../_components/data-table";
@@ -171,7 +171,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
         ) : (
           <ul className="mt-2 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
             {methods.map((method) => {
-              const name = `${METHOD_KIND_INFO[method.kind]?.listName ?? method.kind} ${method.label}`;
+              const name = methodName(method);
               return (
                 <MethodRow
                   key={method.id}

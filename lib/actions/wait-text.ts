@@ -1,0 +1,9 @@
+/**
+ * A wait as a person reads it: "1 second", "45 seconds", "3 minutes". Seconds up to a minute and
+ * a half, whole minutes (rounded up) after, so a wait is never shown shorter than it is.
+ */
+export function describeWait(seconds: number): string {
+  const whole = Math.max(0, Math.ceil(seconds));
+  if (whole < 90) return whole === 1 ? "1 second" : `${whole} seconds`;
+  return `${Math.ceil(whole / 60)} minutes`;
+}

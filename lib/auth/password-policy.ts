@@ -54,7 +54,10 @@ function isRunOrRepeat(folded: string): boolean {
 export type PasswordProblem =
   "too_short" | "too_long" | "common" | "run_or_repeat" | "personal" | "organisation";
 
-/** Whether a new password is acceptable, else why, with the message for the field (R-A2.1, R-A2.4; NIST 800-63B §3.1.1.2). */
+/**
+ * Whether a new password is acceptable, else why, with the message for the field (R-A2.1, R-A2.4;
+ * NIST 800-63B §3.1.1.2).
+ */
 export function checkNewPassword(
   password: string,
   about: { name: string; email: string; orgName: string },

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { and, count, eq } from "drizzle-orm";
+import { and, count, eq, gt, isNull, sql } from "drizzle-orm";
 import {
   advanceSignInEvent,
   getTransactionRisk,
@@ -111,12 +111,16 @@ async function realSignIn(db: Db, ticket: Ticket) {
       userId: signInTransactions.userId,
       stage: signInTransactions.stage,
       methods: signInTransactions.methods,
-      consumedAt: signInTransactions.consumedAt,
-      expiresAt: signInTransactions.expiresAt,
     })
     .from(signInTransactions)
-    .where(eq(signInTransactions.id, hashToken(ticket.token)));
-  return row && !row.consumedAt && row.expiresAt.getTime() > clock.ms() ? row : null;
+    .where(
+      and(
+        eq(signInTransactions.id, hashToken(ticket.token)),
+        isNull(signInTransactions.consumedAt),
+        gt(signInTransactions.expiresAt, sql`now()`),
+      ),
+    );
+  return row ?? null;
 }
 
 /** Whether the account may sign in by phone: active, with a confirmed phone that has it on. */

@@ -27,7 +27,6 @@ import { sendWakeUp, webPushConfigured, type PushSubscription } from "./web-push
 import { getDevice, verifyDeviceSignature, type PairedDevice } from "./companion-device";
 import { isUuid } from "@/lib/security/ids";
 import type { RequestContext } from "@/lib/types/request";
-import { clock } from "@/lib/clock";
 import { databaseNowPlus } from "@/lib/db/time";
 
 // Number-matching push requests to a paired phone (R-A6.1–R-A6.4): how many may be asked, what the
@@ -154,18 +153,23 @@ export async function startPushRequest(
         : refuse("limit");
     }
 
-    const [lastSuccess] = await tx
-      .select({ at: sql<string | null>`max(${pushRequests.answeredAt})` })
+    // Requests since the window began or the last one that signed in, whichever is later.
+    const lastSuccess = tx
+      .select({ at: sql`max(${pushRequests.answeredAt})` })
       .from(pushRequests)
       .where(and(eq(pushRequests.userId, user.id), eq(pushRequests.status, "used")));
-    const since = Math.max(
-      clock.ms() - PUSH_WINDOW_MS,
-      lastSuccess?.at ? new Date(lastSuccess.at).getTime() : 0,
-    );
     const [recent] = await tx
       .select({ n: count() })
       .from(pushRequests)
-      .where(and(eq(pushRequests.userId, user.id), gt(pushRequests.createdAt, new Date(since))));
+      .where(
+        and(
+          eq(pushRequests.userId, user.id),
+          gt(
+            pushRequests.createdAt,
+            sql`greatest(${databaseNowPlus(-PUSH_WINDOW_MS)}, (${lastSuccess}))`,
+          ),
+        ),
+      );
     if ((recent?.n ?? 0) >= PUSH_REQUESTS_PER_WINDOW) return refuse("limit");
 
     const id = crypto.randomUUID();

@@ -1,5 +1,5 @@
 import { webcrypto } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, companionDevices, mfaMethods, outbox, pushRequests } from "@/lib/db/schema";
 import { accepted } from "@/lib/testing/enrolment";
@@ -418,6 +418,34 @@ describe("push limits (R-A6.3, R-A6.4)", () => {
         ),
       );
     expect(notices).toHaveLength(1);
+  });
+
+  it("counts the window's requests from the last one that signed in", async () => {
+    const { db } = database;
+    const { user } = await userWithPhone("limits-reset@example.edu");
+    const ids: string[] = [];
+    for (let i = 0; i < PUSH_REQUESTS_PER_WINDOW; i++) {
+      const request = await startPushRequest(db, user, binding(user.id), context);
+      if (!request.ok) throw new Error(`request ${i + 1} refused`);
+      ids.push(request.requestId);
+      // Answered, so the next one is not an outstanding request.
+      await db
+        .update(pushRequests)
+        .set({ status: "denied", answeredAt: sql`now()` })
+        .where(eq(pushRequests.id, request.requestId));
+    }
+    expect(await startPushRequest(db, user, binding(user.id), context)).toEqual({
+      ok: false,
+      reason: "limit",
+    });
+    // The last of them signed the person in after all: what came before it no longer counts.
+    await db
+      .update(pushRequests)
+      .set({ status: "used", answeredAt: sql`now()` })
+      .where(eq(pushRequests.id, ids.at(-1)!));
+    expect(await startPushRequest(db, user, binding(user.id), context)).toMatchObject({
+      ok: true,
+    });
   });
 
   it("pauses requests for an hour after 'This wasn't me', and tells the person", async () => {

@@ -40,7 +40,6 @@ import {
 import { isUserId } from "./users";
 import type { RequestContext } from "@/lib/types/request";
 import type { Result } from "@/lib/types/result";
-import { clock } from "@/lib/clock";
 
 // What an agent can do to an account from its page (issue #6, items 3 and 9). Each runs in one
 // transaction with its audit record and the notice to the person: the subject's row is locked
@@ -343,8 +342,10 @@ export function unlockAccount(
           and(eq(authThrottles.scope, "mfa:option"), like(authThrottles.key, `${subject.id}:%`)),
         ),
       )
-      .returning({ lockedUntil: authThrottles.lockedUntil });
-    const wasLocked = cleared.some((c) => c.lockedUntil && c.lockedUntil > clock.now());
+      .returning({
+        locked: sql<boolean>`coalesce(${authThrottles.lockedUntil} > now(), false)`,
+      });
+    const wasLocked = cleared.some((c) => c.locked);
     return {
       value: undefined,
       details: { countersCleared: cleared.length, wasLocked },

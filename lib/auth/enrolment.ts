@@ -9,7 +9,6 @@ import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
 import { refused, type Activation, type EnrolmentResult } from "@/lib/mfa/enrolment-result";
 import { SIGN_IN_OPTIONS, type MethodKind, type SignInOptionId } from "@/lib/mfa/registry";
-import { clock } from "@/lib/clock";
 
 // Adding a sign-in method. Each kind begins and confirms in its own module, answering with an
 // EnrolmentResult (./enrolment-result.ts); confirmEnrolment owns what surrounds every
@@ -49,11 +48,6 @@ export type EnrolmentConfirmation<A, T extends Activation> = {
   agent?: { id: string; reason: string; ticket: string | null };
 };
 
-function secondsUntil(until: Date | null): number | undefined {
-  const seconds = until ? Math.ceil((until.getTime() - clock.ms()) / 1000) : 0;
-  return seconds > 0 ? seconds : undefined;
-}
-
 /**
  * Confirms an enrolment in one transaction: the kind's check, then the audit record and the
  * notice (R-A9.3) and, mid-sign-in, the second factor — or none of them. Wrong and malformed
@@ -77,7 +71,7 @@ export async function confirmEnrolment<A, T extends Activation>(
         return {
           ok: false,
           reason: "throttled",
-          retryAfterSeconds: secondsUntil(throttle.lockedUntil),
+          retryAfterSeconds: throttle.secondsLeft,
         };
       }
     }

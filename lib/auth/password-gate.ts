@@ -23,7 +23,6 @@ import { passwordThrottlePolicies } from "@/lib/settings/policy";
 import type { RequestContext } from "@/lib/types/request";
 import type { Result } from "@/lib/types/result";
 import { emailMatches } from "./users";
-import { clock } from "@/lib/clock";
 
 // The one gate every password check passes through (docs/decisions/0002): the pauses are looked
 // at first, an unknown account costs the same argon2 work, every failure counts per account and
@@ -258,10 +257,9 @@ async function currentPause(db: Executor, gate: Gate): Promise<Pause | null> {
   const account = await getThrottle(db, gate.secret.accountScope, gate.key);
   const address = await getThrottle(db, "password:ip", gate.ipKey);
   if (!account.locked && !address.locked) return null;
-  const ends = [account, address].filter((t) => t.locked).map((t) => t.lockedUntil!.getTime());
   return {
     cause: account.locked ? "account_locked" : "address_locked",
-    retryAfterSeconds: Math.max(1, Math.ceil((Math.max(...ends) - clock.ms()) / 1000)),
+    retryAfterSeconds: Math.max(1, account.secondsLeft, address.secondsLeft),
   };
 }
 

@@ -16,7 +16,6 @@ import { SIGN_IN_OPTIONS, type SignInOptionId } from "./registry";
 import { isUuid } from "@/lib/security/ids";
 import type { RequestContext } from "@/lib/types/request";
 import type { Result } from "@/lib/types/result";
-import { clock } from "@/lib/clock";
 
 export type SecondFactorUser = { id: string; email: string; displayName: string };
 export type SecondFactorContext = RequestContext & {
@@ -123,9 +122,9 @@ export function normaliseOtp(input: unknown): string | null {
   return /^\d{6}$/.test(digits) ? digits : null;
 }
 
-function waitSecondsUntil(lockedUntil: Date | null): number | null {
-  if (!lockedUntil) return null;
-  const seconds = Math.ceil((lockedUntil.getTime() - clock.ms()) / 1000);
+/** The longest pause in force, counted by the database that keeps it; null when none. */
+function waitSeconds(states: { secondsLeft: number }[]): number | null {
+  const seconds = Math.max(0, ...states.map((state) => state.secondsLeft));
   return seconds > 0 ? seconds : null;
 }
 
@@ -184,11 +183,7 @@ export async function verifySecondFactor(
     return {
       ok: false,
       reason: "invalid",
-      waitSeconds: waitSecondsUntil(
-        states
-          .map((state) => state.lockedUntil)
-          .reduce<Date | null>((a, b) => (b && (!a || b > a) ? b : a), null),
-      ),
+      waitSeconds: waitSeconds(states),
     };
   };
   // Recovery must stay usable when the other ways are paused (R-A11.6): recovery codes answer
@@ -279,10 +274,10 @@ export async function verifySecondFactor(
       });
       await queueSecurityNotice(tx, user, "mfa.locked", context);
     }
-    const until = [accountState.lockedUntil, optionState.lockedUntil].reduce<Date | null>(
-      (a, b) => (b && (!a || b > a) ? b : a),
-      null,
-    );
-    return { ok: false, reason: code ? "invalid" : "format", waitSeconds: waitSecondsUntil(until) };
+    return {
+      ok: false,
+      reason: code ? "invalid" : "format",
+      waitSeconds: waitSeconds([accountState, optionState]),
+    };
   });
 }

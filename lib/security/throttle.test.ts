@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pinClock } from "@/lib/testing/clock";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import {
   everyNthFailure,
@@ -79,6 +80,19 @@ describe("failure counters (R-A11.2, R-A11.3)", () => {
       failures: 0,
       locked: false,
     });
+  });
+
+  it("writes, checks and counts down a lock with the database's clock alone", async () => {
+    const { db } = database;
+    pinClock(Date.now() - 3_600_000); // the app's clock an hour behind the database's
+    let last;
+    for (let i = 1; i <= 10; i++) last = await recordFailure(db, "mfa:option", "one-clock", policy);
+    expect(last!.lockStarted).toBe(true);
+    expect(last!.secondsLeft).toBeGreaterThan(55);
+    expect(last!.secondsLeft).toBeLessThanOrEqual(60);
+    const state = await getThrottle(db, "mfa:option", "one-clock");
+    expect(state.locked).toBe(true);
+    expect(state.secondsLeft).toBeLessThanOrEqual(60);
   });
 
   it("keeps scopes and keys apart", async () => {

@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
 import { authThrottles } from "@/lib/db/schema";
-import { clock } from "@/lib/clock";
+import { databaseNowPlus } from "@/lib/db/time";
 
 export type ThrottleScope =
   "password:account" | "password:ip" | "mfa:account" | "mfa:option" | "access_pass:account";
@@ -31,7 +31,16 @@ export function everyNthFailure(
       : null;
 }
 
-export type ThrottleState = { failures: number; lockedUntil: Date | null };
+/** A hard lock's wait, in seconds, is held at the largest integer the database returns. */
+const INT_MAX = 2_147_483_647;
+
+/**
+ * A counter and its lock. The lock's end is written and checked with the database's clock
+ * (docs/decisions/0016-time.md); `secondsLeft` counts it down with that clock too, 0 when none.
+ */
+export type ThrottleState = { failures: number; lockedUntil: Date | null; secondsLeft: number };
+
+const secondsLeft = sql<number>`coalesce(least(greatest(0, ceil(extract(epoch from ${authThrottles.lockedUntil} - now()))), ${INT_MAX}), 0)::int`;
 
 /** The current counter; `locked` when a lock is in force now. */
 export async function getThrottle(
@@ -43,11 +52,12 @@ export async function getThrottle(
     .select({
       failures: authThrottles.failures,
       lockedUntil: authThrottles.lockedUntil,
-      locked: sql<boolean>`coalesce(${authThrottles.lockedUntil} > now(), false)`,
+      secondsLeft,
     })
     .from(authThrottles)
     .where(and(eq(authThrottles.scope, scope), eq(authThrottles.key, key)));
-  return row ?? { failures: 0, lockedUntil: null, locked: false };
+  const state = row ?? { failures: 0, lockedUntil: null, secondsLeft: 0 };
+  return { ...state, locked: state.secondsLeft > 0 };
 }
 
 /**
@@ -70,6 +80,7 @@ export async function recordFailure(
         failures: authThrottles.failures,
         recent: authThrottles.recentFingerprints,
         lockedUntil: authThrottles.lockedUntil,
+        secondsLeft,
       })
       .from(authThrottles)
       .where(and(eq(authThrottles.scope, scope), eq(authThrottles.key, key)))
@@ -79,6 +90,7 @@ export async function recordFailure(
       return {
         failures: current.failures,
         lockedUntil: current.lockedUntil,
+        secondsLeft: current.secondsLeft,
         lockStarted: false,
         counted: false,
       };
@@ -88,11 +100,12 @@ export async function recordFailure(
       policy.hardCap !== undefined && failures >= policy.hardCap
         ? HARD_LOCK_SECONDS
         : policy.lockSeconds(failures);
-    const newLockEnd = seconds === null ? null : new Date(clock.ms() + seconds * 1000);
-    const lockStarted =
-      newLockEnd !== null && (!current.lockedUntil || newLockEnd > current.lockedUntil);
-    const lockedUntil = lockStarted ? newLockEnd : current.lockedUntil;
-    await tx
+    // A lock only ever gets longer: an earlier, longer one stays (greatest ignores a null).
+    const lockEnd =
+      seconds === null
+        ? authThrottles.lockedUntil
+        : sql`greatest(${authThrottles.lockedUntil}, ${databaseNowPlus(seconds * 1000)})`;
+    const [updated] = await tx
       .update(authThrottles)
       .set({
         failures,
@@ -100,11 +113,15 @@ export async function recordFailure(
           secretFingerprint === undefined
             ? current.recent
             : [secretFingerprint, ...current.recent].slice(0, REMEMBERED_FINGERPRINTS),
-        lockedUntil,
+        lockedUntil: lockEnd,
         updatedAt: sql`now()`,
       })
-      .where(and(eq(authThrottles.scope, scope), eq(authThrottles.key, key)));
-    return { failures, lockedUntil, lockStarted, counted: true };
+      .where(and(eq(authThrottles.scope, scope), eq(authThrottles.key, key)))
+      .returning({ lockedUntil: authThrottles.lockedUntil, secondsLeft });
+    const lockedUntil = updated!.lockedUntil;
+    const lockStarted =
+      lockedUntil !== null && lockedUntil.getTime() !== current.lockedUntil?.getTime();
+    return { failures, lockedUntil, secondsLeft: updated!.secondsLeft, lockStarted, counted: true };
   });
 }
 

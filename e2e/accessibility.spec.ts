@@ -83,6 +83,18 @@ test("the wizard works with the keyboard alone, and every step is free of violat
   await page.keyboard.type(await freshCode(helpdesk.email));
   await page.keyboard.press("Enter");
 
+  await expect(page.getByRole("heading", { level: 1, name: "Add a backup method" })).toBeVisible();
+  await expectNoAccessibilityViolations(page);
+  await tabTo(page, page.getByRole("button", { name: "Skip for now" }));
+  await page.keyboard.press("Enter");
+
+  await expect(
+    page.getByRole("heading", { level: 1, name: "Save your recovery codes" }),
+  ).toBeVisible();
+  await expectNoAccessibilityViolations(page);
+  await tabTo(page, page.getByRole("button", { name: "Next" }));
+  await page.keyboard.press("Enter");
+
   await expect(page.getByRole("heading", { level: 1, name: "Success!" })).toBeVisible();
   await expectNoAccessibilityViolations(page);
   await tabTo(page, page.getByRole("button", { name: "Done" }));

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { parse } from "csv-parse/sync";
 import { newTotpSecret, totpCode } from "../lib/mfa/totp";
-import { completeAuthenticatorWizard } from "./support/authenticator";
+import { completeAuthenticatorWizard, skipBackupAndCodes } from "./support/authenticator";
 import { expectNoAccessibilityViolations, mainAlert, submitPassword } from "./support/helpers";
 import { demoAccount, tester } from "./support/state";
 import { signedIn } from "./support/signed-in";
@@ -182,6 +182,7 @@ test("a hardware token is imported, assigned, activated and signs in", async ({
   const first = await tokenCode(secret, 0);
   await holderPage.getByRole("textbox", { name: "Code" }).fill(first.code);
   await holderPage.getByRole("button", { name: "Activate" }).click();
+  await skipBackupAndCodes(holderPage);
   await expect(holderPage.getByRole("heading", { level: 1, name: "Success!" })).toBeVisible();
   await expect(holderPage.getByText("Authenticator app or hardware token - code")).toBeVisible();
   await holderPage.getByRole("button", { name: "Done" }).click();

@@ -158,7 +158,8 @@ test("an administrator requires passkeys for the console; without one they are s
   await expectNoAccessibilityViolations(page);
 
   // Not while passkeys may not be added: nobody without one could ever open the console again.
-  await page.getByRole("checkbox", { name: "Passkey", exact: true }).uncheck();
+  const mayAdd = page.getByRole("group", { name: "Sign-in methods people may add" });
+  await mayAdd.getByRole("checkbox", { name: "Passkey", exact: true }).uncheck();
   await setRule(page, true, "Phishing-resistant sign-in for the console");
   await expect(page.getByRole("main").getByRole("alert")).toHaveText(
     "The console can't require passkeys while people may not add them. Allow passkeys, or leave the passkey rule off. Nothing was saved.",
@@ -166,7 +167,7 @@ test("an administrator requires passkeys for the console; without one they are s
   await expectNoAccessibilityViolations(page);
   await page.reload();
   await expect(page.getByRole("checkbox", { name: RULE })).not.toBeChecked();
-  await expect(page.getByRole("checkbox", { name: "Passkey", exact: true })).toBeChecked();
+  await expect(mayAdd.getByRole("checkbox", { name: "Passkey", exact: true })).toBeChecked();
 
   // Saved, it holds the administrator too: with no passkey yet, they are sent to add one.
   await setRule(page, true, "Phishing-resistant sign-in for the console");

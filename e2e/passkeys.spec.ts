@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+import { skipBackupAndCodes } from "./support/authenticator";
 import {
   expectNoAccessibilityViolations,
   mainAlert,
@@ -120,6 +121,7 @@ test("a passkey from the wizard's other methods becomes the default and is asked
   await page.getByRole("button", { name: "Confirm" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Create a passkey" })).toBeVisible();
   await page.getByRole("button", { name: "Next" }).click();
+  await skipBackupAndCodes(page);
   await expect(page.getByRole("heading", { level: 1, name: "Success!" })).toBeVisible();
   await expect(page.getByRole("main")).toContainText("Default sign-in method: Passkey");
   await page.getByRole("button", { name: "Done" }).click();

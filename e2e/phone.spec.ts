@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { createAccounts } from "./support/accounts";
+import { skipBackupAndCodes } from "./support/authenticator";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
 import {
   expectNoAccessibilityViolations,
@@ -77,6 +78,7 @@ async function openPhoneStep(page: Page, account: DemoSignIn) {
 
 async function finishWizard(page: Page, defaultName: string) {
   await page.getByRole("button", { name: "Next" }).click();
+  await skipBackupAndCodes(page);
   await expect(page.getByRole("heading", { level: 1, name: "Success!" })).toBeVisible();
   await expect(page.getByText(defaultName)).toBeVisible();
   await page.getByRole("button", { name: "Done" }).click();

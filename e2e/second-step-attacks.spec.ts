@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
+import { skipBackupAndCodes } from "./support/authenticator";
 import { createAccounts } from "./support/accounts";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
 import {
@@ -89,6 +90,7 @@ async function registerPhoneOnly(page: Page, account: DemoSignIn, national: stri
   await page.getByRole("button", { name: "Next" }).click();
   await expect(page.getByText("SMS verified")).toBeVisible();
   await page.getByRole("button", { name: "Next" }).click();
+  await skipBackupAndCodes(page);
   await page.getByRole("button", { name: "Done" }).click();
   await page.getByRole("button", { name: "No" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();

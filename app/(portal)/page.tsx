@@ -7,6 +7,9 @@ import { getAccountOverview } from "@/lib/auth/users";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { defaultMethodName } from "@/lib/mfa/registry";
+import { BackupPrompt } from "@/components/mfa/backup-prompt";
+import { backupStatus } from "@/lib/mfa/backup";
+import { addBackupMethodAction } from "./security-info/actions";
 
 export const metadata: Metadata = { title: "Overview" };
 
@@ -24,6 +27,8 @@ export default async function OverviewPage() {
       <p className="mt-2 text-lg text-slate-700">
         Hello, {firstName}. Here is how your account is set up.
       </p>
+
+      <BackupPrompt status={backupStatus(methods)} action={addBackupMethodAction} />
 
       <section aria-labelledby="set-up-heading" className="mt-8">
         <h2 id="set-up-heading" className="text-xl font-semibold">

@@ -16,7 +16,7 @@ import { issueRecoveryCodes } from "@/lib/mfa/recovery-codes";
 import { limitReachedMessage } from "@/lib/mfa/registry";
 import { normaliseOtp } from "@/lib/mfa/second-factor";
 import { getRequestContext } from "@/lib/security/request-context";
-import { enrolmentRequest, THROTTLED_MESSAGE } from "./enrolment";
+import { enrolmentRequest, stepAfterMethod, THROTTLED_MESSAGE } from "./enrolment";
 
 /** "Set up your account" → "Next": a new secret for this device. */
 export async function beginEnrolmentAction(
@@ -69,14 +69,14 @@ export async function confirmEnrolmentAction(
       message: CONFIRM_REFUSED[result.reason] ?? CONFIRM_REFUSED.wrong_code,
     };
   }
-  redirect("/register/success");
+  redirect(await stepAfterMethod(registrant));
 }
 
 export type RecoveryCodesState = { codes?: string[]; error?: string };
 
 /** Creates (or replaces) recovery codes and shows them once (R-A8.1, R-A8.4). */
 export async function createRecoveryCodesAction(): Promise<RecoveryCodesState> {
-  const registrant = await getRegistrant({ justRegistered: true });
+  const registrant = await getRegistrant();
   if (!registrant)
     return { error: "Your session has ended. Sign in again to create recovery codes." };
   const codes = await issueRecoveryCodes(await getDb(), registrant.user, await getRequestContext());
@@ -85,7 +85,7 @@ export async function createRecoveryCodesAction(): Promise<RecoveryCodesState> {
 
 /** "Done": mid-sign-in, on to "Stay signed in?" or straight in; otherwise back to Security info. */
 export async function finishRegistrationAction(): Promise<void> {
-  const registrant = await getRegistrant({ justRegistered: true });
+  const registrant = await getRegistrant();
   if (!registrant) redirect("/signin");
   const current = registrant.transaction;
   if (!current) redirect("/security-info");

@@ -9,7 +9,7 @@ type RecoveryCodesPanelProps = {
   buttonLabel: string;
 };
 
-/** Creates recovery codes on request and shows them once, with copy and download (R-A8.1). */
+/** Creates recovery codes on request and shows them once, to copy, download or print (R-A8.1). */
 export function RecoveryCodesPanel({ action, buttonLabel }: RecoveryCodesPanelProps) {
   const [state, formAction, pending] = useActionState(action, {});
   const [copied, setCopied] = useState(false);
@@ -60,6 +60,9 @@ export function RecoveryCodesPanel({ action, buttonLabel }: RecoveryCodesPanelPr
           >
             Download codes
           </a>
+          <button type="button" className={secondaryButton} onClick={() => window.print()}>
+            Print codes
+          </button>
           <span role="status">{copied ? "Codes copied" : ""}</span>
         </div>
       </section>

@@ -176,6 +176,37 @@ describe("confirming an enrolment", () => {
     expect(after?.methods).toEqual(["pwd", "otp"]);
   });
 
+  it("after the first method, binds a backup and leaves the passed sign-in as it is (R-A9.7)", async () => {
+    const person = await newPerson({ mfaRequired: true });
+    const signIn = await verifyPasswordStep(
+      database.db,
+      { email: person.user.email, password: person.password, callbackPath: "/" },
+      request.context,
+    );
+    if (!signIn.ok) throw new Error("the password step failed");
+    const first = await pendingApp(person.user);
+    const atRegistration = await getSignInTransaction(database.db, signIn.transactionToken);
+    await confirmApp(
+      { user: person.user, transaction: { transaction: atRegistration! } },
+      await totpCode(first),
+    );
+    const passed = (await getSignInTransaction(database.db, signIn.transactionToken))!;
+
+    const backup = await pendingApp(person.user);
+    const result = await confirmApp(
+      { user: person.user, transaction: { transaction: passed } },
+      await totpCode(backup),
+    );
+
+    expect(result).toMatchObject({ ok: true });
+    expect(await getSignInTransaction(database.db, signIn.transactionToken)).toEqual(passed);
+    const left = await traces(person.user.id);
+    expect(left.methods).toEqual([
+      { kind: "authenticator_app", status: "active" },
+      { kind: "authenticator_app", status: "active" },
+    ]);
+  });
+
   it("writes nothing at all when the sign-in moved on meanwhile: one transaction", async () => {
     const person = await newPerson({ mfaRequired: true });
     const signIn = await verifyPasswordStep(

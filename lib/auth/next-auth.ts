@@ -17,6 +17,8 @@ import {
 import { resolveSession } from "./sessions";
 import { sessionLimits } from "@/lib/settings/policy";
 import { completeSignIn } from "./sign-in";
+import { backupStatus } from "@/lib/mfa/backup";
+import { getMethodSummary } from "@/lib/mfa/methods";
 import { getSignInTransaction } from "./sign-in-transaction";
 import { clearTransactionCookie } from "./transaction-cookie";
 
@@ -120,10 +122,20 @@ export async function finishSignIn(
   callbackPath: string,
   persistent: boolean,
 ): Promise<never> {
-  await clearTransactionCookie();
+  const db = await getDb();
   // The transaction has the last word: a risky sign-in is never kept (R-A14.6), whatever this
   // browser answered to "Stay signed in?" before.
-  const transaction = await getSignInTransaction(await getDb(), transactionToken);
+  const transaction = await getSignInTransaction(db, transactionToken);
+  // A backup the organisation requires comes before the session (R-A9.7): the wizard's backup
+  // step takes this sign-in on, and its "Done" comes back here.
+  if (
+    transaction?.purpose === "sign_in" &&
+    transaction.secondFactorAt !== null &&
+    backupStatus(await getMethodSummary(db, transaction.userId)).required
+  ) {
+    redirect("/register/backup");
+  }
+  await clearTransactionCookie();
   const keep = persistent && transaction?.persistent === true;
   let failed = false;
   try {

@@ -22,18 +22,15 @@ export type Registrant = {
 };
 
 /**
- * The registrant for this request, or null when nobody may register a method now. With
- * `justRegistered`, also someone whose sign-in has just passed registration (the success page).
+ * The registrant for this request, or null when nobody may register a method now. A sign-in that
+ * has passed every factor but is not yet a session — the wizard's backup step, recovery codes
+ * and "Success!" — counts as one with a fresh second factor (R-A9.1, R-A9.7).
  */
-export async function getRegistrant(
-  options: { justRegistered?: boolean } = {},
-): Promise<Registrant | null> {
+export async function getRegistrant(): Promise<Registrant | null> {
   // A sign-in in this browser that is at (or just past) registration comes first: it is also how
   // someone with a session but no method yet (R-A1.5) gets through the wizard after proving their
   // password again.
-  const current =
-    (await getCurrentTransaction("registration")) ??
-    (options.justRegistered ? await getCurrentTransaction("stay_signed_in", "ready") : null);
+  const current = await getCurrentTransaction("registration", "stay_signed_in", "ready");
   if (
     !current ||
     (current.transaction.stage !== "registration" && current.transaction.secondFactorAt === null)
@@ -57,7 +54,6 @@ export async function getRegistrant(
     return null;
   }
   const user = await getUserIdentity(db, current.transaction.userId);
-  // Past the registration stage only the success page remains (the method is bound and used).
   return user
     ? {
         user,

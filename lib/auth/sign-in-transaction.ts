@@ -92,6 +92,18 @@ export async function advanceSignInTransaction(
 }
 
 /**
+ * Gives a sign-in that has just passed its last factor a fresh lifetime. The limit is on a
+ * partial sign-in (R-A1.3); a person who has bound and used their first method still has the
+ * wizard's backup step and recovery codes ahead, and should not be sent back to the password.
+ */
+export async function renewSignInTransaction(db: Executor, id: string): Promise<void> {
+  await db
+    .update(signInTransactions)
+    .set({ expiresAt: databaseNowPlus(signInTransactionTtlMs()) })
+    .where(and(eq(signInTransactions.id, id), live()));
+}
+
+/**
  * Marks a ready transaction consumed and returns it — exactly once, even under parallel
  * requests, so one sign-in can never yield two sessions.
  */

@@ -23,6 +23,7 @@ import type { RequestContext } from "@/lib/types/request";
 import { createSession, revokeSession } from "./sessions";
 import {
   advanceSignInTransaction,
+  renewSignInTransaction,
   consumeSignInTransaction,
   type SignInStage,
   type SignInTransaction,
@@ -141,6 +142,7 @@ export async function recordSecondFactor(
       persistent: next.persistent,
     });
     if (!moved) return null;
+    if (from === "registration") await renewSignInTransaction(tx, transaction.id);
     if (transaction.purpose === "sign_in")
       await advanceSignInEvent(tx, transaction.id, {
         methods,

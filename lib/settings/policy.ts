@@ -1,4 +1,9 @@
-import { ACCESS_PASS_DEFAULT_MINUTES, ACCESS_PASS_MAX_MINUTES, getSettingOverride } from "./store";
+import {
+  ACCESS_PASS_DEFAULT_MINUTES,
+  ACCESS_PASS_MAX_MINUTES,
+  type BackupMethodRule,
+  getSettingOverride,
+} from "./store";
 import { getEnv } from "@/lib/env";
 import { everyNthFailure, type ThrottlePolicy } from "@/lib/security/throttle";
 
@@ -72,6 +77,17 @@ export function mfaRequiredFor(user: { mfaRequired: boolean }): boolean {
 export function methodKindEnabled(kind: string): boolean {
   const enabled = getSettingOverride("enabled_method_kinds");
   return enabled === undefined || enabled.includes(kind);
+}
+
+/** Whether a backup method is asked for after the first (R-A9.7); recommended unless set. */
+export function backupMethodRule(): BackupMethodRule {
+  return getSettingOverride("backup_method") ?? "recommended";
+}
+
+/** Whether a kind of method counts as a backup; every kind unless an administrator chose. */
+export function countsAsBackup(kind: string): boolean {
+  const kinds = getSettingOverride("backup_method_kinds");
+  return kinds === undefined || kinds.includes(kind);
 }
 
 /** Temporary Access Pass lifetimes in minutes (R-A10.2): the default and the longest allowed. */

@@ -18,6 +18,10 @@ export const ACCESS_PASS_MIN_MINUTES = 10;
 export const ACCESS_PASS_MAX_MINUTES = 8 * 60;
 export const ACCESS_PASS_DEFAULT_MINUTES = 60;
 
+/** Off: never asked. Recommended: offered, with "Skip for now". Required: no skipping. */
+export const BACKUP_METHOD_RULES = ["off", "recommended", "required"] as const;
+export type BackupMethodRule = (typeof BACKUP_METHOD_RULES)[number];
+
 /** Every setting, with the shape its value must have. */
 export const SETTING_SCHEMAS = {
   /** Method kinds people may register and use; a kind left out cannot be added or used. */
@@ -44,6 +48,10 @@ export const SETTING_SCHEMAS = {
   sign_in_retention_days: z.number().int().min(1).max(3650),
   /** Helpdesk and admin accounts must have, and sign in to the console with, a passkey. */
   passkey_required_for_agents: z.boolean(),
+  /** Whether the wizard asks for a second, different kind of method (R-A9.7). */
+  backup_method: z.enum(BACKUP_METHOD_RULES),
+  /** Method kinds that count as a backup; the others still work, but do not end the prompt. */
+  backup_method_kinds: z.array(z.string().min(1).max(40)).min(1).max(20),
 } as const;
 
 export type SettingKey = keyof typeof SETTING_SCHEMAS;

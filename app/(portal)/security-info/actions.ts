@@ -31,6 +31,12 @@ function show(outcome: Outcome): never {
   redirect(`${HERE}?outcome=${outcome}`);
 }
 
+/** "Add a backup method": the wizard's backup step, after a fresh second factor. */
+export async function addBackupMethodAction(): Promise<void> {
+  await requireFreshSession("/register/backup");
+  redirect("/register/backup");
+}
+
 /** "Add sign-in method" → the wizard for the chosen kind. */
 export async function addMethodAction(formData: FormData): Promise<void> {
   await requireFreshSession(HERE);

@@ -9,6 +9,8 @@ import { DialogTrigger } from "@/components/ui/dialog-trigger";
 import { listTokensToActivate } from "@/lib/admin/hardware-tokens";
 import { requireSession } from "@/lib/auth/current";
 import { UnusableMethods } from "@/components/mfa/unusable-methods";
+import { BackupPrompt } from "@/components/mfa/backup-prompt";
+import { backupStatus } from "@/lib/mfa/backup";
 import { getDb } from "@/lib/db/client";
 import { defaultCandidates, getMethodSummary } from "@/lib/mfa/methods";
 import {
@@ -23,6 +25,7 @@ import {
   preferredOption,
 } from "@/lib/mfa/registry";
 import {
+  addBackupMethodAction,
   addMethodAction,
   changeDefaultAction,
   changePhoneAction,
@@ -74,6 +77,8 @@ export default async function SecurityInfoPage({
           <Alert kind={outcome.kind}>{outcome.text}</Alert>
         </div>
       )}
+
+      <BackupPrompt status={backupStatus(summary)} action={addBackupMethodAction} />
 
       <div className="mt-6 flex flex-wrap items-center gap-3">
         <p>

@@ -8,8 +8,10 @@ import { updateSettings, type SettingChange } from "@/lib/admin/settings";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { getRequestContext } from "@/lib/security/request-context";
+import { METHOD_KINDS } from "@/lib/mfa/registry";
 import {
   ACCESS_PASS_MAX_MINUTES,
+  BACKUP_METHOD_RULES,
   ACCESS_PASS_MIN_MINUTES,
   refreshSettings,
   SETTING_KEYS,
@@ -88,6 +90,14 @@ export async function saveSettingsAction(
     };
   }
   const kinds = formData.getAll("enabled_method_kinds").map(String);
+  const backupKinds = formData.getAll("backup_method_kinds").map(String);
+  const backupRule = BACKUP_METHOD_RULES.find((rule) => rule === single("backup_method"));
+  if (!backupRule) {
+    return {
+      status: "error",
+      message: "Choose whether a backup method is off, recommended or required. Nothing was saved.",
+    };
+  }
   const values: SettingValues = {
     ...parsed.data,
     enabled_method_kinds: [
@@ -97,7 +107,15 @@ export async function saveSettingsAction(
     mfa_required_for_all: single("mfa_required") === "all",
     stay_signed_in_offered: single("stay_signed_in_offered") === "on",
     passkey_required_for_agents: single("passkey_required_for_agents") === "on",
+    backup_method: backupRule,
+    backup_method_kinds: METHOD_KINDS.filter((kind) => backupKinds.includes(kind)),
   };
+  if (values.backup_method_kinds.length === 0) {
+    return {
+      status: "error",
+      message: "Choose at least one kind of method that counts as a backup. Nothing was saved.",
+    };
+  }
   // Requiring a passkey nobody may add would shut every agent without one out of the console,
   // and perhaps every administrator who could undo it.
   if (values.passkey_required_for_agents && !values.enabled_method_kinds.includes("passkey")) {

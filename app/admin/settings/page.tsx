@@ -3,7 +3,7 @@ import { requireAgentPage } from "@/lib/admin/guard";
 import { readSettings } from "@/lib/settings/store";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { METHOD_KIND_INFO } from "@/lib/mfa/registry";
+import { METHOD_KIND_INFO, METHOD_KINDS } from "@/lib/mfa/registry";
 import { settingDefaults, SWITCHABLE_KINDS } from "./defaults";
 import { SettingsForm } from "./settings-form";
 
@@ -24,8 +24,14 @@ export default async function SettingsPage() {
         values={{
           kinds: SWITCHABLE_KINDS.map((kind) => ({
             kind,
-            name: METHOD_KIND_INFO[kind].listName,
+            name: METHOD_KIND_INFO[kind].chooserName,
             enabled: values.enabled_method_kinds.includes(kind),
+          })),
+          backupMethod: values.backup_method,
+          backupKinds: METHOD_KINDS.map((kind) => ({
+            kind,
+            name: METHOD_KIND_INFO[kind].chooserName,
+            enabled: values.backup_method_kinds.includes(kind),
           })),
           mfaRequiredForAll: values.mfa_required_for_all,
           passwordLockoutThreshold: values.password_lockout_threshold,

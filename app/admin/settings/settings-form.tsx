@@ -5,10 +5,15 @@ import { Field } from "@/components/forms/field";
 import { SubmitButton } from "@/components/forms/submit-button";
 import { Alert } from "@/components/ui/alert";
 import { idle } from "@/lib/actions/form-action";
+import type { BackupMethodRule } from "@/lib/settings/store";
 import { saveSettingsAction } from "./actions";
 
+type KindChoice = { kind: string; name: string; enabled: boolean };
+
 export type SettingsFormValues = {
-  kinds: { kind: string; name: string; enabled: boolean }[];
+  kinds: KindChoice[];
+  backupMethod: BackupMethodRule;
+  backupKinds: KindChoice[];
   mfaRequiredForAll: boolean;
   passwordLockoutThreshold: number;
   accessPassDefaultMinutes: number;
@@ -22,6 +27,20 @@ export type SettingsFormValues = {
 };
 
 const legend = "text-lg font-semibold";
+
+const BACKUP_RULE_CHOICES: { rule: BackupMethodRule; name: string; hint: string }[] = [
+  { rule: "off", name: "Off", hint: "The wizard ends after the first method." },
+  {
+    rule: "recommended",
+    name: "Recommended",
+    hint: "Offered after the first method, with “Skip for now”; a reminder stays until one is added.",
+  },
+  {
+    rule: "required",
+    name: "Required",
+    hint: "Set-up does not finish without one, when one of the kinds below can be added.",
+  },
+];
 
 /** The policy form; the server checks every value again. */
 export function SettingsForm({ values }: { values: SettingsFormValues }) {
@@ -56,6 +75,45 @@ export function SettingsForm({ values }: { values: SettingsFormValues }) {
             {k.name}
           </label>
         ))}
+      </fieldset>
+
+      <fieldset className="space-y-2">
+        <legend className={legend}>Backup method</legend>
+        <p className="text-sm text-slate-600">
+          A second way in that is not lost with the first: a phone number after the app, the app
+          after a phone, or a passkey.
+        </p>
+        {BACKUP_RULE_CHOICES.map(({ rule, name, hint }) => (
+          <div key={rule}>
+            <label className="flex items-center gap-2">
+              <input
+                type="radio"
+                name="backup_method"
+                value={rule}
+                defaultChecked={values.backupMethod === rule}
+                aria-describedby={`backup-${rule}-hint`}
+              />
+              {name}
+            </label>
+            <p id={`backup-${rule}-hint`} className="ml-6 text-sm text-slate-600">
+              {hint}
+            </p>
+          </div>
+        ))}
+        <fieldset className="mt-4 space-y-2">
+          <legend className="font-medium">Kinds that count as a backup</legend>
+          {values.backupKinds.map((k) => (
+            <label key={k.kind} className="flex items-center gap-2">
+              <input
+                type="checkbox"
+                name="backup_method_kinds"
+                value={k.kind}
+                defaultChecked={k.enabled}
+              />
+              {k.name}
+            </label>
+          ))}
+        </fieldset>
       </fieldset>
 
       <fieldset className="space-y-2">

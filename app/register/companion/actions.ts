@@ -16,7 +16,7 @@ import type { EnrolmentRefusal } from "@/lib/mfa/enrolment-result";
 import { limitReachedMessage } from "@/lib/mfa/registry";
 import { normaliseOtp } from "@/lib/mfa/second-factor";
 import { getRequestContext } from "@/lib/security/request-context";
-import { enrolmentRequest, THROTTLED_MESSAGE } from "../enrolment";
+import { enrolmentRequest, stepAfterMethod, THROTTLED_MESSAGE } from "../enrolment";
 
 export type PairingLinkState =
   | { status: "idle" }
@@ -73,7 +73,7 @@ export async function confirmPairingAction(
   redirect(
     others.length > 0 && registrant.via === "session"
       ? `/register/companion/replace?new=${methodId}`
-      : "/register/success",
+      : await stepAfterMethod(registrant),
   );
 }
 

@@ -10,7 +10,7 @@ import type { EnrolmentRefusal } from "@/lib/mfa/enrolment-result";
 import { activateHardwareToken } from "@/lib/mfa/hardware-token";
 import { limitReachedMessage } from "@/lib/mfa/registry";
 import { normaliseOtp } from "@/lib/mfa/second-factor";
-import { enrolmentRequest, THROTTLED_MESSAGE } from "../enrolment";
+import { enrolmentRequest, stepAfterMethod, THROTTLED_MESSAGE } from "../enrolment";
 
 const ENTER_CODE = "Enter the 6-digit code the token shows.";
 
@@ -53,5 +53,5 @@ export async function activateTokenAction(
       ? { status: "error", fieldErrors: { code: [ENTER_CODE] } }
       : { status: "error", message: REFUSED[result.reason] ?? REFUSED.wrong_code };
   }
-  redirect("/register/success");
+  redirect(await stepAfterMethod(registrant));
 }

@@ -14,7 +14,7 @@ import {
   type PasskeyCreationOptions,
 } from "@/lib/mfa/passkeys";
 import { kindOffered, limitReachedMessage } from "@/lib/mfa/registry";
-import { enrolmentRequest } from "../enrolment";
+import { enrolmentRequest, stepAfterMethod } from "../enrolment";
 
 // Who may register: someone mid-sign-in at the registration stage (R-A9.2) or a signed-in person
 // whose second factor is fresh (R-A9.1, R-A7.4) — getRegistrant decides, in every action.
@@ -78,5 +78,5 @@ export async function registerPasskeyAction(
     ...(await enrolmentRequest()),
   });
   if (!result.ok) return { status: "error", message: REFUSED[result.reason] ?? REFUSED.invalid };
-  redirect("/register/success");
+  redirect(await stepAfterMethod(registrant));
 }

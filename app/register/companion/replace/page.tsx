@@ -16,7 +16,7 @@ export default async function ReplacePage({
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const registrant = await getRegistrant({ justRegistered: true });
+  const registrant = await getRegistrant();
   if (!registrant) redirect("/signin");
   const newId = (await searchParams).new;
   const others = await listOtherPhones(

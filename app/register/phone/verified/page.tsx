@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { NextStepButton } from "@/components/forms/next-step-button";
 import { getRegistrant } from "@/lib/auth/registrant";
+import { stepAfterMethod } from "../../enrolment";
 
 export const metadata: Metadata = { title: "Phone" };
 
@@ -10,7 +11,8 @@ export default async function PhoneVerifiedPage({
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  if (!(await getRegistrant({ justRegistered: true }))) redirect("/signin");
+  const registrant = await getRegistrant();
+  if (!registrant) redirect("/signin");
   const byCall = (await searchParams).via === "call";
   return (
     <>
@@ -20,7 +22,7 @@ export default async function PhoneVerifiedPage({
       </p>
       <p className="mb-6">Your phone was registered successfully.</p>
       <div className="flex justify-end">
-        <NextStepButton href="/register/success" />
+        <NextStepButton href={await stepAfterMethod(registrant)} />
       </div>
     </>
   );

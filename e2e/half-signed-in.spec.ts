@@ -51,7 +51,7 @@ test("a half-finished sign-in reaches no page, no route handler and no server ac
   for (const path of [
     "/",
     "/security-info",
-    "/help",
+    "/sign-ins",
     "/register",
     "/register/app/scan",
     "/register/success",

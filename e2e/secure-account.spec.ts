@@ -180,6 +180,9 @@ test("Help answers every question of the FAQ and takes a no-mobile-phone request
   await expect(page.getByRole("heading", { level: 1, name: "Help" })).toBeVisible();
   const questions = page.getByRole("heading", { level: 2 });
   await expect(questions).toHaveText([
+    "I have a new phone. How do I move my sign-in methods to it?",
+    "I lost my phone, or it was stolen. What do I do?",
+    "I am travelling abroad. Will I still be able to sign in?",
     "How can I reduce the number of verification requests?",
     "Why am I asked to change my password many times (VPN)?",
     "What if I have limited wifi or phone signal?",
@@ -188,6 +191,7 @@ test("Help answers every question of the FAQ and takes a no-mobile-phone request
     "The call asks me to press the pound key '#'. Where is it?",
     "My mail or calendar stopped working after I set up verification. Why?",
     "How do I sign in with my phone instead of my password?",
+    "The Authenticator app doesn't show my sign-in requests. What can I do?",
     "Is this portal accessible?",
     "The VPN or wifi says \u201cAccess-Reject\u201d. What does that mean?",
     "It says \u201cInvalid username or password\u201d although I verified. Why?",
@@ -212,6 +216,11 @@ test("Help answers every question of the FAQ and takes a no-mobile-phone request
   await expect(vpn).toContainText("does not sign you in to the VPN yet");
   await expect(vpn.getByRole("link", { name: helpdeskEmail })).toBeVisible();
   await expect(vpn).not.toContainText("each failure counts against your account");
+  // A lost phone: sign in another way and clean up, or the helpdesk's Temporary Access Pass.
+  const lost = answer("I lost my phone, or it was stolen. What do I do?");
+  await expect(lost).toContainText("Sign out everywhere");
+  await expect(lost).toContainText("Temporary Access Pass");
+  await expect(lost.getByRole("link", { name: helpdeskEmail })).toBeVisible();
   const invalid = answer(
     "It says \u201cInvalid username or password\u201d although I verified. Why?",
   );

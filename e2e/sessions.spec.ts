@@ -81,11 +81,11 @@ test("a session revoked in the database is signed out on its next request; other
 
   await revokeInDatabase(student.email);
 
-  await studentPage.goto("/help");
-  await expect(studentPage).toHaveURL(/\/signin\?callbackUrl=%2Fhelp$/);
+  await studentPage.goto("/devices");
+  await expect(studentPage).toHaveURL(/\/signin\?callbackUrl=%2Fdevices$/);
   await expect(studentPage.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
-  await adminPage.goto("/help");
-  await expect(adminPage.getByRole("heading", { level: 1, name: "Help" })).toBeVisible();
+  await adminPage.goto("/devices");
+  await expect(adminPage.getByRole("heading", { level: 1, name: "Devices" })).toBeVisible();
   await studentContext.close();
   await adminContext.close();
 });

@@ -1,5 +1,10 @@
 import { expect, test } from "@playwright/test";
-import { mainAlert, signIn, submitPassword } from "./support/helpers";
+import {
+  expectNoAccessibilityViolations,
+  mainAlert,
+  signIn,
+  submitPassword,
+} from "./support/helpers";
 import { demoAccount, demoSignIns } from "./support/state";
 
 const INCORRECT = "Your account or password is incorrect.";
@@ -68,17 +73,64 @@ test("a safe callbackUrl is followed after sign-in; a foreign one is not", async
 });
 
 test("a signed-out visitor is sent to sign in and brought back", async ({ page }) => {
-  await page.goto("/help");
-  await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Fhelp$/);
+  await page.goto("/devices");
+  await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Fdevices$/);
   await signIn(page, demoAccount("helpdesk"), { path: page.url() });
-  await expect(page).toHaveURL(/\/help$/);
+  await expect(page).toHaveURL(/\/devices$/);
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
+});
+
+test("Help is public: linked from every sign-in step, readable signed out, one anchor per answer", async ({
+  page,
+}) => {
+  await page.goto("/signin");
+  await page.getByRole("link", { name: "Help with signing in" }).click();
+  await expect(page).toHaveURL(/\/help$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Help" })).toBeVisible();
+  // Nothing personal, no portal navigation: a way to sign in instead.
+  await expect(page.getByRole("button", { name: "Sign out", exact: true })).toHaveCount(0);
+  await expect(page.getByRole("navigation", { name: "Main" })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "Sign in", exact: true })).toBeVisible();
+  await expect(page.getByRole("textbox", { name: "How can we help?" })).toHaveCount(0);
+  await expectNoAccessibilityViolations(page);
+  for (const [anchor, question] of [
+    ["lost-phone", "I lost my phone, or it was stolen. What do I do?"],
+    ["new-phone", "I have a new phone. How do I move my sign-in methods to it?"],
+    ["no-mobile-phone", "I do not have a mobile phone. What can I do?"],
+    ["travelling", "I am travelling abroad. Will I still be able to sign in?"],
+    ["limited-signal", "What if I have limited wifi or phone signal?"],
+    ["no-notifications", "The Authenticator app doesn't show my sign-in requests. What can I do?"],
+    ["access-reject", "The VPN or wifi says \u201cAccess-Reject\u201d. What does that mean?"],
+  ]) {
+    await page.goto(`/help#${anchor}`);
+    await expect(page.getByRole("heading", { level: 2, name: question })).toHaveAttribute(
+      "id",
+      anchor!,
+    );
+  }
+  await page
+    .getByRole("navigation", { name: "Questions" })
+    .getByRole("link", { name: "I lost my phone, or it was stolen. What do I do?" })
+    .click();
+  await expect(page).toHaveURL(/\/help#lost-phone$/);
+
+  // Half way through a sign-in, too.
+  const student = demoAccount("student");
+  await page.goto("/signin");
+  await submitPassword(page, student.email, student.password);
+  await expect(
+    page
+      .getByRole("heading", { level: 1, name: "Enter code" })
+      .or(page.getByRole("heading", { level: 1, name: "More information required" })),
+  ).toBeVisible();
+  await page.getByRole("link", { name: "Help with signing in" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Help" })).toBeVisible();
 });
 
 test("after signing out, Back shows nothing private", async ({ page }) => {
   const student = demoAccount("student");
   await signIn(page, student);
-  await page.goto("/help");
+  await page.goto("/devices");
   await expect(
     page.getByText(student.email.startsWith("alex") ? "Alex Morgan" : student.email),
   ).toBeVisible();

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { getEnv } from "@/lib/env";
 
 export default function RegisterLayout({ children }: { children: React.ReactNode }) {
@@ -8,6 +9,11 @@ export default function RegisterLayout({ children }: { children: React.ReactNode
       <main id="main" tabIndex={-1} className="w-full max-w-xl rounded-lg bg-white p-8 shadow">
         {children}
       </main>
+      <footer className="mt-6 text-sm">
+        <Link href="/help" className="text-brand-700 underline">
+          Help with signing in
+        </Link>
+      </footer>
     </div>
   );
 }

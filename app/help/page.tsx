@@ -7,7 +7,7 @@ import {
   HIGH_RISK_WINDOW_DAYS,
 } from "@/lib/activity/sign-in-events";
 import { CASE_MESSAGE_MAX_LENGTH } from "@/lib/cases/report";
-import { requireSession } from "@/lib/auth/current";
+import { getCurrentSession } from "@/lib/auth/current";
 import { kindOffered, type MethodKind } from "@/lib/mfa/registry";
 import {
   methodKindEnabled,
@@ -27,13 +27,14 @@ const link = "text-brand-700 underline";
 
 const DAY_MS = 24 * 3600_000;
 
-// Every answer says what this portal does today for this person: a method their organisation
+// Every answer says what this portal does today for this reader: a method their organisation
 // switched off, or their role may not use, is not offered, and sign-ins to the VPN, wifi or mail
-// are not this portal's to decide until it answers for them (it has no RADIUS server yet).
+// are not this portal's to decide until it answers for them (it has no RADIUS server yet). The
+// page is public — read signed out, it answers as for a student — and nothing on it is personal.
 export default async function HelpPage() {
-  const session = await requireSession();
+  const session = await getCurrentSession();
   const { HELPDESK_EMAIL, ORG_NAME } = getEnv();
-  const offered = (kind: MethodKind) => kindOffered(kind, session.user.role);
+  const offered = (kind: MethodKind) => kindOffered(kind, session?.user.role ?? "user");
   const codeApp = offered("authenticator_app") || offered("companion_app");
   const callPhone = offered("office_phone") || offered("alternate_phone");
   const phones = callPhone || offered("mobile_phone");
@@ -60,6 +61,89 @@ export default async function HelpPage() {
   );
 
   const faq: { id: string; question: string; answer: React.ReactNode }[] = [
+    {
+      id: "new-phone",
+      question: "I have a new phone. How do I move my sign-in methods to it?",
+      answer: (
+        <>
+          <p>
+            Keep the old phone until you are done. Sign in here and, on {securityInfo}, choose{" "}
+            <q>Add sign-in method</q> to set up the new phone
+            {codeApp && " with the authenticator app"}
+            {offered("companion_app") &&
+              ": when you pair a new phone with the Authenticator app, we offer to remove the old one"}
+            . Then delete what was on the old phone from the list on {securityInfo}.
+          </p>
+          {phones && (
+            <p>
+              Kept your number? Nothing to change: texts and calls follow the number. A new number:
+              choose <q>Change</q> beside the phone on {securityInfo}.
+            </p>
+          )}
+          <p>
+            Already without the old phone? See{" "}
+            <a className={link} href="#lost-phone">
+              I lost my phone
+            </a>
+            .
+          </p>
+        </>
+      ),
+    },
+    {
+      id: "lost-phone",
+      question: "I lost my phone, or it was stolen. What do I do?",
+      answer: (
+        <>
+          <p>
+            If you have another way to sign in — a backup method or a recovery code — sign in,
+            choose <q>Sign in another way</q> and use it. Then, on {securityInfo}, delete every
+            method that was on the lost phone and choose <q>Sign out everywhere</q>: every browser
+            signed in as you is signed out
+            {rememberDays > 0 && (
+              <>
+                , and every <q>Don&apos;t ask again</q> is forgotten
+              </>
+            )}
+            . Then set up your new phone.
+          </p>
+          <p>
+            No other way in? Contact the helpdesk at {helpdesk}. Once they are sure it is you, they
+            can give you a Temporary Access Pass: it signs you in once, for a short time, so that
+            you can set up a new method. Use <q>Use a Temporary Access Pass</q> on the sign-in page.
+          </p>
+          <p>
+            So that one lost phone never locks you out: keep a backup method of another kind on{" "}
+            {securityInfo}, and recovery codes somewhere safe.
+          </p>
+        </>
+      ),
+    },
+    {
+      id: "travelling",
+      question: "I am travelling abroad. Will I still be able to sign in?",
+      answer: (
+        <>
+          {codeApp && (
+            <p>
+              Yes, most simply with an authenticator app: it makes codes with no connection and no
+              roaming. Before you go, set it up on {securityInfo} and make a code your default
+              sign-in method there (<q>Change default sign-in method</q>).
+            </p>
+          )}
+          {phones && (
+            <p>
+              Texts and calls reach you abroad only if your phone plan roams, and they may be late.
+            </p>
+          )}
+          <p>
+            Take your recovery codes with you, kept apart from your phone. A sign-in from a country
+            you haven&apos;t signed in from in the last {RISK_THRESHOLDS.historyDays} days always
+            asks for your second sign-in method, and we email you about it: that is expected.
+          </p>
+        </>
+      ),
+    },
     {
       id: "fewer-requests",
       question: "How can I reduce the number of verification requests?",
@@ -152,7 +236,17 @@ export default async function HelpPage() {
             </p>
           )}
           {phones && (
-            <p>Texts and calls need phone signal, unless your phone can take them over wifi.</p>
+            <p>
+              Texts and calls need phone signal, unless your phone can take them over wifi.
+              {codeApp && (
+                <>
+                  {" "}
+                  So that you are not waiting for one, make a code your default: on {securityInfo},
+                  choose <q>Change default sign-in method</q> and pick{" "}
+                  <q>Authenticator app or hardware token - code</q>.
+                </>
+              )}
+            </p>
           )}
           <p>
             As a backup, create recovery codes on {securityInfo} and keep them somewhere safe: each
@@ -283,6 +377,29 @@ export default async function HelpPage() {
       ),
     },
     {
+      id: "no-notifications",
+      question: "The Authenticator app doesn't show my sign-in requests. What can I do?",
+      answer: offered("companion_app") ? (
+        <>
+          <p>
+            Open the app and choose <q>Check for notifications</q>: some phones deliver requests
+            only while the app is open. A request lasts a short time; if it ran out, start the
+            sign-in again. Requests go to every phone you paired, so delete phones you no longer use
+            on {securityInfo}.
+          </p>
+          <p>
+            Still nothing? On the sign-in page choose <q>Sign in another way</q>, then{" "}
+            <q>Use a verification code</q>: the app shows a code too, with no connection needed.
+          </p>
+        </>
+      ) : (
+        <p>
+          {ORG_NAME} doesn&apos;t send sign-in requests to a phone app: an authenticator app only
+          shows codes. Open it and type the code it shows for this account.
+        </p>
+      ),
+    },
+    {
       id: "accessible",
       question: "Is this portal accessible?",
       answer: (
@@ -358,10 +475,17 @@ export default async function HelpPage() {
                 <h3 id="contact-helpdesk" className="text-lg font-semibold">
                   Contact the helpdesk
                 </h3>
-                <HelpRequestForm
-                  maxLength={CASE_MESSAGE_MAX_LENGTH}
-                  action={sendHelpRequestAction}
-                />
+                {session ? (
+                  <HelpRequestForm
+                    maxLength={CASE_MESSAGE_MAX_LENGTH}
+                    action={sendHelpRequestAction}
+                  />
+                ) : (
+                  <p>
+                    Email {helpdesk}, or sign in and send a request from this page: the helpdesk
+                    then knows it is you who asks.
+                  </p>
+                )}
               </section>
             )}
           </section>

@@ -1,0 +1,41 @@
+import Link from "next/link";
+import { getEnv } from "@/lib/env";
+import type { Role } from "@/lib/mfa/registry";
+import { PortalNav } from "./portal-nav";
+
+/**
+ * The header of every signed-in page: the organisation, who is signed in, "Sign out" and the
+ * navigation. Without a person (a public page read signed out), the way to sign in instead.
+ */
+export function PortalHeader({ user }: { user: { displayName: string; role: Role } | null }) {
+  return (
+    <header className="border-b border-slate-200 bg-white">
+      <div className="mx-auto flex max-w-5xl flex-wrap items-center justify-between gap-4 px-4 py-3">
+        <Link href="/" className="text-lg font-semibold text-slate-900">
+          {getEnv().ORG_NAME} <span className="font-normal text-slate-600">· Factor</span>
+        </Link>
+        {user ? (
+          <div className="flex items-center gap-4">
+            <span className="text-sm text-slate-700">{user.displayName}</span>
+            <form action="/signout" method="post">
+              <button
+                type="submit"
+                className="rounded-md border border-slate-400 px-3 py-1.5 text-sm font-medium hover:bg-slate-100"
+              >
+                Sign out
+              </button>
+            </form>
+          </div>
+        ) : (
+          <Link
+            href="/signin"
+            className="rounded-md border border-slate-400 px-3 py-1.5 text-sm font-medium hover:bg-slate-100"
+          >
+            Sign in
+          </Link>
+        )}
+      </div>
+      {user && <PortalNav showAdmin={user.role !== "user"} />}
+    </header>
+  );
+}

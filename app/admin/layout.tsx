@@ -2,7 +2,17 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { requireAgentPage } from "@/lib/admin/guard";
 import { getEnv } from "@/lib/env";
-import { AdminNav } from "./admin-nav";
+import { NavLinks } from "@/components/layout/nav-links";
+import { SignOutButton } from "@/components/layout/sign-out-button";
+
+/** The console's sections; "Settings" only for administrators. */
+const CONSOLE_LINKS = [
+  { href: "/admin/users", label: "Users", adminOnly: false },
+  { href: "/admin/cases", label: "Cases", adminOnly: false },
+  { href: "/admin/tokens", label: "Hardware tokens", adminOnly: false },
+  { href: "/admin/audit", label: "Audit log", adminOnly: false },
+  { href: "/admin/settings", label: "Settings", adminOnly: true },
+];
 
 export const metadata: Metadata = { title: { default: "Helpdesk", template: "%s · Helpdesk" } };
 
@@ -23,17 +33,15 @@ export default async function AdminLayout({ children }: { children: React.ReactN
             <span className="text-sm text-slate-700">
               {agent.displayName} ({agent.role === "admin" ? "Administrator" : "Helpdesk"})
             </span>
-            <form action="/signout" method="post">
-              <button
-                type="submit"
-                className="rounded-md border border-slate-400 px-3 py-1.5 text-sm font-medium hover:bg-slate-100"
-              >
-                Sign out
-              </button>
-            </form>
+            <SignOutButton />
           </div>
         </div>
-        <AdminNav isAdmin={agent.role === "admin"} />
+        <NavLinks
+          label="Helpdesk console"
+          nested
+          links={CONSOLE_LINKS.filter((link) => agent.role === "admin" || !link.adminOnly)}
+          className="mx-auto max-w-6xl px-4"
+        />
       </header>
       <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-4 py-8">
         {children}

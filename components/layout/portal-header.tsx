@@ -1,7 +1,17 @@
 import Link from "next/link";
 import { getEnv } from "@/lib/env";
 import type { Role } from "@/lib/mfa/registry";
-import { PortalNav } from "./portal-nav";
+import { NavLinks } from "./nav-links";
+import { SignOutButton } from "./sign-out-button";
+
+const PORTAL_LINKS = [
+  { href: "/", label: "Overview" },
+  { href: "/security-info", label: "Security info" },
+  { href: "/sign-ins", label: "My sign-ins" },
+  { href: "/devices", label: "Devices" },
+  { href: "/help", label: "Help" },
+];
+const CONSOLE_LINK = { href: "/admin", label: "Admin" };
 
 /**
  * The header of every signed-in page: the organisation, who is signed in, "Sign out" and the
@@ -17,14 +27,7 @@ export function PortalHeader({ user }: { user: { displayName: string; role: Role
         {user ? (
           <div className="flex items-center gap-4">
             <span className="text-sm text-slate-700">{user.displayName}</span>
-            <form action="/signout" method="post">
-              <button
-                type="submit"
-                className="rounded-md border border-slate-400 px-3 py-1.5 text-sm font-medium hover:bg-slate-100"
-              >
-                Sign out
-              </button>
-            </form>
+            <SignOutButton />
           </div>
         ) : (
           <Link
@@ -35,7 +38,13 @@ export function PortalHeader({ user }: { user: { displayName: string; role: Role
           </Link>
         )}
       </div>
-      {user && <PortalNav showAdmin={user.role !== "user"} />}
+      {user && (
+        <NavLinks
+          label="Main"
+          links={user.role === "user" ? PORTAL_LINKS : [...PORTAL_LINKS, CONSOLE_LINK]}
+          className="mx-auto max-w-5xl px-4"
+        />
+      )}
     </header>
   );
 }

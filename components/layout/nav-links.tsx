@@ -3,23 +3,28 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 
-const LINKS = [
-  { href: "/", label: "Overview" },
-  { href: "/security-info", label: "Security info" },
-  { href: "/sign-ins", label: "My sign-ins" },
-  { href: "/devices", label: "Devices" },
-  { href: "/help", label: "Help" },
-] as const;
-
-/** The signed-in navigation; the current page is marked for assistive technology. */
-export function PortalNav({ showAdmin }: { showAdmin: boolean }) {
+/**
+ * A navigation bar; the current page is marked for assistive technology. `nested`: a link is
+ * also current on the pages below it (the console's sections), not only on its own page.
+ */
+export function NavLinks({
+  label,
+  links,
+  nested = false,
+  className,
+}: {
+  label: string;
+  links: readonly { href: string; label: string }[];
+  nested?: boolean;
+  className: string;
+}) {
   const pathname = usePathname();
-  const links = showAdmin ? [...LINKS, { href: "/admin", label: "Admin" }] : LINKS;
   return (
-    <nav aria-label="Main" className="mx-auto max-w-5xl px-4">
-      <ul className="flex gap-6">
+    <nav aria-label={label} className={className}>
+      <ul className="flex flex-wrap gap-x-6">
         {links.map((link) => {
-          const current = pathname === link.href;
+          const current =
+            pathname === link.href || (nested && pathname.startsWith(`${link.href}/`));
           return (
             <li key={link.href}>
               <Link

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import next from "next";
 import { maintainSignInEventPartitions } from "@/lib/activity/sign-in-event-partitions";
 import { purgeSignInTransactions } from "@/lib/auth/sign-in-transaction";
+import { purgePasswordResets } from "@/lib/auth/password-reset";
 import { getDatabase, type Db } from "@/lib/db/client";
 import { purgeAbandonedEnrolments } from "@/lib/mfa/methods";
 import { purgeExpiredPhoneChallenges } from "@/lib/mfa/phone-challenges";
@@ -42,11 +43,12 @@ const FORWARDING_HEADERS = [
 ];
 
 /**
- * Deletes sign-ins that ended a day ago, enrolments never confirmed and old sign-in events, and
+ * Deletes sign-ins and password resets that ended a day ago, enrolments never confirmed and old sign-in events, and
  * creates the sign-in events' partitions for the months ahead.
  */
 async function removeExpiredRows(db: Db): Promise<void> {
   await purgeSignInTransactions(db);
+  await purgePasswordResets(db);
   await purgeAbandonedEnrolments(db);
   await purgeExpiredPhoneChallenges(db);
   await purgePasskeyChallenges(db);

@@ -53,6 +53,7 @@ export const TESTER_NAMES = [
   "forget-by-session",
   "forget-by-helpdesk",
   "reset-remembered",
+  "self-reset",
 ] as const;
 
 /** Display names other than "Test <name>", for tests about what a name may hold. */

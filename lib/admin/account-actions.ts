@@ -338,7 +338,10 @@ export function unlockAccount(
             inArray(authThrottles.scope, ["password:account", "access_pass:account"]),
             eq(authThrottles.key, subject.email.toLowerCase()),
           ),
-          and(eq(authThrottles.scope, "mfa:account"), eq(authThrottles.key, subject.id)),
+          and(
+            inArray(authThrottles.scope, ["mfa:account", "password_reset:account"]),
+            eq(authThrottles.key, subject.id),
+          ),
           and(eq(authThrottles.scope, "mfa:option"), like(authThrottles.key, `${subject.id}:%`)),
         ),
       )

@@ -6,6 +6,7 @@ import { getEnv } from "@/lib/env";
 export const SESSION_COOKIE_BASENAME = "factor.session";
 export const TRANSACTION_COOKIE_BASENAME = "factor.signin";
 export const PHONE_TICKET_COOKIE_BASENAME = "factor.phone-signin";
+export const PASSWORD_RESET_COOKIE_BASENAME = "factor.reset";
 
 /**
  * Cookies are `Secure` and `__Host-` prefixed wherever browsers allow it (R-A12.2): on https,

@@ -92,6 +92,29 @@ export const signInTransactions = pgTable(
   (t) => [index("sign_in_transactions_expires_idx").on(t.expiresAt)],
 );
 
+/**
+ * One row per self-service password reset in progress (R-A2.8). A row is made for any email
+ * typed, known or not, so the answer never tells which; `userId` is null when nobody matches.
+ */
+export const passwordResets = pgTable(
+  "password_resets",
+  {
+    /** SHA-256 of the token held in the reset cookie. */
+    id: text("id").primaryKey(),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+    /** The sign-in options passed so far ("code", "sms"), each once. */
+    verified: jsonb("verified").$type<string[]>().notNull().default([]),
+    /** Wrong answers to this reset, whoever it is for: at the limit it ends. */
+    failures: integer("failures").notNull().default(0),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    consumedAt: timestamp("consumed_at", { withTimezone: true }),
+  },
+  (t) => [index("password_resets_expires_idx").on(t.expiresAt)],
+);
+
 export const sessions = pgTable(
   "sessions",
   {
@@ -253,7 +276,7 @@ export const phoneChallenges = pgTable(
     methodId: uuid("method_id")
       .notNull()
       .references(() => mfaMethods.id, { onDelete: "cascade" }),
-    purpose: text("purpose", { enum: ["enrol", "sign_in", "step_up"] }).notNull(),
+    purpose: text("purpose", { enum: ["enrol", "sign_in", "step_up", "password_reset"] }).notNull(),
     /** The sign-in transaction a sign-in challenge is bound to. */
     transactionId: text("transaction_id"),
     channel: text("channel", { enum: ["sms", "voice"] }).notNull(),

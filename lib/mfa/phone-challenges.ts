@@ -60,7 +60,12 @@ function textBody(code: string): string {
 }
 
 function callScript(purpose: ChallengePurpose): string {
-  const why = purpose === "enrol" ? "to finish adding this phone" : "to finish signing in";
+  const why =
+    purpose === "enrol"
+      ? "to finish adding this phone"
+      : purpose === "password_reset"
+        ? "to reset your password"
+        : "to finish signing in";
   return (
     `This is ${getEnv().ORG_NAME}. If you asked for this call, press the pound key ${why}. ` +
     "If you did not, hang up."

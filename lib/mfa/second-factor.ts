@@ -111,6 +111,22 @@ const VERIFIERS: Record<SignInOptionId, Verifier> = {
   },
 };
 
+/**
+ * Checks and consumes one answer without the second step's counters or records, for a caller
+ * that keeps its own: a password reset, which must not let someone without the password pause
+ * the account's sign-in. A code so used cannot be used again anywhere.
+ */
+export async function checkSecondFactorAnswer(
+  tx: Executor,
+  userId: string,
+  option: SignInOptionId,
+  input: string,
+  target: { binding: ChallengeBinding; methodId: string | null; request: RequestContext },
+): Promise<boolean> {
+  const answer = VERIFIERS[option].normalise(input);
+  return answer !== null && (await VERIFIERS[option].check(tx, userId, answer, target)).ok;
+}
+
 export type SecondFactorResult =
   | { ok: true; amr: string }
   | { ok: false; reason: "invalid" | "format"; waitSeconds: number | null };

@@ -4,7 +4,12 @@ import { authThrottles } from "@/lib/db/schema";
 import { databaseNowPlus } from "@/lib/db/time";
 
 export type ThrottleScope =
-  "password:account" | "password:ip" | "mfa:account" | "mfa:option" | "access_pass:account";
+  | "password:account"
+  | "password:ip"
+  | "mfa:account"
+  | "mfa:option"
+  | "access_pass:account"
+  | "password_reset:account";
 
 export type ThrottlePolicy = {
   /** How long to lock after the n-th consecutive counted failure; null for no lock. */

@@ -79,6 +79,14 @@ export function methodKindEnabled(kind: string): boolean {
   return enabled === undefined || enabled.includes(kind);
 }
 
+/**
+ * How many different sign-in methods someone proves to reset a forgotten password themselves
+ * (R-A2.8): one unless an administrator chose two, or none (the helpdesk resets it).
+ */
+export function passwordResetMethodsNeeded(): 0 | 1 | 2 {
+  return (getSettingOverride("password_reset_methods") ?? 1) as 0 | 1 | 2;
+}
+
 /** Whether a backup method is asked for after the first (R-A9.7); recommended unless set. */
 export function backupMethodRule(): BackupMethodRule {
   return getSettingOverride("backup_method") ?? "recommended";
@@ -143,6 +151,15 @@ export function mfaThrottlePolicy(): ThrottlePolicy {
  * authenticator (R-A11.1), so a stolen password cannot lock out every way in for good (R-A11.6).
  */
 export function mfaAccountThrottlePolicy(): ThrottlePolicy {
+  return { lockSeconds: mfaThrottlePolicy().lockSeconds };
+}
+
+/**
+ * Wrong codes in password resets, per account: the pauses of the second step, but never the
+ * lock until unlocked — whoever knows an email can start a reset, and must not be able to shut
+ * its owner out. The worst they can do is pause resets for an hour; sign-in is untouched.
+ */
+export function passwordResetThrottlePolicy(): ThrottlePolicy {
   return { lockSeconds: mfaThrottlePolicy().lockSeconds };
 }
 

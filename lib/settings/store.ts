@@ -48,6 +48,8 @@ export const SETTING_SCHEMAS = {
   sign_in_retention_days: z.number().int().min(1).max(3650),
   /** Helpdesk and admin accounts must have, and sign in to the console with, a passkey. */
   passkey_required_for_agents: z.boolean(),
+  /** Methods a person proves before resetting their password alone; 0 leaves it to the helpdesk. */
+  password_reset_methods: z.number().int().min(0).max(2),
   /** Whether the wizard asks for a second, different kind of method (R-A9.7). */
   backup_method: z.enum(BACKUP_METHOD_RULES),
   /** Method kinds that count as a backup; the others still work, but do not end the prompt. */

@@ -44,6 +44,7 @@ function settingsSchema() {
       remember_mfa_days: whole("“Don't ask again”", 0, 90),
       stay_signed_in_days: whole("“Stay signed in” lifetime", 1, ceiling),
       sign_in_retention_days: whole("Sign-in retention", 1, 3650),
+      password_reset_methods: whole("Methods for a password reset", 0, 2),
     })
     .refine((v) => v.access_pass_default_minutes <= v.access_pass_max_minutes, {
       path: ["access_pass_default_minutes"],
@@ -75,6 +76,7 @@ export async function saveSettingsAction(
         "remember_mfa_days",
         "stay_signed_in_days",
         "sign_in_retention_days",
+        "password_reset_methods",
       ].map((name) => [name, single(name)]),
     ),
   );

@@ -24,6 +24,7 @@ export type SettingsFormValues = {
   staySignedInCeiling: number;
   signInRetentionDays: number;
   passkeyRequiredForAgents: boolean;
+  passwordResetMethods: number;
 };
 
 const legend = "text-lg font-semibold";
@@ -149,6 +150,17 @@ export function SettingsForm({ values }: { values: SettingsFormValues }) {
           max={100}
           defaultValue={values.passwordLockoutThreshold}
           errors={errors?.password_lockout_threshold}
+        />
+        <Field
+          label="Methods to prove for a self-service password reset"
+          name="password_reset_methods"
+          type="number"
+          inputMode="numeric"
+          min={0}
+          max={2}
+          hint="1 or 2 different sign-in methods; 0 leaves password resets to the helpdesk."
+          defaultValue={values.passwordResetMethods}
+          errors={errors?.password_reset_methods}
         />
         <Field
           label="“Don't ask again” days"

@@ -1,24 +1,77 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Field } from "@/components/forms/field";
+import { Alert } from "@/components/ui/alert";
+import { primaryButton } from "@/components/ui/button-styles";
 import { getEnv } from "@/lib/env";
+import { passwordResetMethodsNeeded } from "@/lib/settings/policy";
+import { startPasswordResetAction } from "./actions";
 
-export const metadata: Metadata = { title: "Forgot your password" };
+export const metadata: Metadata = { title: "Reset your password" };
 
-export default function ForgotPasswordPage() {
+const link = "text-brand-700 underline";
+
+export default async function ForgotPasswordPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { HELPDESK_EMAIL } = getEnv();
+  const params = await searchParams;
+  const needed = passwordResetMethodsNeeded();
+  const helpdesk = (
+    <a className={link} href={`mailto:${HELPDESK_EMAIL}`}>
+      {HELPDESK_EMAIL}
+    </a>
+  );
+  if (needed === 0) {
+    return (
+      <>
+        <h1 className="mb-4 text-2xl font-semibold">Forgot your password?</h1>
+        <p className="mb-4">
+          Contact the helpdesk at {helpdesk}. After checking who you are, they can set a temporary
+          password that you change when you next sign in.
+        </p>
+        <p>
+          <Link href="/signin" className={link}>
+            Back to sign in
+          </Link>
+        </p>
+      </>
+    );
+  }
   return (
     <>
-      <h1 className="mb-4 text-2xl font-semibold">Forgot your password?</h1>
+      <h1 className="mb-4 text-2xl font-semibold">Reset your password</h1>
+      {params.ended === "1" && (
+        <div className="mb-4">
+          <Alert kind="error">This reset has ended. Start again.</Alert>
+        </div>
+      )}
       <p className="mb-4">
-        Contact the helpdesk at{" "}
-        <a className="text-brand-700 underline" href={`mailto:${HELPDESK_EMAIL}`}>
-          {HELPDESK_EMAIL}
-        </a>
-        . After checking who you are, they can set a temporary password that you change when you
-        next sign in.
+        Enter the email you sign in with. Then prove it is you with{" "}
+        {needed === 2 ? "two different sign-in methods" : "one of your sign-in methods"}, such as a
+        code from your authenticator app or a texted code, and choose a new password.
       </p>
-      <p>
-        <Link href="/signin" className="text-brand-700 underline">
+      <form action={startPasswordResetAction} className="space-y-4">
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="username"
+          required
+          maxLength={320}
+          errors={params.invalid === "1" ? ["Enter the email you sign in with."] : undefined}
+        />
+        <button type="submit" className={primaryButton}>
+          Next
+        </button>
+      </form>
+      <p className="mt-6 text-sm">
+        Lost your phone, or have no method to prove it? Contact the helpdesk at {helpdesk}.
+      </p>
+      <p className="mt-4">
+        <Link href="/signin" className={link}>
           Back to sign in
         </Link>
       </p>

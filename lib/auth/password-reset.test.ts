@@ -1,0 +1,248 @@
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { updateSettings } from "@/lib/admin/settings";
+import { auditLog, outbox, passwordResets, settings } from "@/lib/db/schema";
+import { clock } from "@/lib/clock";
+import {
+  beginAuthenticatorEnrolment,
+  confirmAuthenticatorEnrolment,
+  getPendingEnrolment,
+} from "@/lib/mfa/authenticator-app";
+import { verifySecondFactor } from "@/lib/mfa/second-factor";
+import { totpCode } from "@/lib/mfa/totp";
+import { getThrottle } from "@/lib/security/throttle";
+import { hashToken } from "@/lib/security/tokens";
+import { refreshSettings } from "@/lib/settings/store";
+import { pinClock } from "@/lib/testing/clock";
+import { createTestDatabase } from "@/lib/testing/test-database";
+import { createTestUser } from "@/lib/testing/users";
+import {
+  answerPasswordReset,
+  beginPasswordReset,
+  completePasswordReset,
+  getPasswordReset,
+  RESET_ANSWER_LIMIT,
+} from "./password-reset";
+import { verifyPasswordStep } from "./password-step";
+import { createSession, resolveSession } from "./sessions";
+
+// R-A2.8: a reset proves the person's methods, answers alike for every email, and signs in no one.
+
+const context = { ip: "192.0.2.70", userAgent: "vitest" };
+const NEW_PASSWORD = "violet harbour lantern seventeen";
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let adminId: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  adminId = (
+    await createTestUser(database.db, {
+      email: "reset-admin@example.edu",
+      displayName: "Reset Admin",
+      role: "admin",
+    })
+  ).id;
+});
+afterAll(async () => {
+  await database.dispose();
+});
+beforeEach(async () => {
+  pinClock();
+  await database.db.delete(settings);
+  await refreshSettings(database.db);
+});
+
+const at = (step: number) => new Date(step * 30_000 + 1000);
+const nowStep = () => Math.floor(clock.ms() / 30_000);
+
+/** Someone with an authenticator app whose last code used was the step before now. */
+async function personWithApp(name: string) {
+  const { db } = database;
+  const email = `${name}@example.edu`;
+  const { id, password } = await createTestUser(db, { email, displayName: "Test", role: "user" });
+  await beginAuthenticatorEnrolment(db, id, "Phone");
+  const pending = await getPendingEnrolment(db, id, { issuer: "Example", account: email });
+  const secret = pending!.secret;
+  await confirmAuthenticatorEnrolment(db, id, await totpCode(secret, at(nowStep() - 1)));
+  return { id, email, password, secret };
+}
+
+async function resetFor(email: string) {
+  const token = await beginPasswordReset(database.db, email, context);
+  return { token, reset: (await getPasswordReset(database.db, token))! };
+}
+
+describe("starting a reset", () => {
+  it("makes a reset for an unknown email too, alike in every way the person can see", async () => {
+    const known = await personWithApp("reset-known");
+    const a = await resetFor(known.email);
+    const b = await resetFor("nobody-here@example.edu");
+    expect(a.reset.needed).toBe(1);
+    expect(b.reset).toMatchObject({ verified: [], needed: 1 });
+    expect(b.reset.userId).toBeNull();
+    // A wrong code reads the same for both.
+    expect(await answerPasswordReset(database.db, a.reset, "code", "000000", context)).toEqual(
+      await answerPasswordReset(database.db, b.reset, "code", "000000", context),
+    );
+  });
+});
+
+describe("proving the methods", () => {
+  it("a right code counts once; the new password then replaces the old and ends every session", async () => {
+    const { db } = database;
+    const person = await personWithApp("reset-one");
+    const session = await createSession(db, {
+      userId: person.id,
+      aal: 2,
+      methods: ["pwd", "otp"],
+      authenticatedAt: clock.now(),
+      secondFactorAt: clock.now(),
+      persistent: false,
+      ...context,
+    });
+    const { token, reset } = await resetFor(person.email);
+
+    // Not before a method has passed.
+    expect(
+      await completePasswordReset(
+        db,
+        token,
+        { newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD },
+        context,
+      ),
+    ).toMatchObject({ ok: false, reason: "not_verified" });
+    const answer = await answerPasswordReset(
+      db,
+      reset,
+      "code",
+      await totpCode(person.secret, clock.now()),
+      context,
+    );
+    expect(answer).toEqual({ ok: true, done: true });
+
+    // A refused password changes nothing.
+    const weak = await completePasswordReset(
+      db,
+      token,
+      { newPassword: "short", confirmPassword: "short" },
+      context,
+    );
+    expect(weak).toMatchObject({ ok: false, reason: "password_refused" });
+    expect(await resolveSession(db, session)).not.toBeNull();
+
+    const done = await completePasswordReset(
+      db,
+      token,
+      { newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD },
+      context,
+    );
+    expect(done).toEqual({ ok: true });
+    expect(await resolveSession(db, session)).toBeNull();
+    expect(await getPasswordReset(db, token)).toBeNull();
+    // The new password opens only the first step: the second is asked as always.
+    const signIn = await verifyPasswordStep(
+      db,
+      { email: person.email, password: NEW_PASSWORD, callbackPath: "/" },
+      context,
+    );
+    expect(signIn).toMatchObject({ ok: true, stage: "second_factor" });
+    expect(
+      await verifyPasswordStep(
+        db,
+        { email: person.email, password: person.password, callbackPath: "/" },
+        context,
+      ),
+    ).toMatchObject({ ok: false });
+    // Audited, and the owner is told.
+    const [audit] = await db
+      .select({ details: auditLog.details })
+      .from(auditLog)
+      .where(
+        and(
+          eq(auditLog.subjectId, person.id),
+          eq(auditLog.action, "auth.password_reset.completed"),
+        ),
+      );
+    expect(audit?.details).toMatchObject({ methods: "code", sessionsRevoked: 1 });
+    const mail = await db
+      .select({ subject: outbox.subject })
+      .from(outbox)
+      .where(eq(outbox.userId, person.id));
+    expect(mail).toContainEqual({ subject: "Your password was changed" });
+    // Used once: the same reset cannot set another password.
+    expect(
+      await completePasswordReset(
+        db,
+        token,
+        { newPassword: `${NEW_PASSWORD} again`, confirmPassword: `${NEW_PASSWORD} again` },
+        context,
+      ),
+    ).toMatchObject({ ok: false, reason: "not_verified" });
+  });
+
+  it("with two methods required, one is not enough and the same one twice does not count", async () => {
+    const { db } = database;
+    await updateSettings(
+      db,
+      { password_reset_methods: 2 },
+      { id: adminId, ...context, reason: "Two methods" },
+    );
+    await refreshSettings(db);
+    const person = await personWithApp("reset-two");
+    const { token, reset } = await resetFor(person.email);
+    expect(reset.needed).toBe(2);
+    expect(
+      await answerPasswordReset(
+        db,
+        reset,
+        "code",
+        await totpCode(person.secret, clock.now()),
+        context,
+      ),
+    ).toEqual({ ok: true, done: false });
+    const after = (await getPasswordReset(db, token))!;
+    expect(after.verified).toEqual(["code"]);
+    expect(
+      await completePasswordReset(
+        db,
+        token,
+        { newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD },
+        context,
+      ),
+    ).toMatchObject({ ok: false, reason: "not_verified" });
+    // No phone, so no texted code can ever be right.
+    expect(await answerPasswordReset(db, after, "sms", "123456", context)).toMatchObject({
+      ok: false,
+    });
+  });
+
+  it("ends a reset after too many wrong answers, without pausing the person's sign-in", async () => {
+    const { db } = database;
+    const person = await personWithApp("reset-wrong");
+    const { token, reset } = await resetFor(person.email);
+    const results = [];
+    for (let i = 0; i < RESET_ANSWER_LIMIT; i++)
+      results.push(await answerPasswordReset(db, reset, "code", "000000", context));
+    expect(results.at(-2)).toEqual({ ok: false, reason: "wrong_answer" });
+    expect(results.at(-1)).toEqual({ ok: false, reason: "ended" });
+    expect(await getPasswordReset(db, token)).toBeNull();
+    // Counted for resets; the second step of sign-in is untouched and still takes a right code.
+    expect((await getThrottle(db, "password_reset:account", person.id)).locked).toBe(true);
+    expect((await getThrottle(db, "mfa:account", person.id)).failures).toBe(0);
+    const signInCode = await verifySecondFactor(
+      db,
+      { id: person.id, email: person.email, displayName: "Test" },
+      "code",
+      await totpCode(person.secret, clock.now()),
+      { ...context, purpose: "sign_in" },
+    );
+    expect(signInCode.ok).toBe(true);
+  });
+
+  it("keeps only a hash of the token", async () => {
+    const { token } = await resetFor("hash-check@example.edu");
+    const rows = await database.db.select({ id: passwordResets.id }).from(passwordResets);
+    expect(rows.map((r) => r.id)).toContain(hashToken(token));
+    expect(rows.map((r) => r.id)).not.toContain(token);
+  });
+});

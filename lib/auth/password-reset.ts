@@ -1,0 +1,297 @@
+import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import { writeAudit } from "@/lib/audit/log";
+import type { Db, Executor } from "@/lib/db/client";
+import { mfaMethods, passwordResets, users } from "@/lib/db/schema";
+import { databaseNowPlus } from "@/lib/db/time";
+import { getEnv } from "@/lib/env";
+import { sendPhoneChallenge } from "@/lib/mfa/phone-challenges";
+import { checkSecondFactorAnswer } from "@/lib/mfa/second-factor";
+import { queueSecurityNotice } from "@/lib/notify/security-notice";
+import { hashPassword } from "@/lib/security/password";
+import { hashToken, newToken } from "@/lib/security/tokens";
+import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
+import { passwordResetMethodsNeeded, passwordResetThrottlePolicy } from "@/lib/settings/policy";
+import type { RequestContext } from "@/lib/types/request";
+import type { Result } from "@/lib/types/result";
+import { replacePassword } from "./password-change";
+import { checkNewPassword } from "./password-policy";
+import { emailMatches } from "./users";
+
+// "Forgot my password" without the helpdesk (R-A2.8): the person proves one or two of their
+// sign-in methods, as the administrator set, then chooses a new password. Every email typed gets
+// a reset of its own, known or not, and every step answers alike, so the pages never tell
+// whether an account exists. The new password is not a sign-in: the person then signs in with it
+// and their second factor as always.
+
+/** How long a reset lives, from the email to the new password. */
+const RESET_TTL_MS = 10 * 60_000;
+/** Wrong answers after which a reset ends for anyone, before any per-account pause could show. */
+export const RESET_ANSWER_LIMIT = 5;
+
+/** What proves who someone is here: a code from an app or token, or a texted code. */
+export const RESET_OPTIONS = ["code", "sms"] as const;
+export type ResetOption = (typeof RESET_OPTIONS)[number];
+
+export type PasswordReset = {
+  id: string;
+  userId: string | null;
+  verified: ResetOption[];
+  needed: number;
+};
+
+const live = () =>
+  and(
+    isNull(passwordResets.consumedAt),
+    gt(passwordResets.expiresAt, sql`now()`),
+    lt(passwordResets.failures, RESET_ANSWER_LIMIT),
+  );
+
+/** Starts a reset for an email, whoever it belongs to; returns the token for its cookie. */
+export async function beginPasswordReset(
+  db: Db,
+  email: string,
+  context: RequestContext,
+): Promise<string> {
+  const typed = email.trim().toLowerCase().slice(0, 320);
+  const [account] = typed
+    ? await db
+        .select({ id: users.id })
+        .from(users)
+        .where(and(emailMatches(typed), eq(users.status, "active")))
+    : [];
+  const token = newToken();
+  await db.transaction(async (tx) => {
+    await tx.insert(passwordResets).values({
+      id: hashToken(token),
+      userId: account?.id ?? null,
+      ip: context.ip,
+      userAgent: context.userAgent?.slice(0, 512) ?? null,
+      expiresAt: databaseNowPlus(RESET_TTL_MS),
+    });
+    await writeAudit(tx, {
+      action: "auth.password_reset.started",
+      outcome: "success",
+      actorId: null,
+      subjectId: account?.id ?? null,
+      ...context,
+      details: { email: typed },
+    });
+  });
+  return token;
+}
+
+/** The live reset for a cookie token, or null when unknown, expired, finished or ended. */
+export async function getPasswordReset(
+  db: Executor,
+  token: string | undefined,
+): Promise<PasswordReset | null> {
+  if (!token) return null;
+  const [row] = await db
+    .select({
+      id: passwordResets.id,
+      userId: passwordResets.userId,
+      verified: passwordResets.verified,
+    })
+    .from(passwordResets)
+    .where(and(eq(passwordResets.id, hashToken(token)), live()));
+  if (!row) return null;
+  return {
+    ...row,
+    verified: row.verified.filter((option): option is ResetOption =>
+      (RESET_OPTIONS as readonly string[]).includes(option),
+    ),
+    needed: passwordResetMethodsNeeded(),
+  };
+}
+
+/** The phone a reset's code is texted to: the mobile phone, else the alternate one. */
+async function textablePhone(db: Executor, userId: string): Promise<string | null> {
+  const phones = await db
+    .select({ id: mfaMethods.id, kind: mfaMethods.kind })
+    .from(mfaMethods)
+    .where(
+      and(
+        eq(mfaMethods.userId, userId),
+        eq(mfaMethods.status, "active"),
+        or(eq(mfaMethods.kind, "mobile_phone"), eq(mfaMethods.kind, "alternate_phone")),
+      ),
+    );
+  return (phones.find((p) => p.kind === "mobile_phone") ?? phones[0])?.id ?? null;
+}
+
+/**
+ * "Text me a code": sends one to the account's phone if it has one that takes texts, within the
+ * usual send limits. Says nothing either way: the page reads the same for every email.
+ */
+export async function textResetCode(
+  db: Db,
+  reset: PasswordReset,
+  context: RequestContext,
+): Promise<void> {
+  if (!reset.userId || reset.verified.includes("sms")) return;
+  const phoneId = await textablePhone(db, reset.userId);
+  if (!phoneId) return;
+  await sendPhoneChallenge(
+    db,
+    { id: reset.userId },
+    { userId: reset.userId, purpose: "password_reset", transactionId: reset.id },
+    phoneId,
+    "sms",
+    context,
+  );
+}
+
+export type ResetAnswer = Result<{ done: boolean }, "wrong_answer" | "ended">;
+
+/**
+ * Checks one answer. Right: the option counts, once, and `done` says whether enough different
+ * ones have passed. Wrong, or for an email with no account: counted against the reset, which ends
+ * at RESET_ANSWER_LIMIT, and against the account's reset counter, which pauses resets as the
+ * second step pauses sign-in (R-A11.1–11.3) but never sign-in itself. While paused, even a right
+ * code gets the same answer (R-A11.5).
+ */
+export async function answerPasswordReset(
+  db: Db,
+  reset: PasswordReset,
+  option: ResetOption,
+  input: string,
+  context: RequestContext,
+): Promise<ResetAnswer> {
+  const userId = reset.userId;
+  return db.transaction(async (tx) => {
+    let right = false;
+    if (userId && !reset.verified.includes(option)) {
+      // One answer at a time per person, so a burst cannot outrun the count (R-A11.3).
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`reset:${userId}`}))`);
+      const paused = (await getThrottle(tx, "password_reset:account", userId)).locked;
+      right =
+        !paused &&
+        (await checkSecondFactorAnswer(tx, userId, option, input, {
+          binding: { userId, purpose: "password_reset", transactionId: reset.id },
+          methodId: option === "sms" ? await textablePhone(tx, userId) : null,
+          request: context,
+        }));
+      if (right) await resetThrottle(tx, "password_reset:account", userId);
+      else if (!paused)
+        await recordFailure(tx, "password_reset:account", userId, passwordResetThrottlePolicy());
+      await writeAudit(tx, {
+        action: right ? "auth.mfa.succeeded" : "auth.mfa.failed",
+        outcome: right ? "success" : paused ? "denied" : "failure",
+        actorId: userId,
+        subjectId: userId,
+        ...context,
+        details: { option, purpose: "password_reset", ...(paused ? { reason: "paused" } : {}) },
+      });
+    }
+    if (right) {
+      const [row] = await tx
+        .update(passwordResets)
+        .set({ verified: sql`${passwordResets.verified} || ${JSON.stringify([option])}::jsonb` })
+        .where(and(eq(passwordResets.id, reset.id), live()))
+        .returning({ verified: passwordResets.verified });
+      if (!row) return { ok: false, reason: "ended" };
+      return { ok: true, done: new Set(row.verified).size >= reset.needed };
+    }
+    const [row] = await tx
+      .update(passwordResets)
+      .set({ failures: sql`${passwordResets.failures} + 1` })
+      .where(and(eq(passwordResets.id, reset.id), live()))
+      .returning({ failures: passwordResets.failures });
+    return {
+      ok: false,
+      reason: !row || row.failures >= RESET_ANSWER_LIMIT ? "ended" : "wrong_answer",
+    };
+  });
+}
+
+export type ResetCompletion = Result<
+  object,
+  "not_verified" | "password_refused" | "mismatch",
+  { message: string }
+>;
+
+/**
+ * Sets the new password once enough methods have passed: the reset is used up, every session and
+ * remembered browser of the account ends, and the owner is told by email and text (R-A2.8,
+ * R-A15.1). The person then signs in as always; nothing here signs them in.
+ */
+export async function completePasswordReset(
+  db: Db,
+  token: string | undefined,
+  input: { newPassword: string; confirmPassword: string },
+  context: RequestContext,
+): Promise<ResetCompletion> {
+  const reset = await getPasswordReset(db, token);
+  const notVerified = {
+    ok: false,
+    reason: "not_verified",
+    message: "This reset has ended. Start again.",
+  } as const;
+  if (!reset?.userId || new Set(reset.verified).size < reset.needed || reset.needed === 0)
+    return notVerified;
+  const [user] = await db
+    .select({ id: users.id, email: users.email, displayName: users.displayName })
+    .from(users)
+    .where(eq(users.id, reset.userId));
+  if (!user) return notVerified;
+  if (input.newPassword !== input.confirmPassword) {
+    return { ok: false, reason: "mismatch", message: "The passwords don't match." };
+  }
+  const policy = checkNewPassword(input.newPassword, {
+    name: user.displayName,
+    email: user.email,
+    orgName: getEnv().ORG_NAME,
+  });
+  if (!policy.ok) return { ok: false, reason: "password_refused", message: policy.message };
+  // Hashing is slow: done before the transaction so the rows are locked briefly.
+  const passwordHash = await hashPassword(input.newPassword);
+  const phoneId = await textablePhone(db, user.id);
+  return db.transaction(async (tx) => {
+    const [used] = await tx
+      .update(passwordResets)
+      .set({ consumedAt: sql`now()` })
+      .where(and(eq(passwordResets.id, reset.id), live()))
+      .returning({ id: passwordResets.id });
+    if (!used) return notVerified;
+    const ended = await replacePassword(tx, user, passwordHash, {
+      mustChange: false,
+      signOut: "all",
+      reason: "password_reset",
+    });
+    await writeAudit(tx, {
+      action: "auth.password_reset.completed",
+      outcome: "success",
+      actorId: user.id,
+      subjectId: user.id,
+      ...context,
+      details: {
+        methods: reset.verified.join(" "),
+        sessionsRevoked: ended.sessionsEnded,
+        browsersForgotten: ended.browsersForgotten,
+      },
+    });
+    const [phone] = phoneId
+      ? await tx
+          .select({ data: mfaMethods.data })
+          .from(mfaMethods)
+          .where(eq(mfaMethods.id, phoneId))
+      : [];
+    const smsTo = typeof phone?.data?.e164 === "string" ? phone.data.e164 : undefined;
+    await queueSecurityNotice(
+      tx,
+      user,
+      "password.changed",
+      context,
+      "It was reset from the sign-in page, and every browser and device was signed out.",
+      { smsTo },
+    );
+    return { ok: true };
+  });
+}
+
+/** Deletes resets that ended more than a day ago. */
+export async function purgePasswordResets(db: Executor): Promise<void> {
+  await db
+    .delete(passwordResets)
+    .where(lt(passwordResets.expiresAt, sql`now() - interval '1 day'`));
+}

@@ -20,7 +20,7 @@ import { completeSignIn } from "./sign-in";
 import { backupStatus } from "@/lib/mfa/backup";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { getSignInTransaction } from "./sign-in-transaction";
-import { clearTransactionCookie } from "./transaction-cookie";
+import { clearTransactionCookie, setTransactionCookie } from "./transaction-cookie";
 
 // The only file that imports next-auth. Its cookie carries one thing: the opaque session token
 // (encrypted). The sessions table is the truth and is checked on every request (R-A12.6).
@@ -127,12 +127,14 @@ export async function finishSignIn(
   // browser answered to "Stay signed in?" before.
   const transaction = await getSignInTransaction(db, transactionToken);
   // A backup the organisation requires comes before the session (R-A9.7): the wizard's backup
-  // step takes this sign-in on, and its "Done" comes back here.
+  // step takes this sign-in on — held by this browser's cookie, whichever way it began (a
+  // password change hands its token here) — and its "Done" comes back here.
   if (
     transaction?.purpose === "sign_in" &&
     transaction.secondFactorAt !== null &&
     backupStatus(await getMethodSummary(db, transaction.userId)).required
   ) {
+    await setTransactionCookie(transactionToken);
     redirect("/register/backup");
   }
   await clearTransactionCookie();

@@ -1,10 +1,17 @@
-import { expect, type Browser, type Page, type Request } from "@playwright/test";
+import {
+  expect,
+  type Browser,
+  type BrowserContext,
+  type Page,
+  type Request,
+} from "@playwright/test";
 import type { PendingPush } from "../../lib/mfa/companion-protocol";
 import type { DemoSignIn } from "./app-server";
 import { submitPassword } from "./helpers";
 
-// The companion authenticator as a person uses it: a second browser context plays their phone,
-// paired through the one-time link Security info shows.
+// The companion authenticator as a person uses it: a browser context of its own plays their
+// phone, paired through the one-time link Security info shows (pairPhone), or opened with a phone
+// createAccounts paired before the server started (openPairedPhone).
 
 /**
  * Pairs a new phone (a browser context of its own) from Security info of the signed-in `page`,
@@ -48,6 +55,100 @@ export async function pairPhone(
   await page.getByRole("button", { name: "Done" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
   return phone;
+}
+
+/**
+ * A phone paired with the companion app, as its page keeps it in IndexedDB (StoredDevice in
+ * app/authenticator/_lib/device.ts), with the keys in a form that can be sent to the browser.
+ */
+export type PairedPhone = {
+  deviceId: string;
+  name: string;
+  account: string;
+  issuer: string;
+  /** The device's private ECDSA P-256 key; the server holds its public half. */
+  signingKey: JsonWebKey;
+  /** The TOTP secret (base32) the pairing answer gave the phone. */
+  totpSecret: string;
+  /** The code that confirmed the pairing: its time-step is spent. */
+  confirmedWith: string;
+};
+
+/** The bytes of a base32 secret, as the app imports them into its TOTP key. */
+function base32Bytes(secret: string): number[] {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const bytes: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const char of secret.toUpperCase().replace(/[^A-Z2-7]/g, "")) {
+    value = (value << 5) | alphabet.indexOf(char);
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return bytes;
+}
+
+/**
+ * Opens /authenticator in `context` holding the paired `phone`, as the app keeps it after
+ * pairing: both keys imported as non-extractable CryptoKeys and stored in the app's IndexedDB.
+ * Returns the page, showing the phone's codes.
+ */
+export async function openPairedPhone(context: BrowserContext, phone: PairedPhone): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto("/authenticator");
+  // Not paired yet: the app has opened (and created) its storage.
+  await expect(page.getByText(/isn.t paired yet/)).toBeVisible();
+  await page.evaluate(
+    async ({ signingKey, totpBytes, ...device }) => {
+      const stored = {
+        ...device,
+        signingKey: await crypto.subtle.importKey(
+          "jwk",
+          signingKey,
+          { name: "ECDSA", namedCurve: "P-256" },
+          false,
+          ["sign"],
+        ),
+        totpKey: await crypto.subtle.importKey(
+          "raw",
+          new Uint8Array(totpBytes),
+          { name: "HMAC", hash: "SHA-1" },
+          false,
+          ["sign"],
+        ),
+        lastTimestamp: 0,
+      };
+      // The app's store: database "factor-authenticator", object store "device", key "current".
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open("factor-authenticator", 1);
+        request.onupgradeneeded = () => request.result.createObjectStore("device");
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      await new Promise<void>((resolve, reject) => {
+        const transaction = db.transaction("device", "readwrite");
+        transaction.objectStore("device").put(stored, "current");
+        transaction.oncomplete = () => resolve();
+        transaction.onerror = () => reject(transaction.error);
+      });
+      db.close();
+    },
+    {
+      deviceId: phone.deviceId,
+      name: phone.name,
+      account: phone.account,
+      issuer: phone.issuer,
+      signingKey: phone.signingKey,
+      totpBytes: base32Bytes(phone.totpSecret),
+    },
+  );
+  await page.reload();
+  await expect(page.getByRole("heading", { level: 1, name: "Authenticator" })).toBeVisible();
+  await expect(page.getByLabel("Verification code")).toHaveText(/^\d{6}$/);
+  return page;
 }
 
 /**

@@ -39,8 +39,6 @@ const LIMITED_SUBJECT = "Sign-in requests to your phone were refused";
 const REPORTED_SUBJECT = "You reported a sign-in request";
 const WAITING = "Waiting for you to approve the request in the Authenticator app";
 
-test.describe.configure({ mode: "serial" });
-
 test.beforeAll(async () => {
   const dataDir = onPostgres ? mainDataDir() : mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
   const created = createAccounts(

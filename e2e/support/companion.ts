@@ -1,61 +1,11 @@
-import {
-  expect,
-  type Browser,
-  type BrowserContext,
-  type Page,
-  type Request,
-} from "@playwright/test";
+import { expect, type BrowserContext, type Page, type Request } from "@playwright/test";
 import type { PendingPush } from "../../lib/mfa/companion-protocol";
 import type { DemoSignIn } from "./app-server";
 import { submitPassword } from "./helpers";
 
 // The companion authenticator as a person uses it: a browser context of its own plays their
-// phone, paired through the one-time link Security info shows (pairPhone), or opened with a phone
-// createAccounts paired before the server started (openPairedPhone).
-
-/**
- * Pairs a new phone (a browser context of its own) from Security info of the signed-in `page`,
- * and confirms it with the code the phone shows. Returns the phone's page, on /authenticator.
- */
-export async function pairPhone(
-  page: Page,
-  /** A browser to open a new phone in, or a phone page a test keeps across tests. */
-  phoneOrBrowser: Browser | Page,
-  deviceName = "Test phone",
-): Promise<Page> {
-  await page.goto("/security-info");
-  await page.getByRole("button", { name: "Add sign-in method" }).click();
-  const dialog = page.getByRole("dialog");
-  await dialog
-    .getByRole("combobox", { name: "Which method would you like to add?" })
-    .selectOption({ label: "Authenticator app (notifications)" });
-  await dialog.getByRole("button", { name: "Add" }).click();
-  await expect(
-    page.getByRole("heading", { level: 1, name: "Set up the Authenticator app" }),
-  ).toBeVisible();
-  await page.getByRole("button", { name: "Show QR code" }).click();
-  await page.getByRole("button", { name: "Can't scan the image?" }).click();
-  const link = (await page.getByLabel("Open this link on your phone").textContent())!;
-
-  const phone =
-    "goto" in phoneOrBrowser
-      ? phoneOrBrowser
-      : await (await phoneOrBrowser.newContext({ baseURL: new URL(page.url()).origin })).newPage();
-  await phone.goto(link);
-  await phone.getByLabel("Device name").fill(deviceName);
-  await phone.getByRole("button", { name: "Pair this phone" }).click();
-  await expect(phone.getByRole("heading", { level: 1, name: "Authenticator" })).toBeVisible();
-  const code = phone.getByLabel("Verification code");
-  await expect(code).toHaveText(/^\d{6}$/);
-
-  await expect(page.getByRole("heading", { name: "Enter code" })).toBeVisible();
-  await page.getByRole("textbox", { name: "Code" }).fill((await code.textContent())!);
-  await page.getByRole("button", { name: "Next" }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Success!" })).toBeVisible();
-  await page.getByRole("button", { name: "Done" }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
-  return phone;
-}
+// phone. Only e2e/companion.spec.ts pairs one through Security info and the one-time link; the
+// other specs start from a phone createAccounts paired (e2e/support/create-accounts.ts).
 
 /**
  * A phone paired with the companion app, as its page keeps it in IndexedDB (StoredDevice in

@@ -2,10 +2,15 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { createAccounts } from "./support/accounts";
+import { createAccounts, type Account } from "./support/accounts";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
 import { freshCode, portOf } from "./support/authenticator";
-import { answerOnPhone, askForPush, checkForNotifications, pairPhone } from "./support/companion";
+import {
+  answerOnPhone,
+  askForPush,
+  checkForNotifications,
+  openPairedPhone,
+} from "./support/companion";
 import { createOwnDatabase } from "./support/database";
 import { expectNoAccessibilityViolations, signIn, submitPassword } from "./support/helpers";
 import { addVirtualAuthenticator } from "./support/passkeys";
@@ -25,9 +30,12 @@ const REGISTER_NOTICE =
 let server: AppServer;
 let ownDatabase: Awaited<ReturnType<typeof createOwnDatabase>>;
 let admin: DemoSignIn;
-let agent: DemoSignIn;
+/** Has an authenticator app and a paired phone from the start, and no passkey. */
+let agent: Account;
 let person: DemoSignIn;
 
+// One organisation's story: each test starts from the rule, passkeys and sessions the one before
+// left (the rule on, the agent's passkey added, then the rule off again).
 test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async () => {
@@ -37,11 +45,11 @@ test.beforeAll(async () => {
   const created = createAccounts(
     [
       { name: `rule-admin-${run}`, role: "admin" },
-      { name: `rule-agent-${run}`, role: "helpdesk" },
+      { name: `rule-agent-${run}`, role: "helpdesk", phone: "Desk phone" },
       `rule-person-${run}`,
     ],
     dataDir,
-    { env },
+    { env, port: PORT },
   );
   admin = created[`rule-admin-${run}`]!;
   agent = created[`rule-agent-${run}`]!;
@@ -181,7 +189,7 @@ test("a helpdesk agent who signed in without a passkey is kept out of the consol
   browser,
 }) => {
   const page = await browserOf(browser, agent);
-  await signIn(page, agent); // registers an authenticator app: a second factor, but no passkey
+  await signIn(page, agent); // a code from the authenticator app: a second factor, but no passkey
   for (const where of ["/admin", "/admin/users?q=rule", "/admin/cases", "/admin/audit"]) {
     await page.goto(where);
     await expectSentToAddPasskey(page);
@@ -222,9 +230,9 @@ test("a code or an approval on a paired phone does not stand in for the passkey"
   await expectPasskeyCheck(page);
 
   // Password and a number-matching approval on the phone.
-  await page.goto("/security-info");
-  const phone = await pairPhone(page, browser, "Desk phone");
-  contexts.push(phone.context());
+  const phoneContext = await browser.newContext({ baseURL: BASE_URL });
+  contexts.push(phoneContext);
+  const phone = await openPairedPhone(phoneContext, agent.phone!);
   await page.goto("/security-info");
   await signOut(page);
   const number = await askForPush(page, agent);

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { createAccounts } from "./support/accounts";
+import { createAccounts, type Account } from "./support/accounts";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
 import {
   expectNoAccessibilityViolations,
@@ -10,30 +10,49 @@ import {
   signIn,
   submitPassword,
 } from "./support/helpers";
-import { answerOnPhone, askForPush, checkForNotifications, pairPhone } from "./support/companion";
+import {
+  answerOnPhone,
+  askForPush,
+  checkForNotifications,
+  openPairedPhone,
+} from "./support/companion";
 import { E2E_PORT, mainDataDir } from "./support/state";
 
 // The companion authenticator (R-A6): one browser context is the person's computer, a second
 // plays their phone. This file runs its own server with a short push lifetime, so an expired
-// request shows without waiting two minutes.
+// request shows without waiting two minutes. The first test pairs a phone through Security info;
+// each later one has an account of its own whose phone was paired before the server started.
 const PORT = E2E_PORT + 6;
 const BASE_URL = `http://localhost:${PORT}`;
 const PUSH_TTL_SECONDS = 10;
 const onPostgres = Boolean(process.env.DATABASE_URL);
 const run = String(Date.now() % 100_000).padStart(5, "0");
+const PHONES = ["approve", "expire", "codes"] as const;
 let server: AppServer;
+/** Someone who pairs their phone in the first test. */
 let account: DemoSignIn;
+/** Someone with a paired phone, for each later test. */
+let withPhone: Record<(typeof PHONES)[number], Account>;
 /** Someone whose computer's browser also holds the app. */
-let sharedBrowserAccount: DemoSignIn;
-
-test.describe.configure({ mode: "serial" });
+let sharedBrowserAccount: Account;
 
 test.beforeAll(async () => {
-  // Two accounts made with the operator command, then a server start: more than a test's worth.
+  // Accounts made with the operator command, then a server start: more than a test's worth.
   test.setTimeout(120_000);
   const dataDir = onPostgres ? mainDataDir() : mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
-  const created = createAccounts([`companion-${run}`, `companion-shared-${run}`], dataDir);
+  const created = createAccounts(
+    [
+      `companion-${run}`,
+      ...PHONES.map((name) => ({ name: `companion-${name}-${run}`, phone: "Test phone" })),
+      { name: `companion-shared-${run}`, phone: "This computer" },
+    ],
+    dataDir,
+    { port: PORT },
+  );
   account = created[`companion-${run}`]!;
+  withPhone = Object.fromEntries(
+    PHONES.map((name) => [name, created[`companion-${name}-${run}`]]),
+  ) as typeof withPhone;
   sharedBrowserAccount = created[`companion-shared-${run}`]!;
   server = await startAppServer({
     port: PORT,
@@ -46,18 +65,17 @@ test.afterAll(async () => {
 });
 test.use({ baseURL: BASE_URL });
 
-let phoneContext: BrowserContext;
-let phone: Page;
-
-async function openPhone(browser: Browser): Promise<Page> {
-  phoneContext ??= await browser.newContext({ baseURL: BASE_URL });
-  phone ??= await phoneContext.newPage();
-  return phone;
-}
-
+const phoneContexts: BrowserContext[] = [];
 test.afterAll(async () => {
-  await phoneContext?.close();
+  for (const context of phoneContexts) await context.close();
 });
+
+/** A phone: a browser context of its own, holding the account's paired phone if it has one. */
+async function openPhone(browser: Browser, owner?: Account): Promise<Page> {
+  const context = await browser.newContext({ baseURL: BASE_URL });
+  phoneContexts.push(context);
+  return owner ? openPairedPhone(context, owner.phone!) : context.newPage();
+}
 
 /** The code the phone shows now, once it is a different one from `not`. */
 async function phoneCode(page: Page, not?: string): Promise<string> {
@@ -71,8 +89,6 @@ async function signOut(page: Page) {
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
 }
-
-let pairingCode = "";
 
 test("pairs a phone from Security info through a one-time link (R-A6.5)", async ({
   page,
@@ -105,7 +121,7 @@ test("pairs a phone from Security info through a one-time link (R-A6.5)", async 
   await phonePage.getByLabel("Device name").fill("Test phone");
   await phonePage.getByRole("button", { name: "Pair this phone" }).click();
   await expect(phonePage.getByRole("heading", { level: 1, name: "Authenticator" })).toBeVisible();
-  pairingCode = await phoneCode(phonePage);
+  const pairingCode = await phoneCode(phonePage);
   await expectNoAccessibilityViolations(phonePage);
 
   // The same link cannot pair a second phone.
@@ -137,7 +153,8 @@ test("a wrong number denies the request; the right one signs in by itself (R-A6.
   page,
   browser,
 }) => {
-  const phonePage = await openPhone(browser);
+  const account = withPhone.approve;
+  const phonePage = await openPhone(browser, account);
   const shown = await askForPush(page, account);
   await expectNoAccessibilityViolations(page);
 
@@ -173,7 +190,8 @@ test("a wrong number denies the request; the right one signs in by itself (R-A6.
 });
 
 test("an unanswered request expires and is refused (R-A6.2)", async ({ page, browser }) => {
-  const phonePage = await openPhone(browser);
+  const account = withPhone.expire;
+  const phonePage = await openPhone(browser, account);
   await askForPush(page, account);
   await expect(mainAlert(page)).toContainText("The request wasn't answered in time", {
     timeout: (PUSH_TTL_SECONDS + 10) * 1000,
@@ -185,10 +203,11 @@ test("an unanswered request expires and is refused (R-A6.2)", async ({ page, bro
 });
 
 test("the codes the phone shows pass 'Use a verification code'", async ({ page, browser }) => {
-  const phonePage = await openPhone(browser);
+  const account = withPhone.codes;
+  const phonePage = await openPhone(browser, account);
   await phonePage.goto("/authenticator");
   // Each time-step is accepted once: wait for a step after the one pairing used (R-A4.3).
-  const code = await phoneCode(phonePage, pairingCode);
+  const code = await phoneCode(phonePage, account.phone!.confirmedWith);
   await page.goto("/signin");
   await submitPassword(page, account.email, account.password);
   await expect(page.getByRole("heading", { level: 1, name: "Enter code" })).toBeVisible();
@@ -203,7 +222,7 @@ test("signing out of the portal leaves the app in the same browser paired (R-A12
   // One browser: the portal in one tab, the Authenticator app paired in another, then closed
   // (an open app would write its key back from memory).
   await signIn(page, sharedBrowserAccount);
-  await (await pairPhone(page, await page.context().newPage(), "This computer")).close();
+  await (await openPairedPhone(page.context(), sharedBrowserAccount.phone!)).close();
 
   await signOut(page);
   // What the portal kept is gone: its session and sign-in cookies, and the signed-in page is

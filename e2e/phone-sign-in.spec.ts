@@ -2,17 +2,17 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { createAccount } from "./support/accounts";
-import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
-import { expectNoAccessibilityViolations, signIn } from "./support/helpers";
-import { pairPhone } from "./support/companion";
+import { createAccounts, type Account } from "./support/accounts";
+import { startAppServer, type AppServer } from "./support/app-server";
+import { expectNoAccessibilityViolations } from "./support/helpers";
+import { openPairedPhone } from "./support/companion";
 import { E2E_PORT, mainDataDir } from "./support/state";
 
-// Phone sign-in (issue #8 item 4): a second browser context plays the phone. It pairs, turns
-// phone sign-in on behind an app PIN, and then approves a sign-in that never asked for the
-// password. Turning it on needs the password, and the PIN is checked by the server, never on
-// the phone: a wrong one is refused with the attempts left and the computer goes on waiting. This file runs its own server, like the
-// companion authenticator's.
+// Phone sign-in (issue #8 item 4): a second browser context plays the phone, paired before the
+// server starts. It turns phone sign-in on behind an app PIN, and then approves a sign-in that
+// never asked for the password. Turning it on needs the password, and the PIN is checked by the
+// server, never on the phone: a wrong one is refused with the attempts left and the computer goes
+// on waiting. This file runs its own server, like the companion authenticator's.
 const PORT = E2E_PORT + 11;
 const BASE_URL = `http://localhost:${PORT}`;
 const onPostgres = Boolean(process.env.DATABASE_URL);
@@ -20,13 +20,16 @@ const run = String(Date.now() % 100_000).padStart(5, "0");
 const APP_PIN = "482913";
 const NEW_APP_PIN = "5719304";
 let server: AppServer;
-let account: DemoSignIn;
+let account: Account;
 
+// One phone's story: the PIN chosen first is changed next, the sign-in proves the change (old
+// PIN refused, new accepted), and the last test turns off what the first turned on.
 test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async () => {
   const dataDir = onPostgres ? mainDataDir() : mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
-  account = createAccount(`phone-sign-in-${run}`, dataDir);
+  const name = `phone-sign-in-${run}`;
+  account = createAccounts([{ name, phone: "Test phone" }], dataDir, { port: PORT })[name]!;
   server = await startAppServer({ port: PORT, dataDir });
 });
 test.afterAll(async () => {
@@ -39,7 +42,7 @@ let phone: Page;
 
 async function openPhone(browser: Browser): Promise<Page> {
   phoneContext ??= await browser.newContext({ baseURL: BASE_URL });
-  phone ??= await phoneContext.newPage();
+  phone ??= await openPairedPhone(phoneContext, account.phone!);
   return phone;
 }
 
@@ -65,10 +68,8 @@ async function askForPhoneSignIn(page: Page, email: string): Promise<string> {
   return (await number.textContent())!;
 }
 
-test("pairs a phone and turns phone sign-in on behind an app PIN", async ({ page, browser }) => {
-  await signIn(page, account);
-  const phonePage = await pairPhone(page, await openPhone(browser));
-  await signOut(page);
+test("a paired phone turns phone sign-in on behind an app PIN", async ({ browser }) => {
+  const phonePage = await openPhone(browser);
 
   // On the phone: the password (checked by the server: the phone alone is not enough) and a PIN
   // (a mismatch is refused), and phone sign-in is on.

@@ -2,14 +2,14 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { createAccounts } from "./support/accounts";
+import { createAccounts, type Account } from "./support/accounts";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
 import {
   answerOnPhone,
   askForPush,
   checkForNotifications,
   choosePush,
-  pairPhone,
+  openPairedPhone,
   postAnswer,
   shownNumber,
 } from "./support/companion";
@@ -20,7 +20,8 @@ import { E2E_PORT, mainDataDir } from "./support/state";
 // What an attacker tries against push approval, and the limits that stop a flood of requests
 // (R-A6.2–R-A6.4, R-A1.6). One browser context is the person's computer, another plays their
 // phone. This file runs its own server with a short request lifetime, so a waiting request
-// expires within half a minute. Each test has its own account: the limits are per account.
+// expires within half a minute. Each test has its own account, with its own phone paired before
+// the server starts: the limits are per account.
 const PORT = E2E_PORT + 12;
 const BASE_URL = `http://localhost:${PORT}`;
 // Long enough for the steps before it ends to run on a busy machine, short enough to wait out.
@@ -29,7 +30,7 @@ const onPostgres = Boolean(process.env.DATABASE_URL);
 const run = String(Date.now() % 100_000).padStart(5, "0");
 const NAMES = ["replay", "outstanding", "window", "not-me"] as const;
 let server: AppServer;
-let accounts: Record<(typeof NAMES)[number], DemoSignIn>;
+let accounts: Record<(typeof NAMES)[number], Account>;
 let admin: DemoSignIn;
 
 const LIMIT_NOTICE =
@@ -38,13 +39,15 @@ const LIMITED_SUBJECT = "Sign-in requests to your phone were refused";
 const REPORTED_SUBJECT = "You reported a sign-in request";
 const WAITING = "Waiting for you to approve the request in the Authenticator app";
 
-test.describe.configure({ mode: "serial" });
-
 test.beforeAll(async () => {
   const dataDir = onPostgres ? mainDataDir() : mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
   const created = createAccounts(
-    [...NAMES.map((name) => `push-${name}-${run}`), { name: `push-admin-${run}`, role: "admin" }],
+    [
+      ...NAMES.map((name) => ({ name: `push-${name}-${run}`, phone: "Test phone" })),
+      { name: `push-admin-${run}`, role: "admin" },
+    ],
     dataDir,
+    { port: PORT },
   );
   accounts = Object.fromEntries(
     NAMES.map((name) => [name, created[`push-${name}-${run}`]]),
@@ -66,17 +69,13 @@ test.afterAll(async () => {
   for (const phone of phones) await phone.context().close();
 });
 
-async function signOut(page: Page) {
-  await page.getByRole("button", { name: "Sign out", exact: true }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
-}
-
-/** Signs the account in on `page`, pairs a phone, and signs out again. */
-async function withPairedPhone(page: Page, browser: Browser, account: DemoSignIn): Promise<Page> {
-  await signIn(page, account);
-  const phone = await pairPhone(page, browser);
+/** The account's paired phone, in a browser context of its own. */
+async function phoneOf(browser: Browser, account: Account): Promise<Page> {
+  const phone = await openPairedPhone(
+    await browser.newContext({ baseURL: BASE_URL }),
+    account.phone!,
+  );
   phones.push(phone);
-  await signOut(page);
   return phone;
 }
 
@@ -122,7 +121,7 @@ test("a replayed approval is refused and signs nobody in; an approval cannot ans
   browser,
 }) => {
   const account = accounts.replay;
-  const phone = await withPairedPhone(page, browser, account);
+  const phone = await phoneOf(browser, account);
 
   const shown = await askForPush(page, account);
   const [pending] = await checkForNotifications(phone);
@@ -185,7 +184,7 @@ test("one request waits at a time: a second sign-in is told to wait or use anoth
   // It waits out the first request's lifetime by design.
   test.slow();
   const account = accounts.outstanding;
-  const phone = await withPairedPhone(page, browser, account);
+  const phone = await phoneOf(browser, account);
   const first = await askForPush(page, account);
 
   const other = await otherComputer(browser);
@@ -227,7 +226,7 @@ test("at most three requests in ten minutes: the fourth is refused, never reache
   browser,
 }) => {
   const account = accounts.window;
-  const phone = await withPairedPhone(page, browser, account);
+  const phone = await phoneOf(browser, account);
 
   // Three requests, each denied on the phone, so none is left waiting.
   await choosePush(page, account);
@@ -279,7 +278,7 @@ test("'This wasn't me' files a fraud report, tells the person and pauses request
   browser,
 }) => {
   const account = accounts["not-me"];
-  const phone = await withPairedPhone(page, browser, account);
+  const phone = await phoneOf(browser, account);
 
   await askForPush(page, account);
   await checkForNotifications(phone);

@@ -28,8 +28,6 @@ let server: AppServer;
 let dataDir: string;
 let accounts: Record<"cycler" | "phoneOnly" | "promoted" | "admin", DemoSignIn>;
 
-test.describe.configure({ mode: "serial" });
-
 test.beforeAll(async () => {
   // Four accounts, then a server start.
   test.setTimeout(120_000);

@@ -1,5 +1,8 @@
 import { spawnSync } from "node:child_process";
 import type { DemoSignIn } from "./app-server";
+import { addDevice } from "./authenticator";
+import type { PairedPhone } from "./companion";
+import { E2E_PORT } from "./state";
 
 /**
  * Creates an account with the operator command, as an administrator would, before a server opens
@@ -25,23 +28,46 @@ export function createAccount(
   return { role, email, password };
 }
 
+/** What e2e/support/create-accounts.ts prints for each account. */
+export type CreatedAccount = {
+  email: string;
+  password: string;
+  /** The authenticator app enrolled with an account that has a phone, and the step it used. */
+  authenticator?: { secret: string; usedStep: number };
+  phone?: PairedPhone;
+};
+
+/** An account made for a test; with `phone` when one was paired for it. */
+export type Account = DemoSignIn & { phone?: PairedPhone };
+
 /**
  * Creates several accounts in one go, as createAccount does one: a file's accounts cost one
  * process start instead of one each. Each entry is a name and, optionally, its role and display
- * name.
+ * name, and `phone`: the name of a phone paired with the companion app (Account.phone, opened
+ * with openPairedPhone) after an authenticator app the person's codes come from (freshCode on
+ * `options.port`), as if they had signed in once and paired it from Security info.
  */
 export function createAccounts<Name extends string>(
-  entries: readonly (Name | { name: Name; role?: DemoSignIn["role"]; displayName?: string })[],
+  entries: readonly (
+    Name | { name: Name; role?: DemoSignIn["role"]; displayName?: string; phone?: string }
+  )[],
   dataDir: string,
-  options: { env?: Record<string, string> } = {},
-): Record<Name, DemoSignIn> {
+  options: { env?: Record<string, string>; port?: number } = {},
+): Record<Name, Account> {
   const wanted = entries.map((entry) => {
     const {
       name,
       role = "user",
       displayName,
+      phone,
     } = typeof entry === "string" ? { name: entry } : entry;
-    return { name, email: `${name}@example.edu`, displayName: displayName ?? `Test ${name}`, role };
+    return {
+      name,
+      email: `${name}@example.edu`,
+      displayName: displayName ?? `Test ${name}`,
+      role,
+      ...(phone === undefined ? {} : { phone }),
+    };
   });
   const result = spawnSync("npx", ["tsx", "e2e/support/create-accounts.ts"], {
     env: { ...process.env, DATA_DIR: dataDir, ...options.env },
@@ -50,15 +76,15 @@ export function createAccounts<Name extends string>(
   });
   if (result.status !== 0)
     throw new Error(`could not create accounts:\n${result.stdout}${result.stderr}`);
-  const created = JSON.parse(result.stdout.trim().split("\n").at(-1)!) as {
-    email: string;
-    password: string;
-  }[];
+  const created = JSON.parse(result.stdout.trim().split("\n").at(-1)!) as CreatedAccount[];
   return Object.fromEntries(
     wanted.map(({ name, email, role }) => {
-      const password = created.find((c) => c.email === email)?.password;
-      if (!password) throw new Error(`no password for ${email}`);
-      return [name, { role, email, password }];
+      const account = created.find((c) => c.email === email);
+      if (!account) throw new Error(`no password for ${email}`);
+      const { password, authenticator, phone } = account;
+      if (authenticator)
+        addDevice(email, authenticator.secret, authenticator.usedStep, options.port ?? E2E_PORT);
+      return [name, { role, email, password, ...(phone ? { phone } : {}) }];
     }),
-  ) as Record<Name, DemoSignIn>;
+  ) as Record<Name, Account>;
 }

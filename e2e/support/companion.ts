@@ -1,53 +1,104 @@
-import { expect, type Browser, type Page, type Request } from "@playwright/test";
+import { expect, type BrowserContext, type Page, type Request } from "@playwright/test";
 import type { PendingPush } from "../../lib/mfa/companion-protocol";
 import type { DemoSignIn } from "./app-server";
 import { submitPassword } from "./helpers";
 
-// The companion authenticator as a person uses it: a second browser context plays their phone,
-// paired through the one-time link Security info shows.
+// The companion authenticator as a person uses it: a browser context of its own plays their
+// phone. Only e2e/companion.spec.ts pairs one through Security info and the one-time link; the
+// other specs start from a phone createAccounts paired (e2e/support/create-accounts.ts).
 
 /**
- * Pairs a new phone (a browser context of its own) from Security info of the signed-in `page`,
- * and confirms it with the code the phone shows. Returns the phone's page, on /authenticator.
+ * A phone paired with the companion app, as its page keeps it in IndexedDB (StoredDevice in
+ * app/authenticator/_lib/device.ts), with the keys in a form that can be sent to the browser.
  */
-export async function pairPhone(
-  page: Page,
-  /** A browser to open a new phone in, or a phone page a test keeps across tests. */
-  phoneOrBrowser: Browser | Page,
-  deviceName = "Test phone",
-): Promise<Page> {
-  await page.goto("/security-info");
-  await page.getByRole("button", { name: "Add sign-in method" }).click();
-  const dialog = page.getByRole("dialog");
-  await dialog
-    .getByRole("combobox", { name: "Which method would you like to add?" })
-    .selectOption({ label: "Authenticator app (notifications)" });
-  await dialog.getByRole("button", { name: "Add" }).click();
-  await expect(
-    page.getByRole("heading", { level: 1, name: "Set up the Authenticator app" }),
-  ).toBeVisible();
-  await page.getByRole("button", { name: "Show QR code" }).click();
-  await page.getByRole("button", { name: "Can't scan the image?" }).click();
-  const link = (await page.getByLabel("Open this link on your phone").textContent())!;
+export type PairedPhone = {
+  deviceId: string;
+  name: string;
+  account: string;
+  issuer: string;
+  /** The device's private ECDSA P-256 key; the server holds its public half. */
+  signingKey: JsonWebKey;
+  /** The TOTP secret (base32) the pairing answer gave the phone. */
+  totpSecret: string;
+  /** The code that confirmed the pairing: its time-step is spent. */
+  confirmedWith: string;
+};
 
-  const phone =
-    "goto" in phoneOrBrowser
-      ? phoneOrBrowser
-      : await (await phoneOrBrowser.newContext({ baseURL: new URL(page.url()).origin })).newPage();
-  await phone.goto(link);
-  await phone.getByLabel("Device name").fill(deviceName);
-  await phone.getByRole("button", { name: "Pair this phone" }).click();
-  await expect(phone.getByRole("heading", { level: 1, name: "Authenticator" })).toBeVisible();
-  const code = phone.getByLabel("Verification code");
-  await expect(code).toHaveText(/^\d{6}$/);
+/** The bytes of a base32 secret, as the app imports them into its TOTP key. */
+function base32Bytes(secret: string): number[] {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const bytes: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const char of secret.toUpperCase().replace(/[^A-Z2-7]/g, "")) {
+    value = (value << 5) | alphabet.indexOf(char);
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return bytes;
+}
 
-  await expect(page.getByRole("heading", { name: "Enter code" })).toBeVisible();
-  await page.getByRole("textbox", { name: "Code" }).fill((await code.textContent())!);
-  await page.getByRole("button", { name: "Next" }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Success!" })).toBeVisible();
-  await page.getByRole("button", { name: "Done" }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
-  return phone;
+/**
+ * Opens /authenticator in `context` holding the paired `phone`, as the app keeps it after
+ * pairing: both keys imported as non-extractable CryptoKeys and stored in the app's IndexedDB.
+ * Returns the page, showing the phone's codes.
+ */
+export async function openPairedPhone(context: BrowserContext, phone: PairedPhone): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto("/authenticator");
+  // Not paired yet: the app has opened (and created) its storage.
+  await expect(page.getByText(/isn.t paired yet/)).toBeVisible();
+  await page.evaluate(
+    async ({ signingKey, totpBytes, ...device }) => {
+      const stored = {
+        ...device,
+        signingKey: await crypto.subtle.importKey(
+          "jwk",
+          signingKey,
+          { name: "ECDSA", namedCurve: "P-256" },
+          false,
+          ["sign"],
+        ),
+        totpKey: await crypto.subtle.importKey(
+          "raw",
+          new Uint8Array(totpBytes),
+          { name: "HMAC", hash: "SHA-1" },
+          false,
+          ["sign"],
+        ),
+        lastTimestamp: 0,
+      };
+      // The app's store: database "factor-authenticator", object store "device", key "current".
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open("factor-authenticator", 1);
+        request.onupgradeneeded = () => request.result.createObjectStore("device");
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      await new Promise<void>((resolve, reject) => {
+        const transaction = db.transaction("device", "readwrite");
+        transaction.objectStore("device").put(stored, "current");
+        transaction.oncomplete = () => resolve();
+        transaction.onerror = () => reject(transaction.error);
+      });
+      db.close();
+    },
+    {
+      deviceId: phone.deviceId,
+      name: phone.name,
+      account: phone.account,
+      issuer: phone.issuer,
+      signingKey: phone.signingKey,
+      totpBytes: base32Bytes(phone.totpSecret),
+    },
+  );
+  await page.reload();
+  await expect(page.getByRole("heading", { level: 1, name: "Authenticator" })).toBeVisible();
+  await expect(page.getByLabel("Verification code")).toHaveText(/^\d{6}$/);
+  return page;
 }
 
 /**

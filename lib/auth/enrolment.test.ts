@@ -3,7 +3,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { importTokens } from "@/lib/admin/hardware-tokens";
 import { verifyPasswordStep } from "@/lib/auth/password-step";
 import { advanceSignInTransaction, getSignInTransaction } from "@/lib/auth/sign-in-transaction";
-import { auditLog, hardwareTokens, mfaMethods, outbox } from "@/lib/db/schema";
+import { updateSettings } from "@/lib/admin/settings";
+import { completeSignIn } from "@/lib/auth/sign-in";
+import { auditLog, hardwareTokens, mfaMethods, outbox, sessions } from "@/lib/db/schema";
+import { refreshSettings } from "@/lib/settings/store";
 import { openBody } from "@/lib/notify/message-body";
 import { getThrottle } from "@/lib/security/throttle";
 import { accepted } from "@/lib/testing/enrolment";
@@ -205,6 +208,48 @@ describe("confirming an enrolment", () => {
       { kind: "authenticator_app", status: "active" },
       { kind: "authenticator_app", status: "active" },
     ]);
+  });
+
+  it("holds the session back while a backup the organisation requires is missing (R-A9.7)", async () => {
+    const { db } = database;
+    await updateSettings(
+      db,
+      { backup_method: "required" },
+      { id: adminId, ...request.context, reason: "Backups for everyone" },
+    );
+    await refreshSettings(db);
+    try {
+      const person = await newPerson({ mfaRequired: true });
+      const signIn = await verifyPasswordStep(
+        db,
+        { email: person.user.email, password: person.password, callbackPath: "/" },
+        request.context,
+      );
+      if (!signIn.ok) throw new Error("the password step failed");
+      const first = await pendingApp(person.user);
+      const atRegistration = await getSignInTransaction(db, signIn.transactionToken);
+      await confirmApp(
+        { user: person.user, transaction: { transaction: atRegistration! } },
+        await totpCode(first),
+      );
+      const passed = (await getSignInTransaction(db, signIn.transactionToken))!;
+      await advanceSignInTransaction(db, passed.id, passed.stage, "ready");
+
+      // Whoever asks — the pages, or a request straight to the sign-in callback.
+      expect(await completeSignIn(db, signIn.transactionToken, request.context)).toBeNull();
+      const sessionsLeft = await db
+        .select({ id: sessions.id })
+        .from(sessions)
+        .where(eq(sessions.userId, person.user.id));
+      expect(sessionsLeft).toEqual([]);
+    } finally {
+      await updateSettings(
+        db,
+        { backup_method: null },
+        { id: adminId, ...request.context, reason: "Back to the default" },
+      );
+      await refreshSettings(db);
+    }
   });
 
   it("writes nothing at all when the sign-in moved on meanwhile: one transaction", async () => {

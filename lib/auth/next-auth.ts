@@ -19,7 +19,7 @@ import { sessionLimits } from "@/lib/settings/policy";
 import { completeSignIn } from "./sign-in";
 import { backupStatus } from "@/lib/mfa/backup";
 import { getMethodSummary } from "@/lib/mfa/methods";
-import { getSignInTransaction } from "./sign-in-transaction";
+import { getSignInTransaction, renewSignInTransaction } from "./sign-in-transaction";
 import { clearTransactionCookie, setTransactionCookie } from "./transaction-cookie";
 
 // The only file that imports next-auth. Its cookie carries one thing: the opaque session token
@@ -126,15 +126,17 @@ export async function finishSignIn(
   // The transaction has the last word: a risky sign-in is never kept (R-A14.6), whatever this
   // browser answered to "Stay signed in?" before.
   const transaction = await getSignInTransaction(db, transactionToken);
-  // A backup the organisation requires comes before the session (R-A9.7): the wizard's backup
-  // step takes this sign-in on — held by this browser's cookie, whichever way it began (a
-  // password change hands its token here) — and its "Done" comes back here.
+  // A backup the organisation requires comes before the session (R-A9.7; completeSignIn refuses
+  // one without it): the wizard's backup step takes this sign-in on, with a fresh lifetime and
+  // held by this browser's cookie whichever way it began (a password change hands its token
+  // here), and its "Done" comes back here.
   if (
     transaction?.purpose === "sign_in" &&
     transaction.secondFactorAt !== null &&
     backupStatus(await getMethodSummary(db, transaction.userId)).required
   ) {
     await setTransactionCookie(transactionToken);
+    await renewSignInTransaction(db, transaction.id);
     redirect("/register/backup");
   }
   await clearTransactionCookie();

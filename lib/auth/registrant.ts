@@ -5,6 +5,8 @@ import { getCurrentSession } from "./current";
 import { getUserIdentity } from "./users";
 import { getCurrentTransaction, isFresh } from "./sign-in-flow";
 import type { SignInTransaction } from "./sign-in-transaction";
+import { clock } from "@/lib/clock";
+import { stepUpMaxAgeMs } from "@/lib/settings/policy";
 
 /**
  * Who is registering a method: someone mid-sign-in whom the organisation requires to register
@@ -21,6 +23,16 @@ export type Registrant = {
   bindingId: string;
 };
 
+/** A sign-in (not a step-up) whose second factor passed within the step-up window (R-A9.1). */
+function passedJustNow(current: { transaction: SignInTransaction }): boolean {
+  const { purpose, secondFactorAt } = current.transaction;
+  return (
+    purpose === "sign_in" &&
+    secondFactorAt !== null &&
+    clock.ms() - secondFactorAt.getTime() <= stepUpMaxAgeMs()
+  );
+}
+
 /**
  * The registrant for this request, or null when nobody may register a method now. A sign-in that
  * has passed every factor but is not yet a session — the wizard's backup step, recovery codes
@@ -31,10 +43,7 @@ export async function getRegistrant(): Promise<Registrant | null> {
   // someone with a session but no method yet (R-A1.5) gets through the wizard after proving their
   // password again.
   const current = await getCurrentTransaction("registration", "stay_signed_in", "ready");
-  if (
-    !current ||
-    (current.transaction.stage !== "registration" && current.transaction.secondFactorAt === null)
-  ) {
+  if (!current || !(current.transaction.stage === "registration" || passedJustNow(current))) {
     const session = await getCurrentSession();
     if (!session) return null;
     return (await isFresh(session))

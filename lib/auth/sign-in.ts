@@ -29,6 +29,8 @@ import {
   type SignInTransaction,
 } from "./sign-in-transaction";
 import type { Result } from "@/lib/types/result";
+import { backupStatus } from "@/lib/mfa/backup";
+import { getMethodSummary } from "@/lib/mfa/methods";
 import { clock } from "@/lib/clock";
 
 // What every way of signing in shares once its first step is passed: the stages, the answer to
@@ -171,6 +173,15 @@ export async function completeSignIn(
       .from(users)
       .where(eq(users.id, transaction.userId));
     if (!user || user.status !== "active") return null;
+    // No session while a backup the organisation requires is missing (R-A9.7): the pages send
+    // the person to the backup step first; this holds for any caller.
+    if (
+      transaction.purpose === "sign_in" &&
+      transaction.secondFactorAt !== null &&
+      backupStatus(await getMethodSummary(tx, transaction.userId)).required
+    ) {
+      return null;
+    }
     const persistent = transaction.persistent;
     // A step-up issues a new session id and ends the old one (R-A12.3), keeping its limits.
     const replaced = transaction.replacesSessionId

@@ -5,6 +5,7 @@ import { BackupChoices } from "@/components/mfa/backup-choices";
 import { secondaryButton } from "@/components/ui/button-styles";
 import { getRegistrant } from "@/lib/auth/registrant";
 import { getDb } from "@/lib/db/client";
+import { getEnv } from "@/lib/env";
 import { backupStatus } from "@/lib/mfa/backup";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { defaultMethodName } from "@/lib/mfa/registry";
@@ -38,6 +39,15 @@ export default async function BackupStepPage() {
           : "Choose one to set up now, or skip it and add one later in Security info."}
       </p>
       <BackupChoices kinds={status.choices} />
+      {status.required && (
+        <p className="mt-6 text-sm">
+          Can&apos;t set up any of these? Contact the helpdesk at{" "}
+          <a className="text-brand-700 underline" href={`mailto:${getEnv().HELPDESK_EMAIL}`}>
+            {getEnv().HELPDESK_EMAIL}
+          </a>
+          .
+        </p>
+      )}
       {!status.required && (
         <div className="mt-8 flex justify-end">
           <NextStepButton href={onward} label="Skip for now" className={secondaryButton} />

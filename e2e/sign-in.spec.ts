@@ -84,7 +84,7 @@ test("Help is public: linked from every sign-in step, readable signed out, one a
   page,
 }) => {
   await page.goto("/signin");
-  await page.getByRole("link", { name: "Help with signing in" }).click();
+  await page.getByRole("link", { name: "Help", exact: true }).click();
   await expect(page).toHaveURL(/\/help$/);
   await expect(page.getByRole("heading", { level: 1, name: "Help" })).toBeVisible();
   // Nothing personal, no portal navigation: a way to sign in instead.
@@ -123,7 +123,7 @@ test("Help is public: linked from every sign-in step, readable signed out, one a
       .getByRole("heading", { level: 1, name: "Enter code" })
       .or(page.getByRole("heading", { level: 1, name: "More information required" })),
   ).toBeVisible();
-  await page.getByRole("link", { name: "Help with signing in" }).click();
+  await page.getByRole("link", { name: "Help", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Help" })).toBeVisible();
 });
 

@@ -10,7 +10,7 @@ export default function AuthLayout({ children }: { children: React.ReactNode }) 
       </main>
       <footer className="mt-6 text-sm">
         <Link href="/help" className="text-brand-700 underline">
-          Help with signing in
+          Help
         </Link>
       </footer>
     </div>

@@ -8,6 +8,7 @@ import {
   confirmAuthenticatorEnrolment,
   getPendingEnrolment,
 } from "@/lib/mfa/authenticator-app";
+import { regenerateRecoveryCodes } from "@/lib/mfa/recovery-codes";
 import { verifySecondFactor } from "@/lib/mfa/second-factor";
 import { totpCode } from "@/lib/mfa/totp";
 import { getThrottle } from "@/lib/security/throttle";
@@ -67,6 +68,15 @@ async function personWithApp(name: string) {
   return { id, email, password, secret };
 }
 
+async function requireMethods(count: 0 | 1 | 2) {
+  await updateSettings(
+    database.db,
+    { password_reset_methods: count },
+    { id: adminId, ...context, reason: "Reset policy" },
+  );
+  await refreshSettings(database.db);
+}
+
 async function resetFor(email: string) {
   const token = await beginPasswordReset(database.db, email, context);
   return { token, reset: (await getPasswordReset(database.db, token))! };
@@ -76,9 +86,11 @@ describe("starting a reset", () => {
   it("makes a reset for an unknown email too, alike in every way the person can see", async () => {
     const known = await personWithApp("reset-known");
     const a = await resetFor(known.email);
+    expect(a.reset.userId).toBe(known.id);
     const b = await resetFor("nobody-here@example.edu");
-    expect(a.reset.needed).toBe(1);
-    expect(b.reset).toMatchObject({ verified: [], needed: 1 });
+    // Two different methods unless an administrator chose otherwise.
+    expect(a.reset.needed).toBe(2);
+    expect(b.reset).toMatchObject({ verified: [], needed: 2 });
     expect(b.reset.userId).toBeNull();
     // A wrong code reads the same for both.
     expect(await answerPasswordReset(database.db, a.reset, "code", "000000", context)).toEqual(
@@ -90,6 +102,7 @@ describe("starting a reset", () => {
 describe("proving the methods", () => {
   it("a right code counts once; the new password then replaces the old and ends every session", async () => {
     const { db } = database;
+    await requireMethods(1);
     const person = await personWithApp("reset-one");
     const session = await createSession(db, {
       userId: person.id,
@@ -180,15 +193,10 @@ describe("proving the methods", () => {
     ).toMatchObject({ ok: false, reason: "not_verified" });
   });
 
-  it("with two methods required, one is not enough and the same one twice does not count", async () => {
+  it("by default needs two different methods: the same one twice does not count", async () => {
     const { db } = database;
-    await updateSettings(
-      db,
-      { password_reset_methods: 2 },
-      { id: adminId, ...context, reason: "Two methods" },
-    );
-    await refreshSettings(db);
     const person = await personWithApp("reset-two");
+    const [recoveryCode] = await regenerateRecoveryCodes(db, person.id);
     const { token, reset } = await resetFor(person.email);
     expect(reset.needed).toBe(2);
     expect(
@@ -200,8 +208,20 @@ describe("proving the methods", () => {
         context,
       ),
     ).toEqual({ ok: true, done: false });
-    const after = (await getPasswordReset(db, token))!;
-    expect(after.verified).toEqual(["code"]);
+    const once = (await getPasswordReset(db, token))!;
+    expect(once.verified).toEqual(["code"]);
+    // The app again, even with its next right code, is not a second method.
+    pinClock(clock.ms() + 30_000);
+    expect(
+      await answerPasswordReset(
+        db,
+        once,
+        "code",
+        await totpCode(person.secret, clock.now()),
+        context,
+      ),
+    ).toEqual({ ok: false, reason: "wrong_answer" });
+    expect((await getPasswordReset(db, token))!.verified).toEqual(["code"]);
     expect(
       await completePasswordReset(
         db,
@@ -210,14 +230,27 @@ describe("proving the methods", () => {
         context,
       ),
     ).toMatchObject({ ok: false, reason: "not_verified" });
-    // No phone, so no texted code can ever be right.
-    expect(await answerPasswordReset(db, after, "sms", "123456", context)).toMatchObject({
+    // A recovery code is a second, different method.
+    expect(await answerPasswordReset(db, once, "recovery-code", recoveryCode!, context)).toEqual({
+      ok: true,
+      done: true,
+    });
+  });
+
+  it("never verifies a helpdesk or admin account: another administrator resets theirs", async () => {
+    const { db } = database;
+    await requireMethods(1);
+    const { reset } = await resetFor("reset-admin@example.edu");
+    expect(reset.userId).toBeNull();
+    expect(await answerPasswordReset(db, reset, "code", "123456", context)).toEqual({
       ok: false,
+      reason: "wrong_answer",
     });
   });
 
   it("ends a reset after too many wrong answers, without pausing the person's sign-in", async () => {
     const { db } = database;
+    await requireMethods(1);
     const person = await personWithApp("reset-wrong");
     const { token, reset } = await resetFor(person.email);
     const results = [];

@@ -1,10 +1,9 @@
-import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
 import { mfaMethods, passwordResets, users } from "@/lib/db/schema";
 import { databaseNowPlus } from "@/lib/db/time";
 import { getEnv } from "@/lib/env";
-import { sendPhoneChallenge } from "@/lib/mfa/phone-challenges";
 import { checkSecondFactorAnswer } from "@/lib/mfa/second-factor";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { hashPassword } from "@/lib/security/password";
@@ -24,12 +23,16 @@ import { emailMatches } from "./users";
 // and their second factor as always.
 
 /** How long a reset lives, from the email to the new password. */
-const RESET_TTL_MS = 10 * 60_000;
+export const RESET_TTL_MS = 10 * 60_000;
 /** Wrong answers after which a reset ends for anyone, before any per-account pause could show. */
 export const RESET_ANSWER_LIMIT = 5;
 
-/** What proves who someone is here: a code from an app or token, or a texted code. */
-export const RESET_OPTIONS = ["code", "sms"] as const;
+/**
+ * What proves who someone is here: a code from an app or token, or a recovery code. Not a texted
+ * code: its sends would count against the phone's sign-in allowance, so anyone who knows an
+ * email could use up the owner's texts.
+ */
+export const RESET_OPTIONS = ["code", "recovery-code"] as const;
 export type ResetOption = (typeof RESET_OPTIONS)[number];
 
 export type PasswordReset = {
@@ -57,7 +60,9 @@ export async function beginPasswordReset(
     ? await db
         .select({ id: users.id })
         .from(users)
-        .where(and(emailMatches(typed), eq(users.status, "active")))
+        // Helpdesk and admin accounts can change everyone else's: theirs is reset by another
+        // administrator, never by proving a method alone.
+        .where(and(emailMatches(typed), eq(users.status, "active"), eq(users.role, "user")))
     : [];
   const token = newToken();
   await db.transaction(async (tx) => {
@@ -104,43 +109,6 @@ export async function getPasswordReset(
   };
 }
 
-/** The phone a reset's code is texted to: the mobile phone, else the alternate one. */
-async function textablePhone(db: Executor, userId: string): Promise<string | null> {
-  const phones = await db
-    .select({ id: mfaMethods.id, kind: mfaMethods.kind })
-    .from(mfaMethods)
-    .where(
-      and(
-        eq(mfaMethods.userId, userId),
-        eq(mfaMethods.status, "active"),
-        or(eq(mfaMethods.kind, "mobile_phone"), eq(mfaMethods.kind, "alternate_phone")),
-      ),
-    );
-  return (phones.find((p) => p.kind === "mobile_phone") ?? phones[0])?.id ?? null;
-}
-
-/**
- * "Text me a code": sends one to the account's phone if it has one that takes texts, within the
- * usual send limits. Says nothing either way: the page reads the same for every email.
- */
-export async function textResetCode(
-  db: Db,
-  reset: PasswordReset,
-  context: RequestContext,
-): Promise<void> {
-  if (!reset.userId || reset.verified.includes("sms")) return;
-  const phoneId = await textablePhone(db, reset.userId);
-  if (!phoneId) return;
-  await sendPhoneChallenge(
-    db,
-    { id: reset.userId },
-    { userId: reset.userId, purpose: "password_reset", transactionId: reset.id },
-    phoneId,
-    "sms",
-    context,
-  );
-}
-
 export type ResetAnswer = Result<{ done: boolean }, "wrong_answer" | "ended">;
 
 /**
@@ -158,31 +126,33 @@ export async function answerPasswordReset(
   context: RequestContext,
 ): Promise<ResetAnswer> {
   const userId = reset.userId;
+  // An email with no account is counted under its reset instead, with the same steps, so the
+  // answer takes about as long either way.
+  const counted = userId ?? reset.id;
   return db.transaction(async (tx) => {
-    let right = false;
-    if (userId && !reset.verified.includes(option)) {
-      // One answer at a time per person, so a burst cannot outrun the count (R-A11.3).
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`reset:${userId}`}))`);
-      const paused = (await getThrottle(tx, "password_reset:account", userId)).locked;
-      right =
-        !paused &&
-        (await checkSecondFactorAnswer(tx, userId, option, input, {
-          binding: { userId, purpose: "password_reset", transactionId: reset.id },
-          methodId: option === "sms" ? await textablePhone(tx, userId) : null,
-          request: context,
-        }));
-      if (right) await resetThrottle(tx, "password_reset:account", userId);
-      else if (!paused)
-        await recordFailure(tx, "password_reset:account", userId, passwordResetThrottlePolicy());
-      await writeAudit(tx, {
-        action: right ? "auth.mfa.succeeded" : "auth.mfa.failed",
-        outcome: right ? "success" : paused ? "denied" : "failure",
-        actorId: userId,
-        subjectId: userId,
-        ...context,
-        details: { option, purpose: "password_reset", ...(paused ? { reason: "paused" } : {}) },
-      });
-    }
+    // One answer at a time per person, so a burst cannot outrun the count (R-A11.3).
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`reset:${counted}`}))`);
+    const paused = (await getThrottle(tx, "password_reset:account", counted)).locked;
+    const right =
+      userId !== null &&
+      !paused &&
+      !reset.verified.includes(option) &&
+      (await checkSecondFactorAnswer(tx, userId, option, input, {
+        binding: { userId, purpose: "password_reset", transactionId: reset.id },
+        methodId: null,
+        request: context,
+      }));
+    if (right) await resetThrottle(tx, "password_reset:account", counted);
+    else if (!paused)
+      await recordFailure(tx, "password_reset:account", counted, passwordResetThrottlePolicy());
+    await writeAudit(tx, {
+      action: right ? "auth.mfa.succeeded" : "auth.mfa.failed",
+      outcome: right ? "success" : paused ? "denied" : "failure",
+      actorId: userId,
+      subjectId: userId,
+      ...context,
+      details: { option, purpose: "password_reset", ...(paused ? { reason: "paused" } : {}) },
+    });
     if (right) {
       const [row] = await tx
         .update(passwordResets)
@@ -232,7 +202,7 @@ export async function completePasswordReset(
   const [user] = await db
     .select({ id: users.id, email: users.email, displayName: users.displayName })
     .from(users)
-    .where(eq(users.id, reset.userId));
+    .where(and(eq(users.id, reset.userId), eq(users.status, "active")));
   if (!user) return notVerified;
   if (input.newPassword !== input.confirmPassword) {
     return { ok: false, reason: "mismatch", message: "The passwords don't match." };
@@ -245,7 +215,6 @@ export async function completePasswordReset(
   if (!policy.ok) return { ok: false, reason: "password_refused", message: policy.message };
   // Hashing is slow: done before the transaction so the rows are locked briefly.
   const passwordHash = await hashPassword(input.newPassword);
-  const phoneId = await textablePhone(db, user.id);
   return db.transaction(async (tx) => {
     const [used] = await tx
       .update(passwordResets)
@@ -270,13 +239,7 @@ export async function completePasswordReset(
         browsersForgotten: ended.browsersForgotten,
       },
     });
-    const [phone] = phoneId
-      ? await tx
-          .select({ data: mfaMethods.data })
-          .from(mfaMethods)
-          .where(eq(mfaMethods.id, phoneId))
-      : [];
-    const smsTo = typeof phone?.data?.e164 === "string" ? phone.data.e164 : undefined;
+    const smsTo = await phoneOnRecord(tx, user.id);
     await queueSecurityNotice(
       tx,
       user,
@@ -287,6 +250,22 @@ export async function completePasswordReset(
     );
     return { ok: true };
   });
+}
+
+/** The number the owner is texted a notice at: their mobile phone, else the alternate one. */
+async function phoneOnRecord(db: Executor, userId: string): Promise<string | undefined> {
+  const phones = await db
+    .select({ kind: mfaMethods.kind, data: mfaMethods.data })
+    .from(mfaMethods)
+    .where(
+      and(
+        eq(mfaMethods.userId, userId),
+        eq(mfaMethods.status, "active"),
+        inArray(mfaMethods.kind, ["mobile_phone", "alternate_phone"]),
+      ),
+    );
+  const phone = phones.find((p) => p.kind === "mobile_phone") ?? phones[0];
+  return typeof phone?.data?.e164 === "string" ? phone.data.e164 : undefined;
 }
 
 /** Deletes resets that ended more than a day ago. */

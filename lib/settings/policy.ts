@@ -80,11 +80,12 @@ export function methodKindEnabled(kind: string): boolean {
 }
 
 /**
- * How many different sign-in methods someone proves to reset a forgotten password themselves
- * (R-A2.8): one unless an administrator chose two, or none (the helpdesk resets it).
+ * How many different methods someone proves to reset a forgotten password themselves (R-A2.8):
+ * two unless an administrator chose otherwise. With one, whoever holds that one device could
+ * reset the password and then sign in with the same device: one factor, not two.
  */
 export function passwordResetMethodsNeeded(): 0 | 1 | 2 {
-  return (getSettingOverride("password_reset_methods") ?? 1) as 0 | 1 | 2;
+  return (getSettingOverride("password_reset_methods") ?? 2) as 0 | 1 | 2;
 }
 
 /** Whether a backup method is asked for after the first (R-A9.7); recommended unless set. */
@@ -155,12 +156,13 @@ export function mfaAccountThrottlePolicy(): ThrottlePolicy {
 }
 
 /**
- * Wrong codes in password resets, per account: the pauses of the second step, but never the
- * lock until unlocked — whoever knows an email can start a reset, and must not be able to shut
- * its owner out. The worst they can do is pause resets for an hour; sign-in is untouched.
+ * Wrong codes in password resets, per account, on a counter of their own: the second step's
+ * pauses, and after 100 in a row self-service reset is off until the helpdesk unlocks the
+ * account (R-A11.1). Whoever knows an email can start a reset; all they can stop is resets,
+ * never the owner's sign-in.
  */
 export function passwordResetThrottlePolicy(): ThrottlePolicy {
-  return { lockSeconds: mfaThrottlePolicy().lockSeconds };
+  return mfaThrottlePolicy();
 }
 
 /**

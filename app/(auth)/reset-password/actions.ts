@@ -9,7 +9,7 @@ import {
   completePasswordReset,
   getPasswordReset,
   RESET_OPTIONS,
-  textResetCode,
+  RESET_TTL_MS,
   type ResetOption,
 } from "@/lib/auth/password-reset";
 import { getDb } from "@/lib/db/client";
@@ -18,35 +18,24 @@ import { passwordResetMethodsNeeded } from "@/lib/settings/policy";
 
 // The reset is referenced by a cookie of its own, never the sign-in's: nothing here signs in.
 const resetCookie = portalCookie(PASSWORD_RESET_COOKIE_BASENAME);
-const VERIFY = "/signin/forgot/verify";
+const HERE = "/reset-password";
+const VERIFY = `${HERE}/verify`;
 
-async function currentReset() {
-  const reset = await getPasswordReset(await getDb(), await resetCookie.read());
-  if (!reset) redirect("/signin/forgot?ended=1");
-  return reset;
-}
-
-/** "Reset your password" → "Next": a reset for this email, whoever it belongs to. */
+/** "Get back into your account" → "Next": a reset for this email, whoever it belongs to. */
 export async function startPasswordResetAction(formData: FormData): Promise<void> {
-  if (passwordResetMethodsNeeded() === 0) redirect("/signin/forgot");
+  if (passwordResetMethodsNeeded() === 0) redirect(HERE);
   const email = formData.get("email");
-  if (typeof email !== "string" || !email.includes("@")) redirect("/signin/forgot?invalid=1");
+  if (typeof email !== "string" || !email.includes("@")) redirect(`${HERE}?invalid=1`);
   const token = await beginPasswordReset(await getDb(), email, await getRequestContext());
-  await resetCookie.write(token, 10 * 60);
+  await resetCookie.write(token, RESET_TTL_MS / 1000);
   redirect(VERIFY);
 }
 
-/** "Text me a code": the same answer whether or not a phone got one. */
-export async function textResetCodeAction(): Promise<void> {
-  const reset = await currentReset();
-  await textResetCode(await getDb(), reset, await getRequestContext());
-  redirect(`${VERIFY}?sent=sms`);
-}
-
-/** "Verify": one answer for one option. */
+/** "Verify": one code for the chosen method. */
 export async function answerPasswordResetAction(formData: FormData): Promise<void> {
-  const reset = await currentReset();
-  const option = formData.get("option");
+  const reset = await getPasswordReset(await getDb(), await resetCookie.read());
+  if (!reset) redirect(`${HERE}?ended=1`);
+  const option = formData.get("with");
   if (!RESET_OPTIONS.includes(option as ResetOption)) redirect(VERIFY);
   const answer = await answerPasswordReset(
     await getDb(),
@@ -55,15 +44,15 @@ export async function answerPasswordResetAction(formData: FormData): Promise<voi
     String(formData.get("code") ?? ""),
     await getRequestContext(),
   );
-  if (answer.ok) redirect(answer.done ? "/signin/forgot/new-password" : VERIFY);
+  if (answer.ok) redirect(answer.done ? `${HERE}/new` : VERIFY);
   if (answer.reason === "ended") {
     await resetCookie.clear();
-    redirect("/signin/forgot?ended=1");
+    redirect(`${HERE}?ended=1`);
   }
-  redirect(`${VERIFY}?wrong=${option}${option === "sms" ? "&sent=sms" : ""}`);
+  redirect(`${VERIFY}?with=${option}&wrong=1`);
 }
 
-/** "Reset password": the new password, then back to sign in with it. */
+/** "Finish": the new password; then the person signs in with it as always. */
 export async function completePasswordResetAction(
   _previous: ActionState,
   formData: FormData,
@@ -79,7 +68,7 @@ export async function completePasswordResetAction(
     await getRequestContext(),
   );
   if (!result.ok) {
-    if (result.reason === "not_verified") redirect("/signin/forgot?ended=1");
+    if (result.reason === "not_verified") redirect(`${HERE}?ended=1`);
     return {
       status: "error",
       fieldErrors:
@@ -89,5 +78,5 @@ export async function completePasswordResetAction(
     };
   }
   await resetCookie.clear();
-  redirect("/signin?notice=password-reset");
+  redirect(`${HERE}/done`);
 }

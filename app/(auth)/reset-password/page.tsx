@@ -7,11 +7,11 @@ import { getEnv } from "@/lib/env";
 import { passwordResetMethodsNeeded } from "@/lib/settings/policy";
 import { startPasswordResetAction } from "./actions";
 
-export const metadata: Metadata = { title: "Reset your password" };
+export const metadata: Metadata = { title: "Get back into your account" };
 
 const link = "text-brand-700 underline";
 
-export default async function ForgotPasswordPage({
+export default async function ResetPasswordPage({
   searchParams,
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
@@ -42,7 +42,7 @@ export default async function ForgotPasswordPage({
   }
   return (
     <>
-      <h1 className="mb-4 text-2xl font-semibold">Reset your password</h1>
+      <h1 className="mb-4 text-2xl font-semibold">Get back into your account</h1>
       {params.ended === "1" && (
         <div className="mb-4">
           <Alert kind="error">This reset has ended. Start again.</Alert>
@@ -68,7 +68,8 @@ export default async function ForgotPasswordPage({
         </button>
       </form>
       <p className="mt-6 text-sm">
-        Lost your phone, or have no method to prove it? Contact the helpdesk at {helpdesk}.
+        Don&apos;t have {needed === 2 ? "both" : "either"}, or lost your phone? Contact the helpdesk
+        at {helpdesk}; they can set a temporary password once they know it is you.
       </p>
       <p className="mt-4">
         <Link href="/signin" className={link}>

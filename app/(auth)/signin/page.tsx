@@ -12,7 +12,6 @@ export const metadata: Metadata = { title: "Sign in" };
 const NOTICES: Record<string, string> = {
   expired: "Your sign-in took too long. Please sign in again.",
   "signed-out": "You have signed out.",
-  "password-reset": "Your password was reset. Sign in with your new password.",
 };
 
 export default async function SignInPage({

@@ -43,7 +43,7 @@ export function SignInForm({ callbackUrl, notice }: { callbackUrl: string; notic
         errors={fieldErrors?.password}
       />
       <div className="flex items-center justify-between gap-4">
-        <Link href="/signin/forgot" className="text-brand-700 underline">
+        <Link href="/reset-password" className="text-brand-700 underline">
           Forgot my password
         </Link>
         <SubmitButton pendingLabel="Signing in…">Sign in</SubmitButton>

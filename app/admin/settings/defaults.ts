@@ -20,7 +20,7 @@ export function settingDefaults(): SettingValues {
     stay_signed_in_days: env.PERSISTENT_SESSION_ABSOLUTE_DAYS,
     sign_in_retention_days: env.SIGN_IN_RETENTION_DAYS,
     passkey_required_for_agents: false,
-    password_reset_methods: 1,
+    password_reset_methods: 2,
     backup_method: "recommended",
     backup_method_kinds: [...METHOD_KINDS],
   };

@@ -158,7 +158,7 @@ export function SettingsForm({ values }: { values: SettingsFormValues }) {
           inputMode="numeric"
           min={0}
           max={2}
-          hint="1 or 2 different sign-in methods; 0 leaves password resets to the helpdesk."
+          hint="2 (recommended): an authenticator app's code and a recovery code. 1 lets whoever holds one device reset the password. 0 leaves resets to the helpdesk."
           defaultValue={values.passwordResetMethods}
           errors={errors?.password_reset_methods}
         />

@@ -13,8 +13,8 @@ export default async function NewPasswordPage() {
     await getDb(),
     await portalCookie(PASSWORD_RESET_COOKIE_BASENAME).read(),
   );
-  if (!reset) redirect("/signin/forgot?ended=1");
-  if (new Set(reset.verified).size < reset.needed) redirect("/signin/forgot/verify");
+  if (!reset) redirect("/reset-password?ended=1");
+  if (new Set(reset.verified).size < reset.needed) redirect("/reset-password/verify");
   return (
     <>
       <h1 className="mb-4 text-2xl font-semibold">Choose a new password</h1>

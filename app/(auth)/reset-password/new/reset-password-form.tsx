@@ -27,7 +27,7 @@ export function ResetPasswordForm({ hint }: { hint: string }) {
         autoComplete="new-password"
         errors={errors?.confirmPassword}
       />
-      <SubmitButton pendingLabel="Resetting…">Reset password</SubmitButton>
+      <SubmitButton pendingLabel="Resetting…">Finish</SubmitButton>
     </form>
   );
 }

@@ -67,6 +67,28 @@ beforeEach(() => {
   (globalThis as { __factorEnv?: unknown }).__factorEnv = undefined;
 });
 
+/** The password step of a first sign-in, which then waits at registration. */
+async function passwordStep(person: { user: { email: string }; password: string }) {
+  const signIn = await verifyPasswordStep(
+    database.db,
+    { email: person.user.email, password: person.password, callbackPath: "/" },
+    request.context,
+  );
+  if (!signIn.ok) throw new Error("the password step failed");
+  return signIn;
+}
+
+/** Registers an app as the first method mid-sign-in; returns the sign-in it has passed. */
+async function firstMethodMidSignIn(person: { user: Enrolee["user"] }, transactionToken: string) {
+  const secret = await pendingApp(person.user);
+  const atRegistration = await getSignInTransaction(database.db, transactionToken);
+  await confirmApp(
+    { user: person.user, transaction: { transaction: atRegistration! } },
+    await totpCode(secret),
+  );
+  return (await getSignInTransaction(database.db, transactionToken))!;
+}
+
 async function newPerson(options: { mfaRequired?: boolean } = {}) {
   counter += 1;
   const email = `enrolee${counter}@example.edu`;
@@ -158,12 +180,7 @@ describe("confirming an enrolment", () => {
 
   it("mid-sign-in, passes the sign-in's second factor with the new method (R-A9.2)", async () => {
     const person = await newPerson({ mfaRequired: true });
-    const signIn = await verifyPasswordStep(
-      database.db,
-      { email: person.user.email, password: person.password, callbackPath: "/" },
-      request.context,
-    );
-    if (!signIn.ok) throw new Error("the password step failed");
+    const signIn = await passwordStep(person);
     const transaction = await getSignInTransaction(database.db, signIn.transactionToken);
     expect(transaction?.stage).toBe("registration");
     const secret = await pendingApp(person.user);
@@ -181,19 +198,8 @@ describe("confirming an enrolment", () => {
 
   it("after the first method, binds a backup and leaves the passed sign-in as it is (R-A9.7)", async () => {
     const person = await newPerson({ mfaRequired: true });
-    const signIn = await verifyPasswordStep(
-      database.db,
-      { email: person.user.email, password: person.password, callbackPath: "/" },
-      request.context,
-    );
-    if (!signIn.ok) throw new Error("the password step failed");
-    const first = await pendingApp(person.user);
-    const atRegistration = await getSignInTransaction(database.db, signIn.transactionToken);
-    await confirmApp(
-      { user: person.user, transaction: { transaction: atRegistration! } },
-      await totpCode(first),
-    );
-    const passed = (await getSignInTransaction(database.db, signIn.transactionToken))!;
+    const signIn = await passwordStep(person);
+    const passed = await firstMethodMidSignIn(person, signIn.transactionToken);
 
     const backup = await pendingApp(person.user);
     const result = await confirmApp(
@@ -220,19 +226,8 @@ describe("confirming an enrolment", () => {
     await refreshSettings(db);
     try {
       const person = await newPerson({ mfaRequired: true });
-      const signIn = await verifyPasswordStep(
-        db,
-        { email: person.user.email, password: person.password, callbackPath: "/" },
-        request.context,
-      );
-      if (!signIn.ok) throw new Error("the password step failed");
-      const first = await pendingApp(person.user);
-      const atRegistration = await getSignInTransaction(db, signIn.transactionToken);
-      await confirmApp(
-        { user: person.user, transaction: { transaction: atRegistration! } },
-        await totpCode(first),
-      );
-      const passed = (await getSignInTransaction(db, signIn.transactionToken))!;
+      const signIn = await passwordStep(person);
+      const passed = await firstMethodMidSignIn(person, signIn.transactionToken);
       await advanceSignInTransaction(db, passed.id, passed.stage, "ready");
 
       // Whoever asks — the pages, or a request straight to the sign-in callback.
@@ -254,12 +249,7 @@ describe("confirming an enrolment", () => {
 
   it("writes nothing at all when the sign-in moved on meanwhile: one transaction", async () => {
     const person = await newPerson({ mfaRequired: true });
-    const signIn = await verifyPasswordStep(
-      database.db,
-      { email: person.user.email, password: person.password, callbackPath: "/" },
-      request.context,
-    );
-    if (!signIn.ok) throw new Error("the password step failed");
+    const signIn = await passwordStep(person);
     const transaction = (await getSignInTransaction(database.db, signIn.transactionToken))!;
     const secret = await pendingApp(person.user);
     // Another tab finished the registration step first.

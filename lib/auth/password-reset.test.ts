@@ -1,6 +1,5 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { updateSettings } from "@/lib/admin/settings";
 import { auditLog, outbox, passwordResets, settings } from "@/lib/db/schema";
 import { clock } from "@/lib/clock";
 import {
@@ -15,6 +14,7 @@ import { getThrottle } from "@/lib/security/throttle";
 import { hashToken } from "@/lib/security/tokens";
 import { refreshSettings } from "@/lib/settings/store";
 import { pinClock } from "@/lib/testing/clock";
+import { changeSettings } from "@/lib/testing/settings";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { createTestUser } from "@/lib/testing/users";
 import {
@@ -68,14 +68,17 @@ async function personWithApp(name: string) {
   return { id, email, password, secret };
 }
 
-async function requireMethods(count: 0 | 1 | 2) {
-  await updateSettings(
+const requireMethods = (count: 0 | 1 | 2) =>
+  changeSettings(database.db, adminId, { password_reset_methods: count });
+
+/** "Finish" with a new password typed twice alike. */
+const finish = (token: string, password = NEW_PASSWORD) =>
+  completePasswordReset(
     database.db,
-    { password_reset_methods: count },
-    { id: adminId, ...context, reason: "Reset policy" },
+    token,
+    { newPassword: password, confirmPassword: password },
+    context,
   );
-  await refreshSettings(database.db);
-}
 
 async function resetFor(email: string) {
   const token = await beginPasswordReset(database.db, email, context);
@@ -116,14 +119,7 @@ describe("proving the methods", () => {
     const { token, reset } = await resetFor(person.email);
 
     // Not before a method has passed.
-    expect(
-      await completePasswordReset(
-        db,
-        token,
-        { newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD },
-        context,
-      ),
-    ).toMatchObject({ ok: false, reason: "not_verified" });
+    expect(await finish(token)).toMatchObject({ ok: false, reason: "not_verified" });
     const answer = await answerPasswordReset(
       db,
       reset,
@@ -134,21 +130,11 @@ describe("proving the methods", () => {
     expect(answer).toEqual({ ok: true, done: true });
 
     // A refused password changes nothing.
-    const weak = await completePasswordReset(
-      db,
-      token,
-      { newPassword: "short", confirmPassword: "short" },
-      context,
-    );
+    const weak = await finish(token, "short");
     expect(weak).toMatchObject({ ok: false, reason: "password_refused" });
     expect(await resolveSession(db, session)).not.toBeNull();
 
-    const done = await completePasswordReset(
-      db,
-      token,
-      { newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD },
-      context,
-    );
+    const done = await finish(token);
     expect(done).toEqual({ ok: true });
     expect(await resolveSession(db, session)).toBeNull();
     expect(await getPasswordReset(db, token)).toBeNull();
@@ -183,14 +169,10 @@ describe("proving the methods", () => {
       .where(eq(outbox.userId, person.id));
     expect(mail).toContainEqual({ subject: "Your password was changed" });
     // Used once: the same reset cannot set another password.
-    expect(
-      await completePasswordReset(
-        db,
-        token,
-        { newPassword: `${NEW_PASSWORD} again`, confirmPassword: `${NEW_PASSWORD} again` },
-        context,
-      ),
-    ).toMatchObject({ ok: false, reason: "not_verified" });
+    expect(await finish(token, `${NEW_PASSWORD} again`)).toMatchObject({
+      ok: false,
+      reason: "not_verified",
+    });
   });
 
   it("by default needs two different methods: the same one twice does not count", async () => {
@@ -222,14 +204,7 @@ describe("proving the methods", () => {
       ),
     ).toEqual({ ok: false, reason: "wrong_answer" });
     expect((await getPasswordReset(db, token))!.verified).toEqual(["code"]);
-    expect(
-      await completePasswordReset(
-        db,
-        token,
-        { newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD },
-        context,
-      ),
-    ).toMatchObject({ ok: false, reason: "not_verified" });
+    expect(await finish(token)).toMatchObject({ ok: false, reason: "not_verified" });
     // A recovery code is a second, different method.
     expect(await answerPasswordReset(db, once, "recovery-code", recoveryCode!, context)).toEqual({
       ok: true,

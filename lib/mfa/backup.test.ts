@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { updateSettings, type SettingChange } from "@/lib/admin/settings";
+import type { SettingChange } from "@/lib/admin/settings";
 import { settings } from "@/lib/db/schema";
 import { refreshSettings } from "@/lib/settings/store";
+import { changeSettings } from "@/lib/testing/settings";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { createTestUser } from "@/lib/testing/users";
 import { backupStatus } from "./backup";
@@ -30,15 +31,7 @@ beforeEach(async () => {
   await refreshSettings(database.db);
 });
 
-async function set(change: SettingChange) {
-  await updateSettings(database.db, change, {
-    id: adminId,
-    ip: "192.0.2.1",
-    userAgent: "vitest",
-    reason: "Backup policy",
-  });
-  await refreshSettings(database.db);
-}
+const set = (change: SettingChange) => changeSettings(database.db, adminId, change);
 
 function having(kinds: MethodKind[], role: Role = "user") {
   const methods: MethodView[] = kinds.map((kind, i) => ({

@@ -21,8 +21,8 @@ test("signed-out pages have no WCAG 2.2 AA violations", async ({ page }) => {
   );
   await expectNoAccessibilityViolations(page);
 
-  await page.goto("/signin/forgot");
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Forgot your password?");
+  await page.getByRole("link", { name: "Forgot my password" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Get back into your account");
   await expectNoAccessibilityViolations(page);
 
   await page.goto("/no-such-page");

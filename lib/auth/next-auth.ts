@@ -17,8 +17,7 @@ import {
 import { resolveSession } from "./sessions";
 import { sessionLimits } from "@/lib/settings/policy";
 import { completeSignIn } from "./sign-in";
-import { backupStatus } from "@/lib/mfa/backup";
-import { getMethodSummary } from "@/lib/mfa/methods";
+import { requiredBackupMissing } from "@/lib/mfa/backup";
 import { getSignInTransaction, renewSignInTransaction } from "./sign-in-transaction";
 import { clearTransactionCookie, setTransactionCookie } from "./transaction-cookie";
 
@@ -133,7 +132,7 @@ export async function finishSignIn(
   if (
     transaction?.purpose === "sign_in" &&
     transaction.secondFactorAt !== null &&
-    backupStatus(await getMethodSummary(db, transaction.userId)).required
+    (await requiredBackupMissing(db, transaction.userId))
   ) {
     await setTransactionCookie(transactionToken);
     await renewSignInTransaction(db, transaction.id);

@@ -29,8 +29,7 @@ import {
   type SignInTransaction,
 } from "./sign-in-transaction";
 import type { Result } from "@/lib/types/result";
-import { backupStatus } from "@/lib/mfa/backup";
-import { getMethodSummary } from "@/lib/mfa/methods";
+import { requiredBackupMissing } from "@/lib/mfa/backup";
 import { clock } from "@/lib/clock";
 
 // What every way of signing in shares once its first step is passed: the stages, the answer to
@@ -178,7 +177,7 @@ export async function completeSignIn(
     if (
       transaction.purpose === "sign_in" &&
       transaction.secondFactorAt !== null &&
-      backupStatus(await getMethodSummary(tx, transaction.userId)).required
+      (await requiredBackupMissing(tx, transaction.userId))
     ) {
       return null;
     }

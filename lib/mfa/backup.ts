@@ -1,5 +1,7 @@
+import type { Executor } from "@/lib/db/client";
 import { backupMethodRule, countsAsBackup } from "@/lib/settings/policy";
 import type { BackupMethodRule } from "@/lib/settings/store";
+import { getMethodSummary } from "./methods";
 import { kindOffered, type MethodKind, type MethodView, type Role } from "./registry";
 
 /**
@@ -63,4 +65,14 @@ export function backupStatus(summary: { methods: MethodView[]; role: Role }): Ba
         );
   const asked = rule !== "off" && choices.length > 0;
   return { rule, hasBackup, choices, asked, required: asked && rule === "required" };
+}
+
+/**
+ * Whether a session must wait for this person's backup: the rule is "required" and one is
+ * missing. Asks the database only when the rule is "required", so a sign-in pays nothing for it
+ * otherwise.
+ */
+export async function requiredBackupMissing(db: Executor, userId: string): Promise<boolean> {
+  if (backupMethodRule() !== "required") return false;
+  return backupStatus(await getMethodSummary(db, userId)).required;
 }

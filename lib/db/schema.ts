@@ -317,6 +317,8 @@ export const signInEvents = pgTable(
     userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
     app: text("app").notNull().default("Security portal"),
+    /** The OpenID Connect application signed in to (apps.client_id), null for the portal. */
+    clientId: text("client_id"),
     result: text("result", { enum: ["success", "failure", "interrupted"] }).notNull(),
     /** Why: password, wrong_password, mfa_failed, mfa_abandoned, locked, replayed_code, registered… */
     reason: text("reason").notNull(),
@@ -655,3 +657,77 @@ export const pushRequests = pgTable(
     index("push_requests_transaction_idx").on(t.transactionId),
   ],
 );
+
+// ── applications: the OpenID Connect provider ──────────────────────────────
+
+/**
+ * The organisation's apps that sign people in through Factor (docs/decisions/0017). The secret
+ * of a web app is shown once and kept as a SHA-256 hash: it is 256 random bits, so a slow hash
+ * adds nothing.
+ */
+export const apps = pgTable(
+  "apps",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    clientId: text("client_id").notNull(),
+    name: text("name").notNull(),
+    /** "web": a server-side app with a secret; "public": a single-page or mobile app, PKCE only. */
+    kind: text("kind", { enum: ["web", "public"] }).notNull(),
+    secretHash: text("secret_hash"),
+    redirectUris: jsonb("redirect_uris").$type<string[]>().notNull(),
+    postLogoutRedirectUris: jsonb("post_logout_redirect_uris")
+      .$type<string[]>()
+      .notNull()
+      .default([]),
+    backchannelLogoutUri: text("backchannel_logout_uri"),
+    /** Roles that may use the app; null means everyone. */
+    allowedRoles: jsonb("allowed_roles").$type<("user" | "helpdesk" | "admin")[]>(),
+    /** "mfa": any second factor; "phishing_resistant": a passkey or security key. */
+    proof: text("proof", { enum: ["mfa", "phishing_resistant"] })
+      .notNull()
+      .default("mfa"),
+    askConsent: boolean("ask_consent").notNull().default(false),
+    disabledAt: timestamp("disabled_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("apps_client_id_idx").on(t.clientId)],
+);
+
+/**
+ * The provider's own records (sessions, interactions, codes, tokens, grants), one row each,
+ * written by lib/oidc/adapter.ts. Removed by the hourly clean-up once expired.
+ */
+export const oidcRecords = pgTable(
+  "oidc_records",
+  {
+    /** The provider's model name: Session, Interaction, AuthorizationCode, RefreshToken, Grant… */
+    kind: text("kind").notNull(),
+    id: text("id").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    grantId: text("grant_id"),
+    uid: text("uid"),
+    userCode: text("user_code"),
+    accountId: text("account_id"),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    consumedAt: timestamp("consumed_at", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kind, t.id] }),
+    index("oidc_records_grant_idx").on(t.grantId),
+    index("oidc_records_uid_idx").on(t.uid),
+    index("oidc_records_account_idx").on(t.accountId),
+    index("oidc_records_expires_idx").on(t.expiresAt),
+  ],
+);
+
+/**
+ * The keys that sign ID tokens, sealed like every other secret, so every instance publishes the
+ * same set. The newest signs; a retired key stays published until the tokens it signed expire.
+ */
+export const oidcSigningKeys = pgTable("oidc_signing_keys", {
+  kid: text("kid").primaryKey(),
+  sealedKey: text("sealed_key").notNull(),
+  createdAt: createdAt(),
+  retiredAt: timestamp("retired_at", { withTimezone: true }),
+});

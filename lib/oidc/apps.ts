@@ -1,0 +1,68 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { eq } from "drizzle-orm";
+import type { Role } from "@/lib/auth/users";
+import type { Executor } from "@/lib/db/client";
+import { apps } from "@/lib/db/schema";
+
+// The applications registered in the console, as the provider and the sign-in bridge read them.
+// Writing them (add, rotate, disable, delete, audited) is the console's: lib/admin/apps.ts.
+
+export type App = typeof apps.$inferSelect;
+
+/** The proof an app asks for, as the ID token's `acr` names it (OpenID PAPE policies). */
+export const ACR_VALUES = {
+  mfa: "http://schemas.openid.net/pape/policies/2007/06/multi-factor",
+  phishing_resistant: "http://schemas.openid.net/pape/policies/2007/06/phishing-resistant",
+} as const;
+
+/** The app with this client ID, enabled or not, or null. */
+export async function findApp(db: Executor, clientId: string): Promise<App | null> {
+  if (clientId.length > 200) return null;
+  const [app] = await db.select().from(apps).where(eq(apps.clientId, clientId)).limit(1);
+  return app ?? null;
+}
+
+/** Whether someone with this role may use the app. */
+export function mayUseApp(app: Pick<App, "allowedRoles">, role: Role): boolean {
+  return app.allowedRoles === null || app.allowedRoles.includes(role);
+}
+
+/** The stored form of a client secret. */
+export function hashClientSecret(secret: string): string {
+  return createHash("sha256").update(secret, "utf8").digest("hex");
+}
+
+/** Compares a presented client secret with the stored hash, in constant time. */
+export function clientSecretMatches(presented: string, storedHash: string): boolean {
+  const presentedHash = Buffer.from(hashClientSecret(presented), "hex");
+  const stored = Buffer.from(storedHash, "hex");
+  return stored.length === presentedHash.length && timingSafeEqual(stored, presentedHash);
+}
+
+/**
+ * The client metadata the provider works with. A disabled app is not found at all, so every
+ * request from it ends at the provider's error page; the secret is the hash (see compareClientSecret
+ * in lib/oidc/provider.ts).
+ */
+export function clientMetadata(app: App): Record<string, unknown> | undefined {
+  if (app.disabledAt) return undefined;
+  const web = app.kind === "web";
+  return {
+    client_id: app.clientId,
+    client_name: app.name,
+    ...(web && app.secretHash
+      ? { client_secret: app.secretHash, token_endpoint_auth_method: "client_secret_basic" }
+      : { token_endpoint_auth_method: "none" }),
+    application_type: "web",
+    grant_types: ["authorization_code", "refresh_token"],
+    response_types: ["code"],
+    redirect_uris: app.redirectUris,
+    post_logout_redirect_uris: app.postLogoutRedirectUris,
+    ...(app.backchannelLogoutUri
+      ? {
+          backchannel_logout_uri: app.backchannelLogoutUri,
+          backchannel_logout_session_required: true,
+        }
+      : {}),
+  };
+}

@@ -10,7 +10,7 @@ import { purgePasskeyChallenges } from "@/lib/mfa/passkeys";
 import { purgeCompanionRows } from "@/lib/mfa/companion-push";
 import { migrateDatabase } from "@/lib/db/migrate";
 import { formatDemoSignIns, prepareDemo } from "@/lib/demo/seed";
-import { ConfigError, getEnv } from "@/lib/env";
+import { ConfigError, getEnv, getSecrets } from "@/lib/env";
 import { DataFolderInUseError } from "@/lib/db/data-folder-lock";
 import { startDispatcher, stopDispatcher } from "@/lib/notify/dispatcher";
 import { purgeOldMessages } from "@/lib/notify/outbox";
@@ -23,6 +23,9 @@ import {
 } from "@/lib/security/client-ip";
 import { BACKGROUND_REQUEST_HEADER, NEXT_PREFETCH_HEADER } from "@/lib/security/background-request";
 import { applySecurityHeaders, isCrossSiteWrite } from "@/lib/security/headers";
+import { purgeExpiredOidcRecords } from "@/lib/oidc/adapter";
+import { startOidc } from "@/lib/oidc/http";
+import { purgeRetiredSigningKeys } from "@/lib/oidc/signing-keys";
 
 // Factor's HTTP front: Next's request handler behind a plain node:http server, because only
 // here is the socket's peer address known (STACK.md #14). Every request gets its client address
@@ -43,8 +46,9 @@ const FORWARDING_HEADERS = [
 ];
 
 /**
- * Deletes sign-ins and password resets that ended a day ago, enrolments never confirmed and old sign-in events, and
- * creates the sign-in events' partitions for the months ahead.
+ * Deletes sign-ins and password resets that ended a day ago, enrolments never confirmed, old
+ * sign-in events and the OpenID Connect provider's expired records and keys, and creates the
+ * sign-in events' partitions for the months ahead.
  */
 async function removeExpiredRows(db: Db): Promise<void> {
   await purgeSignInTransactions(db);
@@ -54,6 +58,8 @@ async function removeExpiredRows(db: Db): Promise<void> {
   await purgePasskeyChallenges(db);
   await purgeCompanionRows(db);
   await purgeOldMessages(db);
+  await purgeExpiredOidcRecords(db);
+  await purgeRetiredSigningKeys(db);
   await maintainSignInEventPartitions(db);
 }
 
@@ -75,6 +81,12 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Serv
   // Delivers the outbox from this process (every instance may: they never send twice).
   startDispatcher();
 
+  // The organisation's apps sign in here (OpenID Connect); its issuer is the public URL.
+  const oidc = await startOidc(database.db, {
+    issuer: env.PUBLIC_URL,
+    authSecret: getSecrets().authSecret,
+  });
+
   const app = next({ dev, dir: process.cwd(), hostname: "localhost", port: env.PORT });
   await app.prepare();
   const handle = app.getRequestHandler();
@@ -95,6 +107,8 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Serv
     }
 
     applySecurityHeaders(req, res, { dev, https });
+    // The provider's endpoints are called by apps, not our pages: it checks its own requests.
+    if (oidc.handle(req, res)) return;
     if (!SIGNED_CALLBACK_PATH.test(req.url ?? "") && isCrossSiteWrite(req, trust(peer, 0))) {
       res.statusCode = 403;
       res.setHeader("Content-Type", "text/plain; charset=utf-8");
@@ -116,6 +130,7 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Serv
     );
   }
   console.log(`Factor is ready at http://localhost:${env.PORT}`);
+  console.log(`OpenID Connect issuer for apps: ${env.PUBLIC_URL}`);
   if (demoSignIns.length > 0) {
     console.log(`Demo sign-ins for ${env.ORG_NAME} (role, email, password):`);
     console.log(formatDemoSignIns(demoSignIns));

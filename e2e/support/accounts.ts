@@ -45,11 +45,19 @@ export type Account = DemoSignIn & { phone?: PairedPhone };
  * process start instead of one each. Each entry is a name and, optionally, its role and display
  * name, and `phone`: the name of a phone paired with the companion app (Account.phone, opened
  * with openPairedPhone) after an authenticator app the person's codes come from (freshCode on
- * `options.port`), as if they had signed in once and paired it from Security info.
+ * `options.port`), as if they had signed in once and paired it from Security info; or
+ * `authenticator`: that app alone.
  */
 export function createAccounts<Name extends string>(
   entries: readonly (
-    Name | { name: Name; role?: DemoSignIn["role"]; displayName?: string; phone?: string }
+    | Name
+    | {
+        name: Name;
+        role?: DemoSignIn["role"];
+        displayName?: string;
+        phone?: string;
+        authenticator?: boolean;
+      }
   )[],
   dataDir: string,
   options: { env?: Record<string, string>; port?: number } = {},
@@ -60,6 +68,7 @@ export function createAccounts<Name extends string>(
       role = "user",
       displayName,
       phone,
+      authenticator,
     } = typeof entry === "string" ? { name: entry } : entry;
     return {
       name,
@@ -67,6 +76,7 @@ export function createAccounts<Name extends string>(
       displayName: displayName ?? `Test ${name}`,
       role,
       ...(phone === undefined ? {} : { phone }),
+      ...(authenticator ? { authenticator } : {}),
     };
   });
   const result = spawnSync("npx", ["tsx", "e2e/support/create-accounts.ts"], {

@@ -18,8 +18,8 @@ import type { PairedPhone } from "./companion";
 
 // Creates several accounts in one process, through the same createUser as `npm run user --
 // create`: a new process per account would spend most of its time starting up. Reads a JSON
-// array of { email, displayName, role, phone? } on stdin and prints the passwords as JSON. An
-// entry with a phone also gets what a person has once they signed in the first time and paired
+// array of { email, displayName, role, phone?, authenticator? } on stdin and prints the passwords as JSON. An
+// entry with `authenticator` has the wizard's authenticator app; one with a phone also gets what a person has once they signed in the first time and paired
 // the companion app: an authenticator app, then a phone of that name, each enrolled and
 // confirmed with a code through the same lib/ functions the wizard's and the app's requests call.
 
@@ -114,11 +114,12 @@ async function pairPhone(db: Db, user: User, name: string): Promise<PairedPhone>
 
 const input = JSON.parse(await new Response(process.stdin as never).text()) as {
   phone?: string;
+  authenticator?: boolean;
 }[];
 const database = await openConfiguredDatabase();
 try {
   const created: CreatedAccount[] = [];
-  for (const { phone, ...entry } of input) {
+  for (const { phone, authenticator, ...entry } of input) {
     const account = newUserSchema.parse(entry);
     const result = await createUser(database.db, account);
     if (!result.ok) throw new Error(`${account.email}: ${result.reason}`);
@@ -126,12 +127,10 @@ try {
     created.push({
       email: account.email,
       password: result.password,
-      ...(phone === undefined
+      ...(phone === undefined && !authenticator
         ? {}
-        : {
-            authenticator: await enrolAuthenticatorApp(database.db, user),
-            phone: await pairPhone(database.db, user, phone),
-          }),
+        : { authenticator: await enrolAuthenticatorApp(database.db, user) }),
+      ...(phone === undefined ? {} : { phone: await pairPhone(database.db, user, phone) }),
     });
   }
   console.log(JSON.stringify(created));

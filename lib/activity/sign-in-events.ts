@@ -20,6 +20,8 @@ export const SIGN_IN_EVENT_REASONS = [
   "signed_in",
   "registered",
   "step_up",
+  /** An app's sign-in answered by a session already signed in (single sign-on). */
+  "single_sign_on",
   // failure
   "wrong_password",
   "unknown_account",
@@ -57,6 +59,8 @@ export type NewSignInEvent = {
   risk?: RiskAssessment;
   /** Already looked up (the password step needs it for the risk rules); otherwise looked up here. */
   origin?: RequestOrigin;
+  /** The OpenID Connect app signed in to; the portal itself when absent. */
+  app?: { name: string; clientId: string };
 };
 
 const clip = (value: string | null | undefined, length: number) =>
@@ -75,6 +79,7 @@ export async function recordSignInEvent(
       userId: event.userId,
       result: event.result,
       reason: event.reason,
+      ...(event.app ? { app: event.app.name.slice(0, 100), clientId: event.app.clientId } : {}),
       methods: event.methods ?? [],
       transactionId: event.transactionId ?? null,
       sessionId: event.sessionId ?? null,

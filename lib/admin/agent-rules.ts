@@ -1,3 +1,4 @@
+import { sessionProvenWithPasskey } from "@/lib/auth/sessions";
 import { z } from "zod";
 import type { AuditAction } from "@/lib/audit/events";
 import { writeAudit } from "@/lib/audit/log";
@@ -160,19 +161,6 @@ export async function recordAgentActionWith(
 }
 
 /**
- * Whether a session was proven with a passkey (RFC 8176 values). A passkey as the second factor
- * records "hwk"; passwordless, "hwk" or — synced — "swk", with "user" for its user verification.
- * "swk" alone is also what a paired phone's device key records (an approved push, phone sign-in
- * with "pin"), which is neither a passkey nor phishing-resistant, so it never counts by itself.
- */
-function provenWithPasskey(sessionMethods: string[]): boolean {
-  return (
-    sessionMethods.includes("hwk") ||
-    (sessionMethods.includes("swk") && sessionMethods.includes("user"))
-  );
-}
-
-/**
  * With the organisation requiring passkeys for the console: an agent without one must register
  * one ("register"); one whose session was not proven with it must prove it now ("prove").
  */
@@ -183,5 +171,5 @@ export function passkeyGate(
 ): "ok" | "register" | "prove" {
   if (!required) return "ok";
   if (!methods.some((method) => method.kind === "passkey")) return "register";
-  return provenWithPasskey(sessionMethods) ? "ok" : "prove";
+  return sessionProvenWithPasskey(sessionMethods) ? "ok" : "prove";
 }

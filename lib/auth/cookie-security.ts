@@ -1,7 +1,10 @@
-import { cookies } from "next/headers";
 import { getEnv } from "@/lib/env";
 
 // Every cookie the portal sets is named, flagged and read here, so they cannot drift apart.
+// next/headers is loaded only when a cookie is read or written: the OpenID Connect provider
+// (lib/oidc) names the session cookie from outside Next, where loading it fails.
+
+const cookies = async () => (await import("next/headers")).cookies();
 
 export const SESSION_COOKIE_BASENAME = "factor.session";
 export const TRANSACTION_COOKIE_BASENAME = "factor.signin";

@@ -23,6 +23,19 @@ export type CurrentSession = {
   };
 };
 
+/**
+ * Whether a session was proven with a passkey (RFC 8176 values). A passkey as the second factor
+ * records "hwk"; passwordless, "hwk" or — synced — "swk", with "user" for its user verification.
+ * "swk" alone is also what a paired phone's device key records (an approved push, phone sign-in
+ * with "pin"), which is neither a passkey nor phishing-resistant, so it never counts by itself.
+ */
+export function sessionProvenWithPasskey(sessionMethods: string[]): boolean {
+  return (
+    sessionMethods.includes("hwk") ||
+    (sessionMethods.includes("swk") && sessionMethods.includes("user"))
+  );
+}
+
 export type NewSession = {
   /** A step-up keeps the session's original end: proving a factor again never extends it. */
   absoluteExpiresAt?: Date;

@@ -39,6 +39,7 @@ const STATUS: Record<SignInEventReason, string> = {
   signed_in: "Signed in.",
   registered: "Signed in after setting up a sign-in method.",
   step_up: "Identity verified again for a security change.",
+  single_sign_on: "Signed in to the app with a session already open (single sign-on).",
   wrong_password: "The password was wrong.",
   unknown_account: "No account has this email address.",
   account_disabled: "The account is disabled.",

@@ -1,0 +1,199 @@
+import { mkdtempSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+import { createAccounts, type Account } from "./support/accounts";
+import { startAppServer, type AppServer } from "./support/app-server";
+import type { NewTestApp } from "./support/create-apps";
+import { createOwnDatabase } from "./support/database";
+import { expectNoAccessibilityViolations, passSecondStep, submitPassword } from "./support/helpers";
+import { startRelyingParty, type RelyingParty } from "./support/relying-party";
+import { E2E_PORT } from "./support/state";
+
+// Factor as the organisation's sign-in for its apps (OpenID Connect). Each app here is a real
+// relying party — node:http and openid-client — on a port of its own; the person only ever uses
+// the browser. A server and database of this file's own, with the apps registered before it starts.
+const PORT = E2E_PORT + 5;
+const ISSUER = `http://localhost:${PORT}`;
+const run = String(Date.now() % 100_000).padStart(5, "0");
+const appPort = (offset: number) => E2E_PORT + 50 + offset;
+
+type AppName = "mail" | "library" | "staff" | "archive" | "timetable";
+const APPS: Record<AppName, Omit<NewTestApp, "redirectUris">> = {
+  mail: { name: "Mail", kind: "web" },
+  library: { name: "Library", kind: "web" },
+  staff: { name: "Staff portal", kind: "web", allowedRoles: ["helpdesk", "admin"] },
+  archive: { name: "Old archive", kind: "web", disabled: true },
+  timetable: { name: "Timetable", kind: "public" },
+};
+
+let server: AppServer;
+let ownDatabase: Awaited<ReturnType<typeof createOwnDatabase>>;
+let accounts: Record<"student" | "halfway" | "other", Account>;
+const parties = {} as Record<AppName, RelyingParty>;
+
+test.beforeAll(async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
+  ownDatabase = await createOwnDatabase(`factor_e2e_apps_${run}`);
+  const env: Record<string, string> = {
+    PUBLIC_URL: ISSUER,
+    ...(ownDatabase ? { DATABASE_URL: ownDatabase.url } : {}),
+  };
+  const names = Object.keys(APPS) as AppName[];
+  const registered = registerApps(
+    names.map((name, index) => ({
+      ...APPS[name],
+      redirectUris: [`http://localhost:${appPort(index)}/callback`],
+      backchannelLogoutUri: `http://localhost:${appPort(index)}/backchannel-logout`,
+    })),
+    dataDir,
+    env,
+  );
+  const created = createAccounts(
+    (["student", "halfway", "other"] as const).map((name) => ({
+      name: `apps-${name}-${run}` as const,
+      authenticator: true,
+    })),
+    dataDir,
+    { env, port: PORT },
+  );
+  accounts = {
+    student: created[`apps-student-${run}`]!,
+    halfway: created[`apps-halfway-${run}`]!,
+    other: created[`apps-other-${run}`]!,
+  };
+  server = await startAppServer({ port: PORT, dataDir, env });
+  for (const [index, name] of names.entries()) {
+    parties[name] = await startRelyingParty({
+      name: APPS[name].name,
+      port: appPort(index),
+      issuer: ISSUER,
+      ...registered[index]!,
+    });
+  }
+});
+test.afterAll(async () => {
+  await Promise.all(Object.values(parties).map((party) => party.stop()));
+  await server?.stop();
+  await ownDatabase?.drop();
+});
+test.use({ baseURL: ISSUER });
+
+/** Registers apps the way the console stores them, before the server opens the database. */
+function registerApps(entries: NewTestApp[], dataDir: string, env: Record<string, string>) {
+  const result = spawnSync("npx", ["tsx", "e2e/support/create-apps.ts"], {
+    env: { ...process.env, DATA_DIR: dataDir, ...env },
+    input: JSON.stringify(entries),
+    encoding: "utf8",
+  });
+  if (result.status !== 0)
+    throw new Error(`could not register apps:\n${result.stdout}${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split("\n").at(-1)!) as {
+    clientId: string;
+    clientSecret?: string;
+  }[];
+}
+
+const heading = (page: Page, name: string | RegExp) =>
+  page.getByRole("heading", { level: 1, name });
+const claim = (page: Page, name: string) => page.locator(`[data-claim="${name}"]`);
+
+/** Opens an app and signs in at Factor with password and a code, not staying signed in. */
+async function signInThroughApp(page: Page, app: AppName, account: Account) {
+  await page.goto(`${parties[app].url}/login`);
+  await expect(heading(page, "Sign in")).toBeVisible();
+  expect(new URL(page.url()).port).toBe(String(PORT));
+  await submitPassword(page, account.email, account.password);
+  await passSecondStep(page, account.email);
+  await page.getByRole("button", { name: "No" }).click();
+  await expect(heading(page, `Signed in to ${APPS[app].name}`)).toBeVisible();
+}
+
+test("a student signs in to an app with a code and sees it in My sign-ins (R-A1.1)", async ({
+  page,
+}) => {
+  await signInThroughApp(page, "mail", accounts.student);
+  await expect(claim(page, "email")).toHaveText(accounts.student.email);
+  await expect(claim(page, "amr")).toHaveText(/\bpwd\b/);
+  await expect(claim(page, "amr")).toHaveText(/\botp\b/);
+  await expect(claim(page, "amr")).toHaveText(/\bmfa\b/);
+  await expect(claim(page, "sub")).not.toHaveText(accounts.student.email);
+  await expect(claim(page, "role")).toHaveText("user");
+
+  await page.goto("/sign-ins");
+  const latest = page.getByRole("list", { name: "Recent sign-ins" }).getByRole("listitem").first();
+  await expect(latest).toContainText("Mail");
+  await expectNoAccessibilityViolations(page);
+
+  // The code was spent on the first exchange: a second use is refused and revokes what it issued.
+  await page.goto(`${parties.mail.url}/refresh`);
+  await expect(heading(page, "Refresh accepted")).toBeVisible();
+  await page.goto(`${parties.mail.url}/replay`);
+  await expect(heading(page, "Replayed code refused")).toBeVisible();
+  await expect(page.locator("#error")).toHaveText("invalid_grant");
+  await page.goto(`${parties.mail.url}/refresh`);
+  await expect(heading(page, "Refresh refused")).toBeVisible();
+});
+
+test("a second app signs in without asking again; prompt=login asks again", async ({ page }) => {
+  await signInThroughApp(page, "mail", accounts.other);
+  await page.goto(`${parties.library.url}/login`);
+  await expect(heading(page, "Signed in to Library")).toBeVisible();
+  await expect(claim(page, "email")).toHaveText(accounts.other.email);
+
+  await page.goto("/sign-ins");
+  const latest = page.getByRole("list", { name: "Recent sign-ins" }).getByRole("listitem").first();
+  await expect(latest).toContainText("Library");
+
+  await page.goto(`${parties.library.url}/login?prompt=login`);
+  await expect(heading(page, "Sign in")).toBeVisible();
+  await submitPassword(page, accounts.other.email, accounts.other.password);
+  await passSecondStep(page, accounts.other.email);
+  await page.getByRole("button", { name: "No" }).click();
+  await expect(heading(page, "Signed in to Library")).toBeVisible();
+});
+
+test("an app the person may not use says why at Factor and tells the app access_denied", async ({
+  page,
+}) => {
+  await signInThroughApp(page, "mail", accounts.student);
+  await page.goto(`${parties.staff.url}/login`);
+  await expect(heading(page, "You can't use Staff portal")).toBeVisible();
+  await expectNoAccessibilityViolations(page);
+  await page.getByRole("link", { name: "Back to Staff portal" }).click();
+  await expect(heading(page, "Staff portal: sign-in refused")).toBeVisible();
+  await expect(page.locator("#error")).toHaveText("access_denied");
+});
+
+test("a disabled app and a wrong redirect URI end at Factor's error page, never at the app", async ({
+  page,
+}) => {
+  await page.goto(`${parties.archive.url}/login`);
+  await expect(heading(page, "We can't sign you in to this app")).toBeVisible();
+  expect(new URL(page.url()).port).toBe(String(PORT));
+  await expectNoAccessibilityViolations(page);
+
+  const elsewhere = encodeURIComponent("http://attacker.example/callback");
+  await page.goto(`${parties.mail.url}/login?redirect_uri=${elsewhere}`);
+  await expect(heading(page, "We can't sign you in to this app")).toBeVisible();
+  await expect(page.getByText("did not register")).toBeVisible();
+  expect(new URL(page.url()).port).toBe(String(PORT));
+});
+
+test("a single-page app without PKCE is refused", async ({ page }) => {
+  await page.goto(`${parties.timetable.url}/login?pkce=none`);
+  await expect(heading(page, "Timetable: sign-in refused")).toBeVisible();
+  await expect(page.locator("#error")).toHaveText("invalid_request");
+});
+
+test("someone past the password but not the second step gets nothing (R-A1.3)", async ({
+  page,
+}) => {
+  await page.goto("/signin");
+  await submitPassword(page, accounts.halfway.email, accounts.halfway.password);
+  await expect(heading(page, "Enter code")).toBeVisible();
+  await page.goto(`${parties.mail.url}/login`);
+  await expect(heading(page, "Sign in")).toBeVisible();
+  expect(new URL(page.url()).port).toBe(String(PORT));
+});

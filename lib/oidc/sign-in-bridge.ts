@@ -1,0 +1,159 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { and, eq } from "drizzle-orm";
+import type Provider from "oidc-provider";
+import type { InteractionResults } from "oidc-provider";
+import type { Executor } from "@/lib/db/client";
+import { oidcRecords } from "@/lib/db/schema";
+import { sessionProvenWithPasskey, type CurrentSession } from "@/lib/auth/sessions";
+import { clock } from "@/lib/clock";
+import { contextClass, methodReferences } from "./account";
+import { findApp, mayUseApp, type App } from "./apps";
+import { factorSessionFromCookies } from "./factor-session";
+import { providerPage } from "./pages";
+import { INTERACTION_PATH } from "./provider-paths";
+
+// Where an app's sign-in request meets Factor's own sign-in. The provider sends every request
+// that needs a person here; this decides with the portal session in hand and either sends the
+// person to the sign-in (and back here after), tells them why they cannot use the app, or
+// answers the app. It holds no rule of its own: the session, the app's rules and the sign-in
+// are the portal's.
+
+/** Why someone signed in to Factor still cannot use an app. */
+export type RefusalReason = "role" | "second_factor" | "passkey";
+
+/** Whether the session's proof is what the app asks for. */
+export function sessionMeetsApp(
+  session: Pick<CurrentSession, "aal" | "methods">,
+  app: Pick<App, "proof">,
+): boolean {
+  if (session.aal < 2) return false;
+  return app.proof !== "phishing_resistant" || sessionProvenWithPasskey(session.methods);
+}
+
+/** What happens next for an app's request, decided from the Factor session. */
+export type BridgeStep =
+  | { kind: "sign_in"; fresh: boolean }
+  | { kind: "refuse"; reason: RefusalReason }
+  | { kind: "answer"; fresh: boolean };
+
+/**
+ * `startedAt` is when the app's request arrived; a session made after it is this request's own
+ * sign-in. `prompt=login` and an exceeded `max_age` ask for such a fresh sign-in.
+ */
+export function nextBridgeStep(
+  session: CurrentSession | null,
+  app: App,
+  request: { prompt: string[]; maxAgeSeconds?: number; startedAt: number },
+): BridgeStep {
+  if (!session) return { kind: "sign_in", fresh: false };
+  const authenticatedAt = session.authenticatedAt.getTime();
+  const fresh = authenticatedAt >= request.startedAt;
+  const tooOld =
+    request.maxAgeSeconds !== undefined &&
+    clock.ms() - authenticatedAt > request.maxAgeSeconds * 1000;
+  if (!fresh && (request.prompt.includes("login") || tooOld))
+    return { kind: "sign_in", fresh: true };
+  if (!mayUseApp(app, session.user.role)) return { kind: "refuse", reason: "role" };
+  if (session.aal < 2) return { kind: "refuse", reason: "second_factor" };
+  if (!sessionMeetsApp(session, app)) return { kind: "refuse", reason: "passkey" };
+  return { kind: "answer", fresh };
+}
+
+/** The login the app receives: who, when, and how (RFC 8176 `amr`). */
+export function loginResult(session: CurrentSession, fresh: boolean): InteractionResults {
+  return {
+    login: {
+      accountId: session.user.id,
+      acr: contextClass(session.methods),
+      amr: methodReferences(session),
+      ts: Math.floor(session.authenticatedAt.getTime() / 1000),
+      remember: true,
+    },
+    // Read back when the authorization succeeds, to record the sign-in (lib/oidc/records.ts).
+    factor: { sessionId: session.id, fresh },
+  };
+}
+
+/** The app a pending request is for, found by the interaction's id (for the refusal page). */
+export async function appOfInteraction(db: Executor, uid: string): Promise<App | null> {
+  if (!/^[A-Za-z0-9_-]{10,64}$/.test(uid)) return null;
+  const [row] = await db
+    .select({ payload: oidcRecords.payload })
+    .from(oidcRecords)
+    .where(and(eq(oidcRecords.kind, "Interaction"), eq(oidcRecords.id, uid)));
+  const clientId = (row?.payload.params as { client_id?: unknown } | undefined)?.client_id;
+  return typeof clientId === "string" ? findApp(db, clientId) : null;
+}
+
+function redirect(res: ServerResponse, location: string): void {
+  res.statusCode = 303;
+  res.setHeader("Location", location);
+  res.setHeader("Cache-Control", "no-store");
+  res.end();
+}
+
+function expired(res: ServerResponse): void {
+  res.statusCode = 400;
+  res.setHeader("Content-Type", "text/html; charset=utf-8");
+  res.setHeader("Cache-Control", "no-store");
+  res.end(
+    providerPage(
+      "This sign-in has expired",
+      "<p>Go back to the app and sign in again. Sign-ins through Factor must finish within 10 minutes, in the browser they started in.</p>",
+    ),
+  );
+}
+
+/** GET /oidc/interaction/<uid>[/abort]. */
+export async function handleInteraction(
+  provider: Provider,
+  db: Executor,
+  req: IncomingMessage,
+  res: ServerResponse,
+  uid: string,
+  abort: boolean,
+): Promise<void> {
+  let details: Awaited<ReturnType<Provider["interactionDetails"]>>;
+  try {
+    details = await provider.interactionDetails(req, res);
+  } catch {
+    return expired(res);
+  }
+  if (details.uid !== uid) return expired(res);
+  if (abort) {
+    await provider.interactionFinished(
+      req,
+      res,
+      { error: "access_denied", error_description: "The person may not use this app" },
+      { mergeWithLastSubmission: false },
+    );
+    return;
+  }
+  const app = await findApp(db, String(details.params.client_id ?? ""));
+  if (!app || app.disabledAt) return expired(res);
+
+  const here = `${INTERACTION_PATH}/${uid}`;
+  const session = await factorSessionFromCookies(db, req.headers.cookie);
+  const maxAge = Number(details.params.max_age);
+  const step = nextBridgeStep(session, app, {
+    prompt: String(details.params.prompt ?? "").split(" "),
+    maxAgeSeconds: Number.isFinite(maxAge) && maxAge >= 0 ? maxAge : undefined,
+    startedAt: details.iat * 1000,
+  });
+  switch (step.kind) {
+    case "sign_in":
+      return redirect(
+        res,
+        `/signin?${step.fresh ? "reauth=1&" : ""}callbackUrl=${encodeURIComponent(here)}`,
+      );
+    case "refuse":
+      return redirect(
+        res,
+        `/signin/app-refused?uid=${encodeURIComponent(uid)}&reason=${step.reason}`,
+      );
+    case "answer":
+      await provider.interactionFinished(req, res, loginResult(session!, step.fresh), {
+        mergeWithLastSubmission: false,
+      });
+  }
+}

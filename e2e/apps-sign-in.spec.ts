@@ -197,3 +197,28 @@ test("someone past the password but not the second step gets nothing (R-A1.3)", 
   await expect(heading(page, "Sign in")).toBeVisible();
   expect(new URL(page.url()).port).toBe(String(PORT));
 });
+
+test("'Sign out everywhere' signs the person out of their apps too", async ({ page }) => {
+  await signInThroughApp(page, "library", accounts.student);
+  await page.goto(`${parties.library.url}/refresh`);
+  await expect(heading(page, "Refresh accepted")).toBeVisible();
+  const delivered = parties.library.logoutTokens.length;
+
+  await page.goto("/security-info");
+  await page.getByRole("button", { name: "Sign out everywhere" }).click();
+  await expect(page.getByRole("main").getByRole("status")).toHaveText(
+    "You were signed out everywhere else.",
+  );
+  await expect.poll(() => parties.library.logoutTokens.length).toBeGreaterThan(delivered);
+  const token = parties.library.logoutTokens.at(-1)!;
+  const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as {
+    events: Record<string, unknown>;
+    iss: string;
+  };
+  expect(claims.iss).toBe(ISSUER);
+  expect(Object.keys(claims.events)).toContain(
+    "http://schemas.openid.net/event/backchannel-logout",
+  );
+  await page.goto(`${parties.library.url}/refresh`);
+  await expect(heading(page, "Refresh refused")).toBeVisible();
+});

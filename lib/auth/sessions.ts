@@ -5,6 +5,7 @@ import { forgetBrowserOfSession, type ForgottenBrowser } from "@/lib/mfa/remembe
 import { hashToken, newToken } from "@/lib/security/tokens";
 import { sessionLimits } from "@/lib/settings/policy";
 import { databaseNowPlus } from "@/lib/db/time";
+import { endAppSessions } from "@/lib/oidc/logout";
 
 /** What a page or action knows about the signed-in person. */
 export type CurrentSession = {
@@ -151,7 +152,11 @@ export async function revokeSession(
   return revoked ?? null;
 }
 
-/** Revokes every live session of a user, optionally keeping one. Returns how many. */
+/**
+ * Revokes every live session of a user, optionally keeping one, and ends their sessions at every
+ * app (even those signed in from the kept one: an app cannot tell which browser it was). Returns
+ * how many portal sessions ended.
+ */
 export async function revokeUserSessions(
   db: Executor,
   userId: string,
@@ -169,6 +174,7 @@ export async function revokeUserSessions(
       ),
     )
     .returning({ id: sessions.id });
+  await endAppSessions(db, userId);
   return revoked.length;
 }
 

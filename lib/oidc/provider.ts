@@ -160,6 +160,13 @@ function configuration(
       return client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false;
     },
     renderError: errorPage,
+    // The provider only calls addresses an administrator registered (back-channel logout URIs;
+    // apps cannot register themselves), and the organisation's apps often live on its private
+    // network, which the provider's default guard against request forgery refuses.
+    fetch(url, options) {
+      const { dispatcher: _guard, ...rest } = options as RequestInit & { dispatcher?: unknown };
+      return globalThis.fetch(url, rest);
+    },
   };
 }
 

@@ -146,6 +146,14 @@ export default async function AppPage({ params }: { params: Promise<{ id: string
           <Detail id="client-id" name="Client ID">
             <span className="font-mono select-all">{app.clientId}</span>
           </Detail>
+        </dl>
+        {app.kind === "web" && (
+          <div className="my-2">
+            {/* Remounted by any change, so a rotated-away secret is never left on show. */}
+            <ClientSecretPanel key={app.updatedAt.toISOString()} appId={app.id} />
+          </div>
+        )}
+        <dl className="divide-y divide-slate-200">
           <Detail id="issuer" name="Issuer">
             <span className="font-mono">{issuer}</span>
           </Detail>
@@ -171,12 +179,6 @@ export default async function AppPage({ params }: { params: Promise<{ id: string
             )}
           </Detail>
         </dl>
-        {app.kind === "web" && (
-          <div className="mt-4">
-            {/* Remounted by any change, so a rotated-away secret is never left on show. */}
-            <ClientSecretPanel key={app.updatedAt.toISOString()} appId={app.id} />
-          </div>
-        )}
       </section>
 
       <section aria-labelledby="settings-heading" className="mt-8">

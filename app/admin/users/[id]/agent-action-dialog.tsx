@@ -4,6 +4,7 @@ import { useActionState, useId } from "react";
 import { SubmitButton } from "@/components/forms/submit-button";
 import { Alert } from "@/components/ui/alert";
 import { DialogTrigger } from "@/components/ui/dialog-trigger";
+import { OneTimeSecret } from "../../_components/one-time-secret";
 import { agentIdle, type AgentActionState } from "../../agent-action-state";
 
 type AgentActionDialogProps = {
@@ -15,25 +16,29 @@ type AgentActionDialogProps = {
   description: React.ReactNode;
   /** What a secret the action returns is called, e.g. "Temporary password". */
   secretLabel?: string;
+  /** Shows the secret with a copy button and this note (that it will not be shown again). */
+  secretNote?: string;
   /** Hide the form once the action succeeded: a second confirm would replace what it made. */
   once?: boolean;
   pendingLabel?: string;
   action: (state: AgentActionState, formData: FormData) => Promise<AgentActionState>;
-  userId: string;
-  /** Hidden values the action needs besides the account (a method id). */
+  /** The account acted on; absent for actions on something else (an application). */
+  userId?: string;
+  /** Hidden values the action needs besides the account (a method id, an application's id). */
   hidden?: Record<string, string>;
   /** More fields before the reason (a role to choose). */
   children?: React.ReactNode;
   className?: string;
 };
 
-/** An account action behind a dialog that asks for a reason and an optional ticket (R-A16.2). */
+/** An agent's action behind a dialog that asks for a reason and an optional ticket (R-A16.2). */
 export function AgentActionDialog({
   label,
   accessibleLabel,
   title,
   description,
   secretLabel = "Temporary password",
+  secretNote,
   once = false,
   pendingLabel = "Working…",
   action,
@@ -58,7 +63,10 @@ export function AgentActionDialog({
       {state.status === "success" && (
         <div className="mb-4 space-y-2">
           <Alert kind="success">{state.message}</Alert>
-          {state.secret && (
+          {state.secret && secretNote && (
+            <OneTimeSecret label={secretLabel} secret={state.secret} note={secretNote} />
+          )}
+          {state.secret && !secretNote && (
             <p>
               {secretLabel}:{" "}
               <code className="rounded bg-slate-100 px-2 py-1 font-mono text-lg" data-secret>
@@ -75,7 +83,7 @@ export function AgentActionDialog({
       )}
       {(!once || state.status !== "success") && (
         <form action={formAction} className="space-y-4">
-          <input type="hidden" name="userId" value={userId} />
+          {userId !== undefined && <input type="hidden" name="userId" value={userId} />}
           {Object.entries(hidden ?? {}).map(([name, value]) => (
             <input key={name} type="hidden" name={name} value={value} />
           ))}

@@ -21,9 +21,11 @@ export const LAYERS = [
   ["lib/settings"], // the administrator's settings and the policy built on them
   ["lib/audit", "lib/notify"], // the audit trail; message delivery only
   ["lib/activity", "lib/cases"], // sign-in events and risk; a person's report to the helpdesk
+  ["lib/apps"], // the organisation's apps: their registrations and the sessions people have at them
   ["lib/mfa"], // the methods
   ["lib/auth"], // sign-in, sessions, password changes, securing an account
   ["lib/admin", "lib/demo"], // the helpdesk console; the demo organisation
+  ["lib/oidc"], // the OpenID Connect provider: a way in over the sign-in and sessions below
   ["components"],
   ["app"],
 ];

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { apps } from "@/lib/db/schema";
-import { hashClientSecret } from "@/lib/oidc/apps";
+import { hashClientSecret } from "@/lib/apps/registry";
 import { openConfiguredDatabase } from "../../scripts/open-configured-database";
 
 // Registers apps for an end-to-end test before its server opens the data folder, as the console

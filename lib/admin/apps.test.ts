@@ -1,7 +1,12 @@
 import { eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apps, auditLog } from "@/lib/db/schema";
-import { clientMetadata, clientSecretMatches, findApp, hashClientSecret } from "@/lib/oidc/apps";
+import {
+  clientMetadata,
+  clientSecretMatches,
+  findApp,
+  hashClientSecret,
+} from "@/lib/apps/registry";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { createTestUser } from "@/lib/testing/users";
 import type { Agent } from "./agent-rules";

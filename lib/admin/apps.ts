@@ -6,7 +6,7 @@ import type { AuditAction } from "@/lib/audit/events";
 import { ROLES, type Role } from "@/lib/auth/users";
 import type { Db, Executor } from "@/lib/db/client";
 import { apps } from "@/lib/db/schema";
-import { hashClientSecret } from "@/lib/oidc/apps";
+import { hashClientSecret } from "@/lib/apps/registry";
 import { isUuid } from "@/lib/security/ids";
 import type { RequestContext } from "@/lib/types/request";
 import type { Result } from "@/lib/types/result";
@@ -14,7 +14,7 @@ import type { Agent, AgentReasonInput } from "./agent-rules";
 
 // The administrators' side of the OpenID Connect applications: add, change, rotate the secret,
 // disable, enable and delete — each with its reason, audited in the transaction that makes the
-// change (R-A16.2). The provider reads the same rows through lib/oidc/apps.ts. A web app's secret
+// change (R-A16.2). The provider reads the same rows through lib/apps/registry.ts. A web app's secret
 // is 256 random bits, returned once to the caller and stored only as its hash (R-A19.4); redirect
 // URIs are checked here so the provider can match them exactly (R-A19.1).
 
@@ -418,7 +418,7 @@ export async function rotateAppSecret(
 }
 
 /**
- * Disables an app (the provider then treats it as unknown: lib/oidc/apps.ts) or enables it
+ * Disables an app (the provider then treats it as unknown: lib/apps/registry.ts) or enables it
  * again. Asking for the state it is already in is refused as "unchanged", and nothing is written.
  */
 export async function setAppDisabled(

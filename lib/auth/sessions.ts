@@ -5,7 +5,7 @@ import { forgetBrowserOfSession, type ForgottenBrowser } from "@/lib/mfa/remembe
 import { hashToken, newToken } from "@/lib/security/tokens";
 import { sessionLimits } from "@/lib/settings/policy";
 import { databaseNowPlus } from "@/lib/db/time";
-import { endAppSessions } from "@/lib/oidc/logout";
+import { endAppSessions } from "@/lib/apps/app-sessions";
 
 /** What a page or action knows about the signed-in person. */
 export type CurrentSession = {

@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
 import { sessionProvenWithPasskey } from "@/lib/auth/sessions";
-import { ACR_VALUES } from "./apps";
+import { ACR_VALUES } from "@/lib/apps/registry";
 
 // What an app learns about the person, and how they proved it (RFC 8176 method references).
 

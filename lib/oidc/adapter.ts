@@ -2,7 +2,7 @@ import { and, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
 import type { Adapter, AdapterPayload } from "oidc-provider";
 import type { Executor } from "@/lib/db/client";
 import { oidcRecords } from "@/lib/db/schema";
-import { clientMetadata, findApp } from "./apps";
+import { clientMetadata, findApp } from "@/lib/apps/registry";
 
 // The provider's storage on Factor's own database (PGlite or PostgreSQL): one table for every
 // model it keeps, keyed by model and id. Clients are not stored here: they are the apps

@@ -7,7 +7,7 @@ import { DISCOVERY_PATH, INTERACTION_PATH, OIDC_PATH } from "./provider-paths";
 import { factorSessionFromCookies } from "./factor-session";
 import { recordAppSignIn } from "./records";
 import { handleInteraction } from "./sign-in-bridge";
-import { setRunningProvider } from "./running";
+import { setRunningProvider } from "@/lib/apps/running-provider";
 
 // server.ts hands every request here first; what is not the provider's goes on to Next.
 

@@ -5,7 +5,7 @@ import Provider, {
   type KoaContextWithOIDC,
 } from "oidc-provider";
 import type { Db } from "@/lib/db/client";
-import { ACR_VALUES, clientSecretMatches, findApp, mayUseApp } from "./apps";
+import { ACR_VALUES, clientSecretMatches, findApp, mayUseApp } from "@/lib/apps/registry";
 import { accountClaims, SCOPE_CLAIMS } from "./account";
 import { drizzleAdapter } from "./adapter";
 import { factorSessionFromCookies } from "./factor-session";
@@ -176,7 +176,7 @@ export async function createProvider(db: Db, options: ProviderOptions): Promise<
   const provider = new Provider(options.issuer, configuration(db, options, keys));
   // server.ts drops forwarding headers from untrusted peers, so the ones left can be believed.
   provider.proxy = true;
-  // Secrets are stored hashed (lib/oidc/apps.ts); the provider compares what it is shown.
+  // Secrets are stored hashed (lib/apps/registry.ts); the provider compares what it is shown.
   provider.Client.prototype.compareClientSecret = function compareClientSecret(
     this: { clientSecret?: string },
     actual: string,

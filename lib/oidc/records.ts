@@ -4,7 +4,7 @@ import { recordSignInEvent } from "@/lib/activity/sign-in-events";
 import type { Executor } from "@/lib/db/client";
 import { signInEvents } from "@/lib/db/schema";
 import { CLIENT_IP_HEADER } from "@/lib/security/client-ip";
-import { findApp } from "./apps";
+import { findApp } from "@/lib/apps/registry";
 import { factorSessionFromCookies } from "./factor-session";
 
 // Every app sign-in shows in My sign-ins with the app's name. A sign-in made for the app is the

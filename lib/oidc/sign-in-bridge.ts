@@ -7,7 +7,7 @@ import { oidcRecords } from "@/lib/db/schema";
 import { sessionProvenWithPasskey, type CurrentSession } from "@/lib/auth/sessions";
 import { clock } from "@/lib/clock";
 import { contextClass, methodReferences } from "./account";
-import { findApp, mayUseApp, type App } from "./apps";
+import { findApp, mayUseApp, type App } from "@/lib/apps/registry";
 import { factorSessionFromCookies } from "./factor-session";
 import { providerPage } from "./pages";
 import { INTERACTION_PATH } from "./provider-paths";

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { and, asc, desc, eq, isNull, isNotNull, lte, or, sql } from "drizzle-orm";
+import { and, desc, isNull, isNotNull, lte, or, sql } from "drizzle-orm";
 import type { JWK } from "oidc-provider";
 import type { Executor } from "@/lib/db/client";
 import { oidcSigningKeys } from "@/lib/db/schema";
@@ -44,12 +44,14 @@ export async function loadSigningKeys(db: Executor): Promise<JWK[]> {
           sql`${oidcSigningKeys.retiredAt} > now() - make_interval(secs => ${RETIRED_KEY_PUBLISHED_SECONDS})`,
         ),
       )
-      .orderBy(asc(oidcSigningKeys.retiredAt), desc(oidcSigningKeys.createdAt));
+      .orderBy(desc(oidcSigningKeys.createdAt));
   let rows = await published();
   if (!rows.some((row) => row.retiredAt === null)) {
     await insertKey(db);
     rows = await published();
   }
+  // The key in use signs: it comes first, then the retired ones.
+  rows.sort((a, b) => Number(a.retiredAt !== null) - Number(b.retiredAt !== null));
   return rows.map((row) => JSON.parse(unseal(row.sealedKey, SEAL_CONTEXT(row.kid))) as JWK);
 }
 
@@ -79,13 +81,4 @@ export async function purgeRetiredSigningKeys(db: Executor): Promise<number> {
     )
     .returning({ kid: oidcSigningKeys.kid });
   return removed.length;
-}
-
-/** Used by tests: whether a key id is still kept. */
-export async function hasSigningKey(db: Executor, kid: string): Promise<boolean> {
-  const [row] = await db
-    .select({ kid: oidcSigningKeys.kid })
-    .from(oidcSigningKeys)
-    .where(eq(oidcSigningKeys.kid, kid));
-  return row !== undefined;
 }

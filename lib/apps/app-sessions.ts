@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
 import { oidcRecords } from "@/lib/db/schema";
-import { runningProvider } from "./running";
+import { runningProvider } from "./running-provider";
 
 // Ending a person's sessions at the apps: every way Factor signs someone out (sign out
 // everywhere, "This wasn't me", the helpdesk, a disabled account, a password reset) goes through

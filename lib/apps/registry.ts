@@ -1,8 +1,9 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { eq } from "drizzle-orm";
-import type { Role } from "@/lib/auth/users";
 import type { Executor } from "@/lib/db/client";
-import { apps } from "@/lib/db/schema";
+import { apps, roleEnum } from "@/lib/db/schema";
+
+type Role = (typeof roleEnum.enumValues)[number];
 
 // The applications registered in the console, as the provider and the sign-in bridge read them.
 // Writing them (add, rotate, disable, delete, audited) is the console's: lib/admin/apps.ts.

@@ -9,6 +9,7 @@ import type { NewTestApp } from "./support/create-apps";
 import { createOwnDatabase } from "./support/database";
 import { expectNoAccessibilityViolations, passSecondStep, submitPassword } from "./support/helpers";
 import { startRelyingParty, type RelyingParty } from "./support/relying-party";
+import { addVirtualAuthenticator } from "./support/passkeys";
 import { E2E_PORT } from "./support/state";
 
 // Factor as the organisation's sign-in for its apps (OpenID Connect). Each app here is a real
@@ -19,18 +20,19 @@ const ISSUER = `http://localhost:${PORT}`;
 const run = String(Date.now() % 100_000).padStart(5, "0");
 const appPort = (offset: number) => E2E_PORT + 50 + offset;
 
-type AppName = "mail" | "library" | "staff" | "archive" | "timetable";
+type AppName = "mail" | "library" | "staff" | "archive" | "timetable" | "research";
 const APPS: Record<AppName, Omit<NewTestApp, "redirectUris">> = {
   mail: { name: "Mail", kind: "web" },
   library: { name: "Library", kind: "web" },
   staff: { name: "Staff portal", kind: "web", allowedRoles: ["helpdesk", "admin"] },
   archive: { name: "Old archive", kind: "web", disabled: true },
   timetable: { name: "Timetable", kind: "public" },
+  research: { name: "Research data", kind: "web", proof: "phishing_resistant" },
 };
 
 let server: AppServer;
 let ownDatabase: Awaited<ReturnType<typeof createOwnDatabase>>;
-let accounts: Record<"student" | "halfway" | "other", Account>;
+let accounts: Record<"student" | "halfway" | "other" | "researcher", Account>;
 const parties = {} as Record<AppName, RelyingParty>;
 
 test.beforeAll(async () => {
@@ -51,7 +53,7 @@ test.beforeAll(async () => {
     env,
   );
   const created = createAccounts(
-    (["student", "halfway", "other"] as const).map((name) => ({
+    (["student", "halfway", "other", "researcher"] as const).map((name) => ({
       name: `apps-${name}-${run}` as const,
       authenticator: true,
     })),
@@ -62,6 +64,7 @@ test.beforeAll(async () => {
     student: created[`apps-student-${run}`]!,
     halfway: created[`apps-halfway-${run}`]!,
     other: created[`apps-other-${run}`]!,
+    researcher: created[`apps-researcher-${run}`]!,
   };
   server = await startAppServer({ port: PORT, dataDir, env });
   for (const [index, name] of names.entries()) {
@@ -221,4 +224,50 @@ test("'Sign out everywhere' signs the person out of their apps too", async ({ pa
   );
   await page.goto(`${parties.library.url}/refresh`);
   await expect(heading(page, "Refresh refused")).toBeVisible();
+});
+
+test("an app that needs a passkey asks only for the passkey (R-A19.3)", async ({ page }) => {
+  // Without a passkey, the person is told what the app needs, and the app hears access_denied.
+  await signInThroughApp(page, "mail", accounts.researcher);
+  await page.goto(`${parties.research.url}/login`);
+  await expect(heading(page, "You can't use Research data")).toBeVisible();
+  await expect(page.getByRole("main")).toContainText("needs a passkey or security key");
+
+  await addVirtualAuthenticator(page);
+  await page.goto("/security-info");
+  await page.getByRole("button", { name: "Add sign-in method" }).click();
+  await page
+    .getByRole("combobox", { name: "Which method would you like to add?" })
+    .selectOption({ label: "Passkey" });
+  await page.getByRole("button", { name: "Add", exact: true }).click();
+  await page.getByRole("textbox", { name: "Passkey name" }).fill("Laptop");
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Done" }).click();
+  await expect(heading(page, "Security info")).toBeVisible();
+
+  // The session was proven with a code: no password, no code, only the passkey.
+  await page.goto(`${parties.research.url}/login`);
+  await expect(page).toHaveURL(`${ISSUER}/signin/verify?option=passkey`);
+  await expect(page.getByRole("textbox", { name: "Password" })).toHaveCount(0);
+  await expect(page.getByRole("main")).toContainText("asks for a stronger proof");
+  await page.getByRole("button", { name: "Use a passkey" }).click();
+  await expect(heading(page, "Signed in to Research data")).toBeVisible();
+  await expect(claim(page, "amr")).toHaveText(/\bhwk\b/);
+  await expect(claim(page, "acr")).toHaveText(/phishing-resistant/);
+});
+
+test("prompt=none answers login_required without a session, and signs in silently with one (R-A19.3)", async ({
+  page,
+}) => {
+  await page.goto(`${parties.mail.url}/login?prompt=none`);
+  await expect(heading(page, "Mail: sign-in refused")).toBeVisible();
+  await expect(page.locator("#error")).toHaveText("login_required");
+
+  await signInThroughApp(page, "mail", accounts.other);
+  await page.goto(`${parties.library.url}/login?prompt=none`);
+  await expect(heading(page, "Signed in to Library")).toBeVisible();
+
+  // max_age=0: the session is too old for this request, so the password is asked again.
+  await page.goto(`${parties.library.url}/login?max_age=0`);
+  await expect(heading(page, "Sign in")).toBeVisible();
 });

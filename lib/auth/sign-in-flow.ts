@@ -60,3 +60,14 @@ export async function requireFreshSession(
   // Reached by following a link (a GET), nothing is sent to a phone (R-A17.2).
   redirect(await startDefaultSecondStep(token, context, { send: !options.fromLink }));
 }
+
+/**
+ * A step-up that asks for a passkey and returns to `returnTo`: for a session that must have been
+ * proven with one (the console's passkey rule, an app that needs phishing-resistant proof). Only
+ * a route handler may set the step-up's cookie; nothing is sent to anyone.
+ */
+export async function startPasskeyStepUp(session: CurrentSession, returnTo: string): Promise<never> {
+  const token = await beginStepUp(await getDb(), session, returnTo, await getRequestContext());
+  await setTransactionCookie(token);
+  redirect("/signin/verify?option=passkey");
+}

@@ -10,7 +10,7 @@ import { accountClaims, SCOPE_CLAIMS } from "./account";
 import { drizzleAdapter } from "./adapter";
 import { factorSessionFromCookies } from "./factor-session";
 import { errorPage, signedOutPage, signOutPage } from "./pages";
-import { sessionMeetsApp } from "./sign-in-bridge";
+import { olderThan, sessionMeetsApp } from "./sign-in-bridge";
 import { loadSigningKeys } from "./signing-keys";
 import { INTERACTION_PATH, OIDC_PATH } from "./provider-paths";
 
@@ -47,8 +47,10 @@ function factorSessionCheck(db: Db) {
       if (ctx.oidc.result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
       const session = await factorSessionFromCookies(db, ctx.get("cookie"));
       const app = ctx.oidc.client ? await findApp(db, ctx.oidc.client.clientId) : null;
+      const maxAge = Number(ctx.oidc.params?.max_age);
       const ready =
         session !== null &&
+        !olderThan(session, Number.isFinite(maxAge) ? maxAge : undefined) &&
         app !== null &&
         session.user.id === ctx.oidc.session?.accountId &&
         mayUseApp(app, session.user.role) &&

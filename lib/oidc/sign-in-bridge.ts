@@ -3,6 +3,7 @@ import { and, eq } from "drizzle-orm";
 import type Provider from "oidc-provider";
 import type { InteractionResults } from "oidc-provider";
 import type { Executor } from "@/lib/db/client";
+import { getMethodSummary } from "@/lib/mfa/methods";
 import { oidcRecords } from "@/lib/db/schema";
 import { sessionProvenWithPasskey, type CurrentSession } from "@/lib/auth/sessions";
 import { clock } from "@/lib/clock";
@@ -30,6 +31,25 @@ export function sessionMeetsApp(
   return app.proof !== "phishing_resistant" || sessionProvenWithPasskey(session.methods);
 }
 
+async function hasUsablePasskey(db: Executor, userId: string): Promise<boolean> {
+  const { choices } = await getMethodSummary(db, userId);
+  return choices.some((choice) => choice.option === "passkey");
+}
+
+/**
+ * Whether the sign-in is older than the app's `max_age` allows. "At least": `max_age=0` means a
+ * sign-in for this very request, whatever second the last one happened in.
+ */
+export function olderThan(
+  session: Pick<CurrentSession, "authenticatedAt">,
+  maxAgeSeconds: number | undefined,
+): boolean {
+  return (
+    maxAgeSeconds !== undefined &&
+    clock.ms() - session.authenticatedAt.getTime() >= maxAgeSeconds * 1000
+  );
+}
+
 /** What happens next for an app's request, decided from the Factor session. */
 export type BridgeStep =
   | { kind: "sign_in"; fresh: boolean }
@@ -48,9 +68,7 @@ export function nextBridgeStep(
   if (!session) return { kind: "sign_in", fresh: false };
   const authenticatedAt = session.authenticatedAt.getTime();
   const fresh = authenticatedAt >= request.startedAt;
-  const tooOld =
-    request.maxAgeSeconds !== undefined &&
-    clock.ms() - authenticatedAt > request.maxAgeSeconds * 1000;
+  const tooOld = olderThan(session, request.maxAgeSeconds);
   if (!fresh && (request.prompt.includes("login") || tooOld))
     return { kind: "sign_in", fresh: true };
   if (!mayUseApp(app, session.user.role)) return { kind: "refuse", reason: "role" };
@@ -147,6 +165,10 @@ export async function handleInteraction(
         `/signin?${step.fresh ? "reauth=1&" : ""}callbackUrl=${encodeURIComponent(here)}`,
       );
     case "refuse":
+      // Only the missing proof is asked of someone who has a passkey.
+      if (step.reason === "passkey" && (await hasUsablePasskey(db, session!.user.id))) {
+        return redirect(res, `/signin/app-passkey?uid=${encodeURIComponent(uid)}`);
+      }
       return redirect(
         res,
         `/signin/app-refused?uid=${encodeURIComponent(uid)}&reason=${step.reason}`,

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { OIDC_PATH } from "@/lib/oidc/provider-paths";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { CallWaiter } from "@/components/mfa/call-waiter";
@@ -130,7 +131,9 @@ export default async function VerifyPage({
       </h1>
       {stepUp && (
         <p className="mb-2 text-slate-700">
-          For your security, confirm it is you before changing your security info.
+          {transaction.callbackPath.startsWith(`${OIDC_PATH}/`)
+            ? "The app you are signing in to asks for a stronger proof that it is you."
+            : "For your security, confirm it is you before changing your security info."}
         </p>
       )}
       <p className="mb-6 text-slate-700">

@@ -66,7 +66,10 @@ export async function requireFreshSession(
  * proven with one (the console's passkey rule, an app that needs phishing-resistant proof). Only
  * a route handler may set the step-up's cookie; nothing is sent to anyone.
  */
-export async function startPasskeyStepUp(session: CurrentSession, returnTo: string): Promise<never> {
+export async function startPasskeyStepUp(
+  session: CurrentSession,
+  returnTo: string,
+): Promise<never> {
   const token = await beginStepUp(await getDb(), session, returnTo, await getRequestContext());
   await setTransactionCookie(token);
   redirect("/signin/verify?option=passkey");

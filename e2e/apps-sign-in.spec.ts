@@ -113,7 +113,7 @@ async function signInThroughApp(page: Page, app: AppName, account: Account) {
   await expect(heading(page, `Signed in to ${APPS[app].name}`)).toBeVisible();
 }
 
-test("a student signs in to an app with a code and sees it in My sign-ins (R-A1.1)", async ({
+test("a student signs in to an app with a code, sees it in My sign-ins, and a replayed code is refused (R-A19.2, R-A19.3)", async ({
   page,
 }) => {
   await signInThroughApp(page, "mail", accounts.student);
@@ -169,7 +169,7 @@ test("an app the person may not use says why at Factor and tells the app access_
   await expect(page.locator("#error")).toHaveText("access_denied");
 });
 
-test("a disabled app and a wrong redirect URI end at Factor's error page, never at the app", async ({
+test("a disabled app and a wrong redirect URI end at Factor's error page, never at the app (R-A19.1)", async ({
   page,
 }) => {
   await page.goto(`${parties.archive.url}/login`);
@@ -184,13 +184,13 @@ test("a disabled app and a wrong redirect URI end at Factor's error page, never 
   expect(new URL(page.url()).port).toBe(String(PORT));
 });
 
-test("a single-page app without PKCE is refused", async ({ page }) => {
+test("a single-page app without PKCE is refused (R-A19.1)", async ({ page }) => {
   await page.goto(`${parties.timetable.url}/login?pkce=none`);
   await expect(heading(page, "Timetable: sign-in refused")).toBeVisible();
   await expect(page.locator("#error")).toHaveText("invalid_request");
 });
 
-test("someone past the password but not the second step gets nothing (R-A1.3)", async ({
+test("someone past the password but not the second step gets nothing (R-A1.1)", async ({
   page,
 }) => {
   await page.goto("/signin");
@@ -201,7 +201,7 @@ test("someone past the password but not the second step gets nothing (R-A1.3)", 
   expect(new URL(page.url()).port).toBe(String(PORT));
 });
 
-test("'Sign out everywhere' signs the person out of their apps too", async ({ page }) => {
+test("'Sign out everywhere' signs the person out of their apps too (R-A19.5)", async ({ page }) => {
   await signInThroughApp(page, "library", accounts.student);
   await page.goto(`${parties.library.url}/refresh`);
   await expect(heading(page, "Refresh accepted")).toBeVisible();

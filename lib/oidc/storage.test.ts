@@ -37,7 +37,7 @@ describe("the provider's records", () => {
     expect(await codes.find("code-1")).toBeUndefined();
   });
 
-  it("finds by uid, and revoking a grant removes every record it issued", async () => {
+  it("finds by uid, and revoking a grant removes every record it issued (R-A19.2)", async () => {
     const Adapter = drizzleAdapter(database.db);
     await new Adapter("Session").upsert("s-1", { uid: "uid-1", accountId: "a" }, 60);
     expect(await new Adapter("Session").findByUid("uid-1")).toMatchObject({ accountId: "a" });
@@ -64,7 +64,7 @@ describe("the provider's records", () => {
     expect(left).toHaveLength(0);
   });
 
-  it("signing a person out of their apps removes only their sessions and tokens", async () => {
+  it("signing a person out of their apps removes only their sessions and tokens (R-A19.5)", async () => {
     const { id: userId } = await createTestUser(database.db, {
       email: "apps-out@example.edu",
       displayName: "Apps Out",
@@ -96,7 +96,7 @@ describe("the provider's records", () => {
 });
 
 describe("signing keys", () => {
-  it("are made once, sealed, and a rotation keeps the old key published", async () => {
+  it("are made once, sealed, and a rotation keeps the old key published (R-A19.4)", async () => {
     const first = await loadSigningKeys(database.db);
     expect(first).toHaveLength(1);
     expect(first[0]).toMatchObject({ kty: "RSA", alg: "RS256", use: "sig" });

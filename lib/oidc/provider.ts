@@ -149,13 +149,17 @@ function configuration(
       const { client, session } = ctx.oidc;
       if (!client || !session?.accountId) return undefined;
       const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+      const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
       const grant =
-        (grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined) ??
+        existing ??
         new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-      const scope = String(ctx.oidc.params?.scope ?? "openid");
-      grant.addOIDCScope(scope);
-      const id = await grant.save();
-      session.grantIdFor(client.clientId, id);
+      const granted = new Set((grant.getOIDCScope() ?? "").split(" "));
+      const asked = String(ctx.oidc.params?.scope ?? "openid").split(" ");
+      // Written only when it changes: single sign-on reads it and answers.
+      if (!existing || asked.some((scope) => !granted.has(scope))) {
+        grant.addOIDCScope(asked.join(" "));
+        session.grantIdFor(client.clientId, await grant.save());
+      }
       return grant;
     },
     clientBasedCORS(_ctx, origin, client) {

@@ -156,7 +156,9 @@ export async function handleInteraction(
   const step = nextBridgeStep(session, app, {
     prompt: String(details.params.prompt ?? "").split(" "),
     maxAgeSeconds: Number.isFinite(maxAge) && maxAge >= 0 ? maxAge : undefined,
-    startedAt: details.iat * 1000,
+    // The provider keeps whole seconds: a sign-in in the request's own second counts as older,
+    // since no sign-in finishes within a second of the request that asked for it.
+    startedAt: (details.iat + 1) * 1000,
   });
   switch (step.kind) {
     case "sign_in":

@@ -14,6 +14,7 @@ import {
   serverPids,
   type Measurement,
 } from "./measure";
+import { measureRoundTrips, registerBenchApp } from "./oidc";
 import { prepareBenchDatabase, type BenchAccount, type BenchState, type Scale } from "./seed";
 
 // npm run bench [-- --users N --events N] [--scale-check] [--port N] [--fresh]
@@ -86,6 +87,7 @@ async function signedInPage(
 type Pending = { account: BenchAccount; cookie: string };
 
 async function measureServer(state: BenchState, options: { pagesOnly: boolean }) {
+  const app = options.pagesOnly ? null : registerBenchApp(state);
   const server = await startBenchServer(state);
   const pids = serverPids(port);
   const results: Measurement[] = [];
@@ -125,6 +127,8 @@ async function measureServer(state: BenchState, options: { pagesOnly: boolean })
         log,
       ),
     );
+
+    if (app) results.push(await measureRoundTrips(base, reader, app, pids, log));
 
     if (!options.pagesOnly && !args["skip-sign-in"]) {
       // The password step: many accounts in turn, each right password → a sign-in waiting for

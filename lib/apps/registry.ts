@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
-import { apps, roleEnum } from "@/lib/db/schema";
+import { apps, oidcRecords, roleEnum } from "@/lib/db/schema";
+import { INTERACTION_PATH } from "./provider-paths";
 
 type Role = (typeof roleEnum.enumValues)[number];
 
@@ -66,4 +67,26 @@ export function clientMetadata(app: App): Record<string, unknown> | undefined {
         }
       : {}),
   };
+}
+
+/** The app a pending request is for, found by the interaction's id (for the refusal page). */
+export async function appOfInteraction(db: Executor, uid: string): Promise<App | null> {
+  if (!/^[A-Za-z0-9_-]{10,64}$/.test(uid)) return null;
+  const [row] = await db
+    .select({ payload: oidcRecords.payload })
+    .from(oidcRecords)
+    .where(and(eq(oidcRecords.kind, "Interaction"), eq(oidcRecords.id, uid)));
+  const clientId = (row?.payload.params as { client_id?: unknown } | undefined)?.client_id;
+  return typeof clientId === "string" ? findApp(db, clientId) : null;
+}
+
+/**
+ * The app a sign-in is for, when it started at an app's request: its return path is that
+ * request's interaction. Null for the portal's own sign-ins and for an app since disabled.
+ */
+export async function appOfCallback(db: Executor, callbackPath: string): Promise<App | null> {
+  const prefix = `${INTERACTION_PATH}/`;
+  if (!callbackPath.startsWith(prefix)) return null;
+  const app = await appOfInteraction(db, callbackPath.slice(prefix.length).split(/[/?]/)[0]!);
+  return app && !app.disabledAt ? app : null;
 }

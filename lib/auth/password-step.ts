@@ -1,3 +1,4 @@
+import { appOfCallback } from "@/lib/apps/registry";
 import type { RequestContext } from "@/lib/types/request";
 import { assessSignInRisk } from "@/lib/activity/risk";
 import {
@@ -86,6 +87,9 @@ export async function verifyPasswordStep(
   browser: BrowserState = { stayChoice: null },
 ): Promise<PasswordStepResult> {
   const origin = await lookupOrigin(context);
+  // A sign-in an app asked for is recorded, and told about, as a sign-in to that app.
+  const found = await appOfCallback(db, input.callbackPath);
+  const app = found ? { name: found.name, clientId: found.clientId } : undefined;
   const checked = await checkPassword(db, {
     account: { email: input.email },
     password: input.password,
@@ -102,6 +106,7 @@ export async function verifyPasswordStep(
           reason: failureReason(refusal),
           methods: ["pwd"],
           origin,
+          app,
         },
         context,
       ),
@@ -138,10 +143,11 @@ export async function verifyPasswordStep(
           transactionId: hashToken(token),
           risk,
           origin,
+          app,
         },
         context,
       );
-      if (isRisky(risk.level)) await respondToRisk(tx, user, risk, context, origin);
+      if (isRisky(risk.level)) await respondToRisk(tx, user, risk, context, origin, app?.name);
       return { token, plan };
     },
   });

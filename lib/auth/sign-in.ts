@@ -89,7 +89,9 @@ export async function respondToRisk(
   risk: RiskAssessment,
   context: RequestContext,
   origin: Awaited<ReturnType<typeof lookupOrigin>>,
+  appName?: string,
 ): Promise<void> {
+  const reasons = risk.reasons.map((reason) => RISK_REASON_TEXT[reason]);
   await queueSecurityNotice(
     tx,
     user,
@@ -99,7 +101,7 @@ export async function respondToRisk(
       location: describeLocation(origin.intel),
       device: describeDevice(origin.device),
     },
-    risk.reasons.map((reason) => RISK_REASON_TEXT[reason]).join(" "),
+    [appName ? `It was a sign-in to ${appName}.` : "", ...reasons].filter(Boolean).join(" "),
   );
   if (
     risk.level === "high" &&

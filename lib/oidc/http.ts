@@ -3,7 +3,7 @@ import type Provider from "oidc-provider";
 import type { Db } from "@/lib/db/client";
 import { revokeSession } from "@/lib/auth/sessions";
 import { createProvider, type ProviderOptions } from "./provider";
-import { DISCOVERY_PATH, INTERACTION_PATH, OIDC_PATH } from "./provider-paths";
+import { DISCOVERY_PATH, INTERACTION_PATH, OIDC_PATH } from "@/lib/apps/provider-paths";
 import { factorSessionFromCookies } from "./factor-session";
 import { recordAppSignIn } from "./records";
 import { handleInteraction } from "./sign-in-bridge";

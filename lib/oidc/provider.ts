@@ -12,7 +12,7 @@ import { factorSessionFromCookies } from "./factor-session";
 import { errorPage, signedOutPage, signOutPage } from "./pages";
 import { olderThan, sessionMeetsApp } from "./sign-in-bridge";
 import { loadSigningKeys } from "./signing-keys";
-import { INTERACTION_PATH, OIDC_PATH } from "./provider-paths";
+import { INTERACTION_PATH, OIDC_PATH } from "@/lib/apps/provider-paths";
 
 // Factor's OpenID Connect provider (docs/decisions/0017). oidc-provider does all of OAuth and
 // the tokens; this file only configures it. Every authorization ends at Factor's own sign-in

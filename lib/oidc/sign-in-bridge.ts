@@ -1,17 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { and, eq } from "drizzle-orm";
 import type Provider from "oidc-provider";
 import type { InteractionResults } from "oidc-provider";
 import type { Executor } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
-import { oidcRecords } from "@/lib/db/schema";
 import { sessionProvenWithPasskey, type CurrentSession } from "@/lib/auth/sessions";
 import { clock } from "@/lib/clock";
 import { contextClass, methodReferences } from "./account";
 import { findApp, mayUseApp, type App } from "@/lib/apps/registry";
 import { factorSessionFromCookies } from "./factor-session";
 import { providerPage } from "./pages";
-import { INTERACTION_PATH } from "./provider-paths";
+import { INTERACTION_PATH } from "@/lib/apps/provider-paths";
 
 // Where an app's sign-in request meets Factor's own sign-in. The provider sends every request
 // that needs a person here; this decides with the portal session in hand and either sends the
@@ -90,17 +88,6 @@ export function loginResult(session: CurrentSession, fresh: boolean): Interactio
     // Read back when the authorization succeeds, to record the sign-in (lib/oidc/records.ts).
     factor: { sessionId: session.id, fresh },
   };
-}
-
-/** The app a pending request is for, found by the interaction's id (for the refusal page). */
-export async function appOfInteraction(db: Executor, uid: string): Promise<App | null> {
-  if (!/^[A-Za-z0-9_-]{10,64}$/.test(uid)) return null;
-  const [row] = await db
-    .select({ payload: oidcRecords.payload })
-    .from(oidcRecords)
-    .where(and(eq(oidcRecords.kind, "Interaction"), eq(oidcRecords.id, uid)));
-  const clientId = (row?.payload.params as { client_id?: unknown } | undefined)?.client_id;
-  return typeof clientId === "string" ? findApp(db, clientId) : null;
 }
 
 function redirect(res: ServerResponse, location: string): void {

@@ -2,7 +2,7 @@ import { redirect } from "next/navigation";
 import type { NextRequest } from "next/server";
 import { getCurrentSession } from "@/lib/auth/current";
 import { startPasskeyStepUp } from "@/lib/auth/sign-in-flow";
-import { INTERACTION_PATH } from "@/lib/oidc/provider-paths";
+import { INTERACTION_PATH } from "@/lib/apps/provider-paths";
 
 /**
  * Where an app's sign-in goes when the app needs a passkey or security key and the session was

@@ -1,8 +1,9 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { getDb } from "@/lib/db/client";
-import { appOfInteraction, type RefusalReason } from "@/lib/oidc/sign-in-bridge";
-import { INTERACTION_PATH } from "@/lib/oidc/provider-paths";
+import { appOfInteraction } from "@/lib/apps/registry";
+import type { RefusalReason } from "@/lib/oidc/sign-in-bridge";
+import { INTERACTION_PATH } from "@/lib/apps/provider-paths";
 
 export const metadata: Metadata = { title: "You can't use this app" };
 

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { OIDC_PATH } from "@/lib/oidc/provider-paths";
+import { OIDC_PATH } from "@/lib/apps/provider-paths";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { CallWaiter } from "@/components/mfa/call-waiter";

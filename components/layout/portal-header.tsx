@@ -1,4 +1,7 @@
 import Link from "next/link";
+import { cache } from "react";
+import { hasEnabledApps } from "@/lib/apps/registry";
+import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import type { Role } from "@/lib/mfa/registry";
 import { NavLinks } from "./nav-links";
@@ -9,15 +12,24 @@ const PORTAL_LINKS = [
   { href: "/security-info", label: "Security info" },
   { href: "/sign-ins", label: "My sign-ins" },
   { href: "/devices", label: "Devices" },
+  { href: "/apps", label: "My apps" },
   { href: "/help", label: "Help" },
 ];
 const CONSOLE_LINK = { href: "/admin", label: "Admin" };
+
+// One look per request, however many times the header is rendered in it.
+const appsExist = cache(async () => hasEnabledApps(await getDb()));
 
 /**
  * The header of every signed-in page: the organisation, who is signed in, "Sign out" and the
  * navigation. Without a person (a public page read signed out), the way to sign in instead.
  */
-export function PortalHeader({ user }: { user: { displayName: string; role: Role } | null }) {
+export async function PortalHeader({ user }: { user: { displayName: string; role: Role } | null }) {
+  // "My apps" appears once the organisation has an app to sign in to (UI contract).
+  const links =
+    user && !(await appsExist())
+      ? PORTAL_LINKS.filter((link) => link.href !== "/apps")
+      : PORTAL_LINKS;
   return (
     <header className="border-b border-slate-200 bg-white">
       <div className="mx-auto flex max-w-5xl flex-wrap items-center justify-between gap-4 px-4 py-3">
@@ -41,7 +53,7 @@ export function PortalHeader({ user }: { user: { displayName: string; role: Role
       {user && (
         <NavLinks
           label="Main"
-          links={user.role === "user" ? PORTAL_LINKS : [...PORTAL_LINKS, CONSOLE_LINK]}
+          links={user.role === "user" ? links : [...links, CONSOLE_LINK]}
           className="mx-auto max-w-5xl px-4"
         />
       )}

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
 import { apps, oidcRecords, roleEnum } from "@/lib/db/schema";
 import { INTERACTION_PATH } from "./provider-paths";
@@ -22,6 +22,12 @@ export async function findApp(db: Executor, clientId: string): Promise<App | nul
   if (clientId.length > 200) return null;
   const [app] = await db.select().from(apps).where(eq(apps.clientId, clientId)).limit(1);
   return app ?? null;
+}
+
+/** Whether any enabled app is registered: the portal links to My apps only then. */
+export async function hasEnabledApps(db: Executor): Promise<boolean> {
+  const [row] = await db.select({ id: apps.id }).from(apps).where(isNull(apps.disabledAt)).limit(1);
+  return row !== undefined;
 }
 
 /** Whether someone with this role may use the app. */

@@ -10,6 +10,7 @@ import { describeLocation, lookupIp } from "@/lib/activity/ip-intel";
 import { listSignInEvents } from "@/lib/activity/sign-in-events";
 import { describeDevice, parseUserAgent } from "@/lib/activity/user-agent";
 import { roleName } from "@/lib/admin/account-actions";
+import { listSignedInApps } from "@/lib/apps/app-access";
 import { agentMayActOn, requireAgentPage, type AgentAction } from "@/lib/admin/guard";
 import { getAdminUser, listAgentActionsOn } from "@/lib/admin/users";
 import { listActiveSessions } from "@/lib/auth/sessions";
@@ -45,14 +46,16 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
   const db = await getDb();
   const user = await getAdminUser(db, id);
   if (!user) notFound();
-  const [methods, recoveryCodesLeft, signIns, sessions, browsers, history] = await Promise.all([
-    listMethods(db, user.id),
-    countRecoveryCodes(db, user.id),
-    listSignInEvents(db, user.id, { filter: "all", limit: SIGN_INS_SHOWN }),
-    listActiveSessions(db, user.id, agent.sessionId),
-    listRememberedBrowsers(db, user.id).then(nameDevices),
-    listAgentActionsOn(db, user.id),
-  ]);
+  const [methods, recoveryCodesLeft, signIns, sessions, signedInApps, browsers, history] =
+    await Promise.all([
+      listMethods(db, user.id),
+      countRecoveryCodes(db, user.id),
+      listSignInEvents(db, user.id, { filter: "all", limit: SIGN_INS_SHOWN }),
+      listActiveSessions(db, user.id, agent.sessionId),
+      listSignedInApps(db, user.id),
+      listRememberedBrowsers(db, user.id).then(nameDevices),
+      listAgentActionsOn(db, user.id),
+    ]);
   const sessionRows = await Promise.all(
     sessions.map(async (s) => ({
       ...s,
@@ -110,7 +113,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
                 {...dialog}
                 label="Sign out all sessions"
                 title="Sign out all sessions"
-                description="Ends every session of the account on every browser and device now."
+                description="Ends every session of the account on every browser and device now, and signs the person out of every app they signed in to with it."
                 action={signOutAllSessionsAction}
               />
             </li>
@@ -264,6 +267,30 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
               </li>
             ))}
           </ul>
+        )}
+        <h3 className="mt-6 text-lg font-semibold">Apps</h3>
+        {signedInApps.length === 0 ? (
+          <p className="mt-2 text-slate-700">No sign-in to an app yet.</p>
+        ) : (
+          <>
+            <p className="mt-2 text-slate-700">
+              Apps the person signed in to with this account. &ldquo;Sign out all sessions&rdquo;
+              signs them out of these too.
+            </p>
+            <ul
+              aria-label="Apps signed in to"
+              className="mt-2 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white"
+            >
+              {signedInApps.map((app) => (
+                <li key={app.clientId} className="p-4">
+                  <p className="font-medium">{app.name}</p>
+                  <p className="text-sm text-slate-600">
+                    Last sign-in <LocalTime value={app.lastSignInAt} />
+                  </p>
+                </li>
+              ))}
+            </ul>
+          </>
         )}
       </section>
 

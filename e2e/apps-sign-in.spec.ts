@@ -1,14 +1,13 @@
 import { mkdtempSync } from "node:fs";
-import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { createAccounts, type Account } from "./support/accounts";
 import { startAppServer, type AppServer } from "./support/app-server";
-import type { NewTestApp } from "./support/create-apps";
+import { heading, registerTestApps, signInThroughApp, type TestApp } from "./support/apps";
 import { createOwnDatabase } from "./support/database";
 import { expectNoAccessibilityViolations, passSecondStep, submitPassword } from "./support/helpers";
-import { startRelyingParty, type RelyingParty } from "./support/relying-party";
+import type { RelyingParty } from "./support/relying-party";
 import { addVirtualAuthenticator } from "./support/passkeys";
 import { E2E_PORT } from "./support/state";
 
@@ -18,10 +17,9 @@ import { E2E_PORT } from "./support/state";
 const PORT = E2E_PORT + 5;
 const ISSUER = `http://localhost:${PORT}`;
 const run = String(Date.now() % 100_000).padStart(5, "0");
-const appPort = (offset: number) => E2E_PORT + 50 + offset;
 
 type AppName = "mail" | "library" | "staff" | "archive" | "timetable" | "research";
-const APPS: Record<AppName, Omit<NewTestApp, "redirectUris">> = {
+const APPS: Record<AppName, TestApp> = {
   mail: { name: "Mail", kind: "web" },
   library: { name: "Library", kind: "web" },
   staff: { name: "Staff portal", kind: "web", allowedRoles: ["helpdesk", "admin"] },
@@ -33,7 +31,7 @@ const APPS: Record<AppName, Omit<NewTestApp, "redirectUris">> = {
 let server: AppServer;
 let ownDatabase: Awaited<ReturnType<typeof createOwnDatabase>>;
 let accounts: Record<"student" | "halfway" | "other" | "researcher", Account>;
-const parties = {} as Record<AppName, RelyingParty>;
+let parties: Record<AppName, RelyingParty>;
 
 test.beforeAll(async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
@@ -42,16 +40,7 @@ test.beforeAll(async () => {
     PUBLIC_URL: ISSUER,
     ...(ownDatabase ? { DATABASE_URL: ownDatabase.url } : {}),
   };
-  const names = Object.keys(APPS) as AppName[];
-  const registered = registerApps(
-    names.map((name, index) => ({
-      ...APPS[name],
-      redirectUris: [`http://localhost:${appPort(index)}/callback`],
-      backchannelLogoutUri: `http://localhost:${appPort(index)}/backchannel-logout`,
-    })),
-    dataDir,
-    env,
-  );
+  const registered = registerTestApps(APPS, { dataDir, env, firstPort: E2E_PORT + 50 });
   const created = createAccounts(
     (["student", "halfway", "other", "researcher"] as const).map((name) => ({
       name: `apps-${name}-${run}` as const,
@@ -67,56 +56,21 @@ test.beforeAll(async () => {
     researcher: created[`apps-researcher-${run}`]!,
   };
   server = await startAppServer({ port: PORT, dataDir, env });
-  for (const [index, name] of names.entries()) {
-    parties[name] = await startRelyingParty({
-      name: APPS[name].name,
-      port: appPort(index),
-      issuer: ISSUER,
-      ...registered[index]!,
-    });
-  }
+  parties = await registered.start(ISSUER);
 });
 test.afterAll(async () => {
-  await Promise.all(Object.values(parties).map((party) => party.stop()));
+  await Promise.all(Object.values<RelyingParty>(parties ?? {}).map((party) => party.stop()));
   await server?.stop();
   await ownDatabase?.drop();
 });
 test.use({ baseURL: ISSUER });
 
-/** Registers apps the way the console stores them, before the server opens the database. */
-function registerApps(entries: NewTestApp[], dataDir: string, env: Record<string, string>) {
-  const result = spawnSync("npx", ["tsx", "e2e/support/create-apps.ts"], {
-    env: { ...process.env, DATA_DIR: dataDir, ...env },
-    input: JSON.stringify(entries),
-    encoding: "utf8",
-  });
-  if (result.status !== 0)
-    throw new Error(`could not register apps:\n${result.stdout}${result.stderr}`);
-  return JSON.parse(result.stdout.trim().split("\n").at(-1)!) as {
-    clientId: string;
-    clientSecret?: string;
-  }[];
-}
-
-const heading = (page: Page, name: string | RegExp) =>
-  page.getByRole("heading", { level: 1, name });
 const claim = (page: Page, name: string) => page.locator(`[data-claim="${name}"]`);
-
-/** Opens an app and signs in at Factor with password and a code, not staying signed in. */
-async function signInThroughApp(page: Page, app: AppName, account: Account) {
-  await page.goto(`${parties[app].url}/login`);
-  await expect(heading(page, "Sign in")).toBeVisible();
-  expect(new URL(page.url()).port).toBe(String(PORT));
-  await submitPassword(page, account.email, account.password);
-  await passSecondStep(page, account.email);
-  await page.getByRole("button", { name: "No" }).click();
-  await expect(heading(page, `Signed in to ${APPS[app].name}`)).toBeVisible();
-}
 
 test("a student signs in to an app with a code, sees it in My sign-ins, and a replayed code is refused (R-A19.2, R-A19.3)", async ({
   page,
 }) => {
-  await signInThroughApp(page, "mail", accounts.student);
+  await signInThroughApp(page, parties.mail, accounts.student);
   await expect(claim(page, "email")).toHaveText(accounts.student.email);
   await expect(claim(page, "amr")).toHaveText(/\bpwd\b/);
   await expect(claim(page, "amr")).toHaveText(/\botp\b/);
@@ -140,7 +94,7 @@ test("a student signs in to an app with a code, sees it in My sign-ins, and a re
 });
 
 test("a second app signs in without asking again; prompt=login asks again", async ({ page }) => {
-  await signInThroughApp(page, "mail", accounts.other);
+  await signInThroughApp(page, parties.mail, accounts.other);
   await page.goto(`${parties.library.url}/login`);
   await expect(heading(page, "Signed in to Library")).toBeVisible();
   await expect(claim(page, "email")).toHaveText(accounts.other.email);
@@ -160,7 +114,7 @@ test("a second app signs in without asking again; prompt=login asks again", asyn
 test("an app the person may not use says why at Factor and tells the app access_denied", async ({
   page,
 }) => {
-  await signInThroughApp(page, "mail", accounts.student);
+  await signInThroughApp(page, parties.mail, accounts.student);
   await page.goto(`${parties.staff.url}/login`);
   await expect(heading(page, "You can't use Staff portal")).toBeVisible();
   await expectNoAccessibilityViolations(page);
@@ -202,7 +156,7 @@ test("someone past the password but not the second step gets nothing (R-A1.1)", 
 });
 
 test("'Sign out everywhere' signs the person out of their apps too (R-A19.5)", async ({ page }) => {
-  await signInThroughApp(page, "library", accounts.student);
+  await signInThroughApp(page, parties.library, accounts.student);
   await page.goto(`${parties.library.url}/refresh`);
   await expect(heading(page, "Refresh accepted")).toBeVisible();
   const delivered = parties.library.logoutTokens.length;
@@ -228,7 +182,7 @@ test("'Sign out everywhere' signs the person out of their apps too (R-A19.5)", a
 
 test("an app that needs a passkey asks only for the passkey (R-A19.3)", async ({ page }) => {
   // Without a passkey, the person is told what the app needs, and the app hears access_denied.
-  await signInThroughApp(page, "mail", accounts.researcher);
+  await signInThroughApp(page, parties.mail, accounts.researcher);
   await page.goto(`${parties.research.url}/login`);
   await expect(heading(page, "You can't use Research data")).toBeVisible();
   await expect(page.getByRole("main")).toContainText("needs a passkey or security key");
@@ -263,7 +217,7 @@ test("prompt=none answers login_required without a session, and signs in silentl
   await expect(heading(page, "Mail: sign-in refused")).toBeVisible();
   await expect(page.locator("#error")).toHaveText("login_required");
 
-  await signInThroughApp(page, "mail", accounts.other);
+  await signInThroughApp(page, parties.mail, accounts.other);
   await page.goto(`${parties.library.url}/login?prompt=none`);
   await expect(heading(page, "Signed in to Library")).toBeVisible();
 

@@ -1,19 +1,13 @@
 import { mkdtempSync } from "node:fs";
-import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { createAccounts, type Account } from "./support/accounts";
 import { startAppServer, type AppServer } from "./support/app-server";
-import type { NewTestApp } from "./support/create-apps";
+import { heading, registerTestApps, signInThroughApp, type TestApp } from "./support/apps";
 import { createOwnDatabase } from "./support/database";
-import {
-  expectNoAccessibilityViolations,
-  passSecondStep,
-  signIn,
-  submitPassword,
-} from "./support/helpers";
-import { startRelyingParty, type RelyingParty } from "./support/relying-party";
+import { expectNoAccessibilityViolations, signIn } from "./support/helpers";
+import type { RelyingParty } from "./support/relying-party";
 import { E2E_PORT } from "./support/state";
 
 // My apps: the apps a person signed in to through Factor, and "Remove access" to one of them.
@@ -22,10 +16,9 @@ import { E2E_PORT } from "./support/state";
 const PORT = E2E_PORT + 7;
 const ISSUER = `http://localhost:${PORT}`;
 const run = String(Date.now() % 100_000).padStart(5, "0");
-const appPort = (offset: number) => E2E_PORT + 60 + offset;
 
 type AppName = "mail" | "library";
-const APPS: Record<AppName, Omit<NewTestApp, "redirectUris">> = {
+const APPS: Record<AppName, TestApp> = {
   mail: { name: "Mail", kind: "web" },
   library: { name: "Library", kind: "web" },
 };
@@ -33,7 +26,7 @@ const APPS: Record<AppName, Omit<NewTestApp, "redirectUris">> = {
 let server: AppServer;
 let ownDatabase: Awaited<ReturnType<typeof createOwnDatabase>>;
 let accounts: Record<"person" | "newcomer" | "caller" | "agent", Account>;
-const parties = {} as Record<AppName, RelyingParty>;
+let parties: Record<AppName, RelyingParty>;
 
 test.beforeAll(async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
@@ -42,16 +35,7 @@ test.beforeAll(async () => {
     PUBLIC_URL: ISSUER,
     ...(ownDatabase ? { DATABASE_URL: ownDatabase.url } : {}),
   };
-  const names = Object.keys(APPS) as AppName[];
-  const registered = registerApps(
-    names.map((name, index) => ({
-      ...APPS[name],
-      redirectUris: [`http://localhost:${appPort(index)}/callback`],
-      backchannelLogoutUri: `http://localhost:${appPort(index)}/backchannel-logout`,
-    })),
-    dataDir,
-    env,
-  );
+  const registered = registerTestApps(APPS, { dataDir, env, firstPort: E2E_PORT + 60 });
   const created = createAccounts(
     [
       { name: `my-apps-person-${run}`, authenticator: true },
@@ -69,52 +53,18 @@ test.beforeAll(async () => {
     agent: created[`my-apps-agent-${run}`]!,
   };
   server = await startAppServer({ port: PORT, dataDir, env });
-  for (const [index, name] of names.entries()) {
-    parties[name] = await startRelyingParty({
-      name: APPS[name].name,
-      port: appPort(index),
-      issuer: ISSUER,
-      ...registered[index]!,
-    });
-  }
+  parties = await registered.start(ISSUER);
 });
 test.afterAll(async () => {
-  await Promise.all(Object.values(parties).map((party) => party.stop()));
+  await Promise.all(Object.values<RelyingParty>(parties ?? {}).map((party) => party.stop()));
   await server?.stop();
   await ownDatabase?.drop();
 });
 test.use({ baseURL: ISSUER });
 
-/** Registers apps the way the console stores them, before the server opens the database. */
-function registerApps(entries: NewTestApp[], dataDir: string, env: Record<string, string>) {
-  const result = spawnSync("npx", ["tsx", "e2e/support/create-apps.ts"], {
-    env: { ...process.env, DATA_DIR: dataDir, ...env },
-    input: JSON.stringify(entries),
-    encoding: "utf8",
-  });
-  if (result.status !== 0)
-    throw new Error(`could not register apps:\n${result.stdout}${result.stderr}`);
-  return JSON.parse(result.stdout.trim().split("\n").at(-1)!) as {
-    clientId: string;
-    clientSecret?: string;
-  }[];
-}
-
-const heading = (page: Page, name: string | RegExp) =>
-  page.getByRole("heading", { level: 1, name });
 const appList = (page: Page) => page.getByRole("list", { name: "Apps" });
 const appItem = (page: Page, app: AppName) =>
   appList(page).getByRole("listitem").filter({ hasText: APPS[app].name });
-
-/** Opens an app and signs in at Factor with password and a code, not staying signed in. */
-async function signInThroughApp(page: Page, app: AppName, account: Account) {
-  await page.goto(`${parties[app].url}/login`);
-  await expect(heading(page, "Sign in")).toBeVisible();
-  await submitPassword(page, account.email, account.password);
-  await passSecondStep(page, account.email);
-  await page.getByRole("button", { name: "No" }).click();
-  await expect(heading(page, `Signed in to ${APPS[app].name}`)).toBeVisible();
-}
 
 /** Opens an app while signed in at Factor: single sign-on, no question asked. */
 async function openApp(page: Page, app: AppName) {
@@ -138,7 +88,7 @@ async function tabTo(page: Page, target: Locator) {
 test("removing an app's access ends its tokens and tells it, and no other app (R-A19.2, R-A19.5)", async ({
   page,
 }) => {
-  await signInThroughApp(page, "mail", accounts.person);
+  await signInThroughApp(page, parties.mail, accounts.person);
   await openApp(page, "library");
   expect(await refresh(page, "mail")).toBe("Refresh accepted");
   expect(await refresh(page, "library")).toBe("Refresh accepted");
@@ -219,7 +169,7 @@ test("the helpdesk sees the apps a person signed in to, with the last time", asy
   page,
   browser,
 }) => {
-  await signInThroughApp(page, "library", accounts.caller);
+  await signInThroughApp(page, parties.library, accounts.caller);
 
   const desk = await browser.newPage({ baseURL: ISSUER });
   try {

@@ -6,6 +6,8 @@ import * as client from "openid-client";
 // pages show what it received, so a test reads them as a person would.
 
 export type RelyingParty = {
+  /** The app's name, as registered and as its pages say it. */
+  name: string;
   url: string;
   /** Logout tokens Factor delivered to the back-channel logout URI. */
   logoutTokens: string[];
@@ -151,6 +153,7 @@ export async function startRelyingParty(options: {
   });
   await new Promise<void>((resolve) => server.listen(options.port, resolve));
   return {
+    name: options.name,
     url,
     logoutTokens,
     stop: () => new Promise((resolve) => server.close(() => resolve())),

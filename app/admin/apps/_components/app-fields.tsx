@@ -1,4 +1,4 @@
-import { Field } from "@/components/forms/field";
+import { Field, SelectField, TextAreaField } from "@/components/forms/field";
 import type { AppKind } from "@/lib/admin/apps";
 import type { Role } from "@/lib/auth/users";
 import {
@@ -9,8 +9,6 @@ import {
   PROOF_NAMES,
   type AppFormValues,
 } from "../app-choices";
-import { SelectField } from "./select-field";
-import { TextAreaField } from "./text-area-field";
 
 /**
  * An app's settings as form fields, for "Add application" and the app's page. The server checks

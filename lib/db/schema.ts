@@ -634,7 +634,10 @@ export const pushRequests = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     transactionId: text("transaction_id"),
-    purpose: text("purpose", { enum: ["second_factor", "phone_sign_in"] }).notNull(),
+    /** "helpdesk_verification": an agent checking a caller, with the request's id as transaction. */
+    purpose: text("purpose", {
+      enum: ["second_factor", "phone_sign_in", "helpdesk_verification"],
+    }).notNull(),
     /** Random, base64url; what the device signs together with the number. */
     challenge: text("challenge").notNull(),
     /** The two-digit number the browser shows (kept as a keyed hash). */

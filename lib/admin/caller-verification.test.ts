@@ -10,12 +10,15 @@ import { activatePhone, beginPhoneEnrolment } from "@/lib/mfa/phone-enrolment";
 import { totpCode } from "@/lib/mfa/totp";
 import { openBody } from "@/lib/notify/message-body";
 import { accepted } from "@/lib/testing/enrolment";
+import { changeSettings } from "@/lib/testing/settings";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { createTestUser } from "@/lib/testing/users";
+import { issueAccessPassTo, requireReregister, resetPassword } from "./account-actions";
 import type { Agent } from "./agent-rules";
 import {
   CALLER_CODE_MAX_FAILURES,
   CALLER_CODE_TTL_MS,
+  CALLER_NOT_VERIFIED_MESSAGE,
   checkCallerCode,
   finishPushVerification,
   getCallerVerificationOptions,
@@ -27,9 +30,11 @@ import {
 } from "./caller-verification";
 
 // "Verify identity" (R-A10.4): a code texted to the person's phone and read back, or a request
-// to their Authenticator app.
+// to their Authenticator app; and the organisation's rule that a password reset, a pass or an
+// MFA reset waits for one.
 
 const context = { ip: "192.0.2.44", userAgent: "vitest" };
+const why = { reason: "Caller asked for a password reset", ticket: "INC-7" };
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let counter = 0;
 
@@ -500,5 +505,115 @@ describe("a request to the person's Authenticator app (R-A10.4, R-A6.1)", () => 
       ok: false,
       reason: "paused",
     });
+  });
+});
+
+describe("the organisation's rule: check the caller first (R-A10.4)", () => {
+  it("refuses a password reset, a pass and an MFA reset without the agent's own check from the last 10 minutes, then allows them and cites it", async () => {
+    const admin = await newAgent("admin");
+    const agent = await newAgent();
+    const colleague = await newAgent();
+    const person = await newPerson();
+    const { methodId, e164 } = await addMobile(person.id);
+    await changeSettings(database.db, admin.id, { caller_verification_required: true });
+    try {
+      for (const act of [resetPassword, issueAccessPassTo, requireReregister]) {
+        const refused = await act(database.db, agent, person.id, why, context);
+        expect(refused).toEqual({
+          ok: false,
+          reason: "refused",
+          message: CALLER_NOT_VERIFIED_MESSAGE,
+        });
+      }
+      const refusals = (await auditsOf(person.id)).filter((a) => a.outcome === "denied");
+      expect(refusals.map((a) => [a.action, a.details?.refused])).toEqual([
+        ["admin.password.reset", "caller_not_verified"],
+        ["admin.pass.issued", "caller_not_verified"],
+        ["admin.mfa.reregister_required", "caller_not_verified"],
+      ]);
+
+      // A colleague's check proves who was on the colleague's call, not on this one.
+      await startTextVerification(database.db, colleague, person.id, methodId, context);
+      await checkCallerCode(database.db, colleague, person.id, await textedCode(e164), context);
+      expect(await resetPassword(database.db, agent, person.id, why, context)).toMatchObject({
+        ok: false,
+        message: CALLER_NOT_VERIFIED_MESSAGE,
+      });
+
+      await startTextVerification(database.db, agent, person.id, methodId, context);
+      const verified = await checkCallerCode(
+        database.db,
+        agent,
+        person.id,
+        await textedCode(e164),
+        context,
+      );
+      if (!verified.ok) throw new Error(verified.message);
+      expect(await resetPassword(database.db, agent, person.id, why, context)).toMatchObject({
+        ok: true,
+      });
+      expect(await issueAccessPassTo(database.db, agent, person.id, why, context)).toMatchObject({
+        ok: true,
+      });
+      // The MFA reset removes the phone the code went to; the check still stands.
+      expect(await requireReregister(database.db, agent, person.id, why, context)).toMatchObject({
+        ok: true,
+      });
+      const cited = (await auditsOf(person.id)).filter(
+        (a) =>
+          a.outcome === "success" &&
+          a.action.startsWith("admin.") &&
+          !a.action.startsWith("admin.caller."),
+      );
+      expect(cited.map((a) => a.action)).toEqual([
+        "admin.password.reset",
+        "admin.pass.issued",
+        "admin.mfa.reregister_required",
+      ]);
+      for (const record of cited) {
+        expect(record.details).toMatchObject({
+          verifiedBy: "sms",
+          verifiedAt: verified.verifiedAt.toISOString(),
+        });
+      }
+
+      // Ten minutes later the check no longer counts.
+      const [mine] = await database.db
+        .select({ id: callerVerifications.id })
+        .from(callerVerifications)
+        .where(
+          and(
+            eq(callerVerifications.agentId, agent.id),
+            eq(callerVerifications.status, "verified"),
+          ),
+        );
+      await age(mine!.id, 10 * 60_000 + 1000);
+      expect(await resetPassword(database.db, agent, person.id, why, context)).toMatchObject({
+        ok: false,
+        message: CALLER_NOT_VERIFIED_MESSAGE,
+      });
+      expect(
+        (await getCallerVerificationView(database.db, agent.id, person.id)).verified,
+      ).toMatchObject({ byYou: false });
+    } finally {
+      await changeSettings(database.db, admin.id, { caller_verification_required: null });
+    }
+  });
+
+  it("with the rule off, lets the actions through and cites a check when there is one", async () => {
+    const agent = await newAgent();
+    const person = await newPerson();
+    const { methodId, e164 } = await addMobile(person.id);
+    expect(await resetPassword(database.db, agent, person.id, why, context)).toMatchObject({
+      ok: true,
+    });
+    await startTextVerification(database.db, agent, person.id, methodId, context);
+    await checkCallerCode(database.db, agent, person.id, await textedCode(e164), context);
+    expect(await resetPassword(database.db, agent, person.id, why, context)).toMatchObject({
+      ok: true,
+    });
+    const resets = (await auditsOf(person.id)).filter((a) => a.action === "admin.password.reset");
+    expect(resets[0]!.details).not.toHaveProperty("verifiedBy");
+    expect(resets[1]!.details).toMatchObject({ verifiedBy: "sms", verifiedAt: expect.any(String) });
   });
 });

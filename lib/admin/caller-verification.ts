@@ -662,7 +662,7 @@ export type CallerVerificationView = {
   /** The agent's own request still to be settled, with the number to read out. */
   waitingPush: { verificationId: string; number: string } | null;
   /** The agent's own texted code still waiting to be read back. */
-  waitingCode: { sentTo: string; expiresAt: Date } | null;
+  waitingCode: { verificationId: string; sentTo: string; expiresAt: Date } | null;
 };
 
 /** Everything the person's page shows of caller checks, for this agent. */
@@ -739,6 +739,7 @@ export async function getCallerVerificationView(
     waitingPush: ownPush && push ? { verificationId: ownPush.id, number: push.number } : null,
     waitingCode: ownCode
       ? {
+          verificationId: ownCode.id,
           sentTo:
             ownCode.phoneKind && ownCode.phoneLabel !== null
               ? methodName({ kind: ownCode.phoneKind, label: ownCode.phoneLabel })

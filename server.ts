@@ -8,6 +8,7 @@ import { purgeAbandonedEnrolments } from "@/lib/mfa/methods";
 import { purgeExpiredPhoneChallenges } from "@/lib/mfa/phone-challenges";
 import { purgePasskeyChallenges } from "@/lib/mfa/passkeys";
 import { purgeCompanionRows } from "@/lib/mfa/companion-push";
+import { purgeCallerVerifications } from "@/lib/admin/caller-verification";
 import { migrateDatabase } from "@/lib/db/migrate";
 import { formatDemoSignIns, prepareDemo } from "@/lib/demo/seed";
 import { ConfigError, getEnv, getSecrets } from "@/lib/env";
@@ -46,9 +47,9 @@ const FORWARDING_HEADERS = [
 ];
 
 /**
- * Deletes sign-ins and password resets that ended a day ago, enrolments never confirmed, old
- * sign-in events and the OpenID Connect provider's expired records and keys, and creates the
- * sign-in events' partitions for the months ahead.
+ * Deletes sign-ins, password resets and helpdesk caller checks that ended a day ago, enrolments
+ * never confirmed, old sign-in events and the OpenID Connect provider's expired records and keys,
+ * and creates the sign-in events' partitions for the months ahead.
  */
 async function removeExpiredRows(db: Db): Promise<void> {
   await purgeSignInTransactions(db);
@@ -57,6 +58,7 @@ async function removeExpiredRows(db: Db): Promise<void> {
   await purgeExpiredPhoneChallenges(db);
   await purgePasskeyChallenges(db);
   await purgeCompanionRows(db);
+  await purgeCallerVerifications(db);
   await purgeOldMessages(db);
   await purgeExpiredOidcRecords(db);
   await purgeRetiredSigningKeys(db);

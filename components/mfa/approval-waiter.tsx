@@ -14,6 +14,11 @@ export type ApprovalWaiterProps = {
   waitingStatus: string;
   /** Finishes once approved; the server checks the approval again. */
   finishAction: (previous: ActionState, formData: FormData) => Promise<ActionState>;
+  /**
+   * The statuses that submit the finishing form: "approved" unless given. A helpdesk agent's
+   * request is settled on a refusal too, so the refusal is recorded.
+   */
+  finishOn?: readonly string[];
   /** Hidden fields the finishing form sends (the call's or request's id…). */
   fields: Record<string, string>;
   /** What the status line says while waiting, once approved, and once ended. */
@@ -46,6 +51,7 @@ function Waiter({
   statusUrl,
   waitingStatus,
   finishAction,
+  finishOn = ["approved"],
   fields,
   texts,
   endings,
@@ -70,13 +76,14 @@ function Waiter({
   const status = data ?? waitingStatus;
   const waiting = status === waitingStatus;
   const approved = status === "approved";
+  const finishing = finishOn.includes(status);
 
   useEffect(() => {
-    if (approved && !submitted.current) {
+    if (finishing && !submitted.current) {
       submitted.current = true;
       formRef.current?.requestSubmit();
     }
-  }, [approved]);
+  }, [finishing]);
 
   return (
     <div className="space-y-4">

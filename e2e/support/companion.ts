@@ -157,17 +157,30 @@ export function isAnswer(request: Request): boolean {
 
 /**
  * Answers the request the phone shows: types `number` and approves, denies, or reports "This
- * wasn't me". Returns the HTTP request the phone sent and the server's answer to it.
+ * wasn't me". With `helpdesk`, the request is a helpdesk agent's check of a caller, and the
+ * number is the one the agent reads out. Returns the HTTP request the phone sent and the server's
+ * answer to it.
  */
 export async function answerOnPhone(
   phone: Page,
   answer: { approve: string } | "deny" | "not me",
+  options: { helpdesk?: boolean } = {},
 ): Promise<{ request: Request; status: number; result: string }> {
-  await expect(phone.getByRole("heading", { name: "Are you trying to sign in?" })).toBeVisible();
+  await expect(
+    phone.getByRole("heading", {
+      name: options.helpdesk ? "The helpdesk is verifying it's you" : "Are you trying to sign in?",
+    }),
+  ).toBeVisible();
   const sent = phone.waitForRequest(isAnswer);
   const answered = phone.waitForResponse((response) => isAnswer(response.request()));
   if (typeof answer === "object") {
-    await phone.getByLabel("Enter the number shown in your browser").fill(answer.approve);
+    await phone
+      .getByLabel(
+        options.helpdesk
+          ? "Enter the number the helpdesk reads to you"
+          : "Enter the number shown in your browser",
+      )
+      .fill(answer.approve);
     await phone.getByRole("button", { name: "Approve", exact: true }).click();
   } else {
     await phone

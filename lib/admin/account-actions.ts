@@ -38,6 +38,12 @@ import {
   type TokenImportResult,
 } from "./hardware-tokens";
 import { isUserId } from "./users";
+import {
+  CALLER_NOT_VERIFIED_MESSAGE,
+  citeVerifiedCaller,
+  getVerifiedCaller,
+} from "./caller-verification";
+import { callerVerificationRequired } from "@/lib/settings/policy";
 import type { RequestContext } from "@/lib/types/request";
 import type { Result } from "@/lib/types/result";
 
@@ -71,6 +77,17 @@ type Performed<T> = {
 class Refusal extends Error {}
 
 const MISSING = "That account does not exist.";
+
+/**
+ * The actions that hand an account to whoever is on the phone: with the organisation's
+ * "Require caller verification" on, each needs the agent's own check of the caller first
+ * (R-A10.4).
+ */
+export const CALLER_CHECKED_ACTIONS: readonly AgentAction[] = [
+  "reset_password",
+  "issue_pass",
+  "require_reregister",
+];
 
 async function lockSubject(tx: Executor, subjectId: string): Promise<Subject | null> {
   const [row] = await tx
@@ -123,13 +140,27 @@ async function actOn<T>(
         await recordAgentActionWith(tx, { ...record(subject), outcome: "denied" }, context);
         return { ok: false as const, reason: "refused" as const, message: permission.message };
       }
+      // Read before the action: an MFA reset removes the phone the check was made with.
+      const caller = await getVerifiedCaller(tx, agent.id, subject.id);
+      if (!caller && CALLER_CHECKED_ACTIONS.includes(action) && callerVerificationRequired()) {
+        await recordAgentActionWith(
+          tx,
+          { ...record(subject), outcome: "denied", details: { refused: "caller_not_verified" } },
+          context,
+        );
+        return {
+          ok: false as const,
+          reason: "refused" as const,
+          message: CALLER_NOT_VERIFIED_MESSAGE,
+        };
+      }
       const done = await perform(tx, subject);
       await recordAgentActionWith(
         tx,
         {
           ...record(subject),
           outcome: "success",
-          details: done.details,
+          details: { ...done.details, ...citeVerifiedCaller(caller) },
           notice: done.notice,
           noticeDetail: done.noticeDetail,
         },

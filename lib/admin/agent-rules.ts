@@ -33,6 +33,7 @@ export const AGENT_ACTIONS = [
   "assign_token",
   "delete_method",
   "change_role",
+  "verify_caller",
 ] as const;
 export type AgentAction = (typeof AGENT_ACTIONS)[number];
 
@@ -50,6 +51,7 @@ export const AGENT_ACTION_AUDIT: Record<AgentAction, AuditAction> = {
   assign_token: "admin.token.assigned",
   delete_method: "admin.method.deleted",
   change_role: "admin.role.changed",
+  verify_caller: "admin.caller.verification_sent",
 };
 
 export type SubjectRole = "user" | "helpdesk" | "admin";
@@ -57,7 +59,7 @@ export type SubjectRole = "user" | "helpdesk" | "admin";
 /**
  * Whether `agent` may act on `subject` for `action` (R-A10.4, R-A16.1): helpdesk agents never on
  * an administrator nor on themselves, only administrators change roles, nobody issues themselves
- * a pass, and an administrator neither disables nor changes the role of their own account (another
+ * a pass or verifies themselves as a caller, and an administrator neither disables nor changes the role of their own account (another
  * administrator does). A refusal carries the plain message the agent reads.
  */
 export function agentMayActOn(
@@ -68,6 +70,8 @@ export function agentMayActOn(
   const self = agent.id === subject.id;
   if (action === "issue_pass" && self)
     return notAllowed("You cannot issue yourself a Temporary Access Pass. Ask another agent.");
+  if (action === "verify_caller" && self)
+    return notAllowed("You cannot verify yourself as a caller.");
   if (agent.role === "helpdesk") {
     if (action === "change_role") return notAllowed("Only an administrator can change roles.");
     if (self)

@@ -485,6 +485,54 @@ export const temporaryAccessPasses = pgTable(
 );
 
 /**
+ * A helpdesk agent's check that a caller is the person whose account they ask about (R-A10.4):
+ * a request to the person's paired phone, or a code texted to their phone that the caller reads
+ * back. Bound to the agent, the person and the method; a code is kept only as a keyed hash and
+ * dies after a few wrong tries. Once verified, it stands for VERIFIED_CALLER_MAX_AGE_MS
+ * (lib/admin/caller-verification.ts).
+ */
+export const callerVerifications = pgTable(
+  "caller_verifications",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** The person being verified. */
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The agent who asked, and whose call it proves. */
+    agentId: uuid("agent_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    method: text("method", { enum: ["push", "sms"] }).notNull(),
+    /** The phone a code was texted to; a verification outlives the phone's removal (an MFA reset). */
+    phoneMethodId: uuid("phone_method_id").references(() => mfaMethods.id, {
+      onDelete: "set null",
+    }),
+    /** The request sent to the person's paired phones. */
+    pushRequestId: uuid("push_request_id").references(() => pushRequests.id, {
+      onDelete: "set null",
+    }),
+    /** HMAC of the texted code with the server secret and this id; null for a push. */
+    codeHash: text("code_hash"),
+    failures: integer("failures").notNull().default(0),
+    status: text("status", {
+      enum: ["pending", "verified", "denied", "reported", "failed", "expired", "replaced"],
+    })
+      .notNull()
+      .default("pending"),
+    createdAt: createdAt(),
+    /** Until when the code or the request can be answered. */
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    /** When it ended: verified, denied, failed or expired. */
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("caller_verifications_user_idx").on(t.userId, t.createdAt),
+    index("caller_verifications_agent_idx").on(t.agentId, t.userId, t.createdAt),
+  ],
+);
+
+/**
  * Hardware OATH tokens imported by administrators. Once its holder enters a current code, a token
  * becomes an `mfa_methods` row (kind hardware_token) and signs in like an authenticator app.
  */
@@ -634,7 +682,10 @@ export const pushRequests = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     transactionId: text("transaction_id"),
-    purpose: text("purpose", { enum: ["second_factor", "phone_sign_in"] }).notNull(),
+    /** "helpdesk_verification": an agent checking a caller, with the request's id as transaction. */
+    purpose: text("purpose", {
+      enum: ["second_factor", "phone_sign_in", "helpdesk_verification"],
+    }).notNull(),
     /** Random, base64url; what the device signs together with the number. */
     challenge: text("challenge").notNull(),
     /** The two-digit number the browser shows (kept as a keyed hash). */

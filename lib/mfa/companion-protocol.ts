@@ -94,12 +94,17 @@ export type PinOutcome =
 export type PendingPush = {
   id: string;
   challenge: string;
-  /** "phone_sign_in" asks for the app's own unlock before approving (no password was given). */
-  purpose: "second_factor" | "phone_sign_in";
+  /**
+   * "phone_sign_in" asks for the app's own unlock before approving (no password was given);
+   * "helpdesk_verification" is a helpdesk agent checking that the person is the one on the call.
+   */
+  purpose: "second_factor" | "phone_sign_in" | "helpdesk_verification";
   app: string;
   location: string;
   ip: string | null;
   device: string | null;
+  /** The helpdesk agent asking, for a helpdesk verification. */
+  helpdesk: string | null;
   createdAt: string;
   expiresAt: string;
 };

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
-import { and, count, desc, eq, gt, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gt, lt, ne, or, sql, type SQL } from "drizzle-orm";
 import { lookupOrigin } from "@/lib/activity/sign-in-events";
 import { describeLocation } from "@/lib/activity/ip-intel";
 import { describeDevice } from "@/lib/activity/user-agent";
@@ -40,9 +40,16 @@ export const FRAUD_PAUSE_MS = 60 * 60_000;
 
 // ── push requests ───────────────────────────────────────────────────────────
 
-export type PushPurpose = "second_factor" | "phone_sign_in";
+/**
+ * Why a request is sent: a sign-in's second factor, a phone sign-in (instead of the password), or
+ * a helpdesk agent checking that a caller is the person (lib/admin/caller-verification.ts).
+ */
+export type PushPurpose = "second_factor" | "phone_sign_in" | "helpdesk_verification";
 
-/** Which sign-in a request belongs to (R-A1.6): a request answers only its own transaction. */
+/**
+ * Which sign-in a request belongs to (R-A1.6): a request answers only its own transaction. A
+ * helpdesk verification is its own transaction: the request answers only that verification.
+ */
 export type PushBinding = { userId: string; transactionId: string; purpose: PushPurpose };
 
 function bindingMatches(binding: PushBinding) {
@@ -74,6 +81,9 @@ function hashNumber(requestId: string, number: string): string {
 export type StartPushResult =
   { ok: true; requestId: string } | { ok: false; reason: "limit" | "paused" | "unavailable" };
 
+/** Who asks, when it is not the person (a helpdesk agent): audited as the actor, named on the phone. */
+export type PushRequester = { id: string; displayName: string };
+
 /**
  * Sends a number-matching request to the person's paired phones for one sign-in, within the
  * limits (R-A6.3): one outstanding request per account (the same sign-in asking again gets its
@@ -86,11 +96,12 @@ export async function startPushRequest(
   user: { id: string; email: string; displayName: string },
   binding: PushBinding,
   context: RequestContext,
+  requester?: PushRequester,
 ): Promise<StartPushResult> {
   const origin = await lookupOrigin(context);
   const result = await db.transaction(async (tx): Promise<StartPushResult> => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`push:${user.id}`}))`);
-    const audit = { actorId: user.id, subjectId: user.id, ...context };
+    const audit = { actorId: requester?.id ?? user.id, subjectId: user.id, ...context };
     const [phones] = await tx
       .select({ n: count() })
       .from(companionDevices)
@@ -180,12 +191,16 @@ export async function startPushRequest(
       ...binding,
       challenge,
       numberHash: hashNumber(id, pushNumber(id, challenge)),
-      context: {
-        app: `${env.ORG_NAME} sign-in`,
-        location: describeLocation(origin.intel),
-        ip: context.ip,
-        device: describeDevice(origin.device),
-      },
+      // A helpdesk request shows who is asking; the agent's own place and browser are no help
+      // to the person and none of their business.
+      context: requester
+        ? { app: `${env.ORG_NAME} helpdesk`, helpdesk: requester.displayName }
+        : {
+            app: `${env.ORG_NAME} sign-in`,
+            location: describeLocation(origin.intel),
+            ip: context.ip,
+            device: describeDevice(origin.device),
+          },
       expiresAt: databaseNowPlus(env.PUSH_REQUEST_TTL_SECONDS * 1000),
     });
     await writeAudit(tx, {
@@ -251,6 +266,30 @@ export async function getLatestPush(
     : null;
 }
 
+/**
+ * How one request of a binding was answered, with whether the person said "This wasn't me":
+ * what a helpdesk agent is shown.
+ */
+export async function getPushAnswer(
+  db: Executor,
+  binding: PushBinding,
+  requestId: string,
+): Promise<{ status: PushStatus; fraudReported: boolean; answeredAt: Date | null }> {
+  if (!isUuid(requestId)) return { status: "gone", fraudReported: false, answeredAt: null };
+  const [row] = await db
+    .select({
+      status: pushRequests.status,
+      expired: sql<boolean>`${pushRequests.expiresAt} <= now()`,
+      fraudReported: pushRequests.fraudReported,
+      answeredAt: pushRequests.answeredAt,
+    })
+    .from(pushRequests)
+    .where(and(bindingMatches(binding), eq(pushRequests.id, requestId)));
+  return row
+    ? { status: effectiveStatus(row), fraudReported: row.fraudReported, answeredAt: row.answeredAt }
+    : { status: "gone", fraudReported: false, answeredAt: null };
+}
+
 /** How one request of a sign-in is going: what the browser polls. */
 export async function getPushStatus(
   db: Executor,
@@ -292,7 +331,7 @@ export async function listPendingPushes(
         eq(pushRequests.userId, device.userId),
         eq(pushRequests.status, "pending"),
         gt(pushRequests.expiresAt, sql`now()`),
-        device.phoneSignInEnabled ? undefined : eq(pushRequests.purpose, "second_factor"),
+        device.phoneSignInEnabled ? undefined : ne(pushRequests.purpose, "phone_sign_in"),
       ),
     )
     .orderBy(desc(pushRequests.createdAt));
@@ -304,6 +343,7 @@ export async function listPendingPushes(
     location: row.context.location ?? "Unknown location",
     ip: row.context.ip ?? null,
     device: row.context.device ?? null,
+    helpdesk: row.context.helpdesk ?? null,
     createdAt: row.createdAt.toISOString(),
     expiresAt: row.expiresAt.toISOString(),
   }));
@@ -460,7 +500,13 @@ export async function answerPush(
         .select({ id: users.id, email: users.email, displayName: users.displayName })
         .from(users)
         .where(eq(users.id, device.userId));
-      if (user) await queueSecurityNotice(tx, user, "push.fraud_reported", context);
+      if (user) {
+        const notice =
+          request.purpose === "helpdesk_verification"
+            ? "push.helpdesk_reported"
+            : "push.fraud_reported";
+        await queueSecurityNotice(tx, user, notice, context);
+      }
     }
     return outcome("denied");
   });
@@ -487,7 +533,7 @@ export async function consumeApprovedPush(
         // Phone sign-in turned off between the approval and this step takes the approval with
         // it: the person said this phone may no longer sign them in.
         or(
-          eq(pushRequests.purpose, "second_factor"),
+          ne(pushRequests.purpose, "phone_sign_in"),
           sql`exists (select 1 from ${companionDevices} where ${companionDevices.id} = ${pushRequests.deviceId} and ${companionDevices.phoneSignInEnabled})`,
         ),
       ),

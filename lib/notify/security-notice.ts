@@ -38,6 +38,7 @@ export const NOTICE_EVENTS = [
   "hardware_token.assigned",
   "passkey.counter_regressed",
   "push.fraud_reported",
+  "push.helpdesk_reported",
   "push.limited",
   "phone_sign_in.enabled",
   "phone_sign_in.disabled",
@@ -223,6 +224,12 @@ const NOTICES: Record<NoticeEvent, Notice> = {
     what: () =>
       "You denied a sign-in request in the Authenticator app and said it wasn't you. Requests to your phone are paused for an hour. Someone may know your password: change it now.",
     sms: "a sign-in request was reported as not yours",
+  },
+  "push.helpdesk_reported": {
+    subject: "You reported a helpdesk request",
+    what: () =>
+      "The helpdesk asked the Authenticator app to confirm it was you on a call with them, and you said it wasn't you. Someone may have called the helpdesk pretending to be you. Requests to your phone are paused for an hour. If you did not call the helpdesk, tell them so on a number you know.",
+    sms: "a helpdesk request was reported as not yours",
   },
   "push.limited": {
     subject: "Sign-in requests to your phone were refused",

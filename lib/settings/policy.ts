@@ -63,6 +63,15 @@ export function passkeyRequiredForAgents(): boolean {
   return getSettingOverride("passkey_required_for_agents") ?? false;
 }
 
+/**
+ * Whether the helpdesk must verify a caller ("Verify identity") before resetting their password,
+ * issuing them a Temporary Access Pass or resetting their MFA (R-A10.4); off unless an
+ * administrator turns it on.
+ */
+export function callerVerificationRequired(): boolean {
+  return getSettingOverride("caller_verification_required") ?? false;
+}
+
 /** Whether "Stay signed in?" is asked at the end of sign-in. */
 export function staySignedInOffered(): boolean {
   return getSettingOverride("stay_signed_in_offered") ?? true;

@@ -54,6 +54,11 @@ export const SETTING_SCHEMAS = {
   backup_method: z.enum(BACKUP_METHOD_RULES),
   /** Method kinds that count as a backup; the others still work, but do not end the prompt. */
   backup_method_kinds: z.array(z.string().min(1).max(40)).min(1).max(20),
+  /**
+   * A password reset, a Temporary Access Pass or an MFA reset by the helpdesk needs the agent to
+   * have verified the caller in the last 10 minutes (R-A10.4).
+   */
+  caller_verification_required: z.boolean(),
 } as const;
 
 export type SettingKey = keyof typeof SETTING_SCHEMAS;

@@ -109,6 +109,7 @@ export async function saveSettingsAction(
     mfa_required_for_all: single("mfa_required") === "all",
     stay_signed_in_offered: single("stay_signed_in_offered") === "on",
     passkey_required_for_agents: single("passkey_required_for_agents") === "on",
+    caller_verification_required: single("caller_verification_required") === "on",
     backup_method: backupRule,
     backup_method_kinds: METHOD_KINDS.filter((kind) => backupKinds.includes(kind)),
   };

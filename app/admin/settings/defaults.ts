@@ -23,6 +23,7 @@ export function settingDefaults(): SettingValues {
     password_reset_methods: 2,
     backup_method: "recommended",
     backup_method_kinds: [...METHOD_KINDS],
+    caller_verification_required: false,
   };
 }
 

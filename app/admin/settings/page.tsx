@@ -43,6 +43,7 @@ export default async function SettingsPage() {
           staySignedInCeiling: getEnv().PERSISTENT_SESSION_ABSOLUTE_DAYS,
           signInRetentionDays: values.sign_in_retention_days,
           passkeyRequiredForAgents: values.passkey_required_for_agents,
+          callerVerificationRequired: values.caller_verification_required,
           passwordResetMethods: values.password_reset_methods,
         }}
       />

@@ -25,6 +25,7 @@ export type SettingsFormValues = {
   signInRetentionDays: number;
   passkeyRequiredForAgents: boolean;
   passwordResetMethods: number;
+  callerVerificationRequired: boolean;
 };
 
 const legend = "text-lg font-semibold";
@@ -210,6 +211,25 @@ export function SettingsForm({ values }: { values: SettingsFormValues }) {
           defaultValue={values.signInRetentionDays}
           errors={errors?.sign_in_retention_days}
         />
+      </fieldset>
+
+      <fieldset className="space-y-2">
+        <legend className={legend}>Helpdesk</legend>
+        <label className="flex items-center gap-2">
+          <input
+            type="checkbox"
+            name="caller_verification_required"
+            defaultChecked={values.callerVerificationRequired}
+            aria-describedby="caller-verification-hint"
+          />
+          Require caller verification before a password reset, a Temporary Access Pass or an MFA
+          reset
+        </label>
+        <p id="caller-verification-hint" className="ml-6 text-sm text-slate-600">
+          The agent first checks the caller with &ldquo;Verify identity&rdquo; on the person&apos;s
+          page: a request to their Authenticator app, or a code texted to their phone that the
+          caller reads back. A check counts for 10 minutes, for the agent who made it.
+        </p>
       </fieldset>
 
       <fieldset className="space-y-4">

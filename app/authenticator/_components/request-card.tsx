@@ -8,7 +8,10 @@ import { UNREACHABLE_TEXT, wrongPinText } from "./messages";
 import { PinField } from "./pin-field";
 import { RequestDetails } from "./request-details";
 
-/** One waiting sign-in request: the number from the browser, the app PIN if needed, the answer. */
+/**
+ * One waiting request: the number from the browser (or, for the helpdesk, the number the agent
+ * reads out), the app PIN if needed, the answer.
+ */
 export function RequestCard({
   device,
   request,
@@ -26,9 +29,15 @@ export function RequestCard({
   const headingRef = useRef<HTMLHeadingElement>(null);
   useEffect(() => headingRef.current?.focus(), []);
 
+  const helpdesk = request.purpose === "helpdesk_verification";
+
   async function answer(decision: "approve" | "deny", fraud = false) {
     if (decision === "approve" && !/^\d{2}$/.test(number.trim())) {
-      setError("Enter the two-digit number shown in your browser.");
+      setError(
+        helpdesk
+          ? "Enter the two-digit number the helpdesk reads to you."
+          : "Enter the two-digit number shown in your browser.",
+      );
       return;
     }
     // Phone sign-in replaces the password: approving it needs the app PIN, which the server
@@ -65,8 +74,14 @@ export function RequestCard({
   return (
     <div className="mt-4 rounded-md border border-slate-300 p-4">
       <h3 ref={headingRef} tabIndex={-1} className="text-lg font-semibold">
-        Are you trying to sign in?
+        {helpdesk ? "The helpdesk is verifying it's you" : "Are you trying to sign in?"}
       </h3>
+      {helpdesk && (
+        <p className="mt-1 text-sm font-medium text-slate-800">
+          Approve only if you are on a call with them, and you called them. If you didn&apos;t,
+          choose &ldquo;This wasn&apos;t me&rdquo;.
+        </p>
+      )}
       {request.purpose === "phone_sign_in" && (
         <p className="mt-1 text-sm font-medium text-slate-800">
           Phone sign-in: approving signs you in without your password.
@@ -83,7 +98,9 @@ export function RequestCard({
       >
         <div className="space-y-1">
           <label htmlFor="push-number" className="block text-sm font-medium text-slate-800">
-            Enter the number shown in your browser
+            {helpdesk
+              ? "Enter the number the helpdesk reads to you"
+              : "Enter the number shown in your browser"}
           </label>
           <input
             id="push-number"

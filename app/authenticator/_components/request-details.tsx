@@ -1,11 +1,27 @@
 import type { PendingPush } from "@/lib/mfa/companion-protocol";
 
-/** Where and when a sign-in request comes from, for the person to recognise it. */
+/** Where and when a sign-in request comes from (or who at the helpdesk asks), to recognise it. */
 export function RequestDetails({ request }: { request: PendingPush }) {
   const when = new Date(request.createdAt).toLocaleTimeString([], {
     hour: "2-digit",
     minute: "2-digit",
   });
+  if (request.purpose === "helpdesk_verification") {
+    return (
+      <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+        <dt className="font-medium">From</dt>
+        <dd>{request.app}</dd>
+        {request.helpdesk && (
+          <>
+            <dt className="font-medium">Helpdesk agent</dt>
+            <dd>{request.helpdesk}</dd>
+          </>
+        )}
+        <dt className="font-medium">Time</dt>
+        <dd>{when}</dd>
+      </dl>
+    );
+  }
   return (
     <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
       <dt className="font-medium">App</dt>

@@ -22,9 +22,11 @@ export function SignInRequests({
   const queryClient = useQueryClient();
   // Kept here, not in the request's card: the next poll no longer lists an answered request,
   // and the person must still be able to read what their answer did.
-  const [answered, setAnswered] = useState<{ result: AnswerResult; reported: boolean } | null>(
-    null,
-  );
+  const [answered, setAnswered] = useState<{
+    result: AnswerResult;
+    reported: boolean;
+    helpdesk: boolean;
+  } | null>(null);
   return (
     <section aria-labelledby="requests-heading" className="mt-8">
       <h2 id="requests-heading" className="text-xl font-semibold">
@@ -43,7 +45,13 @@ export function SignInRequests({
           key={request.id}
           device={device}
           request={request}
-          onAnswered={(result, reported) => setAnswered({ result, reported })}
+          onAnswered={(result, reported) =>
+            setAnswered({
+              result,
+              reported,
+              helpdesk: request.purpose === "helpdesk_verification",
+            })
+          }
         />
       ) : (
         <p className="mt-2 text-slate-700">No requests waiting.</p>

@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { fieldErrorsFrom } from "@/lib/actions/form-action";
+import { fieldErrorsFrom, type ActionState } from "@/lib/actions/form-action";
 import {
   changeRole,
   deleteMethod,
@@ -19,6 +19,12 @@ import {
   type AgentActionResult,
 } from "@/lib/admin/account-actions";
 import type { AgentReasonInput } from "@/lib/admin/agent-rules";
+import {
+  checkCallerCode,
+  finishPushVerification,
+  startPushVerification,
+  startTextVerification,
+} from "@/lib/admin/caller-verification";
 import { parseAgentReason, requireAgentAction, type Agent } from "@/lib/admin/guard";
 import { isUserId } from "@/lib/admin/users";
 import { ROLES } from "@/lib/auth/users";
@@ -237,4 +243,113 @@ export async function assignTokenAction(
       `Token ${serialNumber} assigned. The person activates it in Security info by entering the code it shows.`,
     { revalidate: ["/admin/tokens"] },
   );
+}
+
+// ── "Verify identity" (R-A10.4) ─────────────────────────────────────────────
+// No reason is asked: a check changes nothing on the account. Each action still checks the agent,
+// a fresh second factor and the agent's right to check this person (in lib/admin).
+
+/** What "Verify identity" shows after sending: the number to read out, or where the code went. */
+export type VerifyCallerState = ActionState & {
+  push?: { verificationId: string; number: string };
+  text?: { verificationId: string; sentTo: string };
+};
+
+function single(formData: FormData, name: string): string {
+  const values = formData instanceof FormData ? formData.getAll(name) : [];
+  return values.length === 1 && typeof values[0] === "string" ? values[0] : "";
+}
+
+async function verifier(
+  formData: FormData,
+): Promise<{ agent: Agent; userId: string; page: string }> {
+  // The guard comes before anything else is read, as for every console action.
+  const userId = single(formData, "userId");
+  const page = isUserId(userId) ? `/admin/users/${userId}` : "/admin/users";
+  const agent = await requireAgentAction(page);
+  return { agent, userId, page };
+}
+
+/** "Send a request to their app". */
+export async function sendVerificationRequestAction(
+  _state: VerifyCallerState,
+  formData: FormData,
+): Promise<VerifyCallerState> {
+  const { agent, userId, page } = await verifier(formData);
+  const started = await startPushVerification(
+    await getDb(),
+    agent,
+    userId,
+    await getRequestContext(),
+  );
+  if (!started.ok) return { status: "error", message: started.message };
+  revalidatePath(page);
+  return {
+    status: "success",
+    push: { verificationId: started.verificationId, number: started.number },
+  };
+}
+
+/** Settles the request once the person answered: what the waiting dialog submits by itself. */
+export async function finishVerificationRequestAction(
+  _state: ActionState,
+  formData: FormData,
+): Promise<ActionState> {
+  const { agent, userId, page } = await verifier(formData);
+  const finished = await finishPushVerification(
+    await getDb(),
+    agent,
+    userId,
+    single(formData, "verification"),
+    await getRequestContext(),
+  );
+  revalidatePath(page);
+  if (finished.ok) return { status: "success" };
+  // The dialog already says how the person answered; only something else needs saying.
+  const shown = ["denied", "reported", "expired"].includes(finished.reason);
+  return shown ? { status: "error" } : { status: "error", message: finished.message };
+}
+
+/** "Text a code". */
+export async function textVerificationCodeAction(
+  _state: VerifyCallerState,
+  formData: FormData,
+): Promise<VerifyCallerState> {
+  const { agent, userId, page } = await verifier(formData);
+  const sent = await startTextVerification(
+    await getDb(),
+    agent,
+    userId,
+    single(formData, "phone"),
+    await getRequestContext(),
+  );
+  if (!sent.ok) return { status: "error", message: sent.message };
+  revalidatePath(page);
+  return {
+    status: "success",
+    text: { verificationId: sent.verificationId, sentTo: sent.sentTo },
+  };
+}
+
+/** "Check" the code the caller reads; the code is never sent back to the form. */
+export async function checkCallerCodeAction(
+  _state: ActionState,
+  formData: FormData,
+): Promise<ActionState> {
+  const { agent, userId, page } = await verifier(formData);
+  const checked = await checkCallerCode(
+    await getDb(),
+    agent,
+    userId,
+    single(formData, "code"),
+    await getRequestContext(),
+  );
+  revalidatePath(page);
+  if (checked.ok) {
+    return { status: "success", message: "That's the code: the caller is verified." };
+  }
+  if (checked.reason === "malformed") {
+    return { status: "error", fieldErrors: { code: [checked.message] } };
+  }
+  return { status: "error", message: checked.message };
 }

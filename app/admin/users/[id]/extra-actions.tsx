@@ -9,13 +9,18 @@ import { PassDialog } from "./pass-dialog";
 import { assignTokenAction } from "./actions";
 import { TokenSelect } from "./token-select";
 
-export type AgentExtraActionsProps = { user: AdminUserDetail; agent: Agent };
+export type AgentExtraActionsProps = {
+  user: AdminUserDetail;
+  agent: Agent;
+  /** What the pass dialog says when the organisation requires a verified caller first. */
+  callerCheck?: React.ReactNode;
+};
 
 /**
  * "Issue Temporary Access Pass" and "Assign hardware token", inside the page's list of actions
  * (each item a `<li>`). Shown only when the agent may do them; the actions check again.
  */
-export async function AgentExtraActions({ user, agent }: AgentExtraActionsProps) {
+export async function AgentExtraActions({ user, agent, callerCheck }: AgentExtraActionsProps) {
   const db = await getDb();
   const [activePass, tokens] = await Promise.all([
     getActiveAccessPass(db, user.id),
@@ -35,6 +40,7 @@ export async function AgentExtraActions({ user, agent }: AgentExtraActionsProps)
                 ? `${activePass.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC`
                 : null
             }
+            callerCheck={callerCheck}
           />
         </li>
       )}

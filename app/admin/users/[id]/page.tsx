@@ -10,6 +10,11 @@ import { describeLocation, lookupIp } from "@/lib/activity/ip-intel";
 import { listSignInEvents } from "@/lib/activity/sign-in-events";
 import { describeDevice, parseUserAgent } from "@/lib/activity/user-agent";
 import { roleName } from "@/lib/admin/account-actions";
+import {
+  getCallerVerificationOptions,
+  getCallerVerificationView,
+  getVerifiedCaller,
+} from "@/lib/admin/caller-verification";
 import { listSignedInApps } from "@/lib/apps/app-access";
 import { agentMayActOn, requireAgentPage, type AgentAction } from "@/lib/admin/guard";
 import { getAdminUser, listAgentActionsOn } from "@/lib/admin/users";
@@ -19,6 +24,7 @@ import { getDb } from "@/lib/db/client";
 import { countRecoveryCodes, listMethods } from "@/lib/mfa/methods";
 import { methodName } from "@/lib/mfa/registry";
 import { listRememberedBrowsers } from "@/lib/mfa/remembered-browser";
+import { callerVerificationRequired } from "@/lib/settings/policy";
 import { toView } from "../../../(portal)/sign-ins/view";
 import { DataTable } from "../../_components/data-table";
 import {
@@ -34,7 +40,9 @@ import {
   unlockAccountAction,
 } from "./actions";
 import { AgentActionDialog } from "./agent-action-dialog";
+import { CallerVerificationStatus } from "./caller-verification-status";
 import { AgentExtraActions } from "./extra-actions";
+import { VerifyIdentityDialog } from "./verify-identity-dialog";
 
 export const metadata: Metadata = { title: "User" };
 
@@ -46,16 +54,29 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
   const db = await getDb();
   const user = await getAdminUser(db, id);
   if (!user) notFound();
-  const [methods, recoveryCodesLeft, signIns, sessions, signedInApps, browsers, history] =
-    await Promise.all([
-      listMethods(db, user.id),
-      countRecoveryCodes(db, user.id),
-      listSignInEvents(db, user.id, { filter: "all", limit: SIGN_INS_SHOWN }),
-      listActiveSessions(db, user.id, agent.sessionId),
-      listSignedInApps(db, user.id),
-      listRememberedBrowsers(db, user.id).then(nameDevices),
-      listAgentActionsOn(db, user.id),
-    ]);
+  const [
+    methods,
+    recoveryCodesLeft,
+    signIns,
+    sessions,
+    signedInApps,
+    browsers,
+    history,
+    verification,
+    verifyOptions,
+    verifiedByYou,
+  ] = await Promise.all([
+    listMethods(db, user.id),
+    countRecoveryCodes(db, user.id),
+    listSignInEvents(db, user.id, { filter: "all", limit: SIGN_INS_SHOWN }),
+    listActiveSessions(db, user.id, agent.sessionId),
+    listSignedInApps(db, user.id),
+    listRememberedBrowsers(db, user.id).then(nameDevices),
+    listAgentActionsOn(db, user.id),
+    getCallerVerificationView(db, agent.id, user.id),
+    getCallerVerificationOptions(db, user.id),
+    getVerifiedCaller(db, agent.id, user.id),
+  ]);
   const sessionRows = await Promise.all(
     sessions.map(async (s) => ({
       ...s,
@@ -68,6 +89,15 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
   const refusal = signOutAll.ok ? null : signOutAll.message;
   const locked = user.passwordLockedUntil !== null || user.mfaLockedUntil !== null;
   const dialog = { userId: user.id };
+  // With the organisation's rule on, the three actions that hand the account to the caller say
+  // so before the agent confirms; the server refuses them all the same (R-A10.4).
+  const callerCheck =
+    callerVerificationRequired() && !verifiedByYou ? (
+      <p className="font-medium">
+        Your organisation requires you to verify the caller first, with &ldquo;Verify
+        identity&rdquo;.
+      </p>
+    ) : null;
 
   return (
     <>
@@ -86,16 +116,43 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
         <h2 id="actions-heading" className="sr-only">
           Actions
         </h2>
+        {!refusal && (
+          <CallerVerificationStatus
+            view={verification}
+            stillNeeded={callerVerificationRequired() && !verifiedByYou}
+          />
+        )}
         {refusal ? (
           <p className="text-slate-700">{refusal}</p>
         ) : (
           <ul className="flex flex-wrap gap-3">
+            {may("verify_caller") && (
+              <li>
+                <VerifyIdentityDialog
+                  userId={user.id}
+                  name={user.displayName}
+                  push={verifyOptions.push}
+                  phones={verifyOptions.phones}
+                  waitingPush={verification.waitingPush}
+                  waitingCode={verification.waitingCode}
+                />
+              </li>
+            )}
             <li>
               <AgentActionDialog
                 {...dialog}
                 label="Require re-register MFA"
                 title="Require re-register MFA"
-                description="Removes every sign-in method (phones, authenticator apps, hardware tokens) and the recovery codes, and signs the account out everywhere. At the next sign-in the person sets up a method again."
+                description={
+                  <>
+                    <p>
+                      Removes every sign-in method (phones, authenticator apps, hardware tokens) and
+                      the recovery codes, and signs the account out everywhere. At the next sign-in
+                      the person sets up a method again.
+                    </p>
+                    {callerCheck}
+                  </>
+                }
                 action={requireReregisterAction}
               />
             </li>
@@ -122,7 +179,16 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
                 {...dialog}
                 label="Reset password"
                 title="Reset password"
-                description="Sets a generated temporary password, shown here once, and signs the account out everywhere; every browser asks for a second factor again. The person must choose a new password when they sign in with it."
+                description={
+                  <>
+                    <p>
+                      Sets a generated temporary password, shown here once, and signs the account
+                      out everywhere; every browser asks for a second factor again. The person must
+                      choose a new password when they sign in with it.
+                    </p>
+                    {callerCheck}
+                  </>
+                }
                 action={resetPasswordAction}
               />
             </li>
@@ -160,7 +226,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
               </li>
             )}
             {/* "Issue Temporary Access Pass" and "Assign hardware token" live in extra-actions.tsx. */}
-            <AgentExtraActions user={user} agent={agent} />
+            <AgentExtraActions user={user} agent={agent} callerCheck={callerCheck} />
           </ul>
         )}
       </section>

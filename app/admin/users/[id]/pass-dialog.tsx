@@ -6,11 +6,14 @@ export function PassDialog({
   userId,
   lifetimeMinutes,
   activeUntil,
+  callerCheck,
 }: {
   userId: string;
   lifetimeMinutes: number;
   /** When the person already has a usable pass: it is revoked by a new one. */
   activeUntil: string | null;
+  /** Said when the organisation requires a verified caller first. */
+  callerCheck?: React.ReactNode;
 }) {
   return (
     <AgentActionDialog
@@ -19,10 +22,12 @@ export function PassDialog({
       description={
         <>
           <p>
-            Before you issue a pass, confirm who you are talking to: call them back on a number on
-            record, or check with their manager. The pass lets them sign in once, within{" "}
-            {lifetimeMinutes} minutes, to set up a sign-in method.
+            Before you issue a pass, confirm who you are talking to: &ldquo;Verify identity&rdquo;
+            checks them with their own phone; otherwise call them back on a number on record, or
+            check with their manager. The pass lets them sign in once, within {lifetimeMinutes}{" "}
+            minutes, to set up a sign-in method.
           </p>
+          {callerCheck}
           {activeUntil && (
             <p>They already have a pass (until {activeUntil}); a new one replaces it.</p>
           )}

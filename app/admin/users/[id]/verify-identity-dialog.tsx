@@ -1,0 +1,198 @@
+"use client";
+
+import { useActionState, useState } from "react";
+import { Field } from "@/components/forms/field";
+import { SubmitButton } from "@/components/forms/submit-button";
+import { ApprovalWaiter } from "@/components/mfa/approval-waiter";
+import { Alert } from "@/components/ui/alert";
+import { DialogTrigger } from "@/components/ui/dialog-trigger";
+import { idle } from "@/lib/actions/form-action";
+import {
+  checkCallerCodeAction,
+  finishVerificationRequestAction,
+  sendVerificationRequestAction,
+  textVerificationCodeAction,
+  type VerifyCallerState,
+} from "./actions";
+
+export type VerifyIdentityDialogProps = {
+  userId: string;
+  name: string;
+  /** The person has a phone paired with the Authenticator app. */
+  push: boolean;
+  /** Their phones that take texts, by masked name. */
+  phones: { id: string; name: string }[];
+  /** This agent's request still waiting to be settled, with its number. */
+  waitingPush: { verificationId: string; number: string } | null;
+  /** This agent's code still waiting to be read back. */
+  waitingCode: { verificationId: string; sentTo: string } | null;
+};
+
+const sectionHeading = "text-base font-semibold text-slate-900";
+
+const waiting: VerifyCallerState = { status: "idle" };
+
+/**
+ * "Verify identity" (R-A10.4): a request to the person's Authenticator app, or a code texted to
+ * their phone that the caller reads back. The page shows the result to every agent.
+ */
+export function VerifyIdentityDialog({
+  userId,
+  name,
+  push,
+  phones,
+  waitingPush,
+  waitingCode,
+}: VerifyIdentityDialogProps) {
+  const [pushState, pushAction] = useActionState(sendVerificationRequestAction, waiting);
+  const [textState, textAction] = useActionState(textVerificationCodeAction, waiting);
+  // What was waiting when the page was opened stays shown after the page refreshes.
+  const [earlierPush] = useState(waitingPush);
+  const [earlierCode] = useState(waitingCode);
+  const request = pushState.push ?? earlierPush;
+  const code = textState.text ?? earlierCode;
+
+  return (
+    <DialogTrigger label="Verify identity" title="Verify identity">
+      <div className="space-y-6">
+        <p className="text-slate-700">
+          Check that the caller is {name}: only someone holding their phone can answer. The result
+          shows on this page, to every agent, for 10 minutes.
+        </p>
+
+        {push && (
+          <section aria-labelledby="verify-push-heading" className="space-y-3">
+            <h3 id="verify-push-heading" className={sectionHeading}>
+              Authenticator app
+            </h3>
+            <form action={pushAction}>
+              <input type="hidden" name="userId" value={userId} />
+              <SubmitButton pendingLabel="Sending…" variant="secondary">
+                Send a request to their app
+              </SubmitButton>
+            </form>
+            {pushState.status === "error" && pushState.message && (
+              <Alert kind="error">{pushState.message}</Alert>
+            )}
+            {request && (
+              <ApprovalWaiter
+                key={request.verificationId}
+                statusUrl={`/admin/users/${userId}/verification-status?verification=${request.verificationId}`}
+                waitingStatus="pending"
+                finishAction={finishVerificationRequestAction}
+                finishOn={["approved", "denied", "reported", "expired"]}
+                fields={{ userId, verification: request.verificationId }}
+                whileWaiting={
+                  <p className="text-slate-800">
+                    Read this number to the caller, to type on their phone:{" "}
+                    <output
+                      aria-label="Number to read to the caller"
+                      className="text-3xl font-semibold tracking-widest text-slate-900"
+                    >
+                      {request.number}
+                    </output>
+                  </p>
+                }
+                texts={{
+                  waiting: "Waiting for them to approve on their phone…",
+                  approved: "Approved on their phone: the caller is verified.",
+                  ended: "The request ended: the caller is not verified.",
+                }}
+                endings={{
+                  denied: "They denied the request on their phone.",
+                  reported:
+                    "They answered “This wasn't me” on their phone: the caller may not be who they say. Requests to their phone are paused for an hour.",
+                  expired: "The request wasn't answered in time. Send another, or text a code.",
+                  gone: "That request is no longer waiting. Send another.",
+                }}
+              />
+            )}
+          </section>
+        )}
+
+        {phones.length > 0 && (
+          <section aria-labelledby="verify-text-heading" className="space-y-3">
+            <h3 id="verify-text-heading" className={sectionHeading}>
+              Text message
+            </h3>
+            <form action={textAction} className="space-y-3">
+              <input type="hidden" name="userId" value={userId} />
+              {phones.length === 1 ? (
+                <input type="hidden" name="phone" value={phones[0]!.id} />
+              ) : (
+                <div className="space-y-1">
+                  <label
+                    htmlFor="verify-phone"
+                    className="block text-sm font-medium text-slate-800"
+                  >
+                    Phone to text
+                  </label>
+                  <select
+                    id="verify-phone"
+                    name="phone"
+                    className="block w-full rounded-md border border-slate-400 px-3 py-2"
+                  >
+                    {phones.map((phone) => (
+                      <option key={phone.id} value={phone.id}>
+                        {phone.name}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+              )}
+              <SubmitButton pendingLabel="Sending…" variant="secondary">
+                Text a code
+              </SubmitButton>
+            </form>
+            {textState.status === "error" && textState.message && (
+              <Alert kind="error">{textState.message}</Alert>
+            )}
+            {code && <CodeCheck key={code.verificationId} userId={userId} sentTo={code.sentTo} />}
+          </section>
+        )}
+
+        {!push && phones.length === 0 && (
+          <p className="text-slate-700">
+            {name} has no phone that can get a request or a text. Verify the caller another way:
+            call them back on a number on record, or ask their manager.
+          </p>
+        )}
+        <p className="text-sm text-slate-600">
+          There is no email code: the only address Factor has is the account&apos;s own, which
+          someone who lost their account may have lost too — or someone else may have.
+        </p>
+      </div>
+    </DialogTrigger>
+  );
+}
+
+/** The code the caller reads back, checked once; a new text starts a new one. */
+function CodeCheck({ userId, sentTo }: { userId: string; sentTo: string }) {
+  const [state, action] = useActionState(checkCallerCodeAction, idle);
+  const errors = state.status === "error" ? state.fieldErrors : undefined;
+  return (
+    <div className="space-y-3">
+      <p role="status" className="text-slate-800">
+        A code was texted to {sentTo}. Ask the caller to read it to you.
+      </p>
+      {state.status === "success" ? (
+        <Alert kind="success">{state.message}</Alert>
+      ) : (
+        <form action={action} className="space-y-3" noValidate>
+          <input type="hidden" name="userId" value={userId} />
+          {state.status === "error" && state.message && <Alert kind="error">{state.message}</Alert>}
+          <Field
+            label="Code the caller reads"
+            name="code"
+            inputMode="numeric"
+            autoComplete="off"
+            maxLength={12}
+            required
+            errors={errors?.code}
+          />
+          <SubmitButton pendingLabel="Checking…">Check</SubmitButton>
+        </form>
+      )}
+    </div>
+  );
+}

@@ -29,7 +29,6 @@ const app = (overrides: Partial<App> = {}) =>
   ({ allowedRoles: null, proof: "mfa", ...overrides }) as App;
 const request = (overrides: Partial<Parameters<typeof nextBridgeStep>[2]> = {}) => ({
   prompt: [] as string[],
-  startedAt: NOW - 1000,
   ...overrides,
 });
 
@@ -52,9 +51,21 @@ describe("the next step for an app's request", () => {
       fresh: true,
     });
     expect(nextBridgeStep(session(), app(), request({ maxAgeSeconds: 3600 })).kind).toBe("answer");
-    // The sign-in made for this request satisfies it, even with max_age=0.
-    const fresh = session({ authenticatedAt: new Date(NOW) });
-    expect(nextBridgeStep(fresh, app(), request({ prompt: ["login"], maxAgeSeconds: 0 }))).toEqual({
+    // The sign-in made for this request satisfies it, even with max_age=0 and within the same
+    // second: it is told by being another session than the one the person was sent from.
+    const fresh = session({ id: "session-2", authenticatedAt: new Date(NOW) });
+    const sent = { signInSent: { fromSessionId: "session-1" } };
+    expect(
+      nextBridgeStep(fresh, app(), request({ prompt: ["login"], maxAgeSeconds: 0, ...sent })),
+    ).toEqual({ kind: "answer", fresh: true });
+    // Coming back with the same session is not a new sign-in.
+    expect(nextBridgeStep(session(), app(), request({ prompt: ["login"], ...sent }))).toEqual({
+      kind: "sign_in",
+      fresh: true,
+    });
+    // Sent to sign in without a session: whatever session comes back is the new sign-in.
+    const none = { signInSent: { fromSessionId: null } };
+    expect(nextBridgeStep(session(), app(), request(none))).toEqual({
       kind: "answer",
       fresh: true,
     });

@@ -55,17 +55,23 @@ export type BridgeStep =
   | { kind: "answer"; fresh: boolean };
 
 /**
- * `startedAt` is when the app's request arrived; a session made after it is this request's own
- * sign-in. `prompt=login` and an exceeded `max_age` ask for such a fresh sign-in.
+ * `signInSent` says the bridge already sent the person to sign in for this request, and which
+ * session they had then (null: none). A different session now is this request's own sign-in —
+ * told apart by identity, not by time, since a sign-in can finish within the second the request
+ * came in, and the database's clock need not be this host's. `prompt=login` and an exceeded
+ * `max_age` ask for such a fresh sign-in.
  */
 export function nextBridgeStep(
   session: CurrentSession | null,
   app: App,
-  request: { prompt: string[]; maxAgeSeconds?: number; startedAt: number },
+  request: {
+    prompt: string[];
+    maxAgeSeconds?: number;
+    signInSent?: { fromSessionId: string | null };
+  },
 ): BridgeStep {
   if (!session) return { kind: "sign_in", fresh: false };
-  const authenticatedAt = session.authenticatedAt.getTime();
-  const fresh = authenticatedAt >= request.startedAt;
+  const fresh = request.signInSent !== undefined && session.id !== request.signInSent.fromSessionId;
   const tooOld = olderThan(session, request.maxAgeSeconds);
   if (!fresh && (request.prompt.includes("login") || tooOld))
     return { kind: "sign_in", fresh: true };
@@ -143,12 +149,19 @@ export async function handleInteraction(
   const step = nextBridgeStep(session, app, {
     prompt: String(details.params.prompt ?? "").split(" "),
     maxAgeSeconds: Number.isFinite(maxAge) && maxAge >= 0 ? maxAge : undefined,
-    // The provider keeps whole seconds: a sign-in in the request's own second counts as older,
-    // since no sign-in finishes within a second of the request that asked for it.
-    startedAt: (details.iat + 1) * 1000,
+    signInSent: (details.result as { signInSent?: { fromSessionId: string | null } } | undefined)
+      ?.signInSent,
   });
   switch (step.kind) {
     case "sign_in":
+      // Kept with the request, unfinished, so that the session the person comes back with can
+      // be told from the one they had.
+      await provider.interactionResult(
+        req,
+        res,
+        { signInSent: { fromSessionId: session?.id ?? null } },
+        { mergeWithLastSubmission: false },
+      );
       return redirect(
         res,
         `/signin?${step.fresh ? "reauth=1&" : ""}callbackUrl=${encodeURIComponent(here)}`,

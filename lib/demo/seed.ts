@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { verifyPassword } from "@/lib/security/password";
 import { createUser, countUsers, emailMatches, type Role } from "@/lib/auth/users";
@@ -52,7 +52,11 @@ export async function seedDemo(db: Db, dataDir: string): Promise<DemoSignIn[]> {
   ];
   // On PostgreSQL nothing else creates the data folder; the demo file still lives there.
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  writeFileSync(demoFile(dataDir), JSON.stringify(kept, null, 2), { mode: 0o600 });
+  // Written aside and renamed into place: another instance starting on the same folder reads
+  // the old file or the new one, never half of one.
+  const written = `${demoFile(dataDir)}.${process.pid}`;
+  writeFileSync(written, JSON.stringify(kept, null, 2), { mode: 0o600 });
+  renameSync(written, demoFile(dataDir));
   return created;
 }
 

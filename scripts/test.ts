@@ -1,9 +1,15 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { buildIfNeeded } from "./build-if-needed";
-import { closingLine, playwrightCounts, vitestCounts, type Counts } from "./test-results";
+import {
+  closingLine,
+  playwrightCounts,
+  UNIT_ERRORS_FILE,
+  vitestCounts,
+  type Counts,
+} from "./test-results";
 
 // npm test: typecheck, lint, unit/integration (Vitest), end-to-end (Playwright, real chromium).
 // Reports go to .ci-out/<lane>/; the last line is "N passed, N failed" summing both runners.
@@ -17,7 +23,10 @@ const lane = process.env.TEST_LANE ?? (process.env.DATABASE_URL ? "postgres" : "
 const out = path.join(".ci-out", lane);
 // Only this run's reports are replaced: CI runs a lane's suites in more than one call.
 mkdirSync(out, { recursive: true });
-if (selected.includes("unit")) rmSync(path.join(out, "vitest.json"), { force: true });
+if (selected.includes("unit")) {
+  rmSync(path.join(out, "vitest.json"), { force: true });
+  rmSync(path.join(out, UNIT_ERRORS_FILE), { force: true });
+}
 if (selected.includes("e2e")) rmSync(path.join(out, "playwright.json"), { force: true });
 
 function run(command: string, args: string[], env: Record<string, string> = {}): boolean {
@@ -52,6 +61,36 @@ function runQuietly(command: string, args: string[]): Promise<boolean> {
   });
 }
 
+/** Runs a command with its output shown as it comes, and kept. */
+function runShowingOutput(
+  command: string,
+  args: string[],
+): Promise<{ ok: boolean; output: string }> {
+  console.log(`\n$ ${command} ${args.join(" ")}`);
+  return new Promise((resolve) => {
+    let output = "";
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const keep = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
+      stream.write(chunk);
+      output += chunk.toString();
+    };
+    child.stdout.on("data", keep(process.stdout));
+    child.stderr.on("data", keep(process.stderr));
+    child.on("close", (code) => resolve({ ok: code === 0, output }));
+  });
+}
+
+/**
+ * The lines of a failed run worth repeating at the very end of CI's log: vitest's error blocks
+ * (failed tests, unhandled errors, a worker that died) without colours, at most 60 lines.
+ */
+function errorLines(output: string): string {
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, "").split("\n");
+  const start = plain.findIndex((line) => /⎯{3,} (Failed|Unhandled)/.test(line));
+  const lines = start >= 0 ? plain.slice(start) : plain.slice(-30);
+  return lines.slice(0, 60).join("\n");
+}
+
 // The typechecker and the linter each keep one core busy: side by side they take as long as the
 // slower of the two.
 const checks: [Suite, Promise<boolean>][] = [];
@@ -62,7 +101,7 @@ for (const [suite, passed] of checks) if (!(await passed)) failures.push(suite);
 
 if (selected.includes("unit")) {
   const report = path.join(out, "vitest.json");
-  const ok = run("npx", [
+  const { ok, output } = await runShowingOutput("npx", [
     "vitest",
     "run",
     "--reporter=default",
@@ -71,7 +110,10 @@ if (selected.includes("unit")) {
   ]);
   const ran = existsSync(report) ? vitestCounts(report) : undefined;
   if (ran) add(ran);
-  if (!ok || !ran || ran.passed + ran.failed === 0) failures.push("unit");
+  if (!ok || !ran || ran.passed + ran.failed === 0) {
+    failures.push("unit");
+    writeFileSync(path.join(out, UNIT_ERRORS_FILE), errorLines(output));
+  }
 }
 
 if (selected.includes("e2e")) {

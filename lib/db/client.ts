@@ -36,6 +36,12 @@ const PGLITE_EXTENSIONS = { pg_trgm };
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.driver === "postgres") {
     const pool = new pg.Pool({ connectionString: target.url, max: target.poolSize ?? 10 });
+    // An idle connection the server drops (a restart, a failover, a dropped test database) is
+    // reported here; without a listener node-postgres would end the process. The pool replaces
+    // the connection on the next query, which fails on its own if the server is really gone.
+    pool.on("error", (error) =>
+      console.error(`PostgreSQL dropped an idle connection: ${error.message}`),
+    );
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return { db, driver: "postgres", pool, close: () => pool.end() };
   }

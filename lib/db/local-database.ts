@@ -2,6 +2,8 @@
 // They may do so only on this machine: a DATABASE_URL that points at a shared or production
 // server must never lose a database to a test run or a benchmark.
 
+import pg from "pg";
+
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "::1"]);
 
 /** The URL and whether it named no host; `postgres://me@/db` is read with a stand-in host. */
@@ -51,4 +53,54 @@ export function refuseUnlessOnThisMachine(url: string, action: string): void {
       "this machine (localhost, 127.0.0.1, ::1 or a Unix socket). Point DATABASE_URL at a " +
       "PostgreSQL server here.",
   );
+}
+
+/** Runs statements on the server `serverUrl` names, which must be on this machine. */
+async function onLocalServer(
+  serverUrl: string,
+  action: string,
+  work: (client: pg.Client) => Promise<void>,
+): Promise<void> {
+  refuseUnlessOnThisMachine(serverUrl, action);
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The URL of database `name` on the server `serverUrl` names. */
+function urlOf(serverUrl: string, name: string): string {
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`not a plain database name: ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Creates database `name` beside the one `serverUrl` names, dropping any left over; its URL. */
+export async function createLocalDatabase(serverUrl: string, name: string): Promise<string> {
+  const url = urlOf(serverUrl, name);
+  await dropLocalDatabase(serverUrl, name);
+  await onLocalServer(serverUrl, `create the database ${name}`, async (client) => {
+    await client.query(`create database ${name}`);
+  });
+  return url;
+}
+
+/** Drops database `name` beside the one `serverUrl` names, ending connections still open to it. */
+export async function dropLocalDatabase(serverUrl: string, name: string): Promise<void> {
+  urlOf(serverUrl, name);
+  await onLocalServer(serverUrl, `drop the database ${name}`, async (client) => {
+    try {
+      await client.query(`drop database if exists ${name} with (force)`);
+    } catch (error) {
+      // FORCE may end only our own role's connections (without pg_signal_backend), and
+      // autovacuum, often busy on a database just filled, runs as no role. A plain drop ends
+      // autovacuum itself; any other connection left open still fails it, as it should.
+      if ((error as { code?: string }).code !== "42501") throw error;
+      await client.query(`drop database if exists ${name}`);
+    }
+  });
 }

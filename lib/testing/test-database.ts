@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { openDatabase, installDatabase, type Database } from "@/lib/db/client";
-import { refuseUnlessOnThisMachine } from "@/lib/db/local-database";
+import { createLocalDatabase, dropLocalDatabase } from "@/lib/db/local-database";
 import { migrateDatabase } from "@/lib/db/migrate";
 
 export type TestDatabase = Database & {
@@ -24,27 +23,14 @@ export async function createBlankDatabase(
     return { ...database, dispose: database.close };
   }
   const name = `factor_test_${randomBytes(6).toString("hex")}`;
-  refuseUnlessOnThisMachine(serverUrl, `create and drop the test database ${name}`);
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({
-    driver: "postgres",
-    url: url.toString(),
-    poolSize: options.poolSize,
-  });
+  const url = await createLocalDatabase(serverUrl, name);
+  const database = await openDatabase({ driver: "postgres", url, poolSize: options.poolSize });
   return {
     ...database,
-    url: url.toString(),
+    url,
     dispose: async () => {
       await database.close();
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
+      await dropLocalDatabase(serverUrl, name);
     },
   };
 }

@@ -2,12 +2,11 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import pg from "pg";
 import { ensureSignInEventPartitions } from "../../lib/activity/sign-in-event-partitions";
 import { hashPassword } from "../../lib/security/password";
 import { openDatabase, type Database } from "../../lib/db/client";
 import { releaseDataFolderLock } from "../../lib/db/data-folder-lock";
-import { refuseUnlessOnThisMachine } from "../../lib/db/local-database";
+import { createLocalDatabase } from "../../lib/db/local-database";
 import { migrateDatabase } from "../../lib/db/migrate";
 import { mfaMethods } from "../../lib/db/schema";
 import { newTotpSecret } from "../../lib/mfa/totp";
@@ -104,20 +103,6 @@ export function benchDir(scale: Scale, driver: "pglite" | "postgres"): string {
   return path.resolve("bench-data", `${driver}-u${scale.users}-e${scale.events}`);
 }
 
-async function createPostgresDatabase(adminUrl: string, name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(`drop database if exists ${name} with (force)`);
-    await client.query(`create database ${name}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 /**
  * The seeded database for a scale: reused when a previous run seeded it (state file present),
  * otherwise created from nothing. `signers` accounts can sign in with password and code.
@@ -140,18 +125,11 @@ export async function prepareBenchDatabase(options: {
       return state;
     }
   }
-  if (options.postgresUrl) {
-    const name = benchDatabaseName(options.scale);
-    refuseUnlessOnThisMachine(options.postgresUrl, `drop and create the bench database ${name}`);
-  }
   mkdirSync(dir, { recursive: true });
   let databaseUrl: string | undefined;
   let database: Database;
   if (options.postgresUrl) {
-    databaseUrl = await createPostgresDatabase(
-      options.postgresUrl,
-      benchDatabaseName(options.scale),
-    );
+    databaseUrl = await createLocalDatabase(options.postgresUrl, benchDatabaseName(options.scale));
     database = await openDatabase({ driver: "postgres", url: databaseUrl, poolSize: 2 });
   } else {
     rmSync(path.join(dir, "pglite"), { recursive: true, force: true });

@@ -6,7 +6,12 @@ import { createAccounts, type Account } from "./support/accounts";
 import { startAppServer, type AppServer } from "./support/app-server";
 import { heading, registerTestApps, signInThroughApp, type TestApp } from "./support/apps";
 import { createOwnDatabase } from "./support/database";
-import { expectNoAccessibilityViolations, signIn } from "./support/helpers";
+import {
+  expectNoAccessibilityViolations,
+  passSecondStep,
+  signIn,
+  submitPassword,
+} from "./support/helpers";
 import type { RelyingParty } from "./support/relying-party";
 import { E2E_PORT } from "./support/state";
 
@@ -17,15 +22,16 @@ const PORT = E2E_PORT + 7;
 const ISSUER = `http://localhost:${PORT}`;
 const run = String(Date.now() % 100_000).padStart(5, "0");
 
-type AppName = "mail" | "library";
+type AppName = "mail" | "library" | "survey";
 const APPS: Record<AppName, TestApp> = {
   mail: { name: "Mail", kind: "web" },
   library: { name: "Library", kind: "web" },
+  survey: { name: "Course survey", kind: "web", askConsent: true },
 };
 
 let server: AppServer;
 let ownDatabase: Awaited<ReturnType<typeof createOwnDatabase>>;
-let accounts: Record<"person" | "newcomer" | "caller" | "agent", Account>;
+let accounts: Record<"person" | "newcomer" | "caller" | "agent" | "consenter", Account>;
 let parties: Record<AppName, RelyingParty>;
 
 test.beforeAll(async () => {
@@ -42,6 +48,7 @@ test.beforeAll(async () => {
       { name: `my-apps-newcomer-${run}`, authenticator: true },
       { name: `my-apps-caller-${run}`, displayName: `Caller ${run}`, authenticator: true },
       { name: `my-apps-agent-${run}`, role: "helpdesk", authenticator: true },
+      { name: `my-apps-consenter-${run}`, authenticator: true },
     ],
     dataDir,
     { env, port: PORT },
@@ -51,6 +58,7 @@ test.beforeAll(async () => {
     newcomer: created[`my-apps-newcomer-${run}`]!,
     caller: created[`my-apps-caller-${run}`]!,
     agent: created[`my-apps-agent-${run}`]!,
+    consenter: created[`my-apps-consenter-${run}`]!,
   };
   server = await startAppServer({ port: PORT, dataDir, env });
   parties = await registered.start(ISSUER);
@@ -188,4 +196,49 @@ test("the helpdesk sees the apps a person signed in to, with the last time", asy
   } finally {
     await desk.close();
   }
+});
+
+test("an app that asks for consent says what it will receive, and the answer holds until its access is removed (R-A19.2)", async ({
+  page,
+}) => {
+  const consentHeading = heading(page, "Allow Course survey to use your account?");
+  await page.goto(`${parties.survey.url}/login`);
+  await submitPassword(page, accounts.consenter.email, accounts.consenter.password);
+  await passSecondStep(page, accounts.consenter.email);
+  await page.getByRole("button", { name: "No" }).click();
+  await expect(consentHeading).toBeVisible();
+  await expect(
+    page.getByRole("list", { name: "What Course survey will receive" }).getByRole("listitem"),
+  ).toHaveText([
+    "That it's you, and when and how you signed in",
+    "Your email address",
+    "Your name and your role",
+  ]);
+  await expectNoAccessibilityViolations(page);
+
+  // Declined: the app is told, and nothing is remembered.
+  await page.getByRole("button", { name: "Don't allow" }).click();
+  await expect(heading(page, "Course survey: sign-in refused")).toBeVisible();
+  await expect(page.locator("#error")).toHaveText("access_denied");
+  await page.goto(`${parties.survey.url}/login`);
+  await expect(consentHeading).toBeVisible();
+
+  await page.getByRole("button", { name: "Allow", exact: true }).click();
+  await expect(heading(page, "Signed in to Course survey")).toBeVisible();
+  await expect(page.locator('[data-claim="email"]')).toHaveText(accounts.consenter.email);
+  // Asked once: the next sign-in goes straight through, and so does one without a screen.
+  await openApp(page, "survey");
+  await page.goto(`${parties.survey.url}/login?prompt=none`);
+  await expect(heading(page, "Signed in to Course survey")).toBeVisible();
+
+  await page.goto("/apps");
+  await page.getByRole("button", { name: "Remove access to Course survey" }).click();
+  await expect(page.getByRole("main").getByRole("status")).toContainText(
+    "Course survey no longer has access to your account",
+  );
+  // Removing access forgets the consent: without a screen the app learns it must ask.
+  await page.goto(`${parties.survey.url}/login?prompt=none`);
+  await expect(page.locator("#error")).toHaveText("consent_required");
+  await page.goto(`${parties.survey.url}/login`);
+  await expect(consentHeading).toBeVisible();
 });

@@ -15,6 +15,7 @@ export type NewTestApp = {
   backchannelLogoutUri?: string;
   allowedRoles?: ("user" | "helpdesk" | "admin")[];
   proof?: "mfa" | "phishing_resistant";
+  askConsent?: boolean;
   disabled?: boolean;
 };
 
@@ -35,6 +36,7 @@ try {
       backchannelLogoutUri: app.backchannelLogoutUri ?? null,
       allowedRoles: app.allowedRoles ?? null,
       proof: app.proof ?? "mfa",
+      askConsent: app.askConsent ?? false,
       disabledAt: app.disabled ? new Date() : null,
     });
     created.push({ clientId, clientSecret });

@@ -54,6 +54,7 @@ function input(change: Partial<AppInput> = {}): AppInput {
     backchannelLogoutUri: "",
     allowedRoles: null,
     proof: "mfa",
+    askConsent: false,
     ...change,
   };
 }
@@ -122,6 +123,7 @@ describe("adding an app", () => {
       backchannelLogoutUri: " https://a.example.edu/logout ",
       allowedRoles: ["admin", "helpdesk"],
       proof: "phishing_resistant",
+      askConsent: true,
     });
     expect(await getApp(database.db, app.id)).toMatchObject({
       name: "Timetable",
@@ -131,6 +133,7 @@ describe("adding an app", () => {
       backchannelLogoutUri: "https://a.example.edu/logout",
       allowedRoles: ["helpdesk", "admin"],
       proof: "phishing_resistant",
+      askConsent: true,
       disabled: false,
     });
     expect((await listApps(database.db)).map((a) => a.name)).toContain("Timetable");
@@ -193,6 +196,7 @@ describe("adding an app", () => {
     [{ allowedRoles: [] }, "allowedRoles", "Choose who can use the app."],
     [{ allowedRoles: ["root"] }, "allowedRoles", "Choose who can use the app."],
     [{ proof: "password" }, "proof", "Choose the proof the app requires."],
+    [{ askConsent: "maybe" }, "askConsent", "Choose whether people are asked to allow the app."],
   ] as const)(
     "refuses %j with an error on %s, and adds nothing (R-A19.1)",
     async (change, field, message) => {
@@ -275,6 +279,22 @@ describe("changing an app", () => {
       reason: "Moved to its own host",
       ticket: null,
     });
+  });
+
+  it("turns consent on, on the record", async () => {
+    const { app } = await created({ name: "Library" });
+    const result = await updateApp(
+      database.db,
+      admin,
+      app.id,
+      input({ name: "Library", askConsent: true }),
+      why,
+      context,
+    );
+    expect(result).toEqual({ ok: true, changed: ["askConsent"] });
+    expect(await getApp(database.db, app.id)).toMatchObject({ askConsent: true });
+    const updated = (await auditFor(app.id)).find((e) => e.action === "admin.app.updated");
+    expect(updated?.details).toMatchObject({ askConsentBefore: false, askConsent: true });
   });
 
   it("writes nothing when nothing changed", async () => {

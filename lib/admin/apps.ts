@@ -50,6 +50,8 @@ export type AppInput = {
   /** null: everyone. */
   allowedRoles: unknown;
   proof: unknown;
+  /** Whether people are asked to allow the app the first time they use it. */
+  askConsent: unknown;
 };
 
 export type AppField = keyof AppInput;
@@ -63,6 +65,7 @@ export type AppSettings = {
   backchannelLogoutUri: string | null;
   allowedRoles: Role[] | null;
   proof: AppProof;
+  askConsent: boolean;
 };
 
 /** An app as the console shows it: never its secret's hash. */
@@ -91,12 +94,13 @@ const viewColumns = {
   backchannelLogoutUri: apps.backchannelLogoutUri,
   allowedRoles: apps.allowedRoles,
   proof: apps.proof,
+  askConsent: apps.askConsent,
   disabledAt: apps.disabledAt,
   createdAt: apps.createdAt,
   updatedAt: apps.updatedAt,
 };
 
-type ViewRow = Omit<typeof apps.$inferSelect, "secretHash" | "askConsent">;
+type ViewRow = Omit<typeof apps.$inferSelect, "secretHash">;
 
 function toView({ disabledAt, ...row }: ViewRow): AppView {
   return { ...row, disabled: disabledAt !== null };
@@ -189,6 +193,7 @@ function settingsSchema(kind: AppKind) {
       .transform((roles) => ROLES.filter((role) => roles.includes(role)))
       .nullable(),
     proof: z.enum(APP_PROOFS, { error: "Choose the proof the app requires." }),
+    askConsent: z.boolean({ error: "Choose whether people are asked to allow the app." }),
   });
 }
 
@@ -241,7 +246,7 @@ const missing = { ok: false, reason: "missing", message: MISSING } as const;
 const notAllowed = { ok: false, reason: "not_allowed", message: ADMINS_ONLY } as const;
 
 /** The audit details that describe an app's settings: never its secret. */
-function describeSettings(settings: AppSettings): Record<string, string | null> {
+function describeSettings(settings: AppSettings): Record<string, string | boolean | null> {
   return {
     name: settings.name,
     redirectUris: settings.redirectUris.join(" "),
@@ -249,6 +254,7 @@ function describeSettings(settings: AppSettings): Record<string, string | null> 
     backchannelLogoutUri: settings.backchannelLogoutUri,
     allowedRoles: settings.allowedRoles ? settings.allowedRoles.join(" ") : "everyone",
     proof: settings.proof,
+    askConsent: settings.askConsent,
   };
 }
 
@@ -328,6 +334,7 @@ const SETTING_FIELDS = [
   "backchannelLogoutUri",
   "allowedRoles",
   "proof",
+  "askConsent",
 ] as const satisfies readonly (keyof AppSettings)[];
 
 /**

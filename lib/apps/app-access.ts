@@ -5,6 +5,7 @@ import { apps, signInEvents } from "@/lib/db/schema";
 import type { RequestContext } from "@/lib/types/request";
 import type { Result } from "@/lib/types/result";
 import { endAppSessions } from "./app-sessions";
+import { forgetConsent } from "./consent";
 
 // My apps: the apps a person signed in to through Factor, and "Remove access" to one of them.
 //
@@ -17,12 +18,12 @@ import { endAppSessions } from "./app-sessions";
 // disabled one stays, since the person did sign in to it.
 
 /** One app in My apps: its current name and the person's latest successful sign-in to it. */
-export type SignedInApp = { clientId: string; name: string; lastSignInAt: Date };
+export type SignedInApp = { appId: string; clientId: string; name: string; lastSignInAt: Date };
 
 function signedInAppsQuery(db: Executor, userId: string, clientId?: string) {
   const lastSignInAt = max(signInEvents.at);
   return db
-    .select({ clientId: apps.clientId, name: apps.name, lastSignInAt })
+    .select({ appId: apps.id, clientId: apps.clientId, name: apps.name, lastSignInAt })
     .from(signInEvents)
     .innerJoin(apps, eq(apps.clientId, signInEvents.clientId))
     .where(
@@ -33,17 +34,23 @@ function signedInAppsQuery(db: Executor, userId: string, clientId?: string) {
         clientId === undefined ? undefined : eq(signInEvents.clientId, clientId),
       ),
     )
-    .groupBy(apps.clientId, apps.name)
+    .groupBy(apps.id, apps.clientId, apps.name)
     .orderBy(desc(lastSignInAt), apps.name);
 }
 
 function toSignedInApp(row: {
+  appId: string;
   clientId: string;
   name: string;
   lastSignInAt: Date | null;
 }): SignedInApp {
   // max() over at least one row (the inner join and group by guarantee one) is never null.
-  return { clientId: row.clientId, name: row.name, lastSignInAt: row.lastSignInAt! };
+  return {
+    appId: row.appId,
+    clientId: row.clientId,
+    name: row.name,
+    lastSignInAt: row.lastSignInAt!,
+  };
 }
 
 /** The apps the person signed in to through Factor, most recently used first. */
@@ -53,7 +60,7 @@ export async function listSignedInApps(db: Executor, userId: string): Promise<Si
 
 /**
  * "Remove access" to one app: every provider record Factor holds for the person at that app
- * (grant, codes, access and refresh tokens) is deleted, the app is told to end its session, and
+ * (grant, codes, access and refresh tokens) and their consent to it are deleted, the app is told to end its session, and
  * the audit record is written in the same transaction. Refused as "not_found" when the person
  * never signed in to that client ID (R-A9.4): nothing changes then.
  */
@@ -68,6 +75,7 @@ export async function removeAppAccess(
     if (!row) return { ok: false, reason: "not_found" };
     const app = toSignedInApp(row);
     const sessionsEnded = await endAppSessions(tx, userId, app.clientId);
+    await forgetConsent(tx, userId, app.appId);
     await writeAudit(tx, {
       action: "apps.access.removed",
       outcome: "success",

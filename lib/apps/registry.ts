@@ -75,15 +75,26 @@ export function clientMetadata(app: App): Record<string, unknown> | undefined {
   };
 }
 
-/** The app a pending request is for, found by the interaction's id (for the refusal page). */
-export async function appOfInteraction(db: Executor, uid: string): Promise<App | null> {
+/** An app's sign-in request waiting for the person: the app and the scopes it asks for. */
+export type PendingRequest = { app: App; scopes: string[] };
+
+/** The pending request with this interaction id, or null. */
+export async function pendingRequest(db: Executor, uid: string): Promise<PendingRequest | null> {
   if (!/^[A-Za-z0-9_-]{10,64}$/.test(uid)) return null;
   const [row] = await db
     .select({ payload: oidcRecords.payload })
     .from(oidcRecords)
     .where(and(eq(oidcRecords.kind, "Interaction"), eq(oidcRecords.id, uid)));
-  const clientId = (row?.payload.params as { client_id?: unknown } | undefined)?.client_id;
-  return typeof clientId === "string" ? findApp(db, clientId) : null;
+  const params = (row?.payload.params ?? {}) as { client_id?: unknown; scope?: unknown };
+  if (typeof params.client_id !== "string") return null;
+  const app = await findApp(db, params.client_id);
+  const scopes = typeof params.scope === "string" ? params.scope.split(" ") : ["openid"];
+  return app && { app, scopes };
+}
+
+/** The app a pending request is for, found by the interaction's id (for the refusal page). */
+export async function appOfInteraction(db: Executor, uid: string): Promise<App | null> {
+  return (await pendingRequest(db, uid))?.app ?? null;
 }
 
 /**

@@ -746,6 +746,25 @@ export const apps = pgTable(
 );
 
 /**
+ * What a person allowed an app that asks for consent to receive (the scopes), remembered until
+ * they remove its access in My apps. Apps that do not ask need no row.
+ */
+export const appConsents = pgTable(
+  "app_consents",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    appId: uuid("app_id")
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    scopes: jsonb("scopes").$type<string[]>().notNull(),
+    grantedAt: timestamp("granted_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.appId] })],
+);
+
+/**
  * The provider's own records (sessions, interactions, codes, tokens, grants), one row each,
  * written by lib/oidc/adapter.ts. Removed by the hourly clean-up once expired.
  */

@@ -16,6 +16,14 @@ export const SCOPE_CLAIMS = {
   profile: ["name", "given_name", "family_name", "role"],
 } as const;
 
+/** What each scope gives an app, in the words of the consent page. */
+export const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  openid: "That it's you, and when and how you signed in",
+  profile: "Your name and your role",
+  email: "Your email address",
+  offline_access: "Access to these while you are not using the app",
+};
+
 /**
  * The directory has one display name; apps that want two parts get the last word as the family
  * name and the rest as the given name, which is right for most names and harmless otherwise.

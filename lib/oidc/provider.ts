@@ -6,6 +6,7 @@ import Provider, {
 } from "oidc-provider";
 import type { Db } from "@/lib/db/client";
 import { ACR_VALUES, clientSecretMatches, findApp, mayUseApp } from "@/lib/apps/registry";
+import { needsConsent } from "@/lib/apps/consent";
 import { accountClaims, SCOPE_CLAIMS } from "./account";
 import { drizzleAdapter } from "./adapter";
 import { factorSessionFromCookies } from "./factor-session";
@@ -144,17 +145,21 @@ function configuration(
       policy,
       url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
     },
-    // The organisation's own apps need no consent screen: the grant covers what is asked.
+    // The grant covers what is asked, once the person allowed it where the app asks for consent
+    // (lib/apps/consent.ts); until then the provider's consent prompt sends them to the bridge.
     async loadExistingGrant(ctx) {
       const { client, session } = ctx.oidc;
       if (!client || !session?.accountId) return undefined;
       const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
       const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
-      const grant =
-        existing ??
-        new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-      const granted = new Set((grant.getOIDCScope() ?? "").split(" "));
       const asked = String(ctx.oidc.params?.scope ?? "openid").split(" ");
+      const blank = () =>
+        new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      const app = await findApp(db, client.clientId);
+      // An empty grant, even where an older one covers the scopes: consent is asked first.
+      if (!app || (await needsConsent(db, app, session.accountId, asked))) return blank();
+      const grant = existing ?? blank();
+      const granted = new Set((grant.getOIDCScope() ?? "").split(" "));
       // Written only when it changes: single sign-on reads it and answers.
       if (!existing || asked.some((scope) => !granted.has(scope))) {
         grant.addOIDCScope(asked.join(" "));

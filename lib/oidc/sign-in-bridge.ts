@@ -7,6 +7,7 @@ import { sessionProvenWithPasskey, type CurrentSession } from "@/lib/auth/sessio
 import { clock } from "@/lib/clock";
 import { contextClass, methodReferences } from "./account";
 import { findApp, mayUseApp, type App } from "@/lib/apps/registry";
+import { needsConsent } from "@/lib/apps/consent";
 import { factorSessionFromCookies } from "./factor-session";
 import { providerPage } from "./pages";
 import { INTERACTION_PATH } from "@/lib/apps/provider-paths";
@@ -47,6 +48,14 @@ export function olderThan(
     clock.ms() - session.authenticatedAt.getTime() >= maxAgeSeconds * 1000
   );
 }
+
+/** What the bridge keeps with an unfinished request between the person's visits. */
+type BridgeSubmission = {
+  /** It sent the person to sign in, from this session (null: none). */
+  signInSent?: { fromSessionId: string | null };
+  /** It showed the consent page. */
+  consentAsked?: boolean;
+};
 
 /** What happens next for an app's request, decided from the Factor session. */
 export type BridgeStep =
@@ -132,10 +141,16 @@ export async function handleInteraction(
   }
   if (details.uid !== uid) return expired(res);
   if (abort) {
+    const declined = new URLSearchParams((req.url ?? "").split("?")[1]).has("declined");
     await provider.interactionFinished(
       req,
       res,
-      { error: "access_denied", error_description: "The person may not use this app" },
+      {
+        error: "access_denied",
+        error_description: declined
+          ? "The person did not allow the app"
+          : "The person may not use this app",
+      },
       { mergeWithLastSubmission: false },
     );
     return;
@@ -146,11 +161,12 @@ export async function handleInteraction(
   const here = `${INTERACTION_PATH}/${uid}`;
   const session = await factorSessionFromCookies(db, req.headers.cookie);
   const maxAge = Number(details.params.max_age);
+  const prompt = String(details.params.prompt ?? "").split(" ");
+  const submitted = details.result as BridgeSubmission | undefined;
   const step = nextBridgeStep(session, app, {
-    prompt: String(details.params.prompt ?? "").split(" "),
+    prompt,
     maxAgeSeconds: Number.isFinite(maxAge) && maxAge >= 0 ? maxAge : undefined,
-    signInSent: (details.result as { signInSent?: { fromSessionId: string | null } } | undefined)
-      ?.signInSent,
+    signInSent: submitted?.signInSent,
   });
   switch (step.kind) {
     case "sign_in":
@@ -159,7 +175,7 @@ export async function handleInteraction(
       await provider.interactionResult(
         req,
         res,
-        { signInSent: { fromSessionId: session?.id ?? null } },
+        { signInSent: { fromSessionId: session?.id ?? null } } satisfies BridgeSubmission,
         { mergeWithLastSubmission: false },
       );
       return redirect(
@@ -175,9 +191,28 @@ export async function handleInteraction(
         res,
         `/signin/app-refused?uid=${encodeURIComponent(uid)}&reason=${step.reason}`,
       );
-    case "answer":
-      await provider.interactionFinished(req, res, loginResult(session!, step.fresh), {
-        mergeWithLastSubmission: false,
-      });
+    case "answer": {
+      const scopes = String(details.params.scope ?? "openid").split(" ");
+      const asksAgain = prompt.includes("consent") && !submitted?.consentAsked;
+      if (
+        app.askConsent &&
+        (asksAgain || (await needsConsent(db, app, session!.user.id, scopes)))
+      ) {
+        await provider.interactionResult(
+          req,
+          res,
+          { ...submitted, consentAsked: true },
+          { mergeWithLastSubmission: false },
+        );
+        return redirect(res, `/signin/app-consent?uid=${encodeURIComponent(uid)}`);
+      }
+      // `consent` answers an app's prompt=consent: allowed now, or not asked by this app.
+      await provider.interactionFinished(
+        req,
+        res,
+        { ...loginResult(session!, step.fresh), consent: {} },
+        { mergeWithLastSubmission: false },
+      );
+    }
   }
 }

@@ -25,6 +25,12 @@ const ROLE_NAMES: Record<Role, string> = {
   admin: "administrators",
 };
 
+/** The choices of "Ask people to consent": off suits the organisation's own apps. */
+export const CONSENT_CHOICES: readonly { value: "yes" | "no"; label: string }[] = [
+  { value: "no", label: "No: the organisation's own app" },
+  { value: "yes", label: "Yes, the first time they use it" },
+];
+
 /** The choices of "Who can use it": a select's value is the roles, space-separated. */
 export const AUDIENCES: readonly { value: string; label: string }[] = [
   { value: "everyone", label: "Everyone" },
@@ -57,6 +63,7 @@ export type AppFormValues = {
   backchannelLogoutUri: string;
   allowedRoles: string;
   proof: AppProof;
+  askConsent: "yes" | "no";
 };
 
 /** What the "Add application" form starts with. */
@@ -68,6 +75,7 @@ export const NEW_APP_VALUES: AppFormValues = {
   backchannelLogoutUri: "",
   allowedRoles: "everyone",
   proof: "mfa",
+  askConsent: "no",
 };
 
 /** An app's stored settings as its form's starting values. */
@@ -80,5 +88,6 @@ export function formValuesOf(app: AppView): AppFormValues {
     backchannelLogoutUri: app.backchannelLogoutUri ?? "",
     allowedRoles: audienceValue(app.allowedRoles),
     proof: app.proof,
+    askConsent: app.askConsent ? "yes" : "no",
   };
 }

@@ -10,6 +10,10 @@ function single(formData: FormData, name: string): string | undefined {
   return values.length === 1 && typeof values[0] === "string" ? values[0] : undefined;
 }
 
+/** A yes/no select's answer; anything else is passed on for the check to refuse. */
+const yesOrNo = (answer: string | undefined) =>
+  answer === "yes" ? true : answer === "no" ? false : answer;
+
 const lines = (text: string | undefined) => (text === undefined ? undefined : text.split(/\r?\n/));
 
 /**
@@ -28,6 +32,7 @@ export function readAppForm(formData: FormData): {
     "backchannelLogoutUri",
     "allowedRoles",
     "proof",
+    "askConsent",
     "reason",
     "ticket",
   ];
@@ -48,6 +53,7 @@ export function readAppForm(formData: FormData): {
       allowedRoles:
         audience === "everyone" ? null : audience === undefined ? undefined : audience.split(" "),
       proof: single(formData, "proof"),
+      askConsent: yesOrNo(single(formData, "askConsent")),
     },
     values,
   };

@@ -67,6 +67,7 @@ export default async function AppPage({ params }: { params: Promise<{ id: string
       <h1 className="text-3xl font-semibold">{app.name}</h1>
       <p className="mt-1 text-slate-700">
         {KIND_NAMES[app.kind]} · {describeAudience(app.allowedRoles)} · {PROOF_NAMES[app.proof]} ·{" "}
+        {app.askConsent ? "Asks for consent · " : ""}
         {app.disabled ? "Disabled" : "Enabled"}
       </p>
       {app.disabled && (

@@ -3,6 +3,7 @@ import type { AppKind } from "@/lib/admin/apps";
 import type { Role } from "@/lib/auth/users";
 import {
   AUDIENCES,
+  CONSENT_CHOICES,
   describeAudience,
   KIND_HINTS,
   KIND_NAMES,
@@ -124,6 +125,14 @@ export function AppFields({
         options={Object.entries(PROOF_NAMES).map(([value, label]) => ({ value, label }))}
         defaultValue={values.proof}
         errors={errors?.proof}
+      />
+      <SelectField
+        label="Ask people to consent"
+        name="askConsent"
+        hint="Whether Factor shows what the app will receive (name, email, role) and asks people to allow it. Its answer is remembered until they remove the app in My apps."
+        options={CONSENT_CHOICES}
+        defaultValue={values.askConsent}
+        errors={errors?.askConsent}
       />
     </>
   );

@@ -5,7 +5,7 @@ import radius from "radius";
 // a packet is done here, over the bytes as they came and went. The library checks a request's
 // Message-Authenticator by re-encoding it and comparing strings, and writes a reply's last; here
 // it is checked over the received bytes in constant time, and written first in every reply —
-// where the Blast-RADIUS forgery (CVE-2024-3596) cannot reach it (docs/decisions/0020).
+// where the Blast-RADIUS forgery (CVE-2024-3596) cannot reach it (docs/decisions/0019).
 
 const HEADER_BYTES = 20;
 const AUTHENTICATOR_START = 4;
@@ -148,9 +148,10 @@ export function encodeReply(
 ): Buffer {
   const attributes: [string | number, string | number | Buffer][] = [
     ["Message-Authenticator", Buffer.alloc(MESSAGE_AUTHENTICATOR_BYTES)],
-    ...replyMessages(content.message ?? "").map(
-      (part): [string, Buffer] => ["Reply-Message", part],
-    ),
+    ...replyMessages(content.message ?? "").map((part): [string, Buffer] => [
+      "Reply-Message",
+      part,
+    ]),
   ];
   if (content.state) attributes.push(["State", Buffer.from(content.state, "latin1")]);
   if (content.sessionTimeoutSeconds)
@@ -169,7 +170,10 @@ export function encodeReply(
   // RFC 3579 §3.2: in a reply, the HMAC covers the packet holding the Request Authenticator.
   request.authenticator.copy(reply, AUTHENTICATOR_START);
   reply.fill(0, at + 2, at + 2 + MESSAGE_AUTHENTICATOR_BYTES);
-  createHmac("md5", secret).update(reply).digest().copy(reply, at + 2);
+  createHmac("md5", secret)
+    .update(reply)
+    .digest()
+    .copy(reply, at + 2);
   createHash("md5")
     .update(reply)
     .update(secret)

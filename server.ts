@@ -27,6 +27,7 @@ import { applySecurityHeaders, isCrossSiteWrite } from "@/lib/security/headers";
 import { purgeExpiredOidcRecords } from "@/lib/oidc/adapter";
 import { startOidc } from "@/lib/oidc/http";
 import { purgeRetiredSigningKeys } from "@/lib/oidc/signing-keys";
+import { startRadiusServer, type RadiusServer } from "@/lib/radius/server";
 
 // Factor's HTTP front: Next's request handler behind a plain node:http server, because only
 // here is the socket's peer address known (STACK.md #14). Every request gets its client address
@@ -125,6 +126,20 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Serv
     server.listen(env.PORT, env.BIND_ADDRESS, () => resolve());
   });
 
+  // VPNs, Wi-Fi and network equipment ask here (RADIUS over UDP), when a port is set.
+  let radius: RadiusServer | null = null;
+  if (env.RADIUS_PORT !== undefined) {
+    radius = await startRadiusServer(database.db, {
+      port: env.RADIUS_PORT,
+      host: env.BIND_ADDRESS,
+      waitSeconds: env.RADIUS_PUSH_TIMEOUT_SECONDS,
+    }).catch((error: NodeJS.ErrnoException) => {
+      server.close();
+      if (error?.code === "EADDRINUSE") error.message = `RADIUS port ${env.RADIUS_PORT} is in use`;
+      throw error;
+    });
+  }
+
   const kept = outboxChannels();
   if (kept.length > 0) {
     console.log(
@@ -133,6 +148,7 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Serv
   }
   console.log(`Factor is ready at http://localhost:${env.PORT}`);
   console.log(`OpenID Connect issuer for apps: ${env.PUBLIC_URL}`);
+  if (radius) console.log(`RADIUS is listening on udp port ${radius.port}`);
   if (demoSignIns.length > 0) {
     console.log(`Demo sign-ins for ${env.ORG_NAME} (role, email, password):`);
     console.log(formatDemoSignIns(demoSignIns));
@@ -140,6 +156,7 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Serv
 
   const shutdown = () => {
     server.close();
+    void radius?.close();
     void stopDispatcher()
       .then(() => database.close())
       .finally(() => process.exit(0));
@@ -155,7 +172,12 @@ export function reportStartFailure(error: unknown): never {
   if (error instanceof ConfigError || error instanceof DataFolderInUseError) {
     console.error(error.message);
   } else if ((error as NodeJS.ErrnoException)?.code === "EADDRINUSE") {
-    console.error(`Port ${getEnv().PORT} is already in use. Set PORT to a free port.`);
+    const radius = (error as Error).message.startsWith("RADIUS port");
+    console.error(
+      radius
+        ? `UDP port ${getEnv().RADIUS_PORT} is already in use. Set RADIUS_PORT to a free port.`
+        : `Port ${getEnv().PORT} is already in use. Set PORT to a free port.`,
+    );
   } else {
     console.error("Factor could not start:", error);
   }

@@ -87,6 +87,10 @@ const settingsSchema = z.object({
     .regex(/^(mailto:|https:\/\/)/, "must start with mailto: or https://")
     .optional(),
 
+  // RADIUS (docs/radius.md): off unless a port is set; how long a push holds a request.
+  RADIUS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  RADIUS_PUSH_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(120).default(60),
+
   // Messages (lib/notify). Unset: every message stays in the outbox shown at /dev/outbox.
   SMTP_URL: z
     .string()

@@ -5,13 +5,14 @@ import { getEnv } from "@/lib/env";
 import { NavLinks } from "@/components/layout/nav-links";
 import { SignOutButton } from "@/components/layout/sign-out-button";
 
-/** The console's sections; "Applications" and "Settings" only for administrators. */
+/** The console's sections; "Applications", "RADIUS clients" and "Settings" only for administrators. */
 const CONSOLE_LINKS = [
   { href: "/admin/users", label: "Users", adminOnly: false },
   { href: "/admin/cases", label: "Cases", adminOnly: false },
   { href: "/admin/tokens", label: "Hardware tokens", adminOnly: false },
   { href: "/admin/audit", label: "Audit log", adminOnly: false },
   { href: "/admin/apps", label: "Applications", adminOnly: true },
+  { href: "/admin/radius", label: "RADIUS clients", adminOnly: true },
   { href: "/admin/settings", label: "Settings", adminOnly: true },
 ];
 

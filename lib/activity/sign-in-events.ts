@@ -30,6 +30,11 @@ export const SIGN_IN_EVENT_REASONS = [
   "mfa_failed",
   "replayed_code",
   "access_pass_refused",
+  /** The person may not use the service (a RADIUS client for other roles). */
+  "not_allowed",
+  /** The person denied the request on their phone, or did not answer it in time. */
+  "mfa_denied",
+  "mfa_timed_out",
   // interrupted: how far the sign-in got
   "mfa_abandoned",
   "registration_abandoned",
@@ -142,7 +147,8 @@ export async function finishSignInEvent(
     userId: string;
     transactionId: string;
     purpose: "sign_in" | "step_up";
-    sessionId: string;
+    /** Null for a service's sign-in (RADIUS), which opens no session here. */
+    sessionId: string | null;
     methods: string[];
     origin?: RequestOrigin;
   },
@@ -180,6 +186,29 @@ export async function finishSignInEvent(
     },
     context,
   );
+}
+
+/**
+ * Ends a sign-in's pending event as a failure after its password (a push denied, a service the
+ * person may not use). Returns false when the transaction has no pending event.
+ */
+export async function failSignInEvent(
+  tx: Executor,
+  transactionId: string,
+  reason: SignInEventReason,
+): Promise<boolean> {
+  const rows = await tx
+    .update(signInEvents)
+    .set({ result: "failure", reason, transactionId: null })
+    .where(
+      and(
+        eq(signInEvents.transactionId, transactionId),
+        eq(signInEvents.result, "interrupted"),
+        IN_PROGRESS,
+      ),
+    )
+    .returning({ id: signInEvents.id });
+  return rows.length > 0;
 }
 
 /** The risk found at the password step of a sign-in still in progress ("none" when unknown). */

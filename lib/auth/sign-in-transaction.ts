@@ -43,16 +43,23 @@ const columns = {
 const live = () =>
   and(isNull(signInTransactions.consumedAt), gt(signInTransactions.expiresAt, sql`now()`));
 
-/** Starts a transaction after the first factor; returns the token for its cookie. */
+/**
+ * Starts a transaction after the first factor; returns the token for its cookie. A way in that
+ * carries no cookie (RADIUS) passes a token of its own making.
+ */
 export async function beginSignInTransaction(
   db: Executor,
-  input: Pick<
+  {
+    token = newToken(),
+    ...input
+  }: Pick<
     SignInTransaction,
     "userId" | "purpose" | "stage" | "methods" | "callbackPath" | "ip" | "userAgent"
   > &
-    Partial<Pick<SignInTransaction, "persistent" | "replacesSessionId" | "rememberedBrowserId">>,
+    Partial<Pick<SignInTransaction, "persistent" | "replacesSessionId" | "rememberedBrowserId">> & {
+      token?: string;
+    },
 ): Promise<string> {
-  const token = newToken();
   await db.insert(signInTransactions).values({
     id: hashToken(token),
     ...input,
@@ -123,6 +130,16 @@ export async function consumeSignInTransaction(
     )
     .returning(columns);
   return row ?? null;
+}
+
+/** Ends a live transaction without a session (a refused answer); false when it was not live. */
+export async function abandonSignInTransaction(db: Executor, id: string): Promise<boolean> {
+  const ended = await db
+    .update(signInTransactions)
+    .set({ consumedAt: sql`now()` })
+    .where(and(eq(signInTransactions.id, id), live()))
+    .returning({ id: signInTransactions.id });
+  return ended.length === 1;
 }
 
 /** Deletes transactions that ended more than a day ago. */

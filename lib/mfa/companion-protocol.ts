@@ -96,9 +96,11 @@ export type PendingPush = {
   challenge: string;
   /**
    * "phone_sign_in" asks for the app's own unlock before approving (no password was given);
-   * "helpdesk_verification" is a helpdesk agent checking that the person is the one on the call.
+   * "helpdesk_verification" is a helpdesk agent checking that the person is the one on the call;
+   * "service_sign_in" is a sign-in to a service that cannot show a number (a VPN): approved
+   * without one.
    */
-  purpose: "second_factor" | "phone_sign_in" | "helpdesk_verification";
+  purpose: "second_factor" | "phone_sign_in" | "helpdesk_verification" | "service_sign_in";
   app: string;
   location: string;
   ip: string | null;

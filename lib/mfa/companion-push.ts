@@ -41,10 +41,20 @@ export const FRAUD_PAUSE_MS = 60 * 60_000;
 // ── push requests ───────────────────────────────────────────────────────────
 
 /**
- * Why a request is sent: a sign-in's second factor, a phone sign-in (instead of the password), or
- * a helpdesk agent checking that a caller is the person (lib/admin/caller-verification.ts).
+ * Why a request is sent: a sign-in's second factor, a phone sign-in (instead of the password), a
+ * helpdesk agent checking that a caller is the person (lib/admin/caller-verification.ts), or a
+ * sign-in to a service that cannot show a number (a VPN over RADIUS, docs/decisions/0019).
  */
-export type PushPurpose = "second_factor" | "phone_sign_in" | "helpdesk_verification";
+export type PushPurpose =
+  "second_factor" | "phone_sign_in" | "helpdesk_verification" | "service_sign_in";
+
+/**
+ * A service sign-in's request has no number: the VPN asking cannot show one. The phone asks "Did
+ * you just sign in to <service>?" instead, and the approval carries an empty number.
+ */
+export function isNumberless(purpose: PushPurpose): boolean {
+  return purpose === "service_sign_in";
+}
 
 /**
  * Which sign-in a request belongs to (R-A1.6): a request answers only its own transaction. A
@@ -84,6 +94,9 @@ export type StartPushResult =
 /** Who asks, when it is not the person (a helpdesk agent): audited as the actor, named on the phone. */
 export type PushRequester = { id: string; displayName: string };
 
+/** For a service sign-in: the service's name the phone shows, and how long the request waits. */
+export type PushService = { name: string; ttlSeconds: number };
+
 /**
  * Sends a number-matching request to the person's paired phones for one sign-in, within the
  * limits (R-A6.3): one outstanding request per account (the same sign-in asking again gets its
@@ -97,6 +110,7 @@ export async function startPushRequest(
   binding: PushBinding,
   context: RequestContext,
   requester?: PushRequester,
+  service?: PushService,
 ): Promise<StartPushResult> {
   const origin = await lookupOrigin(context);
   const result = await db.transaction(async (tx): Promise<StartPushResult> => {
@@ -190,18 +204,18 @@ export async function startPushRequest(
       id,
       ...binding,
       challenge,
-      numberHash: hashNumber(id, pushNumber(id, challenge)),
+      numberHash: hashNumber(id, isNumberless(binding.purpose) ? "" : pushNumber(id, challenge)),
       // A helpdesk request shows who is asking; the agent's own place and browser are no help
       // to the person and none of their business.
       context: requester
         ? { app: `${env.ORG_NAME} helpdesk`, helpdesk: requester.displayName }
         : {
-            app: `${env.ORG_NAME} sign-in`,
+            app: service?.name ?? `${env.ORG_NAME} sign-in`,
             location: describeLocation(origin.intel),
             ip: context.ip,
             device: describeDevice(origin.device),
           },
-      expiresAt: databaseNowPlus(env.PUSH_REQUEST_TTL_SECONDS * 1000),
+      expiresAt: databaseNowPlus((service?.ttlSeconds ?? env.PUSH_REQUEST_TTL_SECONDS) * 1000),
     });
     await writeAudit(tx, {
       action: "mfa.push.sent",
@@ -392,7 +406,7 @@ export async function answerPush(
   if (
     !isUuid(answer.requestId) ||
     (answer.decision !== "approve" && answer.decision !== "deny") ||
-    (answer.decision === "approve" && !/^\d{2}$/.test(answer.number)) ||
+    (answer.decision === "approve" && !/^(\d{2})?$/.test(answer.number)) ||
     (answer.decision === "deny" && answer.number !== "") ||
     (answer.pinProof !== undefined && typeof answer.pinProof !== "string")
   ) {
@@ -430,6 +444,9 @@ export async function answerPush(
       return outcome("refused");
     }
     if (request.status !== "pending") return outcome("gone");
+    // A request with a number is approved only with one typed (R-A6.1); one without, only without.
+    if (answer.decision === "approve" && isNumberless(request.purpose) !== (answer.number === ""))
+      return outcome("refused");
     // Phone sign-in stands in for the password: only a device where it is on may approve it.
     if (request.purpose === "phone_sign_in" && !device.phoneSignInEnabled)
       return outcome("refused");

@@ -23,12 +23,17 @@ export type SecondFactorContext = RequestContext & {
   /** The sign-in transaction a phone challenge is bound to, and the phone chosen. */
   transactionId?: string | null;
   methodId?: string | null;
+  /** The service signed in to, for the records of a failure; the portal when absent. */
+  app?: { name: string; clientId: string };
+  /** Which push requests answer: a web sign-in's, or a service's without a number. */
+  pushPurpose?: "second_factor" | "service_sign_in";
 };
 
 /** What a phone answer is checked against: this user's challenge for this purpose and transaction. */
 type Target = {
   binding: ChallengeBinding;
   methodId: string | null;
+  pushPurpose?: "second_factor" | "service_sign_in";
   /** Where the answer came from, for what a verifier records itself (a passkey's counter). */
   request: RequestContext;
 };
@@ -76,7 +81,7 @@ const VERIFIERS: Record<SignInOptionId, Verifier> = {
   // The answer is the id of the push request the phone approved with the right number (R-A6).
   push: {
     normalise: (input) => (isUuid(input) ? input : null),
-    check: async (db, _userId, answer, { binding }) =>
+    check: async (db, _userId, answer, { binding, pushPurpose }) =>
       held(
         binding.transactionId !== null &&
           (await consumeApprovedPush(
@@ -84,7 +89,7 @@ const VERIFIERS: Record<SignInOptionId, Verifier> = {
             {
               userId: binding.userId,
               transactionId: binding.transactionId,
-              purpose: "second_factor",
+              purpose: pushPurpose ?? "second_factor",
             },
             answer,
           )) !== null,
@@ -183,6 +188,7 @@ export async function verifySecondFactor(
               SIGN_IN_OPTIONS[option].amr,
             ],
             origin,
+            app: context.app,
           },
           context,
         ).then(() => undefined);
@@ -230,6 +236,7 @@ export async function verifySecondFactor(
             transactionId: context.transactionId ?? null,
           },
           methodId: context.methodId ?? null,
+          pushPurpose: context.pushPurpose,
           request: { ip: context.ip, userAgent: context.userAgent },
         })
       : { ok: false, reason: "wrong_answer" };

@@ -30,9 +30,11 @@ export function RequestCard({
   useEffect(() => headingRef.current?.focus(), []);
 
   const helpdesk = request.purpose === "helpdesk_verification";
+  // A VPN cannot show a number: the request names the service instead (docs/decisions/0019).
+  const service = request.purpose === "service_sign_in";
 
   async function answer(decision: "approve" | "deny", fraud = false) {
-    if (decision === "approve" && !/^\d{2}$/.test(number.trim())) {
+    if (decision === "approve" && !service && !/^\d{2}$/.test(number.trim())) {
       setError(
         helpdesk
           ? "Enter the two-digit number the helpdesk reads to you."
@@ -53,7 +55,7 @@ export function RequestCard({
         device,
         request,
         decision,
-        decision === "approve" ? number.trim() : "",
+        decision === "approve" && !service ? number.trim() : "",
         fraud,
         withPin ? await pinProof(device, pin) : "",
       );
@@ -74,7 +76,11 @@ export function RequestCard({
   return (
     <div className="mt-4 rounded-md border border-slate-300 p-4">
       <h3 ref={headingRef} tabIndex={-1} className="text-lg font-semibold">
-        {helpdesk ? "The helpdesk is verifying it's you" : "Are you trying to sign in?"}
+        {helpdesk
+          ? "The helpdesk is verifying it's you"
+          : service
+            ? `Did you just sign in to ${request.app}?`
+            : "Are you trying to sign in?"}
       </h3>
       {helpdesk && (
         <p className="mt-1 text-sm font-medium text-slate-800">
@@ -96,33 +102,35 @@ export function RequestCard({
           void answer("approve");
         }}
       >
-        <div className="space-y-1">
-          <label htmlFor="push-number" className="block text-sm font-medium text-slate-800">
-            {helpdesk
-              ? "Enter the number the helpdesk reads to you"
-              : "Enter the number shown in your browser"}
-          </label>
-          <input
-            id="push-number"
-            name="number"
-            inputMode="numeric"
-            autoComplete="off"
-            maxLength={2}
-            value={number}
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? "push-number-error" : undefined}
-            onChange={(event) => {
-              setNumber(event.target.value);
-              setError(null);
-            }}
-            className="block w-24 rounded-md border border-slate-400 px-3 py-2 text-2xl"
-          />
-          {error && (
-            <p id="push-number-error" role="alert" className="text-sm font-medium text-red-700">
-              {error}
-            </p>
-          )}
-        </div>
+        {!service && (
+          <div className="space-y-1">
+            <label htmlFor="push-number" className="block text-sm font-medium text-slate-800">
+              {helpdesk
+                ? "Enter the number the helpdesk reads to you"
+                : "Enter the number shown in your browser"}
+            </label>
+            <input
+              id="push-number"
+              name="number"
+              inputMode="numeric"
+              autoComplete="off"
+              maxLength={2}
+              value={number}
+              aria-invalid={error ? true : undefined}
+              aria-describedby={error ? "push-number-error" : undefined}
+              onChange={(event) => {
+                setNumber(event.target.value);
+                setError(null);
+              }}
+              className="block w-24 rounded-md border border-slate-400 px-3 py-2 text-2xl"
+            />
+            {error && (
+              <p id="push-number-error" role="alert" className="text-sm font-medium text-red-700">
+                {error}
+              </p>
+            )}
+          </div>
+        )}
         {request.purpose === "phone_sign_in" && (
           <PinField
             id="push-pin"

@@ -9,6 +9,7 @@ import { createOwnDatabase } from "./support/database";
 import { expectNoAccessibilityViolations, passSecondStep, submitPassword } from "./support/helpers";
 import type { RelyingParty } from "./support/relying-party";
 import { addVirtualAuthenticator } from "./support/passkeys";
+import { readOutbox } from "./support/outbox";
 import { E2E_PORT } from "./support/state";
 
 // Factor as the organisation's sign-in for its apps (OpenID Connect). Each app here is a real
@@ -30,7 +31,7 @@ const APPS: Record<AppName, TestApp> = {
 
 let server: AppServer;
 let ownDatabase: Awaited<ReturnType<typeof createOwnDatabase>>;
-let accounts: Record<"student" | "halfway" | "other" | "researcher", Account>;
+let accounts: Record<"student" | "halfway" | "other" | "researcher" | "traveller", Account>;
 let parties: Record<AppName, RelyingParty>;
 
 test.beforeAll(async () => {
@@ -38,11 +39,13 @@ test.beforeAll(async () => {
   ownDatabase = await createOwnDatabase(`factor_e2e_apps_${run}`);
   const env: Record<string, string> = {
     PUBLIC_URL: ISSUER,
+    // The test runner may say where a request came from (X-Forwarded-For), as a proxy would.
+    TRUSTED_PROXIES: "127.0.0.1/8,::1",
     ...(ownDatabase ? { DATABASE_URL: ownDatabase.url } : {}),
   };
   const registered = registerTestApps(APPS, { dataDir, env, firstPort: E2E_PORT + 50 });
   const created = createAccounts(
-    (["student", "halfway", "other", "researcher"] as const).map((name) => ({
+    (["student", "halfway", "other", "researcher", "traveller"] as const).map((name) => ({
       name: `apps-${name}-${run}` as const,
       authenticator: true,
     })),
@@ -54,6 +57,7 @@ test.beforeAll(async () => {
     halfway: created[`apps-halfway-${run}`]!,
     other: created[`apps-other-${run}`]!,
     researcher: created[`apps-researcher-${run}`]!,
+    traveller: created[`apps-traveller-${run}`]!,
   };
   server = await startAppServer({ port: PORT, dataDir, env });
   parties = await registered.start(ISSUER);
@@ -109,6 +113,32 @@ test("a second app signs in without asking again; prompt=login asks again", asyn
   await passSecondStep(page, accounts.other.email);
   await page.getByRole("button", { name: "No" }).click();
   await expect(heading(page, "Signed in to Library")).toBeVisible();
+});
+
+test("single sign-on from a new place is judged again, and the notice names the app (R-A14.6)", async ({
+  page,
+}) => {
+  await signInThroughApp(page, parties.mail, accounts.traveller);
+  // The same browser, its session open, now reaching Factor from a hosting network abroad.
+  await page.context().setExtraHTTPHeaders({ "X-Forwarded-For": "8.8.8.8" });
+  await page.goto(`${parties.library.url}/login`);
+  await expect(heading(page, "Signed in to Library")).toBeVisible();
+
+  await page.goto("/sign-ins");
+  const latest = page.getByRole("list", { name: "Recent sign-ins" }).getByRole("listitem").first();
+  await expect(latest).toContainText("Library");
+  await expect(latest).toContainText("United States");
+  await expect
+    .poll(
+      async () =>
+        (
+          await readOutbox(page, {
+            recipient: accounts.traveller.email,
+            body: /It was a sign-in to Library\./,
+          })
+        ).length,
+    )
+    .toBe(1);
 });
 
 test("an app the person may not use says why at Factor and tells the app access_denied", async ({

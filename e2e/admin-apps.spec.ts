@@ -1,5 +1,6 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import type { DemoSignIn } from "./support/app-server";
+import { confirmConsoleAction } from "./support/console";
 import { expectNoAccessibilityViolations } from "./support/helpers";
 import { callServerAction, serverActions } from "./support/server-actions";
 import { demoAccount } from "./support/state";
@@ -16,15 +17,6 @@ async function signedInPage(browser: Browser, account: DemoSignIn, where: string
   const page = await context.newPage();
   await signedIn(page, account, where);
   return page;
-}
-
-/** Opens an action's dialog on the app's page, gives a reason and confirms; returns the dialog. */
-async function confirmAction(page: Page, button: string, dialogName: string, reason: string) {
-  await page.getByRole("button", { name: button, exact: true }).click();
-  const dialog = page.getByRole("dialog", { name: dialogName });
-  await dialog.getByRole("textbox", { name: "Reason" }).fill(reason);
-  await dialog.getByRole("button", { name: "Confirm" }).click();
-  return dialog;
 }
 
 /** Adds an app through "Add application" and waits for its page. */
@@ -122,7 +114,7 @@ test("an administrator adds a web app, sees its secret once, rotates it, disable
   expect(await page.content()).not.toContain(secret);
 
   // A new secret, shown once in its dialog; the page keeps neither.
-  const rotate = await confirmAction(
+  const rotate = await confirmConsoleAction(
     page,
     "Rotate secret",
     "Rotate secret",
@@ -147,7 +139,7 @@ test("an administrator adds a web app, sees its secret once, rotates it, disable
   await expect(settings.getByRole("combobox", { name: "Who can use it" })).toHaveValue("everyone");
   await expect(page.getByText("Everyone · A passkey or security key · Enabled")).toBeVisible();
 
-  await confirmAction(page, "Disable", "Disable application", "Catalogue is being migrated");
+  await confirmConsoleAction(page, "Disable", "Disable application", "Catalogue is being migrated");
   await expect(page.getByRole("button", { name: "Enable", exact: true })).toBeVisible();
   await expect(page.getByText("This application is disabled")).toBeVisible();
 
@@ -169,7 +161,7 @@ test("an administrator adds a web app, sees its secret once, rotates it, disable
   ]);
 
   await table.getByRole("link", { name }).click();
-  await confirmAction(page, "Delete", "Delete application", "Catalogue retired");
+  await confirmConsoleAction(page, "Delete", "Delete application", "Catalogue retired");
   await expect(page.getByRole("heading", { level: 1, name: "Applications" })).toBeVisible();
   await expect(page.getByRole("link", { name })).toHaveCount(0);
 
@@ -268,6 +260,6 @@ test("a helpdesk agent is refused the applications console and its actions, and 
   await expectNoAccessibilityViolations(admin);
 
   // Put back: the demo organisation's list stays as other specs expect it.
-  await confirmAction(admin, "Delete", "Delete application", "Test finished");
+  await confirmConsoleAction(admin, "Delete", "Delete application", "Test finished");
   await expect(admin.getByRole("heading", { level: 1, name: "Applications" })).toBeVisible();
 });

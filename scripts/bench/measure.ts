@@ -201,6 +201,90 @@ export async function measure(
   return measurement;
 }
 
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : 0;
+}
+
+/**
+ * Round trips that are more than one HTTP request (an OpenID Connect exchange) or not HTTP at
+ * all (a RADIUS Access-Request): LOAD.connections callers at once, each running `once` again and
+ * again for LOAD.durationSeconds after a warm-up; each figure the median of LOAD.runs. `once`
+ * answers a status: only `succeeded` counts towards the rate, latency and CPU per round trip;
+ * a throw is an error.
+ */
+export async function measureLoop(
+  name: string,
+  once: () => Promise<string>,
+  options: { succeeded: string; pids: number[]; log: (line: string) => void },
+): Promise<Measurement> {
+  const { succeeded, pids, log } = options;
+  const runOnce = async (seconds: number): Promise<RunResult> => {
+    const before = sample(pids);
+    const latencies: number[] = [];
+    const statuses: Record<string, number> = {};
+    let errors = 0;
+    const end = Date.now() + seconds * 1000;
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: LOAD.connections }, async () => {
+        while (Date.now() < end) {
+          const at = performance.now();
+          try {
+            const status = await once();
+            statuses[status] = (statuses[status] ?? 0) + 1;
+            if (status === succeeded) latencies.push(performance.now() - at);
+          } catch {
+            errors++;
+          }
+        }
+      }),
+    );
+    const elapsed = (Date.now() - started) / 1000;
+    const after = sample(pids);
+    latencies.sort((a, b) => a - b);
+    return {
+      requests: latencies.length,
+      seconds: Math.round(elapsed * 10) / 10,
+      rps: Math.round((latencies.length / elapsed) * 10) / 10,
+      p50: Math.round(percentile(latencies, 0.5)),
+      p99: Math.round(percentile(latencies, 0.99)),
+      statuses,
+      errors,
+      cpuMsPerRequest: latencies.length
+        ? Math.round(((after.cpuMs - before.cpuMs) / latencies.length) * 100) / 100
+        : null,
+    };
+  };
+  await runOnce(LOAD.warmupSeconds);
+  const runs: RunResult[] = [];
+  for (let run = 0; run < LOAD.runs; run++) runs.push(await runOnce(LOAD.durationSeconds));
+  const statuses: Record<string, number> = {};
+  for (const run of runs)
+    for (const [status, count] of Object.entries(run.statuses))
+      statuses[status] = (statuses[status] ?? 0) + count;
+  const cpu = runs.map((run) => run.cpuMsPerRequest).filter((v): v is number => v !== null);
+  const now = sample(pids);
+  const measurement: Measurement = {
+    name,
+    rps: median(runs.map((run) => run.rps)),
+    p50: median(runs.map((run) => run.p50)),
+    p99: median(runs.map((run) => run.p99)),
+    cpuMsPerRequest: cpu.length ? median(cpu) : null,
+    requests: runs.reduce((sum, run) => sum + run.requests, 0),
+    statuses,
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    rssMiB: now.rssMiB,
+    peakRssMiB: now.peakRssMiB,
+    runs,
+  };
+  log(
+    `  ${name}: ${measurement.rps} round trips/s, p50 ${measurement.p50} ms, ` +
+      `p99 ${measurement.p99} ms, ${measurement.cpuMsPerRequest ?? "–"} CPU ms per round trip, ` +
+      `statuses ${JSON.stringify(statuses)}, errors ${measurement.errors}`,
+  );
+  return measurement;
+}
+
 /** A bare node:http "hello" server in its own process: the most this machine serves. */
 export async function helloCeiling(port: number, log?: (line: string) => void) {
   const child = spawn(

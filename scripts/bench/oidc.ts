@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import type { CookieJar } from "./client";
-import { LOAD, sample, type Measurement } from "./measure";
+import { measureLoop, type Measurement } from "./measure";
 import type { BenchState } from "./seed";
 
 // The OpenID Connect round trip an app makes for each person who opens it already signed in to
@@ -77,10 +77,6 @@ async function roundTrip(base: string, jar: CookieJar, app: BenchApp): Promise<v
   await userinfo.arrayBuffer();
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : 0;
-}
-
 /** Round trips by LOAD.connections apps at once for LOAD.durationSeconds; figures per round trip. */
 export async function measureRoundTrips(
   base: string,
@@ -90,64 +86,12 @@ export async function measureRoundTrips(
   log: (line: string) => void,
 ): Promise<Measurement> {
   await roundTrip(base, jar, app);
-  const runOnce = async (seconds: number) => {
-    const before = sample(pids);
-    const latencies: number[] = [];
-    let errors = 0;
-    const end = Date.now() + seconds * 1000;
-    const started = Date.now();
-    await Promise.all(
-      Array.from({ length: LOAD.connections }, async () => {
-        while (Date.now() < end) {
-          const at = performance.now();
-          try {
-            await roundTrip(base, jar, app);
-            latencies.push(performance.now() - at);
-          } catch {
-            errors++;
-          }
-        }
-      }),
-    );
-    const elapsed = (Date.now() - started) / 1000;
-    const after = sample(pids);
-    latencies.sort((a, b) => a - b);
-    return {
-      requests: latencies.length,
-      seconds: Math.round(elapsed * 10) / 10,
-      rps: Math.round((latencies.length / elapsed) * 10) / 10,
-      p50: Math.round(percentile(latencies, 0.5)),
-      p99: Math.round(percentile(latencies, 0.99)),
-      statuses: { ok: latencies.length },
-      errors,
-      cpuMsPerRequest: latencies.length
-        ? Math.round(((after.cpuMs - before.cpuMs) / latencies.length) * 100) / 100
-        : null,
-    };
-  };
-  await runOnce(LOAD.warmupSeconds);
-  const runs = [];
-  for (let run = 0; run < LOAD.runs; run++) runs.push(await runOnce(LOAD.durationSeconds));
-  const median = (values: number[]) =>
-    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  const cpu = runs.map((run) => run.cpuMsPerRequest).filter((v): v is number => v !== null);
-  const now = sample(pids);
-  const measurement: Measurement = {
-    name: "OpenID Connect round trip (authorize → token → userinfo)",
-    rps: median(runs.map((run) => run.rps)),
-    p50: median(runs.map((run) => run.p50)),
-    p99: median(runs.map((run) => run.p99)),
-    cpuMsPerRequest: cpu.length ? median(cpu) : null,
-    requests: runs.reduce((sum, run) => sum + run.requests, 0),
-    statuses: { ok: runs.reduce((sum, run) => sum + run.requests, 0) },
-    errors: runs.reduce((sum, run) => sum + run.errors, 0),
-    rssMiB: now.rssMiB,
-    peakRssMiB: now.peakRssMiB,
-    runs,
-  };
-  log(
-    `  ${measurement.name}: ${measurement.rps} round trips/s, p50 ${measurement.p50} ms, ` +
-      `p99 ${measurement.p99} ms, ${measurement.cpuMsPerRequest ?? "–"} CPU ms per round trip, errors ${measurement.errors}`,
+  return measureLoop(
+    "OpenID Connect round trip (authorize → token → userinfo)",
+    async () => {
+      await roundTrip(base, jar, app);
+      return "ok";
+    },
+    { succeeded: "ok", pids, log },
   );
-  return measurement;
 }

@@ -15,6 +15,7 @@ import {
   type Measurement,
 } from "./measure";
 import { measureRoundTrips, registerBenchApp } from "./oidc";
+import { measureRadius, registerBenchRadiusClient } from "./radius";
 import { prepareBenchDatabase, type BenchAccount, type BenchState, type Scale } from "./seed";
 
 // npm run bench [-- --users N --events N] [--scale-check] [--port N] [--fresh]
@@ -44,6 +45,8 @@ if (args.duration) LOAD.durationSeconds = Number(args.duration);
 if (args.runs) LOAD.runs = Number(args.runs);
 
 const port = Number(args.port);
+// The next port up is the bare node:http ceiling's.
+const radiusPort = port + 2;
 const base = `http://127.0.0.1:${port}`;
 const postgresUrl = process.env.DATABASE_URL || undefined;
 const log = (line: string) => console.log(line);
@@ -58,6 +61,7 @@ function startBenchServer(state: BenchState): Promise<AppServer> {
       SEED_DEMO: "false",
       AUTH_SECRET: state.authSecret,
       SEALING_KEYS: state.sealingKeys,
+      RADIUS_PORT: String(radiusPort),
       // The seeded 90 days must survive the start-up purge.
       SIGN_IN_RETENTION_DAYS: "3650",
       // Every request comes from 127.0.0.1: one address signing in thousands of accounts.
@@ -88,6 +92,8 @@ type Pending = { account: BenchAccount; cookie: string };
 
 async function measureServer(state: BenchState, options: { pagesOnly: boolean }) {
   const app = options.pagesOnly ? null : registerBenchApp(state);
+  const signingIn = !options.pagesOnly && !args["skip-sign-in"];
+  const radiusSecret = signingIn ? registerBenchRadiusClient(state) : null;
   const server = await startBenchServer(state);
   const pids = serverPids(port);
   const results: Measurement[] = [];
@@ -130,7 +136,7 @@ async function measureServer(state: BenchState, options: { pagesOnly: boolean })
 
     if (app) results.push(await measureRoundTrips(base, reader, app, pids, log));
 
-    if (!options.pagesOnly && !args["skip-sign-in"]) {
+    if (signingIn) {
       // The password step: many accounts in turn, each right password → a sign-in waiting for
       // its code. The transactions it leaves feed the code step below.
       const template = await passwordForm(base, state.signers[0]!, state.password);
@@ -209,6 +215,10 @@ async function measureServer(state: BenchState, options: { pagesOnly: boolean })
           log,
         ),
       );
+
+      // A VPN's sign-in beside the web's: password and code in one Access-Request.
+      if (radiusSecret)
+        results.push(await measureRadius(radiusPort, radiusSecret, state, codes, pids, log));
     }
     const end = sample(pids);
     return { results, idleRssMiB: idle.rssMiB, peakRssMiB: end.peakRssMiB };

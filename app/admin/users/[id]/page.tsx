@@ -285,7 +285,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
         ) : (
           <DataTable
             caption={`The ${SIGN_INS_SHOWN} most recent sign-ins`}
-            columns={["Time", "Result", "Details", "IP address", "Location", "Device"]}
+            columns={["Time", "Result", "App", "Details", "IP address", "Location", "Device"]}
             small
             className="mt-2"
           >
@@ -297,6 +297,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
                     <LocalTime value={item.at} />
                   </td>
                   <td className="py-2 pr-4">{view.outcome}</td>
+                  <td className="py-2 pr-4">{view.app}</td>
                   <td className="py-2 pr-4">
                     {view.status}
                     {view.riskReasons.length > 0 && ` ${view.riskReasons.join(" ")}`}

@@ -88,6 +88,8 @@ export type ServiceWaitOptions = {
 
 /** What a service tells the person, in one place so the docs can quote them. */
 export const SERVICE_MESSAGES = {
+  /** Said by the services API with an accept; RADIUS's Access-Accept carries no message. */
+  accepted: "You are signed in.",
   /** The web's words: a wrong password, an unknown account and a lock alike (R-A18.1). */
   refused: "Your account or password is incorrect.",
   noMfa: (url: string) => `You have not set up MFA yet — go to ${url}`,

@@ -219,7 +219,7 @@ type AfterFirstStep =
  * the service and has a way it can take; if so, the sign-in transaction its State stands for.
  * In the caller's transaction, with its records.
  */
-async function beginSecondStep(
+async function openSecondStep(
   tx: Executor,
   run: Run,
   user: Person,
@@ -305,7 +305,7 @@ async function answerPassword(
         context,
       ),
     prepare: (user) => prepare(db, run, user.id),
-    complete: (tx, { user, prepared }) => beginSecondStep(tx, run, user, prepared, ["pwd"]),
+    complete: (tx, { user, prepared }) => openSecondStep(tx, run, user, prepared, ["pwd"]),
   });
   if (!checked.ok) return reject(SERVICE_MESSAGES.refused);
   return secondStep(db, run, checked.user, checked.value, ["pwd"], code);
@@ -365,7 +365,7 @@ async function answerWithoutPassword(
   }
   const user = { id: account.id, email: account.email, displayName: account.displayName };
   const prepared = await prepare(db, run, user.id);
-  const after = await db.transaction((tx) => beginSecondStep(tx, run, user, prepared, []));
+  const after = await db.transaction((tx) => openSecondStep(tx, run, user, prepared, []));
   return secondStep(db, run, user, after, [], code);
 }
 

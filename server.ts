@@ -37,6 +37,9 @@ import { startRadiusServer, type RadiusServer } from "@/lib/radius/server";
 // The SMS/voice gateway's keypad callbacks come from its servers, not from our pages, so they
 // carry no Origin: the route handler checks the gateway's signature instead.
 const SIGNED_CALLBACK_PATH = /^\/api\/phone\/calls\/[^/?]+\/gather(\?|$)/;
+// The services API is called by scripts and PAM modules, which send no Origin either: a call
+// carries the service's key in its Authorization header, which no other site's page has.
+const SERVICE_KEY_PATH = /^\/api\/v1\/verify(\?|$)/;
 
 const FORWARDING_HEADERS = [
   "x-forwarded-for",
@@ -112,7 +115,9 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Serv
     applySecurityHeaders(req, res, { dev, https });
     // The provider's endpoints are called by apps, not our pages: it checks its own requests.
     if (oidc.handle(req, res)) return;
-    if (!SIGNED_CALLBACK_PATH.test(req.url ?? "") && isCrossSiteWrite(req, trust(peer, 0))) {
+    const url = req.url ?? "";
+    const ownCheck = SIGNED_CALLBACK_PATH.test(url) || SERVICE_KEY_PATH.test(url);
+    if (!ownCheck && isCrossSiteWrite(req, trust(peer, 0))) {
       res.statusCode = 403;
       res.setHeader("Content-Type", "text/plain; charset=utf-8");
       res.end("Cross-site request refused.");

@@ -7,7 +7,13 @@ import { createAccounts } from "./support/accounts";
 import { startAppServer } from "./support/app-server";
 import { resetAuthenticators } from "./support/authenticator";
 import { resetSignedIn } from "./support/signed-in";
-import { E2E_PORT, STATE_FILE, TESTER_DISPLAY_NAMES, TESTER_NAMES } from "./support/state";
+import {
+  E2E_PORT,
+  STATE_FILE,
+  TESTER_DISPLAY_NAMES,
+  TESTER_NAMES,
+  TESTERS_WITH_APP,
+} from "./support/state";
 
 /** Builds if needed and starts one server on a fresh data folder for the whole run. */
 export default async function globalSetup(_config: FullConfig) {
@@ -19,7 +25,11 @@ export default async function globalSetup(_config: FullConfig) {
   const dataDir = mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
   const testers = Object.values(
     createAccounts(
-      TESTER_NAMES.map((name) => ({ name, displayName: TESTER_DISPLAY_NAMES[name] })),
+      TESTER_NAMES.map((name) => ({
+        name,
+        displayName: TESTER_DISPLAY_NAMES[name],
+        authenticator: TESTERS_WITH_APP.includes(name),
+      })),
       dataDir,
     ),
   );

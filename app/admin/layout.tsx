@@ -5,7 +5,10 @@ import { getEnv } from "@/lib/env";
 import { NavLinks } from "@/components/layout/nav-links";
 import { SignOutButton } from "@/components/layout/sign-out-button";
 
-/** The console's sections; "Applications", "RADIUS clients" and "Settings" only for administrators. */
+/**
+ * The console's sections; "Applications", "RADIUS clients", "Services" and "Settings" only for
+ * administrators.
+ */
 const CONSOLE_LINKS = [
   { href: "/admin/users", label: "Users", adminOnly: false },
   { href: "/admin/cases", label: "Cases", adminOnly: false },
@@ -13,6 +16,7 @@ const CONSOLE_LINKS = [
   { href: "/admin/audit", label: "Audit log", adminOnly: false },
   { href: "/admin/apps", label: "Applications", adminOnly: true },
   { href: "/admin/radius", label: "RADIUS clients", adminOnly: true },
+  { href: "/admin/services", label: "Services", adminOnly: true },
   { href: "/admin/settings", label: "Settings", adminOnly: true },
 ];
 

@@ -54,7 +54,11 @@ export const TESTER_NAMES = [
   "forget-by-helpdesk",
   "reset-remembered",
   "self-reset",
+  "service-user",
 ] as const;
+
+/** Testers who start with an authenticator app, as if they had set one up before. */
+export const TESTERS_WITH_APP: readonly (typeof TESTER_NAMES)[number][] = ["service-user"];
 
 /** Display names other than "Test <name>", for tests about what a name may hold. */
 export const TESTER_DISPLAY_NAMES: Partial<Record<(typeof TESTER_NAMES)[number], string>> = {

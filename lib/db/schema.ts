@@ -827,3 +827,31 @@ export const radiusClients = pgTable("radius_clients", {
   createdAt: createdAt(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+// ── Services API: scripts, PAM modules and other servers ────────────────────
+
+/**
+ * The systems that call `POST /api/v1/verify` with a key of their own (docs/decisions/0020).
+ * The key is 256 random bits, shown once; only its SHA-256 is kept, as for app client secrets,
+ * and a short prefix of it names the key in the console (R-A20.5).
+ */
+export const apiServices = pgTable(
+  "api_services",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    /** The key's first characters, shown in the console so a key in a config file can be matched. */
+    keyPrefix: text("key_prefix").notNull(),
+    /** SHA-256 of the whole key, hex. */
+    keyHash: text("key_hash").notNull(),
+    /** Roles whose people may use the service; null means everyone. */
+    allowedRoles: jsonb("allowed_roles").$type<("user" | "helpdesk" | "admin")[]>(),
+    /** Off for a service that has proven who the person is already (an SSH key before PAM). */
+    passwordRequired: boolean("password_required").notNull().default(true),
+    disabledAt: timestamp("disabled_at", { withTimezone: true }),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("api_services_key_hash_idx").on(t.keyHash)],
+);

@@ -113,14 +113,6 @@ export async function findClientByAddress(
   }
 }
 
-/** Whether a person with `role` may use the client's service. */
-export function mayUseClient(
-  client: Pick<ActiveRadiusClient, "allowedRoles">,
-  role: Role,
-): boolean {
-  return client.allowedRoles === null || client.allowedRoles.includes(role);
-}
-
 /** How a service is named in My sign-ins, notices and on the phone. */
 export function serviceName(client: Pick<ActiveRadiusClient, "name">): string {
   return `VPN (${client.name})`;

@@ -9,7 +9,8 @@ export type ThrottleScope =
   | "mfa:account"
   | "mfa:option"
   | "access_pass:account"
-  | "password_reset:account";
+  | "password_reset:account"
+  | "api_key:ip";
 
 export type ThrottlePolicy = {
   /** How long to lock after the n-th consecutive counted failure; null for no lock. */

@@ -138,6 +138,19 @@ export function passwordThrottlePolicies(): { account: ThrottlePolicy; ip: Throt
   };
 }
 
+/** Wrong services API keys from one address before it pauses: no service guesses its key. */
+export const API_KEY_FAILURE_THRESHOLD = 10;
+
+/**
+ * Wrong, disabled or missing services API keys per calling address (R-A20.5): every 10th pauses
+ * the address for PASSWORD_LOCKOUT_SECONDS, doubling up to an hour.
+ */
+export function apiKeyThrottlePolicy(): ThrottlePolicy {
+  return {
+    lockSeconds: everyNthFailure(API_KEY_FAILURE_THRESHOLD, getEnv().PASSWORD_LOCKOUT_SECONDS),
+  };
+}
+
 /**
  * Second-factor throttling per authenticator (R-A11.2): from the 5th consecutive wrong code a
  * pause that starts at MFA_PAUSE_SECONDS (30 s) and doubles, every 10th a lock of

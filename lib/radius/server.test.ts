@@ -9,7 +9,7 @@ import {
   setMessageAuthenticatorRequired,
 } from "@/lib/admin/radius-clients";
 import { verifyPasswordStep } from "@/lib/auth/password-step";
-import { auditLog, pushRequests, signInEvents } from "@/lib/db/schema";
+import { auditLog, mfaMethods, phoneChallenges, pushRequests, signInEvents } from "@/lib/db/schema";
 import { getEnv } from "@/lib/env";
 import {
   beginAuthenticatorEnrolment,
@@ -19,6 +19,7 @@ import {
 import { beginPairing, completePairing, confirmPairedPhone } from "@/lib/mfa/companion-pairing";
 import { answerPushRequest } from "@/lib/mfa/companion-push";
 import { answerMessage, pairingMessage } from "@/lib/mfa/companion-protocol";
+import { answerOutboxCall } from "@/lib/mfa/phone-calls";
 import { totpCode } from "@/lib/mfa/totp";
 import { accepted } from "@/lib/testing/enrolment";
 import { createTestDatabase } from "@/lib/testing/test-database";
@@ -519,5 +520,67 @@ describe("push to the phone", () => {
     ).toBe("refused");
     expect(await answerOnPhone(person.phone, request, "deny")).toBe("denied");
     expect((await reply).code).toBe("Access-Reject");
+  });
+});
+
+// ── call ────────────────────────────────────────────────────────────────────
+
+/** A person whose only method is an office phone: Factor calls it, and # approves. */
+async function personWithOfficePhone() {
+  const email = `call-${++people}@example.edu`;
+  const { id, password } = await createTestUser(database.db, {
+    email,
+    displayName: "Pat",
+    role: "user",
+  });
+  await database.db.insert(mfaMethods).values({
+    userId: id,
+    kind: "office_phone",
+    label: "Office phone",
+    status: "active",
+    isDefault: true,
+    confirmedAt: new Date(),
+    data: { e164: "+441632960123", channel: "voice" },
+  });
+  return { id, email, password };
+}
+
+/** Waits for the call Factor places to the person, as the phone network would ring it. */
+async function ringingCall(userId: string) {
+  for (let i = 0; i < 100; i++) {
+    const [row] = await database.db
+      .select({ id: phoneChallenges.id })
+      .from(phoneChallenges)
+      .where(and(eq(phoneChallenges.userId, userId), eq(phoneChallenges.status, "ringing")));
+    if (row) return row.id;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("no call was placed");
+}
+
+describe("a call to the phone", () => {
+  it("holds the request while Factor calls: # lets the person in", async () => {
+    const person = await personWithOfficePhone();
+    const reply = ask(
+      { "User-Name": person.email, "User-Password": person.password },
+      { timeoutSeconds: 8 },
+    );
+    expect(await answerOutboxCall(database.db, await ringingCall(person.id), "#")).toBe("approved");
+    expect((await reply).code).toBe("Access-Accept");
+    const [event] = await eventsOf(person.id);
+    expect(event).toMatchObject({ result: "success", methods: ["pwd", "tel"] });
+  });
+
+  it("refuses with the message when the call is answered without #", async () => {
+    const person = await personWithOfficePhone();
+    const reply = ask(
+      { "User-Name": person.email, "User-Password": person.password },
+      { timeoutSeconds: 8 },
+    );
+    expect(await answerOutboxCall(database.db, await ringingCall(person.id), "1")).toBe("declined");
+    expect(await reply).toMatchObject({
+      code: "Access-Reject",
+      replyMessage: RADIUS_MESSAGES.denied,
+    });
   });
 });

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBlankDatabase, type TestDatabase } from "@/lib/testing/test-database";
 
 // Only PostgreSQL drops connections from under the pool; the embedded lane has no server to do it,
-// so this runs in CI's PostgreSQL lane.
-describe.skipIf(!process.env.DATABASE_URL)("a PostgreSQL pool (PostgreSQL lane only)", () => {
+// so this runs in CI's PostgreSQL lane (issue #2: both databases, PostgreSQL when DATABASE_URL is set).
+describe.skipIf(!process.env.DATABASE_URL)("a PostgreSQL pool (PostgreSQL only, issue #2)", () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createBlankDatabase({ poolSize: 2 });

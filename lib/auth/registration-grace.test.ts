@@ -17,7 +17,7 @@ import {
   graceFor,
   postponeRegistration,
 } from "./registration-grace";
-import { completeSignIn } from "./sign-in";
+import { completeSignIn, mustRegisterBeforePortal } from "./sign-in";
 import { getSignInTransaction, type SignInTransaction } from "./sign-in-transaction";
 
 const context = { ip: "198.51.100.40", userAgent: "vitest" };
@@ -140,7 +140,7 @@ describe("Ask me later", () => {
     const account = await person("user", true);
     const { transaction } = await signIn(account);
     expect(await getRegistrationGrace(database.db, transaction)).toBeNull();
-    expect(await postponeRegistration(database.db, transaction, context, browser)).toBeNull();
+    expect(await postponeRegistration(database.db, transaction, context)).toBeNull();
     expect(await postponements(account.id)).toBe(0);
   });
 
@@ -151,10 +151,11 @@ describe("Ask me later", () => {
     for (const left of [2, 1]) {
       const { token, transaction } = await signIn(account);
       expect(await getRegistrationGrace(database.db, transaction)).toEqual({ left, until: null });
-      const next = await postponeRegistration(database.db, transaction, context, browser);
-      expect(next).toEqual({ stage: "stay_signed_in", persistent: false });
+      const next = await postponeRegistration(database.db, transaction, context);
+      // Never "Stay signed in?": the postponement lasts one ordinary session.
+      expect(next).toEqual({ stage: "ready", persistent: false });
       // Once per sign-in: a second press of the button finds it moved on.
-      expect(await postponeRegistration(database.db, transaction, context, browser)).toBeNull();
+      expect(await postponeRegistration(database.db, transaction, context)).toBeNull();
       const [event] = await database.db
         .select({ result: signInEvents.result, reason: signInEvents.reason })
         .from(signInEvents)
@@ -177,26 +178,26 @@ describe("Ask me later", () => {
 
     const { transaction } = await signIn(account);
     expect(await getRegistrationGrace(database.db, transaction)).toBeNull();
-    expect(await postponeRegistration(database.db, transaction, context, browser)).toBeNull();
+    expect(await postponeRegistration(database.db, transaction, context)).toBeNull();
     expect((await getSignInTransaction(database.db, (await signIn(account)).token))?.stage).toBe(
       "registration",
     );
   });
 
-  it("finishes as a password-only sign-in (AAL1) whose event says it was postponed", async () => {
+  it("finishes as a password-only sign-in (AAL1) that the portal lets in, its event saying it was postponed", async () => {
     await grace({ registration_grace_postponements: 3, registration_grace_roles: ["user"] });
     const account = await person();
     const { token, transaction } = await signIn(account);
-    const next = await postponeRegistration(database.db, transaction, context, {
-      stayChoice: false,
-    });
+    const next = await postponeRegistration(database.db, transaction, context);
     expect(next).toEqual({ stage: "ready", persistent: false });
     expect(await completeSignIn(database.db, token, context)).not.toBeNull();
     const [session] = await database.db
       .select({ aal: sessions.aal, methods: sessions.methods })
       .from(sessions)
       .where(eq(sessions.userId, account.id));
-    expect(session).toEqual({ aal: 1, methods: ["pwd"] });
+    expect(session).toEqual({ aal: 1, methods: ["pwd", "postponed"] });
+    expect(mustRegisterBeforePortal(session!, true, 0)).toBe(false);
+    expect(mustRegisterBeforePortal({ methods: ["pwd"] }, true, 0)).toBe(true);
     const events = await database.db
       .select({ result: signInEvents.result, reason: signInEvents.reason })
       .from(signInEvents)
@@ -215,7 +216,7 @@ describe("Ask me later", () => {
     });
     clock.advance(2 * 60_000);
     expect(await getRegistrationGrace(database.db, first.transaction)).toBeNull();
-    expect(await postponeRegistration(database.db, first.transaction, context, browser)).toBeNull();
+    expect(await postponeRegistration(database.db, first.transaction, context)).toBeNull();
   });
 
   it("is for chosen people when their role is not chosen", async () => {
@@ -238,7 +239,7 @@ describe("Ask me later", () => {
       const agent = await person(role, true);
       const { transaction } = await signIn(agent);
       expect(await getRegistrationGrace(database.db, transaction)).toBeNull();
-      expect(await postponeRegistration(database.db, transaction, context, browser)).toBeNull();
+      expect(await postponeRegistration(database.db, transaction, context)).toBeNull();
       expect(await postponements(agent.id)).toBe(0);
     }
   });
@@ -252,7 +253,7 @@ describe("Ask me later", () => {
       .set({ riskLevel: "medium" })
       .where(eq(signInEvents.transactionId, hashToken(token)));
     expect(await getRegistrationGrace(database.db, transaction)).toBe("risky");
-    expect(await postponeRegistration(database.db, transaction, context, browser)).toBeNull();
+    expect(await postponeRegistration(database.db, transaction, context)).toBeNull();
 
     const withPass: SignInTransaction = { ...transaction, methods: ["tap"] };
     expect(await getRegistrationGrace(database.db, withPass)).toBeNull();
@@ -264,9 +265,7 @@ describe("Ask me later", () => {
     const account = await person();
     const attempts = await Promise.all([signIn(account), signIn(account), signIn(account)]);
     const results = await Promise.all(
-      attempts.map(({ transaction }) =>
-        postponeRegistration(database.db, transaction, context, browser),
-      ),
+      attempts.map(({ transaction }) => postponeRegistration(database.db, transaction, context)),
     );
     expect(results.filter((r) => r !== null)).toHaveLength(1);
     expect(await postponements(account.id)).toBe(1);

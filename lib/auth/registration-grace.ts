@@ -6,7 +6,7 @@ import type { Db, Executor } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
 import { registrationGracePolicy } from "@/lib/settings/policy";
 import type { RequestContext } from "@/lib/types/request";
-import { stageAfterFactors, type BrowserState } from "./sign-in";
+import { POSTPONED_AMR } from "./sign-in";
 import {
   advanceSignInTransaction,
   type SignInStage,
@@ -94,7 +94,7 @@ class GraceSpent extends Error {}
 
 /**
  * "Ask me later": counts one postponement, moves the sign-in on as if no second factor were
- * required ("Stay signed in?" or ready), marks its sign-in event "registration_postponed" and
+ * required (ready, with the session marked POSTPONED_AMR so the portal opens), marks its sign-in event "registration_postponed" and
  * writes the audit record — in one database transaction. Null when the sign-in may not be
  * postponed (any more): the person then registers. Each sign-in postpones at most once, and the
  * count is checked as it is raised, so parallel sign-ins cannot postpone more than allowed.
@@ -103,15 +103,18 @@ export async function postponeRegistration(
   db: Db,
   transaction: SignInTransaction,
   context: RequestContext,
-  browser: BrowserState,
 ): Promise<{ stage: SignInStage; persistent: boolean } | null> {
   const offer = await getRegistrationGrace(db, transaction);
   if (offer === null || offer === "risky") return null;
   const { postponements, until } = registrationGracePolicy();
-  const next = stageAfterFactors(browser, false);
+  // Never "Stay signed in?": a persistent session would stretch one postponement over weeks.
+  // The session lives the usual hours, and the next sign-in asks again.
+  const next = { stage: "ready" as const, persistent: false };
+  const methods = [...transaction.methods, POSTPONED_AMR];
   try {
     return await db.transaction(async (tx) => {
       const moved = await advanceSignInTransaction(tx, transaction.id, "registration", next.stage, {
+        methods,
         persistent: next.persistent,
       });
       if (!moved) return null;
@@ -126,10 +129,7 @@ export async function postponeRegistration(
         )
         .returning({ used: users.registrationPostponements });
       if (!counted) throw new GraceSpent();
-      await advanceSignInEvent(tx, transaction.id, {
-        methods: transaction.methods,
-        postponed: true,
-      });
+      await advanceSignInEvent(tx, transaction.id, { methods, postponed: true });
       await writeAudit(tx, {
         action: "auth.registration.postponed",
         outcome: "success",

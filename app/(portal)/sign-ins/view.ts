@@ -65,6 +65,7 @@ const METHOD_NAMES: Record<string, string> = {
   sms: "Text message code",
   tel: "Phone call",
   rec: "Recovery code",
+  postponed: "Setting up a method postponed",
   remembered: "Remembered browser",
 };
 

@@ -1,7 +1,6 @@
 "use server";
 
 import { redirect } from "next/navigation";
-import { readBrowserState } from "@/lib/auth/browser-cookies";
 import { finishSignIn } from "@/lib/auth/next-auth";
 import { postponeRegistration } from "@/lib/auth/registration-grace";
 import { STAGE_PATHS } from "@/lib/auth/sign-in";
@@ -20,12 +19,7 @@ export async function askMeLaterAction(): Promise<void> {
   const token = await readTransactionCookie();
   const transaction = await getSignInTransaction(db, token);
   if (!token || transaction?.stage !== "registration") redirect("/signin?error=expired");
-  const next = await postponeRegistration(
-    db,
-    transaction,
-    await getRequestContext(),
-    await readBrowserState(),
-  );
+  const next = await postponeRegistration(db, transaction, await getRequestContext());
   if (!next) redirect("/signin/more-information");
   if (next.stage === "ready") return finishSignIn(token, transaction.callbackPath, next.persistent);
   redirect(STAGE_PATHS[next.stage]);

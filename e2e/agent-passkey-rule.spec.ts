@@ -94,8 +94,8 @@ async function answerStaySignedIn(page: Page) {
 
 /** The console's first page: the user search. */
 async function expectConsole(page: Page) {
-  await expect(page).toHaveURL(`${BASE_URL}/admin/users`);
-  await expect(page.getByRole("heading", { level: 1, name: "Users" })).toBeVisible();
+  await expect(page).toHaveURL(`${BASE_URL}/admin`);
+  await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
 }
 
 /** Sent to Security info to add a passkey, told why. */

@@ -1,6 +1,7 @@
 import { redirect } from "next/navigation";
 import { requireSession } from "@/lib/auth/current";
 import { getPasswordStatus } from "@/lib/auth/password-change";
+import { mustRegisterBeforePortal } from "@/lib/auth/sign-in";
 import { mfaRequiredFor } from "@/lib/settings/policy";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
@@ -11,10 +12,13 @@ export default async function PortalLayout({ children }: { children: React.React
   const session = await requireSession();
   // Whether MFA is needed is judged from the methods as they are now, not from how the session
   // began (R-A1.5): someone required to have a method and without one proves their password
-  // again and meets the wizard.
+  // again and meets the wizard — unless this very sign-in postponed it ("Ask me later").
   if (
-    mfaRequiredFor(session.user) &&
-    (await getMethodSummary(await getDb(), session.user.id)).registered.length === 0
+    mustRegisterBeforePortal(
+      session,
+      mfaRequiredFor(session.user),
+      (await getMethodSummary(await getDb(), session.user.id)).registered.length,
+    )
   ) {
     redirect("/signin?reauth=1&callbackUrl=%2Fsecurity-info");
   }

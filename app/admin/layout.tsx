@@ -6,10 +6,11 @@ import { NavLinks } from "@/components/layout/nav-links";
 import { SignOutButton } from "@/components/layout/sign-out-button";
 
 /**
- * The console's sections; "Applications", "RADIUS clients", "Services" and "Settings" only for
- * administrators.
+ * The console's overview and sections; "Applications", "RADIUS clients", "Services" and "Settings"
+ * only for administrators.
  */
 const CONSOLE_LINKS = [
+  { href: "/admin", label: "Overview", adminOnly: false, exact: true },
   { href: "/admin/users", label: "Users", adminOnly: false },
   { href: "/admin/cases", label: "Cases", adminOnly: false },
   { href: "/admin/tokens", label: "Hardware tokens", adminOnly: false },

@@ -14,7 +14,8 @@ export function NavLinks({
   className,
 }: {
   label: string;
-  links: readonly { href: string; label: string }[];
+  /** `exact`: current on its own page only, even when `nested` (the console's overview). */
+  links: readonly { href: string; label: string; exact?: boolean }[];
   nested?: boolean;
   className: string;
 }) {
@@ -24,7 +25,8 @@ export function NavLinks({
       <ul className="flex flex-wrap gap-x-6">
         {links.map((link) => {
           const current =
-            pathname === link.href || (nested && pathname.startsWith(`${link.href}/`));
+            pathname === link.href ||
+            (nested && !link.exact && pathname.startsWith(`${link.href}/`));
           return (
             <li key={link.href}>
               <Link

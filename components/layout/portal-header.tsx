@@ -15,7 +15,8 @@ const PORTAL_LINKS = [
   { href: "/apps", label: "My apps" },
   { href: "/help", label: "Help" },
 ];
-const CONSOLE_LINK = { href: "/admin", label: "Admin" };
+// The console's everyday page; its overview is one link further.
+const CONSOLE_LINK = { href: "/admin/users", label: "Admin" };
 
 // One look per request, however many times the header is rendered in it.
 const appsExist = cache(async () => hasEnabledApps(await getDb()));

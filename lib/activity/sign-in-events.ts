@@ -19,6 +19,8 @@ export const SIGN_IN_EVENT_REASONS = [
   // success
   "signed_in",
   "registered",
+  /** Signed in with the password alone after "Ask me later" (docs/decisions/0022). */
+  "registration_postponed",
   "step_up",
   /** An app's sign-in answered by a session already signed in (single sign-on). */
   "single_sign_on",
@@ -115,16 +117,23 @@ const IN_PROGRESS = sql`${signInEvents.at} > now() - interval '1 day'`;
 
 /**
  * Moves a sign-in's pending event on as it passes a step (its methods so far; "registered" when
- * the person set up a method to get in). Returns false when the transaction has no pending event.
+ * the person set up a method to get in, "registration_postponed" when they chose "Ask me later").
+ * Returns false when the transaction has no pending event.
  */
 export async function advanceSignInEvent(
   tx: Executor,
   transactionId: string,
-  patch: { methods: string[]; registered: boolean },
+  patch: { methods: string[]; registered: boolean } | { methods: string[]; postponed: true },
 ): Promise<boolean> {
+  const reason: SignInEventReason =
+    "postponed" in patch
+      ? "registration_postponed"
+      : patch.registered
+        ? "registered"
+        : "not_finished";
   const rows = await tx
     .update(signInEvents)
-    .set({ methods: patch.methods, reason: patch.registered ? "registered" : "not_finished" })
+    .set({ methods: patch.methods, reason })
     .where(
       and(
         eq(signInEvents.transactionId, transactionId),
@@ -158,7 +167,7 @@ export async function finishSignInEvent(
     .update(signInEvents)
     .set({
       result: "success",
-      reason: sql`case when ${signInEvents.reason} = 'registered' then 'registered' else 'signed_in' end`,
+      reason: sql`case when ${signInEvents.reason} in ('registered', 'registration_postponed') then ${signInEvents.reason} else 'signed_in' end`,
       methods: input.methods,
       sessionId: input.sessionId,
       // Bound to the transaction only until it finishes.

@@ -38,6 +38,7 @@ import {
   type TokenImportResult,
 } from "./hardware-tokens";
 import { isUserId } from "./users";
+import { GRACE_ROLES } from "@/lib/auth/registration-grace";
 import {
   CALLER_NOT_VERIFIED_MESSAGE,
   citeVerifiedCaller,
@@ -428,6 +429,40 @@ export function enableAccount(
       .set({ status: "active", updatedAt: sql`now()` })
       .where(eq(users.id, subject.id));
     return { value: undefined, notice: "admin.account_enabled" };
+  });
+}
+
+/**
+ * "Allow postponing registration" / "Stop allowing postponement": chooses a person for the
+ * organisation's registration grace period (docs/decisions/0022), or takes them out of it. The
+ * period's count and last day still apply. Never for a helpdesk or admin account (R-A16.1).
+ */
+export function setRegistrationGrace(
+  db: Db,
+  agent: Agent,
+  subjectId: string,
+  allowed: boolean,
+  why: AgentReasonInput,
+  context: RequestContext,
+) {
+  const action = allowed ? "allow_postponing" : "stop_postponing";
+  return actOn(db, agent, subjectId, action, why, context, async (tx, subject) => {
+    if (allowed && !GRACE_ROLES.includes(subject.role)) {
+      throw new Refusal(
+        "Helpdesk and admin accounts set up a sign-in method at once: they cannot postpone it.",
+      );
+    }
+    const [changed] = await tx
+      .update(users)
+      .set({ registrationGrace: allowed, updatedAt: sql`now()` })
+      .where(and(eq(users.id, subject.id), eq(users.registrationGrace, !allowed)))
+      .returning({ id: users.id });
+    if (!changed) {
+      throw new Refusal(
+        allowed ? "This person may postpone already." : "This person was not chosen to postpone.",
+      );
+    }
+    return { value: undefined };
   });
 }
 

@@ -34,6 +34,8 @@ export const AGENT_ACTIONS = [
   "delete_method",
   "change_role",
   "verify_caller",
+  "allow_postponing",
+  "stop_postponing",
 ] as const;
 export type AgentAction = (typeof AGENT_ACTIONS)[number];
 
@@ -52,6 +54,8 @@ export const AGENT_ACTION_AUDIT: Record<AgentAction, AuditAction> = {
   delete_method: "admin.method.deleted",
   change_role: "admin.role.changed",
   verify_caller: "admin.caller.verification_sent",
+  allow_postponing: "admin.registration_grace.allowed",
+  stop_postponing: "admin.registration_grace.withdrawn",
 };
 
 export type SubjectRole = "user" | "helpdesk" | "admin";

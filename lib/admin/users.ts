@@ -191,6 +191,10 @@ export type AdminUserDetail = {
   passwordLockedUntil: Date | null;
   /** When the second-step lock ends, if one is in force. */
   mfaLockedUntil: Date | null;
+  /** Chosen on this page for the registration grace period. */
+  registrationGrace: boolean;
+  /** Times the person chose "Ask me later". */
+  registrationPostponements: number;
 };
 
 /** True for a well-formed id: anything else is "not found" without asking the database. */
@@ -219,6 +223,8 @@ export async function getAdminUser(db: Executor, userId: string): Promise<AdminU
       createdAt: users.createdAt,
       passwordLockedUntil: lockEnd("password:account", lowerEmail),
       mfaLockedUntil: lockEnd("mfa:account", sql`${users.id}::text`),
+      registrationGrace: users.registrationGrace,
+      registrationPostponements: users.registrationPostponements,
     })
     .from(users)
     .where(eq(users.id, userId));

@@ -88,6 +88,9 @@ export const AUDIT_ACTIONS = [
   "mfa.push.approved",
   "mfa.push.denied",
   "mfa.push.fraud_reported",
+  "auth.registration.postponed",
+  "admin.registration_grace.allowed",
+  "admin.registration_grace.withdrawn",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -183,4 +186,7 @@ export const AUDIT_SENTENCES: Record<AuditAction, string> = {
   "mfa.push.denied": "Sign-in request denied in the Authenticator app",
   "mfa.push.fraud_reported": "Sign-in request reported as not theirs",
   "mfa.passkey.counter_regressed": "Passkey refused: its signature counter went backwards",
+  "auth.registration.postponed": "Chose “Ask me later” instead of setting up a sign-in method",
+  "admin.registration_grace.allowed": "Allowed to postpone setting up a sign-in method",
+  "admin.registration_grace.withdrawn": "No longer allowed to postpone setting up a sign-in method",
 };

@@ -79,6 +79,24 @@ export const PENDING_REASON: Record<SignInStage, SignInEventReason> = {
 export const REMEMBERED_BROWSER_AMR = "remembered";
 
 /**
+ * Recorded on sessions of a sign-in whose person chose "Ask me later" instead of registering a
+ * method (docs/decisions/0022): the portal lets that one session in without a method.
+ */
+export const POSTPONED_AMR = "postponed";
+
+/**
+ * Whether a session must set up a method before the portal opens (R-A1.5): judged from the
+ * methods as they are now; only the sign-in that postponed registration is let through.
+ */
+export function mustRegisterBeforePortal(
+  session: { methods: readonly string[] },
+  mfaRequired: boolean,
+  registeredMethods: number,
+): boolean {
+  return mfaRequired && registeredMethods === 0 && !session.methods.includes(POSTPONED_AMR);
+}
+
+/**
  * A risky sign-in with the right password: the person is told (R-A15.1), and after
  * HIGH_RISK_SIGN_INS_BEFORE_PASSWORD_CHANGE high-risk ones in 30 days their password must be
  * changed — the password is then likely known to someone else.

@@ -38,6 +38,10 @@ export const users = pgTable(
     passwordHash: text("password_hash"),
     passwordChangedAt: timestamp("password_changed_at", { withTimezone: true }),
     mustChangePassword: boolean("must_change_password").notNull().default(false),
+    /** Chosen by the console: may postpone registering a method (docs/decisions/0022). */
+    registrationGrace: boolean("registration_grace").notNull().default(false),
+    /** How many times the person chose "Ask me later" at "More information required". */
+    registrationPostponements: integer("registration_postponements").notNull().default(0),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

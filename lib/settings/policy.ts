@@ -82,6 +82,23 @@ export function mfaRequiredFor(user: { mfaRequired: boolean }): boolean {
   return user.mfaRequired || (getSettingOverride("mfa_required_for_all") ?? false);
 }
 
+/**
+ * The registration grace period an administrator set (docs/decisions/0022): how many times a
+ * person may postpone registering a method, the last day they may (UTC), and the roles it is for.
+ * Off — nothing set — unless a count or a day is.
+ */
+export function registrationGracePolicy(): {
+  postponements: number | null;
+  until: string | null;
+  roles: readonly string[];
+} {
+  return {
+    postponements: getSettingOverride("registration_grace_postponements") ?? null,
+    until: getSettingOverride("registration_grace_until") ?? null,
+    roles: getSettingOverride("registration_grace_roles") ?? [],
+  };
+}
+
 /** Whether people may register and use a kind of method; all kinds unless an admin chose. */
 export function methodKindEnabled(kind: string): boolean {
   const enabled = getSettingOverride("enabled_method_kinds");

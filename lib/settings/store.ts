@@ -22,6 +22,15 @@ export const ACCESS_PASS_DEFAULT_MINUTES = 60;
 export const BACKUP_METHOD_RULES = ["off", "recommended", "required"] as const;
 export type BackupMethodRule = (typeof BACKUP_METHOD_RULES)[number];
 
+/** Whether a YYYY-MM-DD string names a real day (not 31 February). */
+export function isCalendarDate(value: string): boolean {
+  const day = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value;
+}
+
+/** The most postponements of registering a method an administrator may allow. */
+export const REGISTRATION_GRACE_MAX = 20;
+
 /** Every setting, with the shape its value must have. */
 export const SETTING_SCHEMAS = {
   /** Method kinds people may register and use; a kind left out cannot be added or used. */
@@ -59,6 +68,20 @@ export const SETTING_SCHEMAS = {
    * have verified the caller in the last 10 minutes (R-A10.4).
    */
   caller_verification_required: z.boolean(),
+  /**
+   * The registration grace period (docs/decisions/0022): how many times a person may answer "Ask
+   * me later" at "More information required"; null: no limit by count. Grace is off unless this
+   * or `registration_grace_until` is set.
+   */
+  registration_grace_postponements: z.number().int().min(1).max(REGISTRATION_GRACE_MAX).nullable(),
+  /** The last day (UTC, YYYY-MM-DD) on which registering may be postponed; null: no end date. */
+  registration_grace_until: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .refine(isCalendarDate)
+    .nullable(),
+  /** Roles whose people may postpone; chosen people are flagged on their account. */
+  registration_grace_roles: z.array(z.enum(["user", "helpdesk", "admin"])).max(3),
 } as const;
 
 export type SettingKey = keyof typeof SETTING_SCHEMAS;

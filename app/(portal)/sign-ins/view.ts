@@ -38,6 +38,8 @@ export type SignInPageView = { items: SignInEventView[]; nextCursor: string | nu
 const STATUS: Record<SignInEventReason, string> = {
   signed_in: "Signed in.",
   registered: "Signed in after setting up a sign-in method.",
+  registration_postponed:
+    "Signed in with the password alone: setting up a sign-in method was postponed (“Ask me later”).",
   step_up: "Identity verified again for a security change.",
   single_sign_on: "Signed in to the app with a session already open (single sign-on).",
   wrong_password: "The password was wrong.",
@@ -63,6 +65,7 @@ const METHOD_NAMES: Record<string, string> = {
   sms: "Text message code",
   tel: "Phone call",
   rec: "Recovery code",
+  postponed: "Setting up a method postponed",
   remembered: "Remembered browser",
 };
 

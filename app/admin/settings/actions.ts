@@ -9,10 +9,13 @@ import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { getRequestContext } from "@/lib/security/request-context";
 import { METHOD_KINDS } from "@/lib/mfa/registry";
+import { GRACE_ROLES } from "@/lib/auth/registration-grace";
 import {
   ACCESS_PASS_MAX_MINUTES,
   BACKUP_METHOD_RULES,
   ACCESS_PASS_MIN_MINUTES,
+  isCalendarDate,
+  REGISTRATION_GRACE_MAX,
   refreshSettings,
   SETTING_KEYS,
   type SettingValues,
@@ -45,6 +48,20 @@ function settingsSchema() {
       stay_signed_in_days: whole("“Stay signed in” lifetime", 1, ceiling),
       sign_in_retention_days: whole("Sign-in retention", 1, 3650),
       password_reset_methods: whole("Methods for a password reset", 0, 2),
+      // Empty: no limit by count, or no end date (grace is off while both are empty).
+      registration_grace_postponements: z
+        .literal("")
+        .transform(() => null)
+        .or(whole("The number of postponements", 1, REGISTRATION_GRACE_MAX)),
+      registration_grace_until: z
+        .literal("")
+        .transform(() => null)
+        .or(
+          z
+            .string()
+            .regex(/^\d{4}-\d{2}-\d{2}$/, "Enter the last day as a date, like 2027-01-31.")
+            .refine(isCalendarDate, "Enter the last day as a date, like 2027-01-31."),
+        ),
     })
     .refine((v) => v.access_pass_default_minutes <= v.access_pass_max_minutes, {
       path: ["access_pass_default_minutes"],
@@ -77,6 +94,8 @@ export async function saveSettingsAction(
         "stay_signed_in_days",
         "sign_in_retention_days",
         "password_reset_methods",
+        "registration_grace_postponements",
+        "registration_grace_until",
       ].map((name) => [name, single(name)]),
     ),
   );
@@ -112,6 +131,10 @@ export async function saveSettingsAction(
     caller_verification_required: single("caller_verification_required") === "on",
     backup_method: backupRule,
     backup_method_kinds: METHOD_KINDS.filter((kind) => backupKinds.includes(kind)),
+    // Only the roles that may ever postpone (never the console's, R-A16.1).
+    registration_grace_roles: GRACE_ROLES.filter((role) =>
+      formData.getAll("registration_grace_roles").includes(role),
+    ) as SettingValues["registration_grace_roles"],
   };
   if (values.backup_method_kinds.length === 0) {
     return {

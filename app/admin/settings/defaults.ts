@@ -24,6 +24,9 @@ export function settingDefaults(): SettingValues {
     backup_method: "recommended",
     backup_method_kinds: [...METHOD_KINDS],
     caller_verification_required: false,
+    registration_grace_postponements: null,
+    registration_grace_until: null,
+    registration_grace_roles: [],
   };
 }
 

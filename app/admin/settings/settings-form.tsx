@@ -26,6 +26,9 @@ export type SettingsFormValues = {
   passkeyRequiredForAgents: boolean;
   passwordResetMethods: number;
   callerVerificationRequired: boolean;
+  gracePostponements: number | null;
+  graceUntil: string | null;
+  graceForUsers: boolean;
 };
 
 const legend = "text-lg font-semibold";
@@ -211,6 +214,50 @@ export function SettingsForm({ values }: { values: SettingsFormValues }) {
           defaultValue={values.signInRetentionDays}
           errors={errors?.sign_in_retention_days}
         />
+      </fieldset>
+
+      <fieldset className="space-y-4">
+        <legend className={legend}>Registration grace period</legend>
+        <p className="text-sm text-slate-600">
+          People who must set up MFA may answer &ldquo;Ask me later&rdquo; at &ldquo;More
+          information required&rdquo; and sign in with their password alone, a limited number of
+          times or until a day. Off while both are empty. Never for helpdesk and admin accounts, nor
+          for a sign-in that looks unusual.
+        </p>
+        <Field
+          label="Times a person may postpone"
+          name="registration_grace_postponements"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={20}
+          hint="Leave empty for no limit by count."
+          defaultValue={values.gracePostponements ?? ""}
+          errors={errors?.registration_grace_postponements}
+        />
+        <Field
+          label="Last day to postpone"
+          name="registration_grace_until"
+          type="date"
+          hint="Leave empty for no end date. The day ends at midnight UTC."
+          defaultValue={values.graceUntil ?? ""}
+          errors={errors?.registration_grace_until}
+        />
+        <div>
+          <label className="flex items-center gap-2">
+            <input
+              type="checkbox"
+              name="registration_grace_roles"
+              value="user"
+              defaultChecked={values.graceForUsers}
+              aria-describedby="grace-users-hint"
+            />
+            Everyone with the user role
+          </label>
+          <p id="grace-users-hint" className="ml-6 text-sm text-slate-600">
+            Otherwise only the people chosen on their page, under Account.
+          </p>
+        </div>
       </fieldset>
 
       <fieldset className="space-y-2">

@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { listSignInEvents } from "@/lib/activity/sign-in-events";
 import { getCurrentSession } from "@/lib/auth/current";
+import { mustRegisterBeforePortal } from "@/lib/auth/sign-in";
 import { mfaRequiredFor } from "@/lib/settings/policy";
 import { getDb } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
@@ -22,8 +23,11 @@ export async function GET(request: NextRequest) {
   // nothing until they set one up (R-A1.5).
   if (
     !session ||
-    (mfaRequiredFor(session.user) &&
-      (await getMethodSummary(db, session.user.id)).registered.length === 0)
+    mustRegisterBeforePortal(
+      session,
+      mfaRequiredFor(session.user),
+      (await getMethodSummary(db, session.user.id)).registered.length,
+    )
   ) {
     return NextResponse.json({ error: "Sign in again." }, { status: 401, headers: NO_STORE });
   }

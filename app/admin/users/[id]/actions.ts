@@ -12,6 +12,7 @@ import {
   requireReregister,
   resetPassword,
   revokeMfaSessions,
+  setRegistrationGrace,
   signOutAllSessions,
   unlockAccount,
   issueAccessPassTo,
@@ -160,6 +161,32 @@ export async function enableAccountAction(
   formData: FormData,
 ): Promise<AgentActionState> {
   return run(formData, enableAccount, "The account was enabled.");
+}
+
+/** "Allow postponing registration": the person joins the registration grace period. */
+export async function allowPostponingAction(
+  _state: AgentActionState,
+  formData: FormData,
+): Promise<AgentActionState> {
+  return run(
+    formData,
+    (db, agent, subjectId, why, context) =>
+      setRegistrationGrace(db, agent, subjectId, true, why, context),
+    "The person may postpone setting up a sign-in method, as the organisation's grace period allows.",
+  );
+}
+
+/** "Stop allowing postponement". */
+export async function stopPostponingAction(
+  _state: AgentActionState,
+  formData: FormData,
+): Promise<AgentActionState> {
+  return run(
+    formData,
+    (db, agent, subjectId, why, context) =>
+      setRegistrationGrace(db, agent, subjectId, false, why, context),
+    "The person is no longer chosen to postpone setting up a sign-in method.",
+  );
 }
 
 /** "Delete" on one of the account's methods. */

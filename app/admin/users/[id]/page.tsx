@@ -24,10 +24,12 @@ import { getDb } from "@/lib/db/client";
 import { countRecoveryCodes, listMethods } from "@/lib/mfa/methods";
 import { methodName } from "@/lib/mfa/registry";
 import { listRememberedBrowsers } from "@/lib/mfa/remembered-browser";
-import { callerVerificationRequired } from "@/lib/settings/policy";
+import { callerVerificationRequired, registrationGracePolicy } from "@/lib/settings/policy";
+import { GRACE_ROLES } from "@/lib/auth/registration-grace";
 import { toView } from "../../../(portal)/sign-ins/view";
 import { DataTable } from "../../_components/data-table";
 import {
+  allowPostponingAction,
   changeRoleAction,
   deleteMethodAction,
   disableAccountAction,
@@ -37,6 +39,7 @@ import {
   resetPasswordAction,
   revokeMfaSessionsAction,
   signOutAllSessionsAction,
+  stopPostponingAction,
   unlockAccountAction,
 } from "./actions";
 import { AgentActionDialog } from "./agent-action-dialog";
@@ -89,6 +92,15 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
   const refusal = signOutAll.ok ? null : signOutAll.message;
   const locked = user.passwordLockedUntil !== null || user.mfaLockedUntil !== null;
   const dialog = { userId: user.id };
+  const grace = registrationGracePolicy();
+  const graceOn = grace.postponements !== null || grace.until !== null;
+  const graceStatus = !GRACE_ROLES.includes(user.role)
+    ? "No (helpdesk and admin accounts never may)."
+    : user.registrationGrace
+      ? `Yes, chosen here${graceOn ? "." : " (the grace period is off in Settings)."}`
+      : grace.roles.includes(user.role) && graceOn
+        ? "Yes, as everyone with the user role."
+        : "No.";
   // With the organisation's rule on, the three actions that hand the account to the caller say
   // so before the agent confirms; the server refuses them all the same (R-A10.4).
   const callerCheck =
@@ -423,6 +435,12 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
           </dd>
           <dt className="font-medium">MFA required</dt>
           <dd>{user.mfaRequired ? "Yes" : "No"}</dd>
+          <dt className="font-medium">May postpone setting up MFA</dt>
+          <dd>
+            {graceStatus}
+            {user.registrationPostponements > 0 &&
+              ` Postponed ${user.registrationPostponements} ${user.registrationPostponements === 1 ? "time" : "times"} so far.`}
+          </dd>
           <dt className="font-medium">Password changed</dt>
           <dd>
             {user.passwordChangedAt ? <LocalTime value={user.passwordChangedAt} /> : "Never"}
@@ -451,6 +469,28 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
             ))}
           </ul>
         )}
+        {GRACE_ROLES.includes(user.role) &&
+          may(user.registrationGrace ? "stop_postponing" : "allow_postponing") && (
+            <div className="mt-4">
+              {user.registrationGrace ? (
+                <AgentActionDialog
+                  {...dialog}
+                  label="Stop allowing postponement"
+                  title="Stop allowing postponement"
+                  description="The person must set up a sign-in method at their next sign-in, unless their role may still postpone it."
+                  action={stopPostponingAction}
+                />
+              ) : (
+                <AgentActionDialog
+                  {...dialog}
+                  label="Allow postponing registration"
+                  title="Allow postponing registration"
+                  description="At “More information required” the person may choose “Ask me later” and sign in with their password alone, as many times and until the day the organisation's grace period allows (Settings). A sign-in that looks unusual still asks them to set up a method."
+                  action={allowPostponingAction}
+                />
+              )}
+            </div>
+          )}
         {agent.role === "admin" && may("change_role") && (
           <div className="mt-4">
             <AgentActionDialog

@@ -92,10 +92,13 @@ async function answerStaySignedIn(page: Page) {
   await expect(page.getByRole("button", { name: "Sign out", exact: true })).toBeVisible();
 }
 
-/** The console's first page: the user search. */
-async function expectConsole(page: Page) {
-  await expect(page).toHaveURL(`${BASE_URL}/admin`);
-  await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
+/** The console, on the page asked for: its overview unless another was. */
+async function expectConsole(
+  page: Page,
+  { path, heading } = { path: "/admin", heading: "Overview" },
+) {
+  await expect(page).toHaveURL(`${BASE_URL}${path}`);
+  await expect(page.getByRole("heading", { level: 1, name: heading })).toBeVisible();
 }
 
 /** Sent to Security info to add a passkey, told why. */
@@ -254,7 +257,7 @@ test("a code or an approval on a paired phone does not stand in for the passkey"
   await expectPasskeyCheck(page);
 
   await page.getByRole("button", { name: "Use a passkey" }).click();
-  await expectConsole(page);
+  await expectConsole(page, { path: "/admin/users", heading: "Users" });
 });
 
 test("signing in with the passkey opens the console at once, with or without the password", async ({

@@ -25,6 +25,8 @@ const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull(
 
 export const roleEnum = pgEnum("role", ["user", "helpdesk", "admin"]);
 export const userStatusEnum = pgEnum("user_status", ["active", "disabled"]);
+/** Where an account's password lives: Factor's own hash, or the organisation's directory. */
+export const accountSourceEnum = pgEnum("account_source", ["local", "directory"]);
 
 export const users = pgTable(
   "users",
@@ -38,11 +40,23 @@ export const users = pgTable(
     passwordHash: text("password_hash"),
     passwordChangedAt: timestamp("password_changed_at", { withTimezone: true }),
     mustChangePassword: boolean("must_change_password").notNull().default(false),
+    source: accountSourceEnum("source").notNull().default("local"),
+    /** The directory's stable id (entryUUID, objectGUID as hex): the link that survives renames. */
+    directoryId: text("directory_id"),
+    /** The directory login name last seen (uid, sAMAccountName…): another name to sign in with. */
+    directoryLogin: text("directory_login"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex("users_email_lower_idx").on(sql`lower(${t.email})`),
+    uniqueIndex("users_directory_id_idx").on(t.directoryId),
+    index("users_directory_login_idx").on(sql`lower(${t.directoryLogin})`),
+    // Factor keeps no password for a person of the directory (issue #17).
+    check(
+      "users_directory_no_password",
+      sql`${t.source} = 'local' or (${t.passwordHash} is null and ${t.directoryId} is not null)`,
+    ),
     // The helpdesk's search: any part of a name or email, case-insensitive (pg_trgm).
     index("users_email_trgm_idx").using("gin", sql`lower(${t.email}) gin_trgm_ops`),
     index("users_name_trgm_idx").using("gin", sql`lower(${t.displayName}) gin_trgm_ops`),

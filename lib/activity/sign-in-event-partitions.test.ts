@@ -20,7 +20,6 @@ import {
   purgeOldSignInEvents,
 } from "./sign-in-event-partitions";
 import { listSignInEvents, signInEventsPageQuery } from "./sign-in-events";
-import { createTestUser } from "@/lib/testing/users";
 
 // Each test gets a database of its own (PGlite in memory, or a new database on DATABASE_URL's
 // server), since partitions are per table and the tests reckon from chosen dates.
@@ -79,10 +78,13 @@ async function migrateBeforePartitioning(database: Database): Promise<void> {
 const DAY_MS = 86_400_000;
 const names = (partitions: { name: string }[]) => partitions.map((p) => p.name);
 
+/** Inserts by the columns `users` had before partitioning, like `insertEvents` below. */
 async function newPerson(database: Database, email: string): Promise<string> {
-  return (
-    await createTestUser(database.db, { email, displayName: "Partition Person", role: "user" })
-  ).id;
+  const result = await database.db.execute<{ id: string }>(
+    sql`insert into users (email, display_name, role)
+        values (${email}, 'Partition Person', 'user') returning id`,
+  );
+  return result.rows[0]!.id;
 }
 
 /**

@@ -40,6 +40,24 @@ describe("settings", () => {
     expect(() => parseSettings({ SESSION_IDLE_MINUTES: "0.05" })).toThrow(/SESSION_IDLE_MINUTES/);
   });
 
+  it("leaves the directory off unless LDAP_URL is set, and then asks for what it needs", () => {
+    expect(parseSettings({}).LDAP_URL).toBeUndefined();
+    expect(() => parseSettings({ LDAP_URL: "ldaps://dc1.example.edu" })).toThrow(
+      /LDAP_BIND_DN: must be set when LDAP_URL is[\s\S]*LDAP_BASE_DN: must be set/,
+    );
+    expect(() => parseSettings({ LDAP_URL: "http://dc1.example.edu" })).toThrow(
+      /LDAP_URL: must be ldaps:\/\/host/,
+    );
+    expect(() => parseSettings({ LDAP_LOGIN_ATTRIBUTE: "(uid)" })).toThrow(/LDAP_LOGIN_ATTRIBUTE/);
+    const settings = parseSettings({
+      LDAP_URL: "ldap://dc1.example.edu:389",
+      LDAP_BIND_DN: "cn=factor,ou=services,dc=example,dc=edu",
+      LDAP_BIND_PASSWORD: "secret",
+      LDAP_BASE_DN: "dc=example,dc=edu",
+    });
+    expect(settings).toMatchObject({ LDAP_ALLOW_PLAIN: false, LDAP_LOGIN_ATTRIBUTE: "uid" });
+  });
+
   it("treats empty values as unset", () => {
     expect(parseSettings({ PORT: "", ORG_NAME: "" }).PORT).toBe(3000);
   });

@@ -3,8 +3,13 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import path from "node:path";
 import { z } from "zod";
 
+/** An LDAP attribute name, such as sAMAccountName. */
+const ldapAttribute = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9-]*$/, "must be an attribute name, such as uid or sAMAccountName");
+
 /** Every setting Factor reads, parsed once. `.env.example` documents each one. */
-const settingsSchema = z.object({
+const settingsObject = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   BIND_ADDRESS: z.string().min(1).default("127.0.0.1"),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -91,6 +96,34 @@ const settingsSchema = z.object({
   RADIUS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   RADIUS_PUSH_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(120).default(60),
 
+  // The organisation's directory (docs/directory.md): off unless LDAP_URL is set. ldap:// uses
+  // StartTLS unless LDAP_ALLOW_PLAIN says the password may cross the network in the clear.
+  LDAP_URL: z
+    .string()
+    .regex(/^ldaps?:\/\/[^\s/]+\/?$/, "must be ldaps://host[:port] or ldap://host[:port]")
+    .optional(),
+  LDAP_ALLOW_PLAIN: z
+    .enum(["true", "false"], "must be true or false")
+    .default("false")
+    .transform((value) => value === "true"),
+  LDAP_CA_FILE: z.string().min(1).optional(),
+  LDAP_BIND_DN: z.string().min(3).optional(),
+  LDAP_BIND_PASSWORD: z.string().min(1).optional(),
+  LDAP_BASE_DN: z.string().min(3).optional(),
+  LDAP_PEOPLE_FILTER: z
+    .string()
+    .regex(/^\(.*\)$/, "must be an LDAP filter in parentheses, such as (objectClass=person)")
+    .default("(objectClass=inetOrgPerson)"),
+  LDAP_LOGIN_ATTRIBUTE: ldapAttribute.default("uid"),
+  LDAP_EMAIL_ATTRIBUTE: ldapAttribute.default("mail"),
+  LDAP_GIVEN_NAME_ATTRIBUTE: ldapAttribute.default("givenName"),
+  LDAP_SURNAME_ATTRIBUTE: ldapAttribute.default("sn"),
+  LDAP_DISPLAY_NAME_ATTRIBUTE: ldapAttribute.default("displayName"),
+  LDAP_ID_ATTRIBUTE: ldapAttribute.default("entryUUID"),
+  LDAP_HELPDESK_GROUP: z.string().min(3).optional(),
+  LDAP_ADMIN_GROUP: z.string().min(3).optional(),
+  LDAP_TIMEOUT_SECONDS: z.coerce.number().min(0.5).max(60).default(5),
+
   // Messages (lib/notify). Unset: every message stays in the outbox shown at /dev/outbox.
   SMTP_URL: z
     .string()
@@ -108,6 +141,16 @@ const settingsSchema = z.object({
   GEOIP_COUNTRY_PATH: z.string().min(1).optional(),
   GEOIP_ASN_PATH: z.string().min(1).optional(),
   HOSTING_ASNS_PATH: z.string().min(1).optional(),
+});
+
+/** The settings, and what a directory needs once LDAP_URL is set. */
+const settingsSchema = settingsObject.superRefine((settings, context) => {
+  // A directory needs somewhere to look and someone to look as; without LDAP_URL all is off.
+  if (!settings.LDAP_URL) return;
+  for (const name of ["LDAP_BIND_DN", "LDAP_BIND_PASSWORD", "LDAP_BASE_DN"] as const) {
+    if (!settings[name])
+      context.addIssue({ code: "custom", path: [name], message: "must be set when LDAP_URL is" });
+  }
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

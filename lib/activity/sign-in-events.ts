@@ -34,6 +34,10 @@ export const SIGN_IN_EVENT_REASONS = [
   "access_pass_refused",
   /** The person may not use the service (a RADIUS client for other roles). */
   "not_allowed",
+  /** The organisation's directory did not answer, so the password could not be checked. */
+  "directory_unavailable",
+  /** The password was right, but the directory holds the account back (expired, disabled…). */
+  "directory_refused",
   /** The person denied the request on their phone, or did not answer it in time. */
   "mfa_denied",
   "mfa_timed_out",

@@ -59,6 +59,7 @@ export type Subject = {
   displayName: string;
   role: Role;
   status: "active" | "disabled";
+  source: "local" | "directory";
 };
 
 export type AgentActionResult<T = undefined> = Result<
@@ -98,6 +99,7 @@ async function lockSubject(tx: Executor, subjectId: string): Promise<Subject | n
       displayName: users.displayName,
       role: users.role,
       status: users.status,
+      source: users.source,
     })
     .from(users)
     .where(eq(users.id, subjectId))
@@ -336,6 +338,11 @@ export async function resetPassword(
   const temporaryPassword = generatePassword();
   const passwordHash = await hashPassword(temporaryPassword);
   return actOn(db, agent, subjectId, "reset_password", why, context, async (tx, subject) => {
+    if (subject.source === "directory") {
+      throw new Refusal(
+        `${subject.displayName}'s password is kept by the organisation's directory: reset it there.`,
+      );
+    }
     const ended = await replacePassword(tx, subject, passwordHash, {
       mustChange: true,
       signOut: "all",

@@ -37,6 +37,8 @@ export type AdminUserRow = {
   mfaRegistered: boolean;
   /** A password or second-factor lock is in force now. */
   locked: boolean;
+  /** Where the password lives: Factor ("local", such as a break-glass administrator) or the directory. */
+  source: "local" | "directory";
 };
 
 export type UserSearch = {
@@ -134,6 +136,7 @@ export function searchUsersQuery(db: Executor, search: UserSearch, limit: number
           Boolean,
         ),
       locked: sql<boolean>`${lockedCondition()}`.mapWith(Boolean),
+      source: users.source,
       sortKey: lowerEmail,
     })
     .from(users)
@@ -185,6 +188,8 @@ export type AdminUserDetail = {
   mfaRequired: boolean;
   mustChangePassword: boolean;
   hasPassword: boolean;
+  /** "directory": the organisation's directory holds the password; Factor keeps none. */
+  source: "local" | "directory";
   passwordChangedAt: Date | null;
   createdAt: Date;
   /** When the password-step lock ends, if one is in force. */
@@ -219,6 +224,7 @@ export async function getAdminUser(db: Executor, userId: string): Promise<AdminU
       mfaRequired: users.mfaRequired,
       mustChangePassword: users.mustChangePassword,
       hasPassword: sql<boolean>`${users.passwordHash} is not null`.mapWith(Boolean),
+      source: users.source,
       passwordChangedAt: users.passwordChangedAt,
       createdAt: users.createdAt,
       passwordLockedUntil: lockEnd("password:account", lowerEmail),

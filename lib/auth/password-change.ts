@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
@@ -169,6 +169,12 @@ export async function replacePassword(
   passwordHash: string,
   options: { mustChange: boolean; signOut: "all" | "none"; reason: string },
 ): Promise<{ sessionsEnded: number; browsersForgotten: number }> {
+  // Factor keeps no password for a person of the directory (users_directory_no_password).
+  const [local] = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.id, user.id), eq(users.source, "local")));
+  if (!local) throw new Error("A directory account's password is changed in the directory");
   await tx
     .update(users)
     .set({

@@ -344,6 +344,8 @@ describe("the password gate", () => {
         status: users.status,
         mfaRequired: users.mfaRequired,
         passwordHash: users.passwordHash,
+        source: users.source,
+        directoryId: users.directoryId,
       })
       .from(users)
       .where(eq(users.id, who.id));

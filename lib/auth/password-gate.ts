@@ -1,8 +1,10 @@
-import { eq } from "drizzle-orm";
+import { eq, or, sql } from "drizzle-orm";
 import type { AuditAction } from "@/lib/audit/events";
 import { writeAudit, type AuditEntry } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
+import { getDirectoryConfig } from "@/lib/directory/config";
+import { checkDirectoryPassword, type DirectoryHold } from "@/lib/directory/password";
 import { getSecrets } from "@/lib/env";
 import { queueSecurityNotice, type NoticeEvent } from "@/lib/notify/security-notice";
 import {
@@ -49,6 +51,8 @@ const ACCOUNT_COLUMNS = {
   status: users.status,
   mfaRequired: users.mfaRequired,
   passwordHash: users.passwordHash,
+  source: users.source,
+  directoryId: users.directoryId,
 };
 export type PasswordAccount = Pick<typeof users.$inferSelect, keyof typeof ACCOUNT_COLUMNS>;
 
@@ -59,12 +63,27 @@ export type PasswordAccount = Pick<typeof users.$inferSelect, keyof typeof ACCOU
 export type AccountRef =
   { email: string } | { userId: string } | { lookedUp: PasswordAccount | null; email: string };
 
-/** Why a secret did not match; each secret names its own. */
-export type SecretMismatch = "wrong_password" | "wrong_or_spent_pass" | "malformed_pass";
+/**
+ * Why a secret did not match; each secret names its own. `directory_locked`: the directory
+ * refuses every password of the account, so this one proved nothing either way.
+ */
+export type SecretMismatch =
+  "wrong_password" | "wrong_or_spent_pass" | "malformed_pass" | "directory_locked";
+
+/** The secret could not be checked at all: the directory did not answer. Never counted. */
+export type SecretUnchecked = "directory_unavailable";
+
+export type { DirectoryHold };
 
 /** Why a check was refused, as the audit log records it: never part of an answer to a stranger. */
 export type RefusalCause =
-  "account_locked" | "address_locked" | "unknown_account" | "account_disabled" | SecretMismatch;
+  | "account_locked"
+  | "address_locked"
+  | "unknown_account"
+  | "account_disabled"
+  | SecretMismatch
+  | SecretUnchecked
+  | DirectoryHold;
 
 export type Refusal = { locked: boolean; cause: RefusalCause; account: PasswordAccount | null };
 
@@ -78,26 +97,51 @@ export type Secret<Proof> = {
   repeatsCountOnce: boolean;
   /** What the owner is told when this secret's step is paused (R-A11.5). */
   lockNotice: NoticeEvent;
-  /** Checks the secret; for no account (null) it does the same work and fails. */
+  /**
+   * Checks the secret; for no account (null) it does the same work and fails — unless the
+   * directory knows the name typed (`named`), when the account it answers with is used.
+   */
   verify(
-    db: Executor,
+    db: Db,
     account: PasswordAccount | null,
     secret: string,
-  ): Promise<Result<{ proof: Proof }, SecretMismatch>>;
+    named: string | null,
+  ): Promise<
+    Result<
+      { proof: Proof; account?: PasswordAccount },
+      SecretMismatch | SecretUnchecked | DirectoryHold
+    >
+  >;
   /** The work of a check without one, so a paused step answers after the same time. */
   decoy(secret: string): Promise<unknown>;
   /** In the transaction that uses it: null while the proof still holds (a pass is spent here). */
   confirm(tx: Executor, account: PasswordAccount, proof: Proof): Promise<SecretMismatch | null>;
 };
 
-/** The hash a password was verified against, and its replacement when it is weaker than today's. */
-export type PasswordProof = { hash: string; rehash: string | null };
+/**
+ * The hash a password was verified against, and its replacement when it is weaker than today's;
+ * or, for a person of the directory, the directory id whose bind succeeded.
+ */
+export type PasswordProof = { hash: string; rehash: string | null } | { directoryId: string };
 
 const accountPassword: Secret<PasswordProof> = {
   accountScope: "password:account",
   repeatsCountOnce: true,
   lockNotice: "password.locked",
-  async verify(_db, account, password) {
+  async verify(db, account, password, named) {
+    // A person of the directory, or a name Factor does not know while a directory is set: the
+    // directory checks the password (a directory switched off cannot check it at all).
+    const directory = getDirectoryConfig();
+    if (account?.source === "directory" || (!account && directory && named !== null)) {
+      if (!directory) return { ok: false, reason: "directory_unavailable" };
+      const checked = await checkDirectoryPassword(db, directory, account, named, password);
+      if (!checked.ok) return checked;
+      return {
+        ok: true,
+        account: checked.account,
+        proof: { directoryId: checked.account.directoryId! },
+      };
+    }
     const hash = account?.passwordHash;
     // No account, or none with a password: one argon2 verification all the same (R-A3.6).
     const ok = hash ? await verifyPassword(hash, password) : await verifyAgainstDummy(password);
@@ -108,13 +152,16 @@ const accountPassword: Secret<PasswordProof> = {
     };
   },
   decoy: verifyAgainstDummy,
-  async confirm(tx, account, { hash, rehash }) {
+  async confirm(tx, account, proof) {
     // A password replaced while this one was verified is no longer the account's.
     const [row] = await tx
-      .select({ passwordHash: users.passwordHash })
+      .select({ passwordHash: users.passwordHash, directoryId: users.directoryId })
       .from(users)
       .where(eq(users.id, account.id))
       .for("update");
+    if ("directoryId" in proof)
+      return row?.directoryId === proof.directoryId ? null : "wrong_password";
+    const { hash, rehash } = proof;
     if (row?.passwordHash !== hash) return "wrong_password";
     if (rehash)
       await tx.update(users).set({ passwordHash: rehash }).where(eq(users.id, account.id));
@@ -149,7 +196,11 @@ export type PasswordCheck<T> =
   /** A pause in force: not counted, and the right password is refused too. */
   | { ok: false; reason: "locked"; retryAfterSeconds: number }
   /** Nothing any account could accept (R-A2.2): refused before any work, leaving no trace. */
-  | { ok: false; reason: "bad_input" };
+  | { ok: false; reason: "bad_input" }
+  /** The directory did not answer: not counted, and nothing is disabled for it. */
+  | { ok: false; reason: "unavailable" }
+  /** The right password, but the directory holds the account back: tell its owner why. */
+  | { ok: false; reason: "held"; hold: DirectoryHold };
 
 /** The longest input that is checked at all: PASSWORD_MAX_LENGTH code points as UTF-16. */
 const MAX_INPUT_LENGTH = PASSWORD_MAX_LENGTH * 4;
@@ -185,18 +236,35 @@ export async function checkPassword<P = undefined, T = undefined, Proof = Passwo
     ...found,
     ipKey: request.context.ip ?? "unknown",
   };
-  const { account } = found;
 
   const pause = await currentPause(db, gate);
   if (pause) {
     await secret.decoy(request.password);
     return refuseLocked(gate, pause);
   }
-  const verified = await secret.verify(db, account, request.password);
+  const verified = await secret.verify(db, found.account, request.password, found.named);
+  if (!verified.ok && verified.reason === "directory_unavailable") {
+    return refuseUnchecked(gate, verified.reason);
+  }
+  // The directory's account for a name Factor did not know yet (created on a first sign-in).
+  const account = (verified.ok ? verified.account : undefined) ?? found.account;
+  gate.account = account;
+  if (!verified.ok && isDirectoryHold(verified.reason) && account?.status !== "disabled") {
+    return refuseHeld(gate, verified.reason);
+  }
   if (!account || !verified.ok || account.status !== "active") {
     return refuseWrong(
       gate,
-      !account ? "unknown_account" : !verified.ok ? verified.reason : "account_disabled",
+      // The directory knew the name: its lock is the cause, not an unknown account.
+      !verified.ok && verified.reason === "directory_locked"
+        ? verified.reason
+        : !account
+          ? "unknown_account"
+          : !verified.ok
+            ? isDirectoryHold(verified.reason)
+              ? "account_disabled"
+              : verified.reason
+            : "account_disabled",
     );
   }
 
@@ -248,8 +316,27 @@ async function findAccount(
   const email = ref.email.trim().toLowerCase();
   if (!email || email.length > MAX_EMAIL_LENGTH) return null;
   if ("lookedUp" in ref) return { account: ref.lookedUp, key: email, named: email };
-  const [account] = await db.select(ACCOUNT_COLUMNS).from(users).where(emailMatches(email));
-  return { account: account ?? null, key: email, named: email };
+  // A person of the directory may also give their login name; their count is kept under their
+  // email either way, so two names never double the guesses an account allows.
+  const [account] = await db
+    .select(ACCOUNT_COLUMNS)
+    .from(users)
+    .where(or(emailMatches(email), sql`lower(${users.directoryLogin}) = ${email}`))
+    .orderBy(sql`${users.directoryLogin} is not null`)
+    .limit(1);
+  return { account: account ?? null, key: account?.email.toLowerCase() ?? email, named: email };
+}
+
+const HOLDS: readonly string[] = [
+  "password_expired",
+  "password_must_change",
+  "directory_disabled",
+  "not_provisionable",
+] satisfies DirectoryHold[];
+
+/** Whether a refusal is the directory holding back an account whose password was right. */
+export function isDirectoryHold(reason: string): reason is DirectoryHold {
+  return HOLDS.includes(reason);
 }
 
 /** The pause in force on the account or the address, if any, and how long it has left. */
@@ -292,6 +379,32 @@ async function refuseLocked(gate: Gate, pause: Pause): Promise<PasswordCheck<nev
     await gate.onRefused?.(tx, { locked: true, cause: pause.cause, account: gate.account });
   });
   return { ok: false, reason: "locked", retryAfterSeconds: pause.retryAfterSeconds };
+}
+
+/** The directory did not answer: recorded, never counted (an outage must lock no one out). */
+async function refuseUnchecked(gate: Gate, cause: SecretUnchecked): Promise<PasswordCheck<never>> {
+  await gate.db.transaction(async (tx) => {
+    await writeAudit(tx, {
+      action: PASSWORD_PURPOSES[gate.purpose].refused,
+      ...auditBase(gate, "failure"),
+      details: refusalDetails(gate, cause),
+    });
+    await gate.onRefused?.(tx, { locked: false, cause, account: gate.account });
+  });
+  return { ok: false, reason: "unavailable" };
+}
+
+/** The right password, held back by the directory: not a guess, so not counted either. */
+async function refuseHeld(gate: Gate, hold: DirectoryHold): Promise<PasswordCheck<never>> {
+  await gate.db.transaction(async (tx) => {
+    await writeAudit(tx, {
+      action: PASSWORD_PURPOSES[gate.purpose].refused,
+      ...auditBase(gate, "denied"),
+      details: refusalDetails(gate, hold),
+    });
+    await gate.onRefused?.(tx, { locked: false, cause: hold, account: gate.account });
+  });
+  return { ok: false, reason: "held", hold };
 }
 
 async function refuseWrong(gate: Gate, cause: RefusalCause): Promise<PasswordCheck<never>> {

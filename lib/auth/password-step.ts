@@ -11,7 +11,7 @@ import type { Db, Executor } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { findRememberedBrowser } from "@/lib/mfa/remembered-browser";
 import { hashToken } from "@/lib/security/tokens";
-import { checkPassword, type RefusalCause } from "./password-gate";
+import { checkPassword, isDirectoryHold, type RefusalCause } from "./password-gate";
 import { mfaRequiredFor, rememberMfaDays } from "@/lib/settings/policy";
 import {
   PENDING_REASON,
@@ -72,13 +72,17 @@ function failureReason({
   cause: RefusalCause;
 }): SignInEventReason {
   if (locked) return "locked";
+  if (cause === "directory_unavailable") return cause;
+  if (isDirectoryHold(cause)) return "directory_refused";
   return cause === "unknown_account" || cause === "account_disabled" ? cause : "wrong_password";
 }
 
 /**
  * The password step (first factor). Unknown account, wrong password, disabled account and a
  * locked step all give the same `{ ok: false }` after the same amount of hashing work (R-A18.1,
- * R-A11.5); the difference is only in the audit log.
+ * R-A11.5); the difference is only in the audit log. A `notice` tells what anyone may hear —
+ * the directory did not answer — or, after the right password only, why the directory held
+ * the account back.
  */
 export async function verifyPasswordStep(
   db: Db,
@@ -151,7 +155,12 @@ export async function verifyPasswordStep(
       return { token, plan };
     },
   });
-  if (!checked.ok) return { ok: false };
+  if (!checked.ok) {
+    // Only the one who typed the right password hears why the directory held it back.
+    if (checked.reason === "held") return { ok: false, notice: checked.hold };
+    if (checked.reason === "unavailable") return { ok: false, notice: "unavailable" };
+    return { ok: false };
+  }
   const { token, plan } = checked.value;
   return { ok: true, transactionToken: token, stage: plan.stage, persistent: plan.persistent };
 }

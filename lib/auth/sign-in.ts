@@ -29,6 +29,7 @@ import {
   type SignInTransaction,
 } from "./sign-in-transaction";
 import type { Result } from "@/lib/types/result";
+import type { DirectoryHold } from "@/lib/directory/password";
 import { requiredBackupMissing } from "@/lib/mfa/backup";
 import { clock } from "@/lib/clock";
 
@@ -43,12 +44,19 @@ export const STAGE_PATHS: Record<Exclude<SignInStage, "ready">, string> = {
   stay_signed_in: "/signin/stay-signed-in",
 };
 
-/** Refused says nothing more: a wrong password, an unknown account and a lock look alike. */
-export type PasswordStepResult = Result<{
-  transactionToken: string;
-  stage: SignInStage;
-  persistent: boolean;
-}>;
+/**
+ * Refused says nothing more — a wrong password, an unknown account and a lock look alike — but
+ * for a `notice`: the directory did not answer, or (after the right password only) held the
+ * account back.
+ */
+export type PasswordStepResult = Result<
+  { transactionToken: string; stage: SignInStage; persistent: boolean },
+  never,
+  { notice?: PasswordStepNotice }
+>;
+
+/** What a refused password step may say beyond "incorrect". */
+export type PasswordStepNotice = "unavailable" | DirectoryHold;
 
 /** What this browser remembers: the "Stay signed in?" answer and a "Don't ask again" token. */
 export type BrowserState = { stayChoice: boolean | null; rememberedToken?: string };

@@ -25,6 +25,8 @@ const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull(
 
 export const roleEnum = pgEnum("role", ["user", "helpdesk", "admin"]);
 export const userStatusEnum = pgEnum("user_status", ["active", "disabled"]);
+/** Where an account's password lives: Factor's own hash, or the organisation's directory. */
+export const accountSourceEnum = pgEnum("account_source", ["local", "directory"]);
 
 export const users = pgTable(
   "users",
@@ -42,11 +44,23 @@ export const users = pgTable(
     registrationGrace: boolean("registration_grace").notNull().default(false),
     /** How many times the person chose "Ask me later" at "More information required". */
     registrationPostponements: integer("registration_postponements").notNull().default(0),
+    source: accountSourceEnum("source").notNull().default("local"),
+    /** The directory's stable id (entryUUID, objectGUID as hex): the link that survives renames. */
+    directoryId: text("directory_id"),
+    /** The directory login name last seen (uid, sAMAccountName…): another name to sign in with. */
+    directoryLogin: text("directory_login"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex("users_email_lower_idx").on(sql`lower(${t.email})`),
+    uniqueIndex("users_directory_id_idx").on(t.directoryId),
+    index("users_directory_login_idx").on(sql`lower(${t.directoryLogin})`),
+    // Factor keeps no password for a person of the directory (issue #17).
+    check(
+      "users_directory_no_password",
+      sql`${t.source} = 'local' or (${t.passwordHash} is null and ${t.directoryId} is not null)`,
+    ),
     // The helpdesk's search: any part of a name or email, case-insensitive (pg_trgm).
     index("users_email_trgm_idx").using("gin", sql`lower(${t.email}) gin_trgm_ops`),
     index("users_name_trgm_idx").using("gin", sql`lower(${t.displayName}) gin_trgm_ops`),

@@ -11,7 +11,7 @@ import {
   type SignInEventReason,
 } from "@/lib/activity/sign-in-events";
 import { writeAudit } from "@/lib/audit/log";
-import { checkPassword, type RefusalCause } from "@/lib/auth/password-gate";
+import { checkPassword, isDirectoryHold, type RefusalCause } from "@/lib/auth/password-gate";
 import { respondToRisk } from "@/lib/auth/sign-in";
 import {
   abandonSignInTransaction,
@@ -205,6 +205,8 @@ function reject(message: string): ServiceDecision {
 /** The sign-in event of a refused password step, as the web records it. */
 function failureReason({ locked, cause }: { locked: boolean; cause: RefusalCause }) {
   if (locked) return "locked" as const;
+  if (cause === "directory_unavailable") return cause;
+  if (isDirectoryHold(cause)) return "directory_refused" as const;
   return cause === "unknown_account" || cause === "account_disabled" ? cause : "wrong_password";
 }
 

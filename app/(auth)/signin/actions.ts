@@ -9,7 +9,7 @@ import { PASSWORD_MAX_LENGTH } from "@/lib/security/password";
 import { startPhoneSignIn } from "@/lib/auth/phone-sign-in";
 import { startDefaultSecondStep } from "@/lib/auth/second-step";
 import { verifyPasswordStep } from "@/lib/auth/password-step";
-import { STAGE_PATHS } from "@/lib/auth/sign-in";
+import { STAGE_PATHS, type PasswordStepNotice } from "@/lib/auth/sign-in";
 import { setTransactionCookie } from "@/lib/auth/transaction-cookie";
 import { getDb } from "@/lib/db/client";
 import { AFTER_SIGN_IN_PATH } from "@/lib/settings/policy";
@@ -19,6 +19,18 @@ import { setPhoneTicketCookie } from "./phone/ticket-cookie";
 
 /** The one message for unknown account, wrong password, disabled or locked (R-A18.1, R-A11.5). */
 const SIGN_IN_FAILED = "Your account or password is incorrect.";
+
+/** What else a refused password step may say: an outage to anyone, a hold to its owner only. */
+const NOTICES: Record<PasswordStepNotice, string> = {
+  unavailable: "We can't check your password right now. Please try again in a few minutes.",
+  password_expired:
+    "Your password has expired. Change it with your organisation's password service, or ask the helpdesk to reset it.",
+  password_must_change:
+    "You need to change your password before you can sign in. Change it with your organisation's password service, or ask the helpdesk.",
+  directory_disabled:
+    "Your account is disabled. Contact the helpdesk if you think it shouldn't be.",
+  not_provisionable: "Your account can't be used here yet. Contact the helpdesk.",
+};
 
 // Exactly one string per field: arrays and objects never reach the verifier (R-A11.7, R-A17.3).
 const passwordStepSchema = z.object({
@@ -58,7 +70,10 @@ export async function signInAction(
     await getRequestContext(),
     await readBrowserState(),
   );
-  if (!result.ok) return { status: "error", message: SIGN_IN_FAILED, values };
+  if (!result.ok) {
+    const message = result.notice ? NOTICES[result.notice] : SIGN_IN_FAILED;
+    return { status: "error", message, values };
+  }
 
   if (result.stage === "ready") {
     return finishSignIn(result.transactionToken, callbackPath, result.persistent);

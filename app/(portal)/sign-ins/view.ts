@@ -50,6 +50,9 @@ const STATUS: Record<SignInEventReason, string> = {
   replayed_code: "A verification code that had already been used was entered.",
   access_pass_refused: "The Temporary Access Pass was wrong, expired or already used.",
   not_allowed: "The password was right, but this account may not use the service.",
+  directory_unavailable: "The password could not be checked: the directory did not answer.",
+  directory_refused:
+    "The password was right, but the directory did not let the account in (expired or disabled).",
   mfa_denied: "The sign-in request was denied on the phone.",
   mfa_timed_out: "The password was right, but the phone did not answer in time.",
   mfa_abandoned: "Interrupted: the password was right, but the second step was not completed.",

@@ -122,7 +122,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
       ) : (
         <DataTable
           caption="Accounts, by email address"
-          columns={["Name", "Email", "Role", "MFA", "Status"]}
+          columns={["Name", "Email", "Role", "Account", "MFA", "Status"]}
         >
           {items.map((user) => (
             <tr key={user.id} className="border-b border-slate-200">
@@ -133,6 +133,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
               </td>
               <td className="py-2 pr-4">{user.email}</td>
               <td className="py-2 pr-4">{roleName(user.role)}</td>
+              <td className="py-2 pr-4">{user.source === "directory" ? "Directory" : "Local"}</td>
               <td className="py-2 pr-4">{user.mfaRegistered ? "Registered" : "Not registered"}</td>
               <td className="py-2">
                 {user.status === "active" ? "Active" : "Disabled"}

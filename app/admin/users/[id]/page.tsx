@@ -441,12 +441,22 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
             {user.registrationPostponements > 0 &&
               ` Postponed ${user.registrationPostponements} ${user.registrationPostponements === 1 ? "time" : "times"} so far.`}
           </dd>
-          <dt className="font-medium">Password changed</dt>
+          <dt className="font-medium">Account</dt>
           <dd>
-            {user.passwordChangedAt ? <LocalTime value={user.passwordChangedAt} /> : "Never"}
-            {!user.hasPassword && " (no password set)"}
-            {user.mustChangePassword && " (must be changed at the next sign-in)"}
+            {user.source === "directory"
+              ? "From the organisation's directory: the directory holds the password"
+              : "Local: Factor holds the password"}
           </dd>
+          {user.source === "local" && (
+            <>
+              <dt className="font-medium">Password changed</dt>
+              <dd>
+                {user.passwordChangedAt ? <LocalTime value={user.passwordChangedAt} /> : "Never"}
+                {!user.hasPassword && " (no password set)"}
+                {user.mustChangePassword && " (must be changed at the next sign-in)"}
+              </dd>
+            </>
+          )}
           <dt className="font-medium">Created</dt>
           <dd>
             <LocalTime value={user.createdAt} />

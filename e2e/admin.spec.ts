@@ -35,10 +35,13 @@ async function openUser(agent: Page, account: DemoSignIn, part: string): Promise
     "Name",
     "Email",
     "Role",
+    "Account",
     "MFA",
     "Status",
   ]);
   await expect(table.getByRole("row")).toHaveCount(2);
+  // Made in Factor, not read from a directory: Factor holds the password.
+  await expect(table.getByRole("row").nth(1).getByRole("cell").nth(3)).toHaveText("Local");
   await table.getByRole("link", { name: `Test ${account.email.split("@")[0]}` }).click();
   await expect(
     agent.getByRole("heading", { level: 1, name: `Test ${account.email.split("@")[0]}` }),

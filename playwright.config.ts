@@ -7,12 +7,26 @@ import { E2E_PORT } from "./e2e/support/state";
 const executablePath =
   process.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
 
+// Specs with a server of their own that spend much of their time waiting out real clocks: codes
+// and requests expiring, pauses after wrong codes, send intervals, idle and step-up timeouts. They
+// run one at a time beside the others, so their waits overlap with work instead of adding to it.
+const WAITING_SPECS = [
+  "phone.spec.ts",
+  "second-step-attacks.spec.ts",
+  "push-limits.spec.ts",
+  "companion.spec.ts",
+  "idle-timeout.spec.ts",
+  "sessions.spec.ts",
+  "secure-account.spec.ts",
+].map((file) => `**/${file}`);
+
 export default defineConfig({
   testDir: "./e2e",
   globalSetup: "./e2e/global-setup.ts",
   fullyParallel: false,
-  // One worker: the suites share one server, and argon2 is CPU-bound on two cores.
-  workers: 1,
+  // Two workers, one per project below: each project runs its files one at a time, because the
+  // specs of the first share one server and argon2 is CPU-bound on two cores.
+  workers: 2,
   retries: 0,
   forbidOnly: true,
   // A CI machine may be busier and slower than a laptop; a slow step there is not a failure of
@@ -38,5 +52,18 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
+  projects: [
+    {
+      name: "chromium",
+      use: { ...devices["Desktop Chrome"] },
+      testIgnore: WAITING_SPECS,
+      workers: 1,
+    },
+    {
+      name: "chromium-waiting",
+      use: { ...devices["Desktop Chrome"] },
+      testMatch: WAITING_SPECS,
+      workers: 1,
+    },
+  ],
 });

@@ -1,11 +1,7 @@
 "use client";
 
-import { useActionState } from "react";
 import { Field, SelectField } from "@/components/forms/field";
-import { primaryButton } from "@/components/ui/button-styles";
-import { DialogTrigger } from "@/components/ui/dialog-trigger";
-import { AddedWithSecret } from "../_components/added-with-secret";
-import { ReasonForm } from "../_components/reason-form";
+import { AddIntegrationDialog } from "../_components/add-integration-dialog";
 import { AUDIENCES } from "../apps/app-choices";
 import { createRadiusClientAction, type RadiusClientFormState } from "./actions";
 
@@ -16,22 +12,17 @@ const initial: RadiusClientFormState = { status: "idle" };
  * never again (R-A20.1).
  */
 export function AddRadiusClientDialog() {
-  const [state, formAction] = useActionState(createRadiusClientAction, initial);
-  const errors = state.status === "error" ? state.fieldErrors : undefined;
-  const typed = state.status === "error" ? state.values : undefined;
   return (
-    <DialogTrigger label="Add RADIUS client" title="Add RADIUS client" className={primaryButton}>
-      {state.status === "success" && state.secret ? (
-        <AddedWithSecret
-          message={state.message}
-          secret={state.secret}
-          secretLabel="Shared secret"
-          note="Copy it into the VPN's or proxy's RADIUS settings now: it will not be shown again."
-          href={state.clientId ? `/admin/radius/${state.clientId}` : null}
-          linkText="Open the client's page"
-        />
-      ) : (
-        <ReasonForm state={state} action={formAction} resetKey={JSON.stringify(typed ?? {})}>
+    <AddIntegrationDialog
+      label="Add RADIUS client"
+      action={createRadiusClientAction}
+      initial={initial}
+      secretLabel="Shared secret"
+      secretNote="Copy it into the VPN's or proxy's RADIUS settings now: it will not be shown again."
+      pageOf={(state) => (state.clientId ? `/admin/radius/${state.clientId}` : null)}
+      linkText="Open the client's page"
+      fields={(typed, errors) => (
+        <>
           <Field
             label="Name"
             name="name"
@@ -59,8 +50,8 @@ export function AddRadiusClientDialog() {
             defaultValue={typed?.allowedRoles ?? "everyone"}
             errors={errors?.allowedRoles}
           />
-        </ReasonForm>
+        </>
       )}
-    </DialogTrigger>
+    />
   );
 }

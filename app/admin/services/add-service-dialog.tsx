@@ -1,11 +1,7 @@
 "use client";
 
-import { useActionState } from "react";
 import { Field, SelectField } from "@/components/forms/field";
-import { primaryButton } from "@/components/ui/button-styles";
-import { DialogTrigger } from "@/components/ui/dialog-trigger";
-import { AddedWithSecret } from "../_components/added-with-secret";
-import { ReasonForm } from "../_components/reason-form";
+import { AddIntegrationDialog } from "../_components/add-integration-dialog";
 import { AUDIENCES } from "../apps/app-choices";
 import { createApiServiceAction, type ApiServiceFormState } from "./actions";
 import { PASSWORD_CHOICES } from "./service-choices";
@@ -14,22 +10,17 @@ const initial: ApiServiceFormState = { status: "idle" };
 
 /** "Add service": the form in a dialog; once saved, the API key, shown here once (R-A20.5). */
 export function AddServiceDialog() {
-  const [state, formAction] = useActionState(createApiServiceAction, initial);
-  const errors = state.status === "error" ? state.fieldErrors : undefined;
-  const typed = state.status === "error" ? state.values : undefined;
   return (
-    <DialogTrigger label="Add service" title="Add service" className={primaryButton}>
-      {state.status === "success" && state.secret ? (
-        <AddedWithSecret
-          message={state.message}
-          secret={state.secret}
-          secretLabel="API key"
-          note="Copy it into the service's configuration now: it will not be shown again."
-          href={state.serviceId ? `/admin/services/${state.serviceId}` : null}
-          linkText="Open the service's page"
-        />
-      ) : (
-        <ReasonForm state={state} action={formAction} resetKey={JSON.stringify(typed ?? {})}>
+    <AddIntegrationDialog
+      label="Add service"
+      action={createApiServiceAction}
+      initial={initial}
+      secretLabel="API key"
+      secretNote="Copy it into the service's configuration now: it will not be shown again."
+      pageOf={(state) => (state.serviceId ? `/admin/services/${state.serviceId}` : null)}
+      linkText="Open the service's page"
+      fields={(typed, errors) => (
+        <>
           <Field
             label="Name"
             name="name"
@@ -55,8 +46,8 @@ export function AddServiceDialog() {
             defaultValue={typed?.passwordRequired ?? "yes"}
             errors={errors?.passwordRequired}
           />
-        </ReasonForm>
+        </>
       )}
-    </DialogTrigger>
+    />
   );
 }

@@ -1,5 +1,6 @@
 import "server-only";
 import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
 import { fieldErrorsFrom } from "@/lib/actions/form-action";
 import type { AgentReasonInput } from "@/lib/admin/agent-rules";
 import { parseAgentReason, requireAgentAction, type Agent } from "@/lib/admin/guard";
@@ -27,6 +28,16 @@ export type IntegrationSection = {
 /** What a change of an integration in lib/admin answers. */
 type Change<T extends object> =
   ({ ok: true } & T) | { ok: false; message: string; fieldErrors?: Record<string, string[]> };
+
+/** A change of the integration named `id`, made in lib/admin. */
+type Perform<T extends object> = (
+  db: Db,
+  agent: Agent,
+  id: string,
+  why: AgentReasonInput,
+  context: RequestContext,
+  formData: FormData,
+) => Promise<Change<T>>;
 
 /** Exactly one string, or undefined: a repeated or file field is not an answer (R-A17.3). */
 export function single(formData: FormData, name: string): string | undefined {
@@ -121,14 +132,7 @@ export async function addIntegration<Input, Made extends object, State extends A
 export async function changeIntegration<T extends object>(
   section: IntegrationSection,
   formData: FormData,
-  perform: (
-    db: Db,
-    agent: Agent,
-    id: string,
-    why: AgentReasonInput,
-    context: RequestContext,
-    formData: FormData,
-  ) => Promise<Change<T>>,
+  perform: Perform<T>,
   success: string,
   secret?: (value: T) => string,
 ): Promise<AgentActionState> {
@@ -151,4 +155,16 @@ export async function changeIntegration<T extends object>(
   revalidatePath(page);
   revalidatePath(section.list);
   return { status: "success", message: success, ...(secret ? { secret: secret(result) } : {}) };
+}
+
+/** "Delete": for good; then back to the list, since the integration's page is gone. */
+export async function deleteIntegration(
+  section: IntegrationSection,
+  formData: FormData,
+  perform: Perform<{ name: string }>,
+  success: string,
+): Promise<AgentActionState> {
+  const state = await changeIntegration(section, formData, perform, success);
+  if (state.status === "success") redirect(section.list);
+  return state;
 }

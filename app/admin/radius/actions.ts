@@ -1,6 +1,5 @@
 "use server";
 
-import { redirect } from "next/navigation";
 import {
   checkNewRadiusClient,
   createRadiusClient,
@@ -14,6 +13,7 @@ import {
   addIntegration,
   audienceOf,
   changeIntegration,
+  deleteIntegration,
   single,
   typedValues,
   type IntegrationSection,
@@ -132,12 +132,5 @@ export async function deleteRadiusClientAction(
   _state: AgentActionState,
   formData: FormData,
 ): Promise<AgentActionState> {
-  const state = await changeIntegration(
-    SECTION,
-    formData,
-    deleteRadiusClient,
-    "The RADIUS client was deleted.",
-  );
-  if (state.status === "success") redirect(SECTION.list);
-  return state;
+  return deleteIntegration(SECTION, formData, deleteRadiusClient, "The RADIUS client was deleted.");
 }

@@ -1,6 +1,5 @@
 "use server";
 
-import { redirect } from "next/navigation";
 import {
   checkNewApiService,
   createApiService,
@@ -15,6 +14,7 @@ import {
   addIntegration,
   audienceOf,
   changeIntegration,
+  deleteIntegration,
   single,
   typedValues,
   type IntegrationSection,
@@ -157,12 +157,5 @@ export async function deleteApiServiceAction(
   _state: AgentActionState,
   formData: FormData,
 ): Promise<AgentActionState> {
-  const state = await changeIntegration(
-    SECTION,
-    formData,
-    deleteApiService,
-    "The service was deleted.",
-  );
-  if (state.status === "success") redirect(SECTION.list);
-  return state;
+  return deleteIntegration(SECTION, formData, deleteApiService, "The service was deleted.");
 }

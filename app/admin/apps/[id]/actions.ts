@@ -1,7 +1,6 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { redirect } from "next/navigation";
 import { fieldErrorsFrom } from "@/lib/actions/form-action";
 import {
   checkAppSettings,
@@ -16,7 +15,7 @@ import { INVALID_MESSAGE } from "@/lib/admin/integrations";
 import { getDb } from "@/lib/db/client";
 import { getRequestContext } from "@/lib/security/request-context";
 import type { AgentActionState } from "../../agent-action-state";
-import { changeIntegration, integrationTarget } from "../../integration-actions";
+import { changeIntegration, deleteIntegration, integrationTarget } from "../../integration-actions";
 import { APPS_SECTION, readAppForm, type AppFormState } from "../app-form-data";
 
 // Every action here checks, itself: an administrator with a fresh second factor (R-A9.1,
@@ -103,12 +102,5 @@ export async function deleteAppAction(
   _state: AgentActionState,
   formData: FormData,
 ): Promise<AgentActionState> {
-  const state = await changeIntegration(
-    APPS_SECTION,
-    formData,
-    deleteApp,
-    "The application was deleted.",
-  );
-  if (state.status === "success") redirect(APPS_SECTION.list);
-  return state;
+  return deleteIntegration(APPS_SECTION, formData, deleteApp, "The application was deleted.");
 }

@@ -1,8 +1,6 @@
-import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { AuditAction } from "@/lib/audit/events";
-import { writeAudit } from "@/lib/audit/log";
-import { ROLES, type Role } from "@/lib/auth/users";
+import type { Role } from "@/lib/auth/users";
 import type { Db, Executor } from "@/lib/db/client";
 import { apiServices } from "@/lib/db/schema";
 import { isUuid } from "@/lib/security/ids";
@@ -10,6 +8,16 @@ import { newApiKey } from "@/lib/services/api-services";
 import type { RequestContext } from "@/lib/types/request";
 import type { Result } from "@/lib/types/result";
 import type { Agent, AgentReasonInput } from "./agent-rules";
+import {
+  audienceSchema,
+  disabledChange,
+  fieldErrorsOf,
+  integrationNameSchema,
+  integrationRules,
+  invalid,
+  notYetDisabled,
+  type IntegrationChangeResult,
+} from "./integrations";
 
 // The administrators' side of the services API: add a service, rotate its key, change who may
 // use it and whether it sends the password, disable, enable and delete — each with its reason,
@@ -18,7 +26,6 @@ import type { Agent, AgentReasonInput } from "./agent-rules";
 // lib/services/api-services.ts.
 
 export const API_SERVICE_NAME_MAX_LENGTH = 60;
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** What an administrator sends to add a service, as typed: nothing trusted yet. */
 export type ApiServiceInput = { name: unknown; allowedRoles: unknown; passwordRequired: unknown };
@@ -38,10 +45,9 @@ export type ApiServiceView = {
   updatedAt: Date;
 };
 
-export type ApiServiceChangeResult<Success extends object = object> = Result<
+export type ApiServiceChangeResult<Success extends object = object> = IntegrationChangeResult<
   Success,
-  "invalid" | "missing" | "not_allowed" | "unchanged",
-  { message: string; fieldErrors?: ApiServiceFieldErrors }
+  ApiServiceFieldErrors
 >;
 
 const viewColumns = {
@@ -89,23 +95,11 @@ export async function getApiService(
   return row ? toView(row) : null;
 }
 
-const audienceSchema = z
-  .array(z.enum(ROLES, { error: "Choose who can use it." }), { error: "Choose who can use it." })
-  .min(1, "Choose who can use it.")
-  .transform((roles) => ROLES.filter((role) => roles.includes(role)))
-  .nullable();
+const serviceAudienceSchema = audienceSchema("Choose who can use it.");
 
 const newServiceSchema = z.object({
-  name: z
-    .string({ error: "Enter a name." })
-    .trim()
-    .min(1, "Enter a name.")
-    .max(
-      API_SERVICE_NAME_MAX_LENGTH,
-      `Keep the name to ${API_SERVICE_NAME_MAX_LENGTH} characters or fewer.`,
-    )
-    .refine((v) => !CONTROL_CHARACTERS.test(v), "Use plain text only."),
-  allowedRoles: audienceSchema,
+  name: integrationNameSchema(API_SERVICE_NAME_MAX_LENGTH),
+  allowedRoles: serviceAudienceSchema,
   passwordRequired: z.boolean({ error: "Choose whether the service sends the password." }),
 });
 
@@ -119,54 +113,23 @@ export function checkNewApiService(
 > {
   const parsed = newServiceSchema.safeParse(input);
   if (parsed.success) return { ok: true, settings: parsed.data };
-  const fieldErrors: ApiServiceFieldErrors = {};
-  for (const issue of parsed.error.issues) {
-    const field = String(issue.path[0] ?? "name") as ApiServiceField;
-    (fieldErrors[field] ??= []).push(issue.message);
-  }
-  return { ok: false, reason: "invalid", fieldErrors };
+  return {
+    ok: false,
+    reason: "invalid",
+    fieldErrors: fieldErrorsOf<ApiServiceField>(parsed.error),
+  };
 }
 
-const INVALID = "Some fields need attention; nothing was saved.";
-const missing = {
-  ok: false,
-  reason: "missing",
-  message: "That service does not exist.",
-} as const;
-const notAllowed = {
-  ok: false,
-  reason: "not_allowed",
-  message: "Only an administrator can change services.",
-} as const;
-
-async function record(
-  tx: Executor,
-  action: AuditAction,
-  agent: Agent,
-  service: { id: string; name: string; keyPrefix: string },
-  why: AgentReasonInput,
-  context: RequestContext,
-  details: Record<string, string | number | boolean | null> = {},
-): Promise<void> {
-  await writeAudit(tx, {
-    action,
-    outcome: "success",
-    actorId: agent.id,
-    // The subject column names people; the service is named in the details.
-    subjectId: null,
-    ip: context.ip,
-    userAgent: context.userAgent,
-    details: {
-      apiService: service.name,
-      apiServiceId: service.id,
-      keyPrefix: service.keyPrefix,
-      ...details,
-      reason: why.reason,
-      ticket: why.ticket ?? null,
-      actorRole: agent.role,
-    },
-  });
-}
+const rules = integrationRules<{ id: string; name: string; keyPrefix: string }>({
+  missing: "That service does not exist.",
+  notAllowed: "Only an administrator can change services.",
+  describe: (service) => ({
+    apiService: service.name,
+    apiServiceId: service.id,
+    keyPrefix: service.keyPrefix,
+  }),
+  exists: async (tx, id) => (await getApiService(tx, id)) !== null,
+});
 
 const describeRoles = (roles: readonly Role[] | null) => (roles ? roles.join(" ") : "everyone");
 
@@ -181,10 +144,9 @@ export async function createApiService(
   why: AgentReasonInput,
   context: RequestContext,
 ): Promise<ApiServiceChangeResult<{ service: ApiServiceView; key: string }>> {
-  if (agent.role !== "admin") return notAllowed;
+  if (agent.role !== "admin") return rules.notAllowed;
   const checked = checkNewApiService(input);
-  if (!checked.ok)
-    return { ok: false, reason: "invalid", message: INVALID, fieldErrors: checked.fieldErrors };
+  if (!checked.ok) return invalid(checked.fieldErrors);
   const { settings } = checked;
   const { key, keyPrefix, keyHash } = newApiKey();
   return db.transaction(async (tx) => {
@@ -193,7 +155,7 @@ export async function createApiService(
       .values({ ...settings, keyPrefix, keyHash })
       .returning(viewColumns);
     const service = toView(row!);
-    await record(tx, "admin.api_service.created", agent, service, why, context, {
+    await rules.record(tx, "admin.api_service.created", agent, service, why, context, {
       allowedRoles: describeRoles(settings.allowedRoles),
       passwordRequired: settings.passwordRequired,
     });
@@ -209,21 +171,19 @@ export async function rotateApiKey(
   why: AgentReasonInput,
   context: RequestContext,
 ): Promise<ApiServiceChangeResult<{ key: string; keyPrefix: string }>> {
-  if (agent.role !== "admin") return notAllowed;
-  if (!isUuid(serviceId)) return missing;
   const { key, keyPrefix, keyHash } = newApiKey();
-  return db.transaction(async (tx) => {
+  return rules.change(db, agent, serviceId, async (tx) => {
     const [before] = await tx
       .select(namedColumns)
       .from(apiServices)
       .where(eq(apiServices.id, serviceId))
       .for("update");
-    if (!before) return missing;
+    if (!before) return rules.missing;
     await tx
       .update(apiServices)
       .set({ keyPrefix, keyHash, updatedAt: sql`now()` })
       .where(eq(apiServices.id, serviceId));
-    await record(tx, "admin.api_service.key_rotated", agent, before, why, context, {
+    await rules.record(tx, "admin.api_service.key_rotated", agent, before, why, context, {
       newKeyPrefix: keyPrefix,
     });
     return { ok: true as const, key, keyPrefix };
@@ -239,25 +199,18 @@ export async function setApiServiceAudience(
   why: AgentReasonInput,
   context: RequestContext,
 ): Promise<ApiServiceChangeResult> {
-  if (agent.role !== "admin") return notAllowed;
-  if (!isUuid(serviceId)) return missing;
-  const parsed = audienceSchema.safeParse(roles);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      reason: "invalid",
-      message: INVALID,
-      fieldErrors: { allowedRoles: parsed.error.issues.map((issue) => issue.message) },
-    };
-  }
-  const allowedRoles = parsed.data;
-  return db.transaction(async (tx) => {
+  const parsed = serviceAudienceSchema.safeParse(roles);
+  return rules.change(db, agent, serviceId, async (tx) => {
+    if (!parsed.success) {
+      return invalid({ allowedRoles: parsed.error.issues.map((issue) => issue.message) });
+    }
+    const allowedRoles = parsed.data;
     const [before] = await tx
       .select({ ...namedColumns, allowedRoles: apiServices.allowedRoles })
       .from(apiServices)
       .where(eq(apiServices.id, serviceId))
       .for("update");
-    if (!before) return missing;
+    if (!before) return rules.missing;
     if (describeRoles(before.allowedRoles) === describeRoles(allowedRoles)) {
       return {
         ok: false as const,
@@ -269,7 +222,7 @@ export async function setApiServiceAudience(
       .update(apiServices)
       .set({ allowedRoles, updatedAt: sql`now()` })
       .where(eq(apiServices.id, serviceId));
-    await record(tx, "admin.api_service.audience_changed", agent, before, why, context, {
+    await rules.record(tx, "admin.api_service.audience_changed", agent, before, why, context, {
       from: describeRoles(before.allowedRoles),
       to: describeRoles(allowedRoles),
     });
@@ -289,34 +242,16 @@ export async function setApiServicePasswordRequired(
   why: AgentReasonInput,
   context: RequestContext,
 ): Promise<ApiServiceChangeResult> {
-  if (agent.role !== "admin") return notAllowed;
-  if (!isUuid(serviceId)) return missing;
-  return db.transaction(async (tx) => {
-    const [service] = await tx
-      .update(apiServices)
-      .set({ passwordRequired: required, updatedAt: sql`now()` })
-      .where(and(eq(apiServices.id, serviceId), eq(apiServices.passwordRequired, !required)))
-      .returning(namedColumns);
-    if (!service) {
-      if (!(await getApiService(tx, serviceId))) return missing;
-      return {
-        ok: false as const,
-        reason: "unchanged" as const,
-        message: `The password is already ${required ? "required" : "not required"}.`,
-      };
-    }
-    await record(
-      tx,
-      "admin.api_service.password_requirement_changed",
-      agent,
-      service,
-      why,
-      context,
-      {
-        passwordRequired: required,
-      },
-    );
-    return { ok: true as const };
+  return rules.toggle(db, agent, serviceId, why, context, {
+    apply: (tx) =>
+      tx
+        .update(apiServices)
+        .set({ passwordRequired: required, updatedAt: sql`now()` })
+        .where(and(eq(apiServices.id, serviceId), eq(apiServices.passwordRequired, !required)))
+        .returning(namedColumns),
+    action: "admin.api_service.password_requirement_changed",
+    already: `The password is already ${required ? "required" : "not required"}.`,
+    details: { passwordRequired: required },
   });
 }
 
@@ -329,37 +264,15 @@ export async function setApiServiceDisabled(
   why: AgentReasonInput,
   context: RequestContext,
 ): Promise<ApiServiceChangeResult> {
-  if (agent.role !== "admin") return notAllowed;
-  if (!isUuid(serviceId)) return missing;
-  return db.transaction(async (tx) => {
-    // Conditional, so two administrators at once cannot both record the change.
-    const [service] = await tx
-      .update(apiServices)
-      .set({ disabledAt: disabled ? sql`now()` : null, updatedAt: sql`now()` })
-      .where(
-        and(
-          eq(apiServices.id, serviceId),
-          disabled ? isNull(apiServices.disabledAt) : isNotNull(apiServices.disabledAt),
-        ),
-      )
-      .returning(namedColumns);
-    if (!service) {
-      if (!(await getApiService(tx, serviceId))) return missing;
-      return {
-        ok: false as const,
-        reason: "unchanged" as const,
-        message: `The service is already ${disabled ? "disabled" : "enabled"}.`,
-      };
-    }
-    await record(
-      tx,
-      disabled ? "admin.api_service.disabled" : "admin.api_service.enabled",
-      agent,
-      service,
-      why,
-      context,
-    );
-    return { ok: true as const };
+  return rules.toggle(db, agent, serviceId, why, context, {
+    apply: (tx) =>
+      tx
+        .update(apiServices)
+        .set(disabledChange(disabled))
+        .where(and(eq(apiServices.id, serviceId), notYetDisabled(apiServices.disabledAt, disabled)))
+        .returning(namedColumns),
+    action: disabled ? "admin.api_service.disabled" : "admin.api_service.enabled",
+    already: `The service is already ${disabled ? "disabled" : "enabled"}.`,
   });
 }
 
@@ -371,15 +284,9 @@ export async function deleteApiService(
   why: AgentReasonInput,
   context: RequestContext,
 ): Promise<ApiServiceChangeResult<{ name: string }>> {
-  if (agent.role !== "admin") return notAllowed;
-  if (!isUuid(serviceId)) return missing;
-  return db.transaction(async (tx) => {
-    const [service] = await tx
-      .delete(apiServices)
-      .where(eq(apiServices.id, serviceId))
-      .returning(namedColumns);
-    if (!service) return missing;
-    await record(tx, "admin.api_service.deleted", agent, service, why, context);
-    return { ok: true as const, name: service.name };
+  return rules.remove(db, agent, serviceId, why, context, {
+    apply: (tx) =>
+      tx.delete(apiServices).where(eq(apiServices.id, serviceId)).returning(namedColumns),
+    action: "admin.api_service.deleted",
   });
 }

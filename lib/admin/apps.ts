@@ -1,9 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { writeAudit } from "@/lib/audit/log";
-import type { AuditAction } from "@/lib/audit/events";
-import { ROLES, type Role } from "@/lib/auth/users";
+import type { Role } from "@/lib/auth/users";
 import type { Db, Executor } from "@/lib/db/client";
 import { apps } from "@/lib/db/schema";
 import { hashClientSecret } from "@/lib/apps/registry";
@@ -11,6 +9,16 @@ import { isUuid } from "@/lib/security/ids";
 import type { RequestContext } from "@/lib/types/request";
 import type { Result } from "@/lib/types/result";
 import type { Agent, AgentReasonInput } from "./agent-rules";
+import {
+  audienceSchema,
+  disabledChange,
+  fieldErrorsOf,
+  integrationNameSchema,
+  integrationRules,
+  invalid,
+  notYetDisabled,
+  type IntegrationChangeResult,
+} from "./integrations";
 
 // The administrators' side of the OpenID Connect applications: add, change, rotate the secret,
 // disable, enable and delete — each with its reason, audited in the transaction that makes the
@@ -78,10 +86,9 @@ export type AppView = AppSettings & {
   updatedAt: Date;
 };
 
-export type AppChangeResult<Success extends object = object> = Result<
+export type AppChangeResult<Success extends object = object> = IntegrationChangeResult<
   Success,
-  "invalid" | "missing" | "not_allowed" | "unchanged",
-  { message: string; fieldErrors?: AppFieldErrors }
+  AppFieldErrors
 >;
 
 const viewColumns = {
@@ -169,12 +176,7 @@ function uriListSchema(label: string, min: number, customSchemeAllowed: boolean)
 function settingsSchema(kind: AppKind) {
   const customSchemeAllowed = kind === "public";
   return z.object({
-    name: z
-      .string({ error: "Enter a name." })
-      .trim()
-      .min(1, "Enter a name.")
-      .max(APP_NAME_MAX_LENGTH, `Keep the name to ${APP_NAME_MAX_LENGTH} characters or fewer.`)
-      .refine((v) => !CONTROL_CHARACTERS.test(v), "Use plain text only."),
+    name: integrationNameSchema(APP_NAME_MAX_LENGTH),
     redirectUris: uriListSchema("redirect URIs", 1, customSchemeAllowed),
     postLogoutRedirectUris: uriListSchema("post-logout redirect URIs", 0, customSchemeAllowed),
     backchannelLogoutUri: z
@@ -185,13 +187,7 @@ function settingsSchema(kind: AppKind) {
         const problem = uri ? uriProblem(uri, false) : null;
         if (problem && uri) ctx.addIssue({ code: "custom", message: `${quoted(uri)} ${problem}.` });
       }),
-    allowedRoles: z
-      .array(z.enum(ROLES, { error: "Choose who can use the app." }), {
-        error: "Choose who can use the app.",
-      })
-      .min(1, "Choose who can use the app.")
-      .transform((roles) => ROLES.filter((role) => roles.includes(role)))
-      .nullable(),
+    allowedRoles: audienceSchema("Choose who can use the app."),
     proof: z.enum(APP_PROOFS, { error: "Choose the proof the app requires." }),
     askConsent: z.boolean({ error: "Choose whether people are asked to allow the app." }),
   });
@@ -209,12 +205,7 @@ export function checkAppSettings(
 ): Result<{ settings: AppSettings }, "invalid", { fieldErrors: AppFieldErrors }> {
   const parsed = settingsSchema(kind).safeParse(input);
   if (parsed.success) return { ok: true, settings: parsed.data };
-  const fieldErrors: AppFieldErrors = {};
-  for (const issue of parsed.error.issues) {
-    const field = String(issue.path[0] ?? "name") as AppField;
-    (fieldErrors[field] ??= []).push(issue.message);
-  }
-  return { ok: false, reason: "invalid", fieldErrors };
+  return { ok: false, reason: "invalid", fieldErrors: fieldErrorsOf<AppField>(parsed.error) };
 }
 
 /** Checks a new app: its kind, then its settings as for that kind. */
@@ -236,14 +227,16 @@ export function checkNewApp(
   };
 }
 
-const INVALID = "Some fields need attention; nothing was saved.";
-const MISSING = "That application does not exist.";
-const ADMINS_ONLY = "Only an administrator can change applications.";
+/** What the audit records name an app by. */
+const namedColumns = { id: apps.id, clientId: apps.clientId, name: apps.name };
 
-const invalid = (fieldErrors: AppFieldErrors) =>
-  ({ ok: false, reason: "invalid", message: INVALID, fieldErrors }) as const;
-const missing = { ok: false, reason: "missing", message: MISSING } as const;
-const notAllowed = { ok: false, reason: "not_allowed", message: ADMINS_ONLY } as const;
+const rules = integrationRules<{ id: string; clientId: string; name: string }>({
+  missing: "That application does not exist.",
+  notAllowed: "Only an administrator can change applications.",
+  describe: (app) => ({ app: app.name, appId: app.id, clientId: app.clientId }),
+  exists: async (tx, id) =>
+    (await tx.select({ id: apps.id }).from(apps).where(eq(apps.id, id))).length > 0,
+});
 
 /** The audit details that describe an app's settings: never its secret. */
 function describeSettings(settings: AppSettings): Record<string, string | boolean | null> {
@@ -256,35 +249,6 @@ function describeSettings(settings: AppSettings): Record<string, string | boolea
     proof: settings.proof,
     askConsent: settings.askConsent,
   };
-}
-
-async function record(
-  tx: Executor,
-  action: AuditAction,
-  agent: Agent,
-  app: { id: string; clientId: string; name: string },
-  why: AgentReasonInput,
-  context: RequestContext,
-  details: Record<string, string | number | boolean | null> = {},
-): Promise<void> {
-  await writeAudit(tx, {
-    action,
-    outcome: "success",
-    actorId: agent.id,
-    // The subject column names people; the app is named in the details.
-    subjectId: null,
-    ip: context.ip,
-    userAgent: context.userAgent,
-    details: {
-      app: app.name,
-      appId: app.id,
-      clientId: app.clientId,
-      ...details,
-      reason: why.reason,
-      ticket: why.ticket ?? null,
-      actorRole: agent.role,
-    },
-  });
 }
 
 /** A new client secret, to show once and keep only as its hash (R-A19.4). */
@@ -303,7 +267,7 @@ export async function createApp(
   why: AgentReasonInput,
   context: RequestContext,
 ): Promise<AppChangeResult<{ app: AppView; secret: string | null }>> {
-  if (agent.role !== "admin") return notAllowed;
+  if (agent.role !== "admin") return rules.notAllowed;
   const checked = checkNewApp(input);
   if (!checked.ok) return invalid(checked.fieldErrors);
   const { kind, settings } = checked;
@@ -319,7 +283,7 @@ export async function createApp(
       })
       .returning(viewColumns);
     const app = toView(row!);
-    await record(tx, "admin.app.created", agent, app, why, context, {
+    await rules.record(tx, "admin.app.created", agent, app, why, context, {
       kind,
       ...describeSettings(settings),
     });
@@ -349,9 +313,9 @@ export async function updateApp(
   why: AgentReasonInput,
   context: RequestContext,
 ): Promise<AppChangeResult<{ changed: (keyof AppSettings)[] }>> {
-  if (agent.role !== "admin") return notAllowed;
+  if (agent.role !== "admin") return rules.notAllowed;
   const current = await getApp(db, appId);
-  if (!current) return missing;
+  if (!current) return rules.missing;
   // The kind never changes, so checking against the row read here holds inside the transaction.
   const checked = checkAppSettings(input, current.kind);
   if (!checked.ok) return invalid(checked.fieldErrors);
@@ -362,7 +326,7 @@ export async function updateApp(
       .from(apps)
       .where(eq(apps.id, appId))
       .for("update");
-    if (!locked) return missing;
+    if (!locked) return rules.missing;
     const before = toView(locked);
     const changed = SETTING_FIELDS.filter(
       (field) => JSON.stringify(before[field]) !== JSON.stringify(next[field]),
@@ -374,15 +338,23 @@ export async function updateApp(
       .where(eq(apps.id, appId));
     const was = describeSettings(before);
     const now = describeSettings(next);
-    await record(tx, "admin.app.updated", agent, { ...before, name: next.name }, why, context, {
-      changed: changed.join(" "),
-      ...Object.fromEntries(
-        changed.flatMap((field) => [
-          [`${field}Before`, was[field] ?? null],
-          [field, now[field] ?? null],
-        ]),
-      ),
-    });
+    await rules.record(
+      tx,
+      "admin.app.updated",
+      agent,
+      { ...before, name: next.name },
+      why,
+      context,
+      {
+        changed: changed.join(" "),
+        ...Object.fromEntries(
+          changed.flatMap((field) => [
+            [`${field}Before`, was[field] ?? null],
+            [field, now[field] ?? null],
+          ]),
+        ),
+      },
+    );
     return { ok: true as const, changed };
   });
 }
@@ -398,16 +370,14 @@ export async function rotateAppSecret(
   why: AgentReasonInput,
   context: RequestContext,
 ): Promise<AppChangeResult<{ secret: string }>> {
-  if (agent.role !== "admin") return notAllowed;
-  if (!isUuid(appId)) return missing;
   const secret = newClientSecret();
-  return db.transaction(async (tx) => {
+  return rules.change(db, agent, appId, async (tx) => {
     const [app] = await tx
-      .select({ id: apps.id, clientId: apps.clientId, name: apps.name, kind: apps.kind })
+      .select({ ...namedColumns, kind: apps.kind })
       .from(apps)
       .where(eq(apps.id, appId))
       .for("update");
-    if (!app) return missing;
+    if (!app) return rules.missing;
     if (app.kind !== "web") {
       return {
         ok: false as const,
@@ -419,7 +389,7 @@ export async function rotateAppSecret(
       .update(apps)
       .set({ secretHash: hashClientSecret(secret), updatedAt: sql`now()` })
       .where(eq(apps.id, appId));
-    await record(tx, "admin.app.secret_rotated", agent, app, why, context);
+    await rules.record(tx, "admin.app.secret_rotated", agent, app, why, context);
     return { ok: true as const, secret };
   });
 }
@@ -436,35 +406,15 @@ export async function setAppDisabled(
   why: AgentReasonInput,
   context: RequestContext,
 ): Promise<AppChangeResult> {
-  if (agent.role !== "admin") return notAllowed;
-  if (!isUuid(appId)) return missing;
-  return db.transaction(async (tx) => {
-    // Conditional, so two administrators at once cannot both record the change.
-    const [app] = await tx
-      .update(apps)
-      .set({ disabledAt: disabled ? sql`now()` : null, updatedAt: sql`now()` })
-      .where(
-        and(eq(apps.id, appId), disabled ? isNull(apps.disabledAt) : isNotNull(apps.disabledAt)),
-      )
-      .returning({ id: apps.id, clientId: apps.clientId, name: apps.name });
-    if (!app) {
-      const [exists] = await tx.select({ id: apps.id }).from(apps).where(eq(apps.id, appId));
-      if (!exists) return missing;
-      return {
-        ok: false as const,
-        reason: "unchanged" as const,
-        message: `The application is already ${disabled ? "disabled" : "enabled"}.`,
-      };
-    }
-    await record(
-      tx,
-      disabled ? "admin.app.disabled" : "admin.app.enabled",
-      agent,
-      app,
-      why,
-      context,
-    );
-    return { ok: true as const };
+  return rules.toggle(db, agent, appId, why, context, {
+    apply: (tx) =>
+      tx
+        .update(apps)
+        .set(disabledChange(disabled))
+        .where(and(eq(apps.id, appId), notYetDisabled(apps.disabledAt, disabled)))
+        .returning(namedColumns),
+    action: disabled ? "admin.app.disabled" : "admin.app.enabled",
+    already: `The application is already ${disabled ? "disabled" : "enabled"}.`,
   });
 }
 
@@ -476,15 +426,13 @@ export async function deleteApp(
   why: AgentReasonInput,
   context: RequestContext,
 ): Promise<AppChangeResult<{ name: string }>> {
-  if (agent.role !== "admin") return notAllowed;
-  if (!isUuid(appId)) return missing;
-  return db.transaction(async (tx) => {
-    const [app] = await tx
-      .delete(apps)
-      .where(eq(apps.id, appId))
-      .returning({ id: apps.id, clientId: apps.clientId, name: apps.name, kind: apps.kind });
-    if (!app) return missing;
-    await record(tx, "admin.app.deleted", agent, app, why, context, { kind: app.kind });
-    return { ok: true as const, name: app.name };
+  return rules.remove(db, agent, appId, why, context, {
+    apply: (tx) =>
+      tx
+        .delete(apps)
+        .where(eq(apps.id, appId))
+        .returning({ ...namedColumns, kind: apps.kind }),
+    action: "admin.app.deleted",
+    details: (app) => ({ kind: app.kind }),
   });
 }

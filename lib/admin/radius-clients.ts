@@ -1,8 +1,6 @@
-import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { AuditAction } from "@/lib/audit/events";
-import { writeAudit } from "@/lib/audit/log";
-import { ROLES, type Role } from "@/lib/auth/users";
+import type { Role } from "@/lib/auth/users";
 import type { Db, Executor } from "@/lib/db/client";
 import { radiusClients } from "@/lib/db/schema";
 import { newSharedSecret, parseAddressBlock, sealSharedSecret } from "@/lib/radius/clients";
@@ -10,6 +8,16 @@ import { isUuid } from "@/lib/security/ids";
 import type { RequestContext } from "@/lib/types/request";
 import type { Result } from "@/lib/types/result";
 import type { Agent, AgentReasonInput } from "./agent-rules";
+import {
+  audienceSchema,
+  disabledChange,
+  fieldErrorsOf,
+  integrationNameSchema,
+  integrationRules,
+  invalid,
+  notYetDisabled,
+  type IntegrationChangeResult,
+} from "./integrations";
 
 // The administrators' side of the RADIUS clients: add, rotate the secret, require or relax the
 // Message-Authenticator, disable, enable and delete — each with its reason, audited in the
@@ -17,7 +25,6 @@ import type { Agent, AgentReasonInput } from "./agent-rules";
 // once and stored only sealed (R-A20.1); the server reads the rows through lib/radius/clients.ts.
 
 export const RADIUS_CLIENT_NAME_MAX_LENGTH = 60;
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** What an administrator sends to add a client, as typed: nothing trusted yet. */
 export type RadiusClientInput = { name: unknown; address: unknown; allowedRoles: unknown };
@@ -36,10 +43,9 @@ export type RadiusClientView = {
   updatedAt: Date;
 };
 
-export type RadiusClientChangeResult<Success extends object = object> = Result<
+export type RadiusClientChangeResult<Success extends object = object> = IntegrationChangeResult<
   Success,
-  "invalid" | "missing" | "not_allowed" | "unchanged",
-  { message: string; fieldErrors?: RadiusClientFieldErrors }
+  RadiusClientFieldErrors
 >;
 
 const viewColumns = {
@@ -83,15 +89,7 @@ export async function getRadiusClient(
 }
 
 const newClientSchema = z.object({
-  name: z
-    .string({ error: "Enter a name." })
-    .trim()
-    .min(1, "Enter a name.")
-    .max(
-      RADIUS_CLIENT_NAME_MAX_LENGTH,
-      `Keep the name to ${RADIUS_CLIENT_NAME_MAX_LENGTH} characters or fewer.`,
-    )
-    .refine((v) => !CONTROL_CHARACTERS.test(v), "Use plain text only."),
+  name: integrationNameSchema(RADIUS_CLIENT_NAME_MAX_LENGTH),
   address: z
     .string({ error: "Enter the client's address." })
     .trim()
@@ -108,11 +106,7 @@ const newClientSchema = z.object({
       }
       return block.text;
     }),
-  allowedRoles: z
-    .array(z.enum(ROLES, { error: "Choose who can use it." }), { error: "Choose who can use it." })
-    .min(1, "Choose who can use it.")
-    .transform((roles) => ROLES.filter((role) => roles.includes(role)))
-    .nullable(),
+  allowedRoles: audienceSchema("Choose who can use it."),
 });
 
 /** Checks a new client's settings: the settings, or every problem keyed by field. */
@@ -125,54 +119,30 @@ export function checkNewRadiusClient(
 > {
   const parsed = newClientSchema.safeParse(input);
   if (parsed.success) return { ok: true, settings: parsed.data };
-  const fieldErrors: RadiusClientFieldErrors = {};
-  for (const issue of parsed.error.issues) {
-    const field = String(issue.path[0] ?? "name") as RadiusClientField;
-    (fieldErrors[field] ??= []).push(issue.message);
-  }
-  return { ok: false, reason: "invalid", fieldErrors };
+  return {
+    ok: false,
+    reason: "invalid",
+    fieldErrors: fieldErrorsOf<RadiusClientField>(parsed.error),
+  };
 }
 
-const INVALID = "Some fields need attention; nothing was saved.";
-const missing = {
-  ok: false,
-  reason: "missing",
-  message: "That RADIUS client does not exist.",
-} as const;
-const notAllowed = {
-  ok: false,
-  reason: "not_allowed",
-  message: "Only an administrator can change RADIUS clients.",
-} as const;
+/** What the audit records name a client by. */
+const namedColumns = {
+  id: radiusClients.id,
+  name: radiusClients.name,
+  address: radiusClients.address,
+};
 
-async function record(
-  tx: Executor,
-  action: AuditAction,
-  agent: Agent,
-  client: { id: string; name: string; address: string },
-  why: AgentReasonInput,
-  context: RequestContext,
-  details: Record<string, string | number | boolean | null> = {},
-): Promise<void> {
-  await writeAudit(tx, {
-    action,
-    outcome: "success",
-    actorId: agent.id,
-    // The subject column names people; the client is named in the details.
-    subjectId: null,
-    ip: context.ip,
-    userAgent: context.userAgent,
-    details: {
-      radiusClient: client.name,
-      radiusClientId: client.id,
-      address: client.address,
-      ...details,
-      reason: why.reason,
-      ticket: why.ticket ?? null,
-      actorRole: agent.role,
-    },
-  });
-}
+const rules = integrationRules<{ id: string; name: string; address: string }>({
+  missing: "That RADIUS client does not exist.",
+  notAllowed: "Only an administrator can change RADIUS clients.",
+  describe: (client) => ({
+    radiusClient: client.name,
+    radiusClientId: client.id,
+    address: client.address,
+  }),
+  exists: async (tx, id) => (await getRadiusClient(tx, id)) !== null,
+});
 
 /**
  * Adds a client, audited in the same transaction. Its shared secret is returned here once and
@@ -186,10 +156,9 @@ export async function createRadiusClient(
   why: AgentReasonInput,
   context: RequestContext,
 ): Promise<RadiusClientChangeResult<{ client: RadiusClientView; secret: string }>> {
-  if (agent.role !== "admin") return notAllowed;
+  if (agent.role !== "admin") return rules.notAllowed;
   const checked = checkNewRadiusClient(input);
-  if (!checked.ok)
-    return { ok: false, reason: "invalid", message: INVALID, fieldErrors: checked.fieldErrors };
+  if (!checked.ok) return invalid(checked.fieldErrors);
   const { settings } = checked;
   const id = crypto.randomUUID();
   const secret = newSharedSecret();
@@ -199,7 +168,7 @@ export async function createRadiusClient(
       .values({ id, ...settings, sealedSecret: sealSharedSecret(id, secret) })
       .returning(viewColumns);
     const client = toView(row!);
-    await record(tx, "admin.radius_client.created", agent, client, why, context, {
+    await rules.record(tx, "admin.radius_client.created", agent, client, why, context, {
       allowedRoles: settings.allowedRoles ? settings.allowedRoles.join(" ") : "everyone",
       requireMessageAuthenticator: true,
     });
@@ -215,21 +184,15 @@ export async function rotateRadiusSecret(
   why: AgentReasonInput,
   context: RequestContext,
 ): Promise<RadiusClientChangeResult<{ secret: string }>> {
-  if (agent.role !== "admin") return notAllowed;
-  if (!isUuid(clientId)) return missing;
   const secret = newSharedSecret();
-  return db.transaction(async (tx) => {
+  return rules.change(db, agent, clientId, async (tx) => {
     const [client] = await tx
       .update(radiusClients)
       .set({ sealedSecret: sealSharedSecret(clientId, secret), updatedAt: sql`now()` })
       .where(eq(radiusClients.id, clientId))
-      .returning({
-        id: radiusClients.id,
-        name: radiusClients.name,
-        address: radiusClients.address,
-      });
-    if (!client) return missing;
-    await record(tx, "admin.radius_client.secret_rotated", agent, client, why, context);
+      .returning(namedColumns);
+    if (!client) return rules.missing;
+    await rules.record(tx, "admin.radius_client.secret_rotated", agent, client, why, context);
     return { ok: true as const, secret };
   });
 }
@@ -246,43 +209,21 @@ export async function setMessageAuthenticatorRequired(
   why: AgentReasonInput,
   context: RequestContext,
 ): Promise<RadiusClientChangeResult> {
-  if (agent.role !== "admin") return notAllowed;
-  if (!isUuid(clientId)) return missing;
-  return db.transaction(async (tx) => {
-    const [client] = await tx
-      .update(radiusClients)
-      .set({ requireMessageAuthenticator: required, updatedAt: sql`now()` })
-      .where(
-        and(
-          eq(radiusClients.id, clientId),
-          eq(radiusClients.requireMessageAuthenticator, !required),
-        ),
-      )
-      .returning({
-        id: radiusClients.id,
-        name: radiusClients.name,
-        address: radiusClients.address,
-      });
-    if (!client) {
-      if (!(await getRadiusClient(tx, clientId))) return missing;
-      return {
-        ok: false as const,
-        reason: "unchanged" as const,
-        message: `The Message-Authenticator is already ${required ? "required" : "optional"}.`,
-      };
-    }
-    await record(
-      tx,
-      "admin.radius_client.message_authenticator_changed",
-      agent,
-      client,
-      why,
-      context,
-      {
-        requireMessageAuthenticator: required,
-      },
-    );
-    return { ok: true as const };
+  return rules.toggle(db, agent, clientId, why, context, {
+    apply: (tx) =>
+      tx
+        .update(radiusClients)
+        .set({ requireMessageAuthenticator: required, updatedAt: sql`now()` })
+        .where(
+          and(
+            eq(radiusClients.id, clientId),
+            eq(radiusClients.requireMessageAuthenticator, !required),
+          ),
+        )
+        .returning(namedColumns),
+    action: "admin.radius_client.message_authenticator_changed",
+    already: `The Message-Authenticator is already ${required ? "required" : "optional"}.`,
+    details: { requireMessageAuthenticator: required },
   });
 }
 
@@ -295,41 +236,17 @@ export async function setRadiusClientDisabled(
   why: AgentReasonInput,
   context: RequestContext,
 ): Promise<RadiusClientChangeResult> {
-  if (agent.role !== "admin") return notAllowed;
-  if (!isUuid(clientId)) return missing;
-  return db.transaction(async (tx) => {
-    // Conditional, so two administrators at once cannot both record the change.
-    const [client] = await tx
-      .update(radiusClients)
-      .set({ disabledAt: disabled ? sql`now()` : null, updatedAt: sql`now()` })
-      .where(
-        and(
-          eq(radiusClients.id, clientId),
-          disabled ? isNull(radiusClients.disabledAt) : isNotNull(radiusClients.disabledAt),
-        ),
-      )
-      .returning({
-        id: radiusClients.id,
-        name: radiusClients.name,
-        address: radiusClients.address,
-      });
-    if (!client) {
-      if (!(await getRadiusClient(tx, clientId))) return missing;
-      return {
-        ok: false as const,
-        reason: "unchanged" as const,
-        message: `The RADIUS client is already ${disabled ? "disabled" : "enabled"}.`,
-      };
-    }
-    await record(
-      tx,
-      disabled ? "admin.radius_client.disabled" : "admin.radius_client.enabled",
-      agent,
-      client,
-      why,
-      context,
-    );
-    return { ok: true as const };
+  return rules.toggle(db, agent, clientId, why, context, {
+    apply: (tx) =>
+      tx
+        .update(radiusClients)
+        .set(disabledChange(disabled))
+        .where(
+          and(eq(radiusClients.id, clientId), notYetDisabled(radiusClients.disabledAt, disabled)),
+        )
+        .returning(namedColumns),
+    action: disabled ? "admin.radius_client.disabled" : "admin.radius_client.enabled",
+    already: `The RADIUS client is already ${disabled ? "disabled" : "enabled"}.`,
   });
 }
 
@@ -341,19 +258,9 @@ export async function deleteRadiusClient(
   why: AgentReasonInput,
   context: RequestContext,
 ): Promise<RadiusClientChangeResult<{ name: string }>> {
-  if (agent.role !== "admin") return notAllowed;
-  if (!isUuid(clientId)) return missing;
-  return db.transaction(async (tx) => {
-    const [client] = await tx
-      .delete(radiusClients)
-      .where(eq(radiusClients.id, clientId))
-      .returning({
-        id: radiusClients.id,
-        name: radiusClients.name,
-        address: radiusClients.address,
-      });
-    if (!client) return missing;
-    await record(tx, "admin.radius_client.deleted", agent, client, why, context);
-    return { ok: true as const, name: client.name };
+  return rules.remove(db, agent, clientId, why, context, {
+    apply: (tx) =>
+      tx.delete(radiusClients).where(eq(radiusClients.id, clientId)).returning(namedColumns),
+    action: "admin.radius_client.deleted",
   });
 }

@@ -1,14 +1,15 @@
 import type { AppInput } from "@/lib/admin/apps";
 import type { AgentActionState } from "../agent-action-state";
+import { audienceOf, single, typedValues, type IntegrationSection } from "../integration-actions";
 
 /** What the app forms' actions answer: a new app's id, and a web app's secret, once. */
 export type AppFormState = AgentActionState & { appId?: string };
 
-/** Exactly one string, or undefined: a repeated or file field is not an answer (R-A17.3). */
-function single(formData: FormData, name: string): string | undefined {
-  const values = formData.getAll(name);
-  return values.length === 1 && typeof values[0] === "string" ? values[0] : undefined;
-}
+export const APPS_SECTION: IntegrationSection = {
+  list: "/admin/apps",
+  idField: "appId",
+  missing: "That application does not exist.",
+};
 
 /** A yes/no select's answer; anything else is passed on for the check to refuse. */
 const yesOrNo = (answer: string | undefined) =>
@@ -36,13 +37,6 @@ export function readAppForm(formData: FormData): {
     "reason",
     "ticket",
   ];
-  const values = Object.fromEntries(
-    names.flatMap((name) => {
-      const value = single(formData, name);
-      return value === undefined ? [] : [[name, value.slice(0, 25_000)]];
-    }),
-  );
-  const audience = single(formData, "allowedRoles");
   return {
     input: {
       name: single(formData, "name"),
@@ -50,11 +44,10 @@ export function readAppForm(formData: FormData): {
       redirectUris: lines(single(formData, "redirectUris")),
       postLogoutRedirectUris: lines(single(formData, "postLogoutRedirectUris") ?? ""),
       backchannelLogoutUri: single(formData, "backchannelLogoutUri") ?? "",
-      allowedRoles:
-        audience === "everyone" ? null : audience === undefined ? undefined : audience.split(" "),
+      allowedRoles: audienceOf(formData),
       proof: single(formData, "proof"),
       askConsent: yesOrNo(single(formData, "askConsent")),
     },
-    values,
+    values: typedValues(formData, names, 25_000),
   };
 }

@@ -1,14 +1,7 @@
 "use client";
 
-import Link from "next/link";
-import { useActionState } from "react";
 import { Field, SelectField } from "@/components/forms/field";
-import { SubmitButton } from "@/components/forms/submit-button";
-import { Alert } from "@/components/ui/alert";
-import { primaryButton } from "@/components/ui/button-styles";
-import { DialogTrigger } from "@/components/ui/dialog-trigger";
-import { OneTimeSecret } from "../_components/one-time-secret";
-import { ReasonFields } from "../apps/_components/reason-fields";
+import { AddIntegrationDialog } from "../_components/add-integration-dialog";
 import { AUDIENCES } from "../apps/app-choices";
 import { createRadiusClientAction, type RadiusClientFormState } from "./actions";
 
@@ -19,36 +12,17 @@ const initial: RadiusClientFormState = { status: "idle" };
  * never again (R-A20.1).
  */
 export function AddRadiusClientDialog() {
-  const [state, formAction] = useActionState(createRadiusClientAction, initial);
-  const errors = state.status === "error" ? state.fieldErrors : undefined;
-  const typed = state.status === "error" ? state.values : undefined;
   return (
-    <DialogTrigger label="Add RADIUS client" title="Add RADIUS client" className={primaryButton}>
-      {state.status === "success" && state.secret ? (
-        <div className="space-y-4">
-          <Alert kind="success">{state.message}</Alert>
-          <OneTimeSecret
-            label="Shared secret"
-            secret={state.secret}
-            note="Copy it into the VPN's or proxy's RADIUS settings now: it will not be shown again."
-          />
-          {state.clientId && (
-            <p>
-              <Link href={`/admin/radius/${state.clientId}`} className="text-brand-700 underline">
-                Open the client&apos;s page
-              </Link>
-            </p>
-          )}
-        </div>
-      ) : (
-        // Keyed by what was typed: a form remounts with it, as React resets a form after its action.
-        <form
-          key={JSON.stringify(typed ?? {})}
-          action={formAction}
-          className="space-y-4"
-          noValidate
-        >
-          {state.status === "error" && state.message && <Alert kind="error">{state.message}</Alert>}
+    <AddIntegrationDialog
+      label="Add RADIUS client"
+      action={createRadiusClientAction}
+      initial={initial}
+      secretLabel="Shared secret"
+      secretNote="Copy it into the VPN's or proxy's RADIUS settings now: it will not be shown again."
+      pageOf={(state) => (state.clientId ? `/admin/radius/${state.clientId}` : null)}
+      linkText="Open the client's page"
+      fields={(typed, errors) => (
+        <>
           <Field
             label="Name"
             name="name"
@@ -76,10 +50,8 @@ export function AddRadiusClientDialog() {
             defaultValue={typed?.allowedRoles ?? "everyone"}
             errors={errors?.allowedRoles}
           />
-          <ReasonFields values={typed} errors={errors} />
-          <SubmitButton pendingLabel="Saving…">Save</SubmitButton>
-        </form>
+        </>
       )}
-    </DialogTrigger>
+    />
   );
 }

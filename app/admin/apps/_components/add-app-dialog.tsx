@@ -2,15 +2,14 @@
 
 import { useActionState, useEffect } from "react";
 import { useRouter } from "next/navigation";
-import { SubmitButton } from "@/components/forms/submit-button";
 import { Alert } from "@/components/ui/alert";
 import { primaryButton } from "@/components/ui/button-styles";
 import { DialogTrigger } from "@/components/ui/dialog-trigger";
+import { ReasonForm } from "../../_components/reason-form";
 import { createAppAction } from "../actions";
 import { NEW_APP_VALUES, type AppFormValues } from "../app-choices";
 import type { AppFormState } from "../app-form-data";
 import { AppFields } from "./app-fields";
-import { ReasonFields } from "./reason-fields";
 import { useRevealedSecret } from "./revealed-secret";
 
 const initial: AppFormState = { status: "idle" };
@@ -33,18 +32,9 @@ export function AddAppDialog() {
       {state.status === "success" ? (
         <Alert kind="success">{state.message}</Alert>
       ) : (
-        // Keyed by what was typed: a form remounts with it, as React resets a form after its action.
-        <form
-          key={JSON.stringify(typed ?? {})}
-          action={formAction}
-          className="space-y-4"
-          noValidate
-        >
-          {state.status === "error" && state.message && <Alert kind="error">{state.message}</Alert>}
+        <ReasonForm state={state} action={formAction} resetKey={JSON.stringify(typed ?? {})}>
           <AppFields values={values} errors={errors} editing={false} />
-          <ReasonFields values={typed} errors={errors} />
-          <SubmitButton pendingLabel="Saving…">Save</SubmitButton>
-        </form>
+        </ReasonForm>
       )}
     </DialogTrigger>
   );

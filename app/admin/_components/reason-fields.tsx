@@ -1,6 +1,6 @@
 import { Field } from "@/components/forms/field";
 
-/** Why an app is changed: the reason every console action carries, and an optional ticket (R-A16.2). */
+/** Why an integration is changed: the reason every console action carries, and an optional ticket (R-A16.2). */
 export function ReasonFields({
   values,
   errors,

@@ -50,8 +50,10 @@ export default async function ResetPasswordPage({
       )}
       <p className="mb-4">
         Enter the email you sign in with. Then prove it is you with{" "}
-        {needed === 2 ? "two different sign-in methods" : "one of your sign-in methods"}, such as a
-        code from your authenticator app or a texted code, and choose a new password.
+        {needed === 2
+          ? "a code from your authenticator app or hardware token and one of your recovery codes"
+          : "a code from your authenticator app or hardware token, or one of your recovery codes"}
+        , and choose a new password.
       </p>
       <form action={startPasswordResetAction} className="space-y-4">
         <Field
@@ -68,8 +70,13 @@ export default async function ResetPasswordPage({
         </button>
       </form>
       <p className="mt-6 text-sm">
-        Don&apos;t have {needed === 2 ? "both" : "either"}, or lost your phone? Contact the helpdesk
-        at {helpdesk}; they can set a temporary password once they know it is you.
+        Don&apos;t have {needed === 2 ? "both" : "either"}, or lost your phone? Texted codes and
+        calls can&apos;t reset a password. Contact the helpdesk at {helpdesk}; they can set a
+        temporary password once they know it is you. See also{" "}
+        <Link href="/help#forgot-password" className={link}>
+          I forgot my password
+        </Link>
+        .
       </p>
       <p className="mt-4">
         <Link href="/signin" className={link}>

@@ -91,6 +91,10 @@ export default async function ResetVerifyPage({
         <a className="text-brand-700 underline" href={`mailto:${HELPDESK_EMAIL}`}>
           {HELPDESK_EMAIL}
         </a>
+        , or read{" "}
+        <Link href="/help#forgot-password" className="text-brand-700 underline">
+          I forgot my password
+        </Link>
         .
       </p>
     </>

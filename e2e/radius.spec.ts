@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
+import { RADIUS_MESSAGES } from "../lib/radius/conversation";
 import { radclient } from "../lib/radius/radclient";
 import { createAccounts, type Account } from "./support/accounts";
 import { startAppServer, type AppServer } from "./support/app-server";
@@ -262,4 +263,32 @@ test("a rotated secret works at once and the old one gets no answer; a disabled 
   const log = await page.content();
   expect(log).not.toContain(previous);
   expect(log).not.toContain(rotated);
+});
+
+test("Help, read signed out, explains the VPN's Access-Reject in the words the VPN shows", async ({
+  page,
+}) => {
+  await page.goto("/help#access-reject");
+  const answer = page.getByRole("region", {
+    name: "The VPN or wifi says \u201cAccess-Reject\u201d. What does that mean?",
+  });
+  // This portal answers the VPN here: the answer says so, and quotes what the person reads.
+  await expect(answer).toContainText("asks this portal for your password");
+  for (const message of [
+    RADIUS_MESSAGES.refused,
+    RADIUS_MESSAGES.noResponse,
+    RADIUS_MESSAGES.denied,
+    RADIUS_MESSAGES.notAllowed,
+    RADIUS_MESSAGES.noMfa(BASE_URL).split(" — ")[0]!,
+    RADIUS_MESSAGES.noUsableMethod(BASE_URL).split(" — ")[0]!,
+  ])
+    await expect(answer).toContainText(message);
+  await expect(answer.getByRole("link", { name: "limited signal" })).toHaveAttribute(
+    "href",
+    "#limited-signal",
+  );
+  await expect(
+    page.getByRole("region", { name: "Why am I asked to change my password many times (VPN)?" }),
+  ).toContainText("checks your password and your sign-in method with this portal");
+  await expectNoAccessibilityViolations(page);
 });

@@ -180,6 +180,7 @@ test("Help answers every question of the FAQ and takes a no-mobile-phone request
   await expect(page.getByRole("heading", { level: 1, name: "Help" })).toBeVisible();
   const questions = page.getByRole("heading", { level: 2 });
   await expect(questions).toHaveText([
+    "I forgot my password. How do I get back in?",
     "I have a new phone. How do I move my sign-in methods to it?",
     "I lost my phone, or it was stolen. What do I do?",
     "I am travelling abroad. Will I still be able to sign in?",
@@ -199,23 +200,32 @@ test("Help answers every question of the FAQ and takes a no-mobile-phone request
   await expect(page.getByRole("region", { name: "Data credits" })).toContainText("CC");
   await expectNoAccessibilityViolations(page);
 
-  // Until this portal answers for the VPN and wifi (it has no RADIUS server yet), their answers
-  // say that the organisation's service decides and send the person to the helpdesk; they
-  // promise nothing the portal does not do.
+  // This server answers no VPN or wifi (no RADIUS_PORT): their answers say that the
+  // organisation's service decides and send the person to the helpdesk; they promise nothing the
+  // portal does not do. e2e/radius.spec.ts reads them with RADIUS on.
   const answer = (question: string) => page.getByRole("region", { name: question, exact: true });
   const helpdesk = page.getByRole("main").getByRole("link", { name: /@/ }).first();
   const helpdeskEmail = (await helpdesk.innerText()).trim();
   const accessReject = answer(
     "The VPN or wifi says \u201cAccess-Reject\u201d. What does that mean?",
   );
-  await expect(accessReject).toContainText("does not check VPN or wifi sign-ins yet");
-  await expect(accessReject).toContainText("VPN or wifi service decides");
+  await expect(accessReject).toContainText("does not check");
+  await expect(accessReject).toContainText("so that service decides why");
   await expect(accessReject).toContainText("don't appear in My sign-ins");
   await expect(accessReject.getByRole("link", { name: helpdeskEmail })).toBeVisible();
   const vpn = answer("Why am I asked to change my password many times (VPN)?");
-  await expect(vpn).toContainText("does not sign you in to the VPN yet");
+  await expect(vpn).toContainText("does not sign you in to the VPN");
   await expect(vpn.getByRole("link", { name: helpdeskEmail })).toBeVisible();
   await expect(vpn).not.toContainText("each failure counts against your account");
+  // A forgotten password: the self-service reset, with what it takes and what it does not.
+  const forgot = answer("I forgot my password. How do I get back in?");
+  await expect(forgot.getByRole("link", { name: "Forgot my password" })).toHaveAttribute(
+    "href",
+    "/reset-password",
+  );
+  await expect(forgot).toContainText("and one of your recovery codes");
+  await expect(forgot).toContainText("Texted codes and calls can't reset a password");
+  await expect(forgot.getByRole("link", { name: helpdeskEmail })).toBeVisible();
   // A lost phone: sign in another way and clean up, or the helpdesk's Temporary Access Pass.
   const lost = answer("I lost my phone, or it was stolen. What do I do?");
   await expect(lost).toContainText("Sign out everywhere");
@@ -227,7 +237,7 @@ test("Help answers every question of the FAQ and takes a no-mobile-phone request
   await expect(invalid).toContainText("Your account or password is incorrect.");
   await expect(invalid.getByRole("link", { name: helpdeskEmail })).toBeVisible();
   const mail = answer("My mail or calendar stopped working after I set up verification. Why?");
-  await expect(mail).toContainText("does not sign in other apps yet");
+  await expect(mail).toContainText("mail service decides what your apps need");
   await expect(mail).not.toContainText("refused");
   // A call is answered with #, not a code.
   await expect(answer("Is this portal accessible?")).not.toContainText("a text or a call");

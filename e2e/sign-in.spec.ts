@@ -94,6 +94,7 @@ test("Help is public: linked from every sign-in step, readable signed out, one a
   await expect(page.getByRole("textbox", { name: "How can we help?" })).toHaveCount(0);
   await expectNoAccessibilityViolations(page);
   for (const [anchor, question] of [
+    ["forgot-password", "I forgot my password. How do I get back in?"],
     ["lost-phone", "I lost my phone, or it was stolen. What do I do?"],
     ["new-phone", "I have a new phone. How do I move my sign-in methods to it?"],
     ["no-mobile-phone", "I do not have a mobile phone. What can I do?"],

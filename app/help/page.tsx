@@ -12,6 +12,7 @@ import { kindOffered, type MethodKind } from "@/lib/mfa/registry";
 import {
   methodKindEnabled,
   passwordLockoutThreshold,
+  passwordResetMethodsNeeded,
   PIN_MAX_FAILURES,
   rememberMfaDays,
   sessionLimits,
@@ -28,12 +29,16 @@ const link = "text-brand-700 underline";
 const DAY_MS = 24 * 3600_000;
 
 // Every answer says what this portal does today for this reader: a method their organisation
-// switched off, or their role may not use, is not offered, and sign-ins to the VPN, wifi or mail
-// are not this portal's to decide until it answers for them (it has no RADIUS server yet). The
+// switched off, or their role may not use, is not offered, and sign-ins to the VPN or wifi are
+// this portal's to decide only when it answers them (RADIUS_PORT set, docs/decisions/0019). The
 // page is public — read signed out, it answers as for a student — and nothing on it is personal.
 export default async function HelpPage() {
   const session = await getCurrentSession();
-  const { HELPDESK_EMAIL, ORG_NAME } = getEnv();
+  const { HELPDESK_EMAIL, ORG_NAME, PUBLIC_URL, RADIUS_PORT, RADIUS_PUSH_TIMEOUT_SECONDS } =
+    getEnv();
+  // The VPN and wifi ask this portal only when its RADIUS server is on.
+  const vpnAsksUs = RADIUS_PORT !== undefined;
+  const resetMethods = passwordResetMethodsNeeded();
   const offered = (kind: MethodKind) => kindOffered(kind, session?.user.role ?? "user");
   const codeApp = offered("authenticator_app") || offered("companion_app");
   const callPhone = offered("office_phone") || offered("alternate_phone");
@@ -61,6 +66,46 @@ export default async function HelpPage() {
   );
 
   const faq: { id: string; question: string; answer: React.ReactNode }[] = [
+    {
+      id: "forgot-password",
+      question: "I forgot my password. How do I get back in?",
+      answer:
+        resetMethods === 0 ? (
+          <p>
+            Contact the helpdesk at {helpdesk}. Once they are sure it is you, they set a temporary
+            password that you change when you next sign in.
+          </p>
+        ) : (
+          <>
+            <p>
+              On the sign-in page, choose{" "}
+              <Link className={link} href="/reset-password">
+                Forgot my password
+              </Link>{" "}
+              and enter the email you sign in with. Then prove it is you with{" "}
+              {resetMethods === 2
+                ? "two of your sign-in methods: a code from your authenticator app or hardware token, and one of your recovery codes"
+                : "a code from your authenticator app or hardware token, or one of your recovery codes"}
+              , and choose a new password. Every browser and device signed in as you is then signed
+              out
+              {rememberDays > 0 && (
+                <>
+                  , every <q>Don&apos;t ask again</q> is forgotten,
+                </>
+              )}{" "}
+              and we email you about it. Sign in with the new password and your sign-in method as
+              usual.
+            </p>
+            <p>
+              Texted codes and calls can&apos;t reset a password: someone who only knows your email
+              could otherwise keep your phone busy. Without{" "}
+              {resetMethods === 2 ? "both" : "either of these"}, contact the helpdesk at {helpdesk};
+              once they are sure it is you, they set a temporary password that you change when you
+              next sign in.
+            </p>
+          </>
+        ),
+    },
     {
       id: "new-phone",
       question: "I have a new phone. How do I move my sign-in methods to it?",
@@ -201,9 +246,10 @@ export default async function HelpPage() {
       answer: (
         <>
           <p>
-            This portal does not sign you in to the VPN yet: {ORG_NAME}&apos;s VPN checks your
-            password itself and decides when to ask for it, or for a new one. If the VPN keeps
-            asking you to change your password, contact the helpdesk at {helpdesk}.
+            {vpnAsksUs
+              ? `${ORG_NAME}'s VPN checks your password and your sign-in method with this portal, but the VPN itself decides when to ask for a new password: this portal asks for one only on its own sign-in page.`
+              : `This portal does not sign you in to the VPN: ${ORG_NAME}'s VPN checks your password itself and decides when to ask for it, or for a new one.`}{" "}
+            If the VPN keeps asking you to change your password, contact the helpdesk at {helpdesk}.
           </p>
           <p>
             Signing in to this portal while connected to a VPN makes the sign-in look as if it comes
@@ -336,9 +382,9 @@ export default async function HelpPage() {
       question: "My mail or calendar stopped working after I set up verification. Why?",
       answer: (
         <p>
-          Setting up verification here does not change how your mail or calendar app signs in: this
-          portal does not sign in other apps yet. {ORG_NAME}&apos;s mail service decides what your
-          apps need, so if they stopped working, contact the helpdesk at {helpdesk}.
+          Setting up verification here does not change how your mail or calendar app signs in:{" "}
+          {ORG_NAME}&apos;s mail service decides what your apps need. If they stopped working,
+          contact the helpdesk at {helpdesk}.
         </p>
       ),
     },
@@ -414,12 +460,49 @@ export default async function HelpPage() {
     {
       id: "access-reject",
       question: "The VPN or wifi says \u201cAccess-Reject\u201d. What does that mean?",
-      answer: (
+      answer: vpnAsksUs ? (
+        <>
+          <p>
+            It means the sign-in was refused. The VPN or wifi asks this portal for your password and
+            your sign-in method, and the sign-in appears in {mySignIns} with the VPN&apos;s name.
+            Most VPNs show the reason beside <q>Access-Reject</q>:
+          </p>
+          <ul className="list-disc space-y-1 pl-6">
+            <li>
+              <q>Your account or password is incorrect.</q> Check the password saved in the VPN or
+              wifi settings. After {passwordLockoutThreshold()} wrong passwords in a row sign-in
+              pauses for a few minutes, here too, and the message stays the same.
+            </li>
+            <li>
+              <q>You have not set up MFA yet</q>: sign in at {PUBLIC_URL} and add a sign-in method
+              on {securityInfo} first.
+            </li>
+            <li>
+              <q>No response from your phone</q> or <q>Your sign-in request was denied</q>: approve
+              the request on your phone within {RADIUS_PUSH_TIMEOUT_SECONDS} seconds. With a poor
+              signal, make a code your default (see{" "}
+              <a className={link} href="#limited-signal">
+                limited signal
+              </a>
+              ); many VPNs then ask for the code, or take your password, a comma and the code
+              together.
+            </li>
+            <li>
+              <q>Your sign-in method cannot be used for this service</q>: a passkey cannot sign in
+              to a VPN. Add an authenticator app on {securityInfo}.
+            </li>
+            <li>
+              <q>This account may not use this service</q>: {ORG_NAME} did not open this VPN or wifi
+              to your account. Ask the helpdesk at {helpdesk}.
+            </li>
+          </ul>
+        </>
+      ) : (
         <p>
-          It means the VPN or wifi refused the sign-in. This portal does not check VPN or wifi
-          sign-ins yet, so {ORG_NAME}&apos;s VPN or wifi service decides why, and those attempts
-          don&apos;t appear in {mySignIns}. Check the password saved in the VPN or wifi settings,
-          and if it keeps happening, contact the helpdesk at {helpdesk}.
+          It means the VPN or wifi refused the sign-in. This portal does not check {ORG_NAME}
+          &apos;s VPN or wifi sign-ins, so that service decides why, and those attempts don&apos;t
+          appear in {mySignIns}. Check the password saved in the VPN or wifi settings, and if it
+          keeps happening, contact the helpdesk at {helpdesk}.
         </p>
       ),
     },

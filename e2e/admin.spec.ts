@@ -186,6 +186,11 @@ test("reset password: the old password fails, the temporary one works once and m
   await expect(
     studentPage.getByRole("heading", { level: 1, name: "Update your password" }),
   ).toBeVisible();
+  // A step of signing in like the others: Help is a link away.
+  await expect(studentPage.getByRole("link", { name: "Help", exact: true })).toHaveAttribute(
+    "href",
+    "/help",
+  );
   await studentPage.getByLabel("Current password").fill(temporary);
   const fresh = `Correct horse ${Date.now()} battery staple`;
   await studentPage.getByLabel("New password", { exact: true }).fill(fresh);

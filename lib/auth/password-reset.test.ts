@@ -1,13 +1,15 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditLog, outbox, passwordResets, settings } from "@/lib/db/schema";
+import { auditLog, oidcRecords, outbox, passwordResets, settings } from "@/lib/db/schema";
 import { clock } from "@/lib/clock";
 import {
   beginAuthenticatorEnrolment,
   confirmAuthenticatorEnrolment,
   getPendingEnrolment,
 } from "@/lib/mfa/authenticator-app";
+import { activatePhone, beginPhoneEnrolment } from "@/lib/mfa/phone-enrolment";
 import { regenerateRecoveryCodes } from "@/lib/mfa/recovery-codes";
+import { isBrowserRemembered, rememberBrowser } from "@/lib/mfa/remembered-browser";
 import { verifySecondFactor } from "@/lib/mfa/second-factor";
 import { totpCode } from "@/lib/mfa/totp";
 import { getThrottle } from "@/lib/security/throttle";
@@ -15,6 +17,7 @@ import { hashToken } from "@/lib/security/tokens";
 import { refreshSettings } from "@/lib/settings/store";
 import { pinClock } from "@/lib/testing/clock";
 import { changeSettings } from "@/lib/testing/settings";
+import { accepted } from "@/lib/testing/enrolment";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { createTestUser } from "@/lib/testing/users";
 import {
@@ -173,6 +176,76 @@ describe("proving the methods", () => {
       ok: false,
       reason: "not_verified",
     });
+  });
+
+  it("ends the person's app tokens and remembered browsers too, and tells them by email and by text", async () => {
+    const { db } = database;
+    await requireMethods(1);
+    const person = await personWithApp("reset-everywhere");
+    const e164 = "+447911260001";
+    const phone = accepted(
+      await beginPhoneEnrolment(db, person.id, {
+        kind: "mobile_phone",
+        e164,
+        extension: null,
+        channel: "sms",
+        replaces: null,
+        bindingId: "sign-in:test",
+      }),
+    );
+    expect(await activatePhone(db, person.id, phone)).not.toBeNull();
+    // Signed in to an app through Factor, and "Don't ask again" on a browser.
+    for (const kind of ["Grant", "RefreshToken", "AccessToken"])
+      await db.insert(oidcRecords).values({
+        kind,
+        id: `${kind}-reset-everywhere`,
+        payload: { clientId: "library", accountId: person.id },
+        accountId: person.id,
+      });
+    const browser = await rememberBrowser(db, person.id, 14, "laptop");
+    expect(await isBrowserRemembered(db, person.id, browser)).toBe(true);
+    const smsBefore = await db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(and(eq(outbox.channel, "sms"), eq(outbox.recipient, e164)));
+
+    const { token, reset } = await resetFor(person.email);
+    await answerPasswordReset(
+      db,
+      reset,
+      "code",
+      await totpCode(person.secret, clock.now()),
+      context,
+    );
+    expect(await finish(token)).toEqual({ ok: true });
+
+    const tokens = await db
+      .select({ kind: oidcRecords.kind })
+      .from(oidcRecords)
+      .where(eq(oidcRecords.accountId, person.id));
+    expect(tokens).toEqual([]);
+    expect(await isBrowserRemembered(db, person.id, browser)).toBe(false);
+    const notices = await db
+      .select({ channel: outbox.channel, recipient: outbox.recipient, subject: outbox.subject })
+      .from(outbox)
+      .where(eq(outbox.userId, person.id));
+    expect(notices).toContainEqual({
+      channel: "email",
+      recipient: person.email,
+      subject: "Your password was changed",
+    });
+    const sms = notices.filter((n) => n.channel === "sms" && n.recipient === e164);
+    expect(sms.length).toBe(smsBefore.length + 1);
+    const [audit] = await db
+      .select({ details: auditLog.details })
+      .from(auditLog)
+      .where(
+        and(
+          eq(auditLog.subjectId, person.id),
+          eq(auditLog.action, "auth.password_reset.completed"),
+        ),
+      );
+    expect(audit?.details).toMatchObject({ browsersForgotten: 1 });
   });
 
   it("by default needs two different methods: the same one twice does not count", async () => {

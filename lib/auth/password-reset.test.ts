@@ -25,6 +25,7 @@ import {
   beginPasswordReset,
   completePasswordReset,
   getPasswordReset,
+  RESET_ANSWER_FLOOR_MS,
   RESET_ANSWER_LIMIT,
 } from "./password-reset";
 import { verifyPasswordStep } from "./password-step";
@@ -102,6 +103,30 @@ describe("starting a reset", () => {
     expect(await answerPasswordReset(database.db, a.reset, "code", "000000", context)).toEqual(
       await answerPasswordReset(database.db, b.reset, "code", "000000", context),
     );
+  });
+});
+
+describe("answering alike", () => {
+  it("takes no less time for an unknown email than for an account whose recovery codes are checked", async () => {
+    const { db } = database;
+    const known = await personWithApp("reset-timing");
+    const codes = await regenerateRecoveryCodes(db, known.id);
+    // A code of the right form that is none of the account's: every stored hash is tried.
+    const wrong = codes[0]!.replace(/[0-9a-z]/i, (c) => (c === "2" ? "3" : "2"));
+    expect(codes).not.toContain(wrong);
+    const timed = async (email: string) => {
+      const { reset } = await resetFor(email);
+      const started = performance.now();
+      const answer = await answerPasswordReset(db, reset, "recovery-code", wrong, context);
+      return { answer, ms: performance.now() - started };
+    };
+    const a = await timed(known.email);
+    const b = await timed("reset-timing-nobody@example.edu");
+    expect(a.answer).toEqual({ ok: false, reason: "wrong_answer" });
+    expect(b.answer).toEqual(a.answer);
+    // The floor hides the hashing: neither answer comes back sooner.
+    expect(a.ms).toBeGreaterThanOrEqual(RESET_ANSWER_FLOOR_MS - 1);
+    expect(b.ms).toBeGreaterThanOrEqual(RESET_ANSWER_FLOOR_MS - 1);
   });
 });
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { and, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
@@ -26,6 +27,13 @@ import { emailMatches } from "./users";
 export const RESET_TTL_MS = 10 * 60_000;
 /** Wrong answers after which a reset ends for anyone, before any per-account pause could show. */
 export const RESET_ANSWER_LIMIT = 5;
+/**
+ * The least time an answer takes. Checking a recovery code hashes it against each of the
+ * account's unused codes, while an email with no account, or a paused one, checks nothing: without
+ * a floor well above that work, how long "That code didn't work" took would tell whether the
+ * account exists.
+ */
+export const RESET_ANSWER_FLOOR_MS = 400;
 
 /**
  * What proves who someone is here: a code from an app or token, or a recovery code. Not a texted
@@ -126,10 +134,11 @@ export async function answerPasswordReset(
   context: RequestContext,
 ): Promise<ResetAnswer> {
   const userId = reset.userId;
-  // An email with no account is counted under its reset instead, with the same steps, so the
-  // answer takes about as long either way.
+  // An email with no account is counted under its reset instead, with the same steps, and every
+  // answer takes at least RESET_ANSWER_FLOOR_MS, so the answer takes as long either way.
   const counted = userId ?? reset.id;
-  return db.transaction(async (tx) => {
+  const started = performance.now();
+  const answer = await db.transaction(async (tx): Promise<ResetAnswer> => {
     // One answer at a time per person, so a burst cannot outrun the count (R-A11.3).
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`reset:${counted}`}))`);
     const paused = (await getThrottle(tx, "password_reset:account", counted)).locked;
@@ -172,6 +181,9 @@ export async function answerPasswordReset(
       reason: !row || row.failures >= RESET_ANSWER_LIMIT ? "ended" : "wrong_answer",
     };
   });
+  const left = RESET_ANSWER_FLOOR_MS - (performance.now() - started);
+  if (left > 0) await sleep(left);
+  return answer;
 }
 
 export type ResetCompletion = Result<

@@ -1,4 +1,6 @@
+import { and, eq } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
+import { alternateEmails } from "@/lib/db/schema";
 import { getEnv } from "@/lib/env";
 import { PIN_MAX_FAILURES } from "@/lib/settings/policy";
 import { renderEmail } from "./email";
@@ -21,6 +23,8 @@ export const NOTICE_EVENTS = [
   "password.locked",
   "password.changed",
   "phone.changed",
+  "alternate_email.changed",
+  "alternate_email.removed",
   "sign_in.risky",
   "account.secured",
   "admin.mfa_reset",
@@ -126,6 +130,17 @@ const NOTICES: Record<NoticeEvent, Notice> = {
     subject: "Your sign-in phone was changed",
     what: (d) => `The phone number used to sign in to your account was changed. ${d}`.trim(),
     sms: "the phone number used to sign in to your account was changed",
+  },
+  "alternate_email.changed": {
+    subject: "Your alternate email was changed",
+    what: (d) =>
+      `The alternate email of your account, used to reset your password and to receive these notices, was changed. ${d}`.trim(),
+    sms: "the alternate email of your account was changed",
+  },
+  "alternate_email.removed": {
+    subject: "Your alternate email was removed",
+    what: (d) => `The alternate email of your account was removed. ${d}`.trim(),
+    sms: "the alternate email of your account was removed",
   },
   "sign_in.risky": {
     subject: "A sign-in from somewhere new",
@@ -281,6 +296,8 @@ export type NoticeOptions = {
    * is told too). The text says what happened and whom to contact; never a link or a code.
    */
   smsTo?: string | null;
+  /** Also email this address: one that was just replaced or removed (R-A15.2). */
+  emailAlso?: string | null;
 };
 
 function formatWhen(at: Date): string {
@@ -348,14 +365,26 @@ export async function queueSecurityNotice(
 ): Promise<void> {
   const at = context.at ?? clock.now();
   const { subject, text, html } = renderSecurityNotice(user, event, { ...context, at }, detail);
-  await queueMessage(db, {
-    userId: user.id,
-    channel: "email",
-    recipient: user.email,
-    subject,
-    body: text,
-    htmlBody: html,
-  });
+  // The sign-in address, the verified alternate email (docs/decisions/0023), and an address the
+  // change has just taken away.
+  const [alternate] = await db
+    .select({ email: alternateEmails.email })
+    .from(alternateEmails)
+    .where(and(eq(alternateEmails.userId, user.id), eq(alternateEmails.status, "active")));
+  const addresses = [user.email, alternate?.email, options.emailAlso].filter(
+    (address, i, all): address is string =>
+      !!address && all.findIndex((other) => other?.toLowerCase() === address.toLowerCase()) === i,
+  );
+  for (const recipient of addresses) {
+    await queueMessage(db, {
+      userId: user.id,
+      channel: "email",
+      recipient,
+      subject,
+      body: text,
+      htmlBody: html,
+    });
+  }
   if (options.smsTo) {
     const { ORG_NAME, HELPDESK_EMAIL } = getEnv();
     const day = new Intl.DateTimeFormat("en-GB", {

@@ -374,6 +374,44 @@ export const emailCodes = pgTable(
   ],
 );
 
+// ── account recovery ────────────────────────────────────────────────────────
+
+/**
+ * "Lost every method?" (docs/decisions/0023): the password and a code sent to an alternate email
+ * verified at least 7 days earlier start a waiting period, told to every channel with a cancel
+ * link; once it has passed, the next sign-in with the password removes the old methods and goes
+ * to registration. `proving` while the code is awaited; then `waiting`, and at the end
+ * `cancelled` or `completed`.
+ */
+export const accountRecoveries = pgTable(
+  "account_recoveries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    status: text("status", { enum: ["proving", "waiting", "cancelled", "completed"] }).notNull(),
+    /** SHA-256 of the token in the recovery cookie, while the code is awaited. */
+    proofTokenHash: text("proof_token_hash"),
+    proofExpiresAt: timestamp("proof_expires_at", { withTimezone: true }).notNull(),
+    /** SHA-256 of the single-use token in the cancel link. */
+    cancelTokenHash: text("cancel_token_hash"),
+    waitingSince: timestamp("waiting_since", { withTimezone: true }),
+    completesAt: timestamp("completes_at", { withTimezone: true }),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+    /** Why it ended: "link" (the cancel link), "sign_in" (an old method was used), "completed". */
+    endedBy: text("ended_by"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("account_recoveries_user_idx").on(t.userId, t.createdAt),
+    uniqueIndex("account_recoveries_proof_idx").on(t.proofTokenHash),
+    uniqueIndex("account_recoveries_cancel_idx").on(t.cancelTokenHash),
+  ],
+);
+
 // ── activity ────────────────────────────────────────────────────────────────
 
 /**

@@ -26,6 +26,8 @@ export const NOTICE_EVENTS = [
   "alternate_email.changed",
   "alternate_email.removed",
   "sign_in.risky",
+  "account_recovery.cancelled",
+  "account_recovery.completed",
   "account.secured",
   "admin.mfa_reset",
   "admin.mfa_sessions_revoked",
@@ -141,6 +143,18 @@ const NOTICES: Record<NoticeEvent, Notice> = {
     subject: "Your alternate email was removed",
     what: (d) => `The alternate email of your account was removed. ${d}`.trim(),
     sms: "the alternate email of your account was removed",
+  },
+  "account_recovery.cancelled": {
+    subject: "The request to reset your sign-in methods was cancelled",
+    what: (d) =>
+      `The request to reset the sign-in methods of your account was cancelled. ${d}`.trim(),
+    sms: "the request to reset your sign-in methods was cancelled",
+  },
+  "account_recovery.completed": {
+    subject: "Your sign-in methods were reset",
+    what: () =>
+      "The waiting period of your account recovery ended and your password was used to sign in: your old sign-in methods were removed and every browser and device was signed out. New methods are being set up.",
+    sms: "the sign-in methods of your account were reset",
   },
   "sign_in.risky": {
     subject: "A sign-in from somewhere new",

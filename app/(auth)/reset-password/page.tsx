@@ -71,6 +71,12 @@ export default async function ResetPasswordPage({
         Don&apos;t have {needed === 2 ? "both" : "either"}, or lost your phone? Contact the helpdesk
         at {helpdesk}; they can set a temporary password once they know it is you.
       </p>
+      <p className="mt-4 text-sm">
+        Lost every sign-in method but know your password?{" "}
+        <Link href="/recover" className={link}>
+          Recover your account
+        </Link>
+      </p>
       <p className="mt-4">
         <Link href="/signin" className={link}>
           Back to sign in

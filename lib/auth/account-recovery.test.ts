@@ -29,7 +29,8 @@ import { verifyPasswordStep } from "./password-step";
 
 // Lost every method (docs/decisions/0023): the password and a code to an alternate email at least
 // 7 days old start a waiting period told to every channel; a cancel link or a sign-in with an old
-// method ends it; after it, the password alone leads to registration, once, and the old methods go.
+// method ends it; after it, the password alone leads to registration, once, and the old methods go
+// through the same removal as the helpdesk's reset (R-A10.6).
 
 const context = { ip: "192.0.2.90", userAgent: "vitest" };
 const HOUR_MS = 3600_000;

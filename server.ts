@@ -6,6 +6,7 @@ import { purgePasswordResets } from "@/lib/auth/password-reset";
 import { getDatabase, type Db } from "@/lib/db/client";
 import { purgeAbandonedEnrolments } from "@/lib/mfa/methods";
 import { purgeExpiredPhoneChallenges } from "@/lib/mfa/phone-challenges";
+import { purgeExpiredEmailCodes } from "@/lib/mfa/alternate-email";
 import { purgePasskeyChallenges } from "@/lib/mfa/passkeys";
 import { purgeCompanionRows } from "@/lib/mfa/companion-push";
 import { purgeCallerVerifications } from "@/lib/admin/caller-verification";
@@ -60,6 +61,7 @@ async function removeExpiredRows(db: Db): Promise<void> {
   await purgePasswordResets(db);
   await purgeAbandonedEnrolments(db);
   await purgeExpiredPhoneChallenges(db);
+  await purgeExpiredEmailCodes(db);
   await purgePasskeyChallenges(db);
   await purgeCompanionRows(db);
   await purgeCallerVerifications(db);

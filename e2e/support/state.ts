@@ -55,6 +55,7 @@ export const TESTER_NAMES = [
   "reset-remembered",
   "self-reset",
   "service-user",
+  "alternate-email",
 ] as const;
 
 /** Testers who start with an authenticator app, as if they had set one up before. */

@@ -4,15 +4,9 @@ import { replacePassword } from "@/lib/auth/password-change";
 import { endSignInsInProgress, revokeUserSessions } from "@/lib/auth/sessions";
 import type { Role } from "@/lib/auth/users";
 import type { Db, Executor } from "@/lib/db/client";
-import {
-  authThrottles,
-  hardwareTokens,
-  mfaMethods,
-  phoneChallenges,
-  recoveryCodes,
-  users,
-} from "@/lib/db/schema";
+import { authThrottles, hardwareTokens, mfaMethods, users } from "@/lib/db/schema";
 import { getMethodSummary, getOwnMethod, setDefaultMethod } from "@/lib/mfa/methods";
+import { removeEveryMethod } from "@/lib/mfa/reset-methods";
 import { kindAllowedFor, limitFor, METHOD_KIND_INFO, methodName } from "@/lib/mfa/registry";
 import {
   forgetBrowsers,
@@ -224,32 +218,13 @@ export function requireReregister(
   context: RequestContext,
 ) {
   return actOn(db, agent, subjectId, "require_reregister", why, context, async (tx, subject) => {
-    const tokens = await tx
-      .update(hardwareTokens)
-      .set({ userId: null, methodId: null, assignedAt: null, activatedAt: null })
-      .where(eq(hardwareTokens.userId, subject.id))
-      .returning({ id: hardwareTokens.id });
-    await tx.delete(phoneChallenges).where(eq(phoneChallenges.userId, subject.id));
-    const methods = await tx
-      .delete(mfaMethods)
-      .where(eq(mfaMethods.userId, subject.id))
-      .returning({ id: mfaMethods.id });
-    const codes = await tx
-      .delete(recoveryCodes)
-      .where(eq(recoveryCodes.userId, subject.id))
-      .returning({ id: recoveryCodes.id });
-    await tx
-      .update(users)
-      .set({ mfaRequired: true, updatedAt: sql`now()` })
-      .where(eq(users.id, subject.id));
+    const removed = await removeEveryMethod(tx, subject.id);
     const sessions = await endEverySession(tx, subject.id, "mfa_reset_by_helpdesk");
     const browsers = await forgetBrowsers(tx, subject.id);
     return {
       value: undefined,
       details: {
-        methodsRemoved: methods.length,
-        recoveryCodesRemoved: codes.length,
-        tokensUnassigned: tokens.length,
+        ...removed,
         sessionsRevoked: sessions,
         browsersForgotten: browsers,
       },

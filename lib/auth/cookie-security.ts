@@ -10,6 +10,7 @@ export const SESSION_COOKIE_BASENAME = "factor.session";
 export const TRANSACTION_COOKIE_BASENAME = "factor.signin";
 export const PHONE_TICKET_COOKIE_BASENAME = "factor.phone-signin";
 export const PASSWORD_RESET_COOKIE_BASENAME = "factor.reset";
+export const ACCOUNT_RECOVERY_COOKIE_BASENAME = "factor.recover";
 
 /**
  * Cookies are `Secure` and `__Host-` prefixed wherever browsers allow it (R-A12.2): on https,

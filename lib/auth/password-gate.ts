@@ -41,6 +41,7 @@ export const PASSWORD_PURPOSES = {
   password_change: { refused: "auth.password.changed", holder: true },
   phone_sign_in: { refused: "mfa.companion.phone_sign_in_enabled", holder: true },
   access_pass: { refused: "auth.access_pass.failed", holder: false },
+  account_recovery: { refused: "auth.account_recovery.failed", holder: false },
 } as const satisfies Record<string, { refused: AuditAction; holder: boolean }>;
 export type PasswordPurpose = keyof typeof PASSWORD_PURPOSES;
 

@@ -5,6 +5,7 @@ import type { Db, Executor } from "@/lib/db/client";
 import { mfaMethods, passwordResets, users } from "@/lib/db/schema";
 import { databaseNowPlus } from "@/lib/db/time";
 import { getEnv } from "@/lib/env";
+import { checkEmailCode, sendCodeToAlternateEmail } from "@/lib/mfa/alternate-email";
 import { checkSecondFactorAnswer } from "@/lib/mfa/second-factor";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { hashPassword } from "@/lib/security/password";
@@ -36,11 +37,12 @@ export const RESET_ANSWER_LIMIT = 5;
 export const RESET_ANSWER_FLOOR_MS = 400;
 
 /**
- * What proves who someone is here: a code from an app or token, or a recovery code. Not a texted
- * code: its sends would count against the phone's sign-in allowance, so anyone who knows an
- * email could use up the owner's texts.
+ * What proves who someone is here: a code from an app or token, a recovery code, or a code
+ * emailed to the alternate email (docs/decisions/0023). Not a texted code: its sends would count
+ * against the phone's sign-in allowance, so anyone who knows an email could use up the owner's
+ * texts. Emailed codes have an allowance of their own, and no sign-in depends on it.
  */
-export const RESET_OPTIONS = ["code", "recovery-code"] as const;
+export const RESET_OPTIONS = ["code", "recovery-code", "email"] as const;
 export type ResetOption = (typeof RESET_OPTIONS)[number];
 
 export type PasswordReset = {
@@ -117,6 +119,23 @@ export async function getPasswordReset(
   };
 }
 
+/**
+ * "Send code" for the alternate email: a code goes to the account's verified alternate email, if
+ * it has one. Nothing tells whether it did (R-A18.1).
+ */
+export async function sendPasswordResetEmailCode(
+  db: Db,
+  reset: PasswordReset,
+  context: RequestContext,
+): Promise<void> {
+  if (!reset.userId || reset.verified.includes("email")) return;
+  await sendCodeToAlternateEmail(
+    db,
+    { userId: reset.userId, purpose: "password_reset", transactionId: reset.id },
+    context,
+  );
+}
+
 export type ResetAnswer = Result<{ done: boolean }, "wrong_answer" | "ended">;
 
 /**
@@ -142,15 +161,22 @@ export async function answerPasswordReset(
     // One answer at a time per person, so a burst cannot outrun the count (R-A11.3).
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`reset:${counted}`}))`);
     const paused = (await getThrottle(tx, "password_reset:account", counted)).locked;
+    const binding = {
+      userId: userId ?? "",
+      purpose: "password_reset",
+      transactionId: reset.id,
+    } as const;
     const right =
       userId !== null &&
       !paused &&
       !reset.verified.includes(option) &&
-      (await checkSecondFactorAnswer(tx, userId, option, input, {
-        binding: { userId, purpose: "password_reset", transactionId: reset.id },
-        methodId: null,
-        request: context,
-      }));
+      (option === "email"
+        ? await checkEmailCode(tx, binding, input)
+        : await checkSecondFactorAnswer(tx, userId, option, input, {
+            binding,
+            methodId: null,
+            request: context,
+          }));
     if (right) await resetThrottle(tx, "password_reset:account", counted);
     else if (!paused)
       await recordFailure(tx, "password_reset:account", counted, passwordResetThrottlePolicy());

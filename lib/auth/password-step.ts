@@ -11,6 +11,7 @@ import type { Db, Executor } from "@/lib/db/client";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import { findRememberedBrowser } from "@/lib/mfa/remembered-browser";
 import { hashToken } from "@/lib/security/tokens";
+import { completeDueAccountRecovery } from "./account-recovery";
 import { checkPassword, isDirectoryHold, type RefusalCause } from "./password-gate";
 import { mfaRequiredFor, rememberMfaDays } from "@/lib/settings/policy";
 import {
@@ -122,7 +123,11 @@ export async function verifyPasswordStep(
         at: clock.now(),
         intel: origin.intel,
       });
-      return { risk, plan: await planAfterPassword(db, user, browser, isRisky(risk.level)) };
+      // A recovery that has waited its time completes at this password: the old methods go and
+      // this sign-in continues to registration (docs/decisions/0023).
+      const recovered = await completeDueAccountRecovery(db, user.id, context);
+      const account = recovered ? { ...user, mfaRequired: true } : user;
+      return { risk, plan: await planAfterPassword(db, account, browser, isRisky(risk.level)) };
     },
     complete: async (tx, { user, prepared: { risk, plan } }) => {
       const token = await beginSignInTransaction(tx, {

@@ -1,3 +1,4 @@
+import { cancelRecoveryOnSignIn } from "./account-recovery";
 import { eq } from "drizzle-orm";
 import {
   advanceSignInEvent,
@@ -233,6 +234,9 @@ export async function completeSignIn(
       return null;
     }
     const twoFactors = transaction.secondFactorAt !== null || skippedByBrowser;
+    // Someone who can still pass an old method has not lost them: a waiting recovery ends here.
+    if (transaction.secondFactorAt !== null)
+      await cancelRecoveryOnSignIn(tx, transaction.userId, context);
     const sessionToken = await createSession(tx, {
       userId: transaction.userId,
       aal: twoFactors ? 2 : 1,

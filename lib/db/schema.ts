@@ -316,6 +316,102 @@ export const phoneChallenges = pgTable(
   ],
 );
 
+// ── alternate email ─────────────────────────────────────────────────────────
+
+/**
+ * A personal email address a person verified in Security info: for resetting a password and for
+ * security notices, never a sign-in factor (so it is not an `mfa_methods` row, and nothing that
+ * decides or offers a second step can see it). A person has at most one active address, and at
+ * most one pending while they verify a new one.
+ */
+export const alternateEmails = pgTable(
+  "alternate_emails",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    status: text("status", { enum: ["pending", "active"] }).notNull(),
+    createdAt: createdAt(),
+    verifiedAt: timestamp("verified_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("alternate_emails_user_idx").on(t.userId),
+    uniqueIndex("alternate_emails_one_active_idx")
+      .on(t.userId)
+      .where(sql`${t.status} = 'active'`),
+  ],
+);
+
+/**
+ * An 8-digit code emailed to an alternate address, bound to its person, purpose and transaction
+ * (R-A1.6). Stored as a keyed hash; a resend replaces the code and keeps `failures` (R-A5.2,
+ * R-A5.3).
+ */
+export const emailCodes = pgTable(
+  "email_codes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    alternateEmailId: uuid("alternate_email_id")
+      .notNull()
+      .references(() => alternateEmails.id, { onDelete: "cascade" }),
+    purpose: text("purpose", { enum: ["enrol", "password_reset", "recovery"] }).notNull(),
+    transactionId: text("transaction_id").notNull(),
+    codeHash: text("code_hash").notNull(),
+    status: text("status", { enum: ["pending", "used", "dead"] }).notNull(),
+    failures: integer("failures").notNull().default(0),
+    sends: integer("sends").notNull().default(1),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index("email_codes_binding_idx").on(t.userId, t.purpose, t.transactionId),
+    index("email_codes_expires_idx").on(t.expiresAt),
+  ],
+);
+
+// ── account recovery ────────────────────────────────────────────────────────
+
+/**
+ * "Lost every method?" (docs/decisions/0023): the password and a code sent to an alternate email
+ * verified at least 7 days earlier start a waiting period, told to every channel with a cancel
+ * link; once it has passed, the next sign-in with the password removes the old methods and goes
+ * to registration. `proving` while the code is awaited; then `waiting`, and at the end
+ * `cancelled` or `completed`.
+ */
+export const accountRecoveries = pgTable(
+  "account_recoveries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    status: text("status", { enum: ["proving", "waiting", "cancelled", "completed"] }).notNull(),
+    /** SHA-256 of the token in the recovery cookie, while the code is awaited. */
+    proofTokenHash: text("proof_token_hash"),
+    proofExpiresAt: timestamp("proof_expires_at", { withTimezone: true }).notNull(),
+    /** SHA-256 of the single-use token in the cancel link. */
+    cancelTokenHash: text("cancel_token_hash"),
+    waitingSince: timestamp("waiting_since", { withTimezone: true }),
+    completesAt: timestamp("completes_at", { withTimezone: true }),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+    /** Why it ended: "link" (the cancel link), "sign_in" (an old method was used), "completed". */
+    endedBy: text("ended_by"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("account_recoveries_user_idx").on(t.userId, t.createdAt),
+    uniqueIndex("account_recoveries_proof_idx").on(t.proofTokenHash),
+    uniqueIndex("account_recoveries_cancel_idx").on(t.cancelTokenHash),
+  ],
+);
+
 // ── activity ────────────────────────────────────────────────────────────────
 
 /**

@@ -19,7 +19,16 @@ type Window = {
   dayOldest: Date | null;
 };
 
-async function recentSends(db: Executor, scope: SQL): Promise<Window> {
+/** Which outbox rows are code sends: texts and calls, or emailed codes (sensitive emails). */
+type SendKind = "phone" | "email";
+
+function sendsOf(kind: SendKind): SQL {
+  return kind === "phone"
+    ? inArray(outbox.channel, ["sms", "voice"])
+    : and(eq(outbox.channel, "email"), eq(outbox.sensitive, true))!;
+}
+
+async function recentSends(db: Executor, scope: SQL, kind: SendKind = "phone"): Promise<Window> {
   const [row] = await db
     .select({
       last: sql<string | null>`max(${outbox.createdAt})`,
@@ -31,13 +40,7 @@ async function recentSends(db: Executor, scope: SQL): Promise<Window> {
       dayOldest: sql<string | null>`min(${outbox.createdAt})`,
     })
     .from(outbox)
-    .where(
-      and(
-        scope,
-        inArray(outbox.channel, ["sms", "voice"]),
-        gt(outbox.createdAt, sql`now() - interval '1 day'`),
-      ),
-    );
+    .where(and(scope, sendsOf(kind), gt(outbox.createdAt, sql`now() - interval '1 day'`)));
   const date = (v: string | null | undefined) => (v ? new Date(v) : null);
   return {
     last: date(row?.last),
@@ -96,4 +99,31 @@ export async function sendAllowance(
 export async function lockSends(db: Executor, userId: string, e164: string): Promise<void> {
   await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`phone-send:${userId}`}))`);
   await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`phone-send:${e164}`}))`);
+}
+
+/**
+ * Whether one more emailed code may go to this alternate address for this account now: the
+ * spacing and the hourly and daily limits of texts (R-A5.4), counted per account and per address
+ * across every account, so a stranger cannot flood an address by naming it. The caller holds
+ * lockEmailSends. Returns the seconds to wait, 0 when it may go now.
+ */
+export async function emailCodeAllowance(
+  db: Executor,
+  userId: string,
+  address: string,
+): Promise<number> {
+  const now = clock.ms();
+  const [account, destination] = await Promise.all([
+    recentSends(db, eq(outbox.userId, userId), "email"),
+    recentSends(db, eq(sql`lower(${outbox.recipient})`, address.toLowerCase()), "email"),
+  ]);
+  return Math.max(waitFor(account, now), waitFor(destination, now));
+}
+
+/** Serialises emailed codes for one account and one address across instances. */
+export async function lockEmailSends(db: Executor, userId: string, address: string): Promise<void> {
+  await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`email-send:${userId}`}))`);
+  await db.execute(
+    sql`select pg_advisory_xact_lock(hashtext(${`email-send:${address.toLowerCase()}`}))`,
+  );
 }

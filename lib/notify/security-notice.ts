@@ -1,4 +1,6 @@
+import { and, eq } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
+import { alternateEmails } from "@/lib/db/schema";
 import { getEnv } from "@/lib/env";
 import { PIN_MAX_FAILURES } from "@/lib/settings/policy";
 import { renderEmail } from "./email";
@@ -21,7 +23,11 @@ export const NOTICE_EVENTS = [
   "password.locked",
   "password.changed",
   "phone.changed",
+  "alternate_email.changed",
+  "alternate_email.removed",
   "sign_in.risky",
+  "account_recovery.cancelled",
+  "account_recovery.completed",
   "account.secured",
   "admin.mfa_reset",
   "admin.mfa_sessions_revoked",
@@ -126,6 +132,29 @@ const NOTICES: Record<NoticeEvent, Notice> = {
     subject: "Your sign-in phone was changed",
     what: (d) => `The phone number used to sign in to your account was changed. ${d}`.trim(),
     sms: "the phone number used to sign in to your account was changed",
+  },
+  "alternate_email.changed": {
+    subject: "Your alternate email was changed",
+    what: (d) =>
+      `The alternate email of your account, used to reset your password and to receive these notices, was changed. ${d}`.trim(),
+    sms: "the alternate email of your account was changed",
+  },
+  "alternate_email.removed": {
+    subject: "Your alternate email was removed",
+    what: (d) => `The alternate email of your account was removed. ${d}`.trim(),
+    sms: "the alternate email of your account was removed",
+  },
+  "account_recovery.cancelled": {
+    subject: "The request to reset your sign-in methods was cancelled",
+    what: (d) =>
+      `The request to reset the sign-in methods of your account was cancelled. ${d}`.trim(),
+    sms: "the request to reset your sign-in methods was cancelled",
+  },
+  "account_recovery.completed": {
+    subject: "Your sign-in methods were reset",
+    what: () =>
+      "The waiting period of your account recovery ended and your password was used to sign in: your old sign-in methods were removed and every browser and device was signed out. New methods are being set up.",
+    sms: "the sign-in methods of your account were reset",
   },
   "sign_in.risky": {
     subject: "A sign-in from somewhere new",
@@ -281,6 +310,8 @@ export type NoticeOptions = {
    * is told too). The text says what happened and whom to contact; never a link or a code.
    */
   smsTo?: string | null;
+  /** Also email this address: one that was just replaced or removed (R-A15.2). */
+  emailAlso?: string | null;
 };
 
 function formatWhen(at: Date): string {
@@ -348,14 +379,26 @@ export async function queueSecurityNotice(
 ): Promise<void> {
   const at = context.at ?? clock.now();
   const { subject, text, html } = renderSecurityNotice(user, event, { ...context, at }, detail);
-  await queueMessage(db, {
-    userId: user.id,
-    channel: "email",
-    recipient: user.email,
-    subject,
-    body: text,
-    htmlBody: html,
-  });
+  // The sign-in address, the verified alternate email (docs/decisions/0023), and an address the
+  // change has just taken away.
+  const [alternate] = await db
+    .select({ email: alternateEmails.email })
+    .from(alternateEmails)
+    .where(and(eq(alternateEmails.userId, user.id), eq(alternateEmails.status, "active")));
+  const addresses = [user.email, alternate?.email, options.emailAlso].filter(
+    (address, i, all): address is string =>
+      !!address && all.findIndex((other) => other?.toLowerCase() === address.toLowerCase()) === i,
+  );
+  for (const recipient of addresses) {
+    await queueMessage(db, {
+      userId: user.id,
+      channel: "email",
+      recipient,
+      subject,
+      body: text,
+      htmlBody: html,
+    });
+  }
   if (options.smsTo) {
     const { ORG_NAME, HELPDESK_EMAIL } = getEnv();
     const day = new Intl.DateTimeFormat("en-GB", {

@@ -10,7 +10,8 @@ export type ThrottleScope =
   | "mfa:option"
   | "access_pass:account"
   | "password_reset:account"
-  | "api_key:ip";
+  | "api_key:ip"
+  | "email_code:account";
 
 export type ThrottlePolicy = {
   /** How long to lock after the n-th consecutive counted failure; null for no lock. */

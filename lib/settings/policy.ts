@@ -1,4 +1,5 @@
 import {
+  ACCOUNT_RECOVERY_WAIT_DEFAULT_MINUTES,
   ACCESS_PASS_DEFAULT_MINUTES,
   ACCESS_PASS_MAX_MINUTES,
   type BackupMethodRule,
@@ -112,6 +113,14 @@ export function methodKindEnabled(kind: string): boolean {
  */
 export function passwordResetMethodsNeeded(): 0 | 1 | 2 {
   return (getSettingOverride("password_reset_methods") ?? 2) as 0 | 1 | 2;
+}
+
+/** How long a self-service account recovery waits before it completes (docs/decisions/0023). */
+export function accountRecoveryWaitMs(): number {
+  return (
+    (getSettingOverride("account_recovery_wait_minutes") ?? ACCOUNT_RECOVERY_WAIT_DEFAULT_MINUTES) *
+    MINUTE_MS
+  );
 }
 
 /** Whether a backup method is asked for after the first (R-A9.7); recommended unless set. */

@@ -28,6 +28,10 @@ export function isCalendarDate(value: string): boolean {
   return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value;
 }
 
+/** Account recovery's waiting period: 72 hours unless an administrator chose, at most 30 days. */
+export const ACCOUNT_RECOVERY_WAIT_DEFAULT_MINUTES = 72 * 60;
+export const ACCOUNT_RECOVERY_WAIT_MAX_MINUTES = 30 * 24 * 60;
+
 /** The most postponements of registering a method an administrator may allow. */
 export const REGISTRATION_GRACE_MAX = 20;
 
@@ -80,6 +84,11 @@ export const SETTING_SCHEMAS = {
     .regex(/^\d{4}-\d{2}-\d{2}$/)
     .refine(isCalendarDate)
     .nullable(),
+  /**
+   * How long a self-service account recovery waits before it can complete (docs/decisions/0023),
+   * in minutes: long enough for the owner to see the notices and cancel.
+   */
+  account_recovery_wait_minutes: z.number().int().min(1).max(ACCOUNT_RECOVERY_WAIT_MAX_MINUTES),
   /** Roles whose people may postpone; chosen people are flagged on their account. */
   registration_grace_roles: z.array(z.enum(["user", "helpdesk", "admin"])).max(3),
 } as const;

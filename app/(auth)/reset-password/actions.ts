@@ -10,6 +10,7 @@ import {
   getPasswordReset,
   RESET_OPTIONS,
   RESET_TTL_MS,
+  sendPasswordResetEmailCode,
   type ResetOption,
 } from "@/lib/auth/password-reset";
 import { getDb } from "@/lib/db/client";
@@ -29,6 +30,14 @@ export async function startPasswordResetAction(formData: FormData): Promise<void
   const token = await beginPasswordReset(await getDb(), email, await getRequestContext());
   await resetCookie.write(token, RESET_TTL_MS / 1000);
   redirect(VERIFY);
+}
+
+/** "Email a code to my alternate email": sends one if the account has one; the page says "if". */
+export async function sendPasswordResetEmailCodeAction(): Promise<void> {
+  const reset = await getPasswordReset(await getDb(), await resetCookie.read());
+  if (!reset) redirect(`${HERE}?ended=1`);
+  await sendPasswordResetEmailCode(await getDb(), reset, await getRequestContext());
+  redirect(`${VERIFY}?with=email`);
 }
 
 /** "Verify": one code for the chosen method. */

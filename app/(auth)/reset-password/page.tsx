@@ -78,6 +78,12 @@ export default async function ResetPasswordPage({
         </Link>
         .
       </p>
+      <p className="mt-4 text-sm">
+        Lost every sign-in method but know your password?{" "}
+        <Link href="/recover" className={link}>
+          Recover your account
+        </Link>
+      </p>
       <p className="mt-4">
         <Link href="/signin" className={link}>
           Back to sign in

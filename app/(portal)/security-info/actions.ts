@@ -24,6 +24,8 @@ export type Outcome =
   | "signed-out-everywhere"
   | "last-method"
   | "missing"
+  | "alternate-email-added"
+  | "alternate-email-deleted"
   | "passkey-required";
 
 function show(outcome: Outcome): never {

@@ -12,6 +12,8 @@ import { UnusableMethods } from "@/components/mfa/unusable-methods";
 import { BackupPrompt } from "@/components/mfa/backup-prompt";
 import { backupStatus } from "@/lib/mfa/backup";
 import { getDb } from "@/lib/db/client";
+import { getAlternateEmail } from "@/lib/mfa/alternate-email";
+import { deleteAlternateEmailAction, openAlternateEmailAction } from "./alternate-email/actions";
 import { defaultCandidates, getMethodSummary } from "@/lib/mfa/methods";
 import {
   defaultMethodName,
@@ -46,6 +48,8 @@ const OUTCOMES: Record<Outcome, { kind: "success" | "error" | "info"; text: stri
     text: "You can't delete your only sign-in method while your organisation requires one. Add another method first.",
   },
   missing: { kind: "error", text: "That sign-in method no longer exists." },
+  "alternate-email-added": { kind: "success", text: "Your alternate email was verified." },
+  "alternate-email-deleted": { kind: "success", text: "Your alternate email was deleted." },
   "passkey-required": {
     kind: "info",
     text: "Your organisation requires helpdesk and admin accounts to use a passkey. Add one with “Add sign-in method”, then open the console again.",
@@ -62,6 +66,7 @@ export default async function SecurityInfoPage({
   const session = await requireSession();
   const summary = await getMethodSummary(await getDb(), session.user.id);
   const tokensToActivate = await listTokensToActivate(await getDb(), session.user.id);
+  const alternateEmail = await getAlternateEmail(await getDb(), session.user.id);
   const outcomeKey = (await searchParams).outcome;
   const outcome = typeof outcomeKey === "string" ? OUTCOMES[outcomeKey as Outcome] : undefined;
   const { methods, defaultMethod } = summary;
@@ -228,6 +233,54 @@ export default async function SecurityInfoPage({
           <UnusableMethods reasons={summary.blockedBy} signingIn={false} />
         </div>
       )}
+
+      <section aria-labelledby="alternate-email" className="mt-10">
+        <h2 id="alternate-email" className="text-xl font-semibold">
+          Alternate email
+        </h2>
+        <p className="mt-1 text-slate-700">
+          A personal address for resetting your password, recovering your account and receiving
+          security notices. It is never used to sign in.
+        </p>
+        {alternateEmail ? (
+          <div className="mt-3 flex flex-wrap items-center gap-4">
+            <p>
+              <strong>{alternateEmail.email}</strong>
+            </p>
+            <form action={openAlternateEmailAction}>
+              <button
+                type="submit"
+                aria-label="Change alternate email"
+                className="text-brand-700 underline"
+              >
+                Change
+              </button>
+            </form>
+            <DialogTrigger
+              label="Delete"
+              accessibleLabel="Delete alternate email"
+              title="Delete alternate email?"
+              className="text-red-700 underline"
+            >
+              <form action={deleteAlternateEmailAction} className="space-y-4">
+                <p>
+                  You will no longer be able to reset your password or recover your account with{" "}
+                  {alternateEmail.email}, and security notices will stop going to it.
+                </p>
+                <button type="submit" className={dangerButton}>
+                  Delete
+                </button>
+              </form>
+            </DialogTrigger>
+          </div>
+        ) : (
+          <form action={openAlternateEmailAction} className="mt-3">
+            <button type="submit" className="text-brand-700 underline">
+              Add alternate email
+            </button>
+          </form>
+        )}
+      </section>
 
       <section aria-labelledby="lost-device" className="mt-10">
         <h2 id="lost-device" className="text-xl font-semibold">

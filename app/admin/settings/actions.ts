@@ -11,6 +11,7 @@ import { getRequestContext } from "@/lib/security/request-context";
 import { METHOD_KINDS } from "@/lib/mfa/registry";
 import { GRACE_ROLES } from "@/lib/auth/registration-grace";
 import {
+  ACCOUNT_RECOVERY_WAIT_MAX_MINUTES,
   ACCESS_PASS_MAX_MINUTES,
   BACKUP_METHOD_RULES,
   ACCESS_PASS_MIN_MINUTES,
@@ -48,6 +49,11 @@ function settingsSchema() {
       stay_signed_in_days: whole("“Stay signed in” lifetime", 1, ceiling),
       sign_in_retention_days: whole("Sign-in retention", 1, 3650),
       password_reset_methods: whole("Methods for a password reset", 0, 2),
+      account_recovery_wait_minutes: whole(
+        "The recovery waiting period",
+        1,
+        ACCOUNT_RECOVERY_WAIT_MAX_MINUTES,
+      ),
       // Empty: no limit by count, or no end date (grace is off while both are empty).
       registration_grace_postponements: z
         .literal("")
@@ -94,6 +100,7 @@ export async function saveSettingsAction(
         "stay_signed_in_days",
         "sign_in_retention_days",
         "password_reset_methods",
+        "account_recovery_wait_minutes",
         "registration_grace_postponements",
         "registration_grace_until",
       ].map((name) => [name, single(name)]),

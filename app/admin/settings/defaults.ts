@@ -1,4 +1,5 @@
 import {
+  ACCOUNT_RECOVERY_WAIT_DEFAULT_MINUTES,
   ACCESS_PASS_DEFAULT_MINUTES,
   ACCESS_PASS_MAX_MINUTES,
   type SettingValues,
@@ -27,6 +28,7 @@ export function settingDefaults(): SettingValues {
     registration_grace_postponements: null,
     registration_grace_until: null,
     registration_grace_roles: [],
+    account_recovery_wait_minutes: ACCOUNT_RECOVERY_WAIT_DEFAULT_MINUTES,
   };
 }
 

@@ -45,6 +45,7 @@ export default async function SettingsPage() {
           passkeyRequiredForAgents: values.passkey_required_for_agents,
           callerVerificationRequired: values.caller_verification_required,
           passwordResetMethods: values.password_reset_methods,
+          accountRecoveryWaitMinutes: values.account_recovery_wait_minutes,
           gracePostponements: values.registration_grace_postponements,
           graceUntil: values.registration_grace_until,
           graceForUsers: values.registration_grace_roles.includes("user"),

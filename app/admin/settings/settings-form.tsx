@@ -25,6 +25,7 @@ export type SettingsFormValues = {
   signInRetentionDays: number;
   passkeyRequiredForAgents: boolean;
   passwordResetMethods: number;
+  accountRecoveryWaitMinutes: number;
   callerVerificationRequired: boolean;
   gracePostponements: number | null;
   graceUntil: string | null;
@@ -165,6 +166,17 @@ export function SettingsForm({ values }: { values: SettingsFormValues }) {
           hint="2 (recommended): an authenticator app's code and a recovery code. 1 lets whoever holds one device reset the password. 0 leaves resets to the helpdesk."
           defaultValue={values.passwordResetMethods}
           errors={errors?.password_reset_methods}
+        />
+        <Field
+          label="Account recovery waiting period (minutes)"
+          name="account_recovery_wait_minutes"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={43200}
+          hint="How long someone who lost every method waits, while every channel is told and can cancel. 4320 minutes (72 hours) unless you choose."
+          defaultValue={values.accountRecoveryWaitMinutes}
+          errors={errors?.account_recovery_wait_minutes}
         />
         <Field
           label="“Don't ask again” days"

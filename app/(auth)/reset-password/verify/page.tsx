@@ -7,7 +7,7 @@ import { PASSWORD_RESET_COOKIE_BASENAME, portalCookie } from "@/lib/auth/cookie-
 import { getPasswordReset, RESET_OPTIONS, type ResetOption } from "@/lib/auth/password-reset";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { answerPasswordResetAction } from "../actions";
+import { answerPasswordResetAction, sendPasswordResetEmailCodeAction } from "../actions";
 
 export const metadata: Metadata = { title: "Verify your identity" };
 
@@ -20,6 +20,11 @@ const CHOICES: Record<ResetOption, { button: string; instructions: string }> = {
   "recovery-code": {
     button: "Use a recovery code",
     instructions: "Enter one of the recovery codes you saved. Each code works once.",
+  },
+  email: {
+    button: "Email a code to my alternate email",
+    instructions:
+      "If your account has a verified alternate email, we sent an 8-digit code to it. It expires in 10 minutes.",
   },
 };
 
@@ -79,6 +84,8 @@ export default async function ResetVerifyPage({
               type="submit"
               name="with"
               value={option}
+              // Choosing the alternate email sends its code; the others only show the code field.
+              formAction={option === "email" ? sendPasswordResetEmailCodeAction : undefined}
               className={secondaryButton}
             >
               {CHOICES[option].button}

@@ -1,3 +1,6 @@
+import { RecoveryStatus } from "./recovery-status";
+import { getLatestRecovery } from "@/lib/auth/account-recovery";
+import { getAlternateEmail, maskEmail } from "@/lib/mfa/alternate-email";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
@@ -68,6 +71,8 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
     verification,
     verifyOptions,
     verifiedByYou,
+    recovery,
+    alternateEmail,
   ] = await Promise.all([
     listMethods(db, user.id),
     countRecoveryCodes(db, user.id),
@@ -79,6 +84,8 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
     getCallerVerificationView(db, agent.id, user.id),
     getCallerVerificationOptions(db, user.id),
     getVerifiedCaller(db, agent.id, user.id),
+    getLatestRecovery(db, user.id),
+    getAlternateEmail(db, user.id),
   ]);
   const sessionRows = await Promise.all(
     sessions.map(async (s) => ({
@@ -432,6 +439,12 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
               </>
             )}
             {!locked && "No"}
+          </dd>
+          <dt className="font-medium">Alternate email</dt>
+          <dd>{alternateEmail ? maskEmail(alternateEmail.email) : "None"}</dd>
+          <dt className="font-medium">Account recovery</dt>
+          <dd>
+            <RecoveryStatus recovery={recovery} />
           </dd>
           <dt className="font-medium">MFA required</dt>
           <dd>{user.mfaRequired ? "Yes" : "No"}</dd>

@@ -1,0 +1,62 @@
+"use server";
+
+import { redirect } from "next/navigation";
+import {
+  answerAccountRecovery,
+  cancelAccountRecovery,
+  RECOVERY_PROOF_TTL_MS,
+  startAccountRecovery,
+} from "@/lib/auth/account-recovery";
+import { ACCOUNT_RECOVERY_COOKIE_BASENAME, portalCookie } from "@/lib/auth/cookie-security";
+import { getDb } from "@/lib/db/client";
+import { getRequestContext } from "@/lib/security/request-context";
+
+// A recovery is referenced by a cookie of its own: nothing here signs anyone in.
+const recoveryCookie = portalCookie(ACCOUNT_RECOVERY_COOKIE_BASENAME);
+const HERE = "/recover";
+
+const text = (formData: FormData, name: string) => {
+  const value = formData.get(name);
+  return typeof value === "string" ? value : "";
+};
+
+/** "Recover your account" → "Next": the password, through the password gate. */
+export async function startAccountRecoveryAction(formData: FormData): Promise<void> {
+  const started = await startAccountRecovery(
+    await getDb(),
+    { email: text(formData, "email"), password: text(formData, "password") },
+    await getRequestContext(),
+  );
+  if (!started.ok) redirect(`${HERE}?wrong=1`);
+  await recoveryCookie.write(started.token, RECOVERY_PROOF_TTL_MS / 1000);
+  redirect(`${HERE}/verify`);
+}
+
+/** "Verify": the code emailed to the alternate email; right, the waiting period starts. */
+export async function answerAccountRecoveryAction(formData: FormData): Promise<void> {
+  const answer = await answerAccountRecovery(
+    await getDb(),
+    await recoveryCookie.read(),
+    text(formData, "code"),
+    await getRequestContext(),
+  );
+  if (!answer.ok) {
+    if (answer.reason === "ended") {
+      await recoveryCookie.clear();
+      redirect(`${HERE}?ended=1`);
+    }
+    redirect(`${HERE}/verify?wrong=1`);
+  }
+  await recoveryCookie.clear();
+  redirect(`${HERE}/requested?at=${answer.completesAt.getTime()}`);
+}
+
+/** "Cancel recovery": the token from the link, and nothing else. */
+export async function cancelAccountRecoveryAction(formData: FormData): Promise<void> {
+  const cancelled = await cancelAccountRecovery(
+    await getDb(),
+    text(formData, "token"),
+    await getRequestContext(),
+  );
+  redirect(`${HERE}/cancel?${cancelled ? "done" : "gone"}=1`);
+}

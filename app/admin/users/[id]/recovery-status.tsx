@@ -1,0 +1,54 @@
+import { LocalTime } from "@/components/ui/local-time";
+import { clock } from "@/lib/clock";
+import type { RecoveryView } from "@/lib/auth/account-recovery";
+
+const ENDED_BY: Record<string, string> = {
+  link: "with the link in a notice",
+  sign_in: "by a sign-in with an old method",
+};
+
+/** The stage of a person's self-service recovery and, while it waits, the time left. */
+export function RecoveryStatus({ recovery }: { recovery: RecoveryView | null }) {
+  if (!recovery) return <>None</>;
+  if (recovery.status === "waiting") {
+    const hoursLeft = Math.max(0, (recovery.completesAt.getTime() - clock.ms()) / 3600_000);
+    return (
+      <>
+        Waiting since <LocalTime value={recovery.waitingSince} />; completes at{" "}
+        <LocalTime value={recovery.completesAt} /> (
+        {hoursLeft >= 1
+          ? `${Math.floor(hoursLeft)} hours left`
+          : hoursLeft > 0
+            ? `${Math.ceil(hoursLeft * 60)} minutes left`
+            : "at the next sign-in with the password"}
+        ).
+      </>
+    );
+  }
+  if (recovery.status === "cancelled") {
+    return (
+      <>
+        Cancelled {ENDED_BY[recovery.endedBy ?? ""] ?? ""}
+        {recovery.endedAt && (
+          <>
+            {" "}
+            at <LocalTime value={recovery.endedAt} />
+          </>
+        )}
+        .
+      </>
+    );
+  }
+  return (
+    <>
+      Completed
+      {recovery.endedAt && (
+        <>
+          {" "}
+          at <LocalTime value={recovery.endedAt} />
+        </>
+      )}
+      : the old methods were removed.
+    </>
+  );
+}

@@ -1,0 +1,193 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { createAccounts, type Account } from "./support/accounts";
+import { startAppServer, type AppServer } from "./support/app-server";
+import { completeAuthenticatorWizard, freshCode } from "./support/authenticator";
+import { createOwnDatabase } from "./support/database";
+import { expectNoAccessibilityViolations, mainAlert, submitPassword } from "./support/helpers";
+import { latestMessage, waitForNewMessage, type OutboxMessage } from "./support/outbox";
+import { E2E_PORT } from "./support/state";
+
+// Lost every method (docs/decisions/0023): the password and a code to an alternate email verified
+// a week ago start a waiting period told to every channel with a cancel link. A cancel changes
+// nothing; after the wait (1 minute here, an administrator's setting) the password alone leads to
+// registration and a new method; the password alone, or the inbox alone, goes nowhere. The
+// waiting period is organisation-wide, so this file runs its own server on its own database.
+const PORT = E2E_PORT + 21;
+const BASE_URL = `http://localhost:${PORT}`;
+const run = String(Date.now() % 100_000).padStart(5, "0");
+const WAIT_MINUTES = 1;
+let server: AppServer;
+let ownDatabase: Awaited<ReturnType<typeof createOwnDatabase>>;
+let cancelling: Account;
+let waiting: Account;
+const home = (account: Account) => account.email.replace("@example.edu", ".home@example.org");
+
+// Each test waits out real minutes: the spacing of emailed codes and the waiting period.
+test.describe.configure({ mode: "serial", timeout: 300_000 });
+
+test.beforeAll(async () => {
+  // Accounts, the seeding and a server start: slow on a busy machine.
+  test.setTimeout(240_000);
+  const dataDir = mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
+  ownDatabase = await createOwnDatabase(`factor_e2e_recovery_${run}`);
+  const env: Record<string, string> = ownDatabase ? { DATABASE_URL: ownDatabase.url } : {};
+  const names = [`recover-cancel-${run}`, `recover-wait-${run}`];
+  const created = createAccounts(
+    names.map((name) => ({ name, authenticator: true })),
+    dataDir,
+    { env, port: PORT },
+  );
+  [cancelling, waiting] = names.map((name) => created[name]!) as [Account, Account];
+  const seeded = spawnSync("npx", ["tsx", "e2e/support/seed-recovery.ts"], {
+    env: { ...process.env, DATA_DIR: dataDir, ...env },
+    input: JSON.stringify({
+      waitMinutes: WAIT_MINUTES,
+      people: [cancelling, waiting].map((a) => ({ email: a.email, alternate: home(a) })),
+    }),
+    encoding: "utf8",
+  });
+  if (seeded.status !== 0) throw new Error(`seeding failed:\n${seeded.stdout}${seeded.stderr}`);
+  server = await startAppServer({ port: PORT, dataDir, env });
+});
+test.afterAll(async () => {
+  await server?.stop();
+  await ownDatabase?.drop();
+});
+test.use({ baseURL: BASE_URL });
+
+const heading = (page: Page, name: string) => page.getByRole("heading", { level: 1, name });
+
+async function newPage(browser: Browser) {
+  return (await browser.newContext({ baseURL: BASE_URL })).newPage();
+}
+
+function emailedCode(message: OutboxMessage): string {
+  const code = /\b(\d{8})\b/.exec(message.body)?.[1];
+  if (!code) throw new Error(`no 8-digit code in: ${message.body}`);
+  return code;
+}
+
+/** "Recover your account": email and password, "Next". */
+async function proveSecret(page: Page, email: string, password: string) {
+  await page.goto("/recover");
+  await expect(heading(page, "Recover your account")).toBeVisible();
+  await page.getByRole("textbox", { name: "Email" }).fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Next" }).click();
+}
+
+/** The owner's whole request: password, then the code from the alternate email's inbox. */
+async function requestRecovery(page: Page, account: Account) {
+  const message = await waitForNewMessage(
+    page,
+    { channel: "Email", recipient: home(account), body: "to recover your account" },
+    () => proveSecret(page, account.email, account.password),
+  );
+  await expect(heading(page, "Verify your identity")).toBeVisible();
+  await page.getByRole("textbox", { name: "Code" }).fill(emailedCode(message));
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(heading(page, "Recovery requested")).toBeVisible();
+}
+
+/** The password step, then what it leads to. */
+async function signInWithPassword(page: Page, account: Account) {
+  await page.goto("/signin");
+  await submitPassword(page, account.email, account.password);
+}
+
+test("attackers with only the inbox or only the password get nowhere; a cancel changes nothing", async ({
+  page,
+  browser,
+}) => {
+  // Only the inbox: without the password the first step refuses, as sign-in does.
+  await page.goto("/recover");
+  await expectNoAccessibilityViolations(page);
+  await proveSecret(page, cancelling.email, "not the password at all");
+  await expect(mainAlert(page)).toHaveText("Your account or password is incorrect.");
+  await expectNoAccessibilityViolations(page);
+
+  // Only the password: the code goes to the owner's inbox; a guess is refused and starts nothing.
+  const attacker = await newPage(browser);
+  await proveSecret(attacker, cancelling.email, cancelling.password);
+  await expect(heading(attacker, "Verify your identity")).toBeVisible();
+  await expectNoAccessibilityViolations(attacker);
+  await attacker.getByRole("textbox", { name: "Code" }).fill("12345678");
+  await attacker.getByRole("button", { name: "Verify" }).click();
+  await expect(attacker.getByRole("textbox", { name: "Code" })).toHaveAccessibleDescription(
+    "That code didn't work. Check it and try again.",
+  );
+  await expect(heading(attacker, "Recovery requested")).toHaveCount(0);
+
+  // The owner (both proofs) asks; a minute later, the spacing of emailed codes allows another.
+  await page.waitForTimeout(61_000);
+  await requestRecovery(page, cancelling);
+  await expectNoAccessibilityViolations(page);
+  let notice: OutboxMessage | undefined;
+  for (const recipient of [cancelling.email, home(cancelling)]) {
+    notice = await latestMessage(page, {
+      channel: "Email",
+      recipient,
+      subject: "Someone asked to reset your sign-in methods",
+    });
+    expect(notice.body).toContain("/recover/cancel#");
+  }
+  const link = /(https?:\/\/\S+\/recover\/cancel#\S+)/.exec(notice!.body)![1]!;
+
+  // The cancel needs nothing but the message: a fresh browser, signed in to nothing.
+  const reader = await newPage(browser);
+  await reader.goto(link.replace(/^https?:\/\/[^/]+/, BASE_URL));
+  await expect(heading(reader, "Cancel account recovery")).toBeVisible();
+  await expectNoAccessibilityViolations(reader);
+  await reader.getByRole("button", { name: "Cancel recovery" }).click();
+  await expect(reader.getByRole("main").getByRole("status")).toContainText(
+    "The recovery was cancelled.",
+  );
+  await expectNoAccessibilityViolations(reader);
+  // Single use.
+  await reader.goto(link.replace(/^https?:\/\/[^/]+/, BASE_URL));
+  await reader.getByRole("button", { name: "Cancel recovery" }).click();
+  await expect(mainAlert(reader)).toContainText("This link no longer works");
+
+  // Nothing changed: after the waiting period the password still needs the old method.
+  await page.waitForTimeout(WAIT_MINUTES * 60_000 + 1_000);
+  await signInWithPassword(page, cancelling);
+  await expect(heading(page, "Enter code")).toBeVisible();
+  await page
+    .getByRole("textbox", { name: "Code" })
+    .fill(await freshCode(cancelling.email, 0, PORT));
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(heading(page, "Stay signed in?")).toBeVisible();
+});
+
+test("after the waiting period the password alone leads to registration, and the old method is gone", async ({
+  page,
+}) => {
+  await requestRecovery(page, waiting);
+  // During the wait, the password alone still meets the old method.
+  await signInWithPassword(page, waiting);
+  await expect(heading(page, "Enter code")).toBeVisible();
+
+  await page.waitForTimeout(WAIT_MINUTES * 60_000 + 1_000);
+  await signInWithPassword(page, waiting);
+  await expect(heading(page, "More information required")).toBeVisible();
+  await expectNoAccessibilityViolations(page);
+  await latestMessage(page, {
+    channel: "Email",
+    recipient: home(waiting),
+    subject: "Your sign-in methods were reset",
+  });
+  await page.getByRole("button", { name: "Next" }).click();
+  await completeAuthenticatorWizard(page, waiting.email, "New phone");
+  await page.getByRole("button", { name: "Done" }).click();
+  await expect(heading(page, "Stay signed in?")).toBeVisible();
+  await page.getByRole("button", { name: "No" }).click();
+  await expect(heading(page, "Security info")).toBeVisible();
+  const methods = page.getByRole("list", { name: "Sign-in methods" });
+  await expect(methods).toContainText("New phone");
+  await expect(methods.getByRole("button", { name: /^Delete Authenticator app/ })).toHaveCount(1);
+  await expectNoAccessibilityViolations(page);
+});

@@ -1,0 +1,307 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  accountRecoveries,
+  alternateEmails,
+  auditLog,
+  mfaMethods,
+  outbox,
+  settings,
+} from "@/lib/db/schema";
+import { beginAlternateEmail, confirmAlternateEmail } from "@/lib/mfa/alternate-email";
+import { openBody } from "@/lib/notify/message-body";
+import { getThrottle } from "@/lib/security/throttle";
+import { refreshSettings } from "@/lib/settings/store";
+import { pinClock } from "@/lib/testing/clock";
+import { createPersonWithApp } from "@/lib/testing/people";
+import { changeSettings } from "@/lib/testing/settings";
+import { createTestDatabase } from "@/lib/testing/test-database";
+import { createTestUser } from "@/lib/testing/users";
+import {
+  answerAccountRecovery,
+  cancelAccountRecovery,
+  cancelRecoveryOnSignIn,
+  getLatestRecovery,
+  getWaitingRecovery,
+  startAccountRecovery,
+} from "./account-recovery";
+import { verifyPasswordStep } from "./password-step";
+
+// Lost every method (docs/decisions/0023): the password and a code to an alternate email at least
+// 7 days old start a waiting period told to every channel; a cancel link or a sign-in with an old
+// method ends it; after it, the password alone leads to registration, once, and the old methods go
+// through the same removal as the helpdesk's reset (R-A10.6).
+
+const context = { ip: "192.0.2.90", userAgent: "vitest" };
+const HOUR_MS = 3600_000;
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let adminId: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  adminId = (
+    await createTestUser(database.db, {
+      email: "recovery-admin@example.edu",
+      displayName: "Recovery Admin",
+      role: "admin",
+    })
+  ).id;
+});
+afterAll(async () => {
+  await database.dispose();
+});
+beforeEach(async () => {
+  await database.db.delete(settings);
+  await refreshSettings(database.db);
+});
+
+async function lastMessageTo(address: string) {
+  const [row] = await database.db
+    .select()
+    .from(outbox)
+    .where(eq(outbox.recipient, address))
+    .orderBy(desc(outbox.id))
+    .limit(1);
+  return row ? { ...row, text: openBody(row) ?? "" } : undefined;
+}
+
+const codeIn = (text: string | undefined) => /\b(\d{8})\b/.exec(text ?? "")?.[1];
+
+/** Someone with an authenticator app and an alternate email verified `ageDays` ago. */
+async function personWithAlternate(name: string, ageDays = 8) {
+  const clock = pinClock();
+  const person = await createPersonWithApp(database.db, `${name}@example.edu`);
+  const user = { id: person.id, email: person.email, displayName: "Pat" };
+  const home = `${name}.home@example.org`;
+  await beginAlternateEmail(database.db, user, "s1", home, context);
+  const code = codeIn((await lastMessageTo(home))?.text)!;
+  await confirmAlternateEmail(database.db, user, "s1", code, context);
+  await database.db
+    .update(alternateEmails)
+    .set({ verifiedAt: sql`now() - make_interval(days => ${ageDays})` })
+    .where(eq(alternateEmails.userId, person.id));
+  // The next emailed code must not be held back by the spacing of sends.
+  clock.advance(61_000);
+  return { ...person, home, clock };
+}
+
+/** The password, then the code from the alternate email's inbox. */
+async function requestRecovery(person: Awaited<ReturnType<typeof personWithAlternate>>) {
+  const started = await startAccountRecovery(
+    database.db,
+    { email: person.email, password: person.password },
+    context,
+  );
+  if (!started.ok) throw new Error("password refused");
+  const code = codeIn((await lastMessageTo(person.home))?.text);
+  if (!code) throw new Error("no code");
+  return answerAccountRecovery(database.db, started.token, code, context);
+}
+
+const passwordStep = (email: string, password: string) =>
+  verifyPasswordStep(database.db, { email, password, callbackPath: "/security-info" }, context);
+
+const activeMethods = async (userId: string) =>
+  (await database.db.select().from(mfaMethods).where(eq(mfaMethods.userId, userId))).length;
+
+describe("starting a recovery", () => {
+  it("with only the password: a code goes to the inbox the attacker lacks, nothing starts", async () => {
+    const person = await personWithAlternate("rec-password-only");
+    const started = await startAccountRecovery(
+      database.db,
+      { email: person.email, password: person.password },
+      context,
+    );
+    expect(started.ok).toBe(true);
+    if (!started.ok) return;
+    for (const guess of ["12345678", "87654321", "00000000"]) {
+      const answer = await answerAccountRecovery(database.db, started.token, guess, context);
+      expect(answer).toMatchObject({ ok: false, reason: "wrong_code" });
+    }
+    expect(await getWaitingRecovery(database.db, person.id)).toBeNull();
+    expect(await activeMethods(person.id)).toBe(1);
+    // The owner's inbox got the code it asked for, with no link.
+    expect((await lastMessageTo(person.home))?.text).toContain("to recover your account");
+  });
+
+  it("with only the inbox (a wrong password): refused like sign-in, no code sent, counted", async () => {
+    const person = await personWithAlternate("rec-inbox-only");
+    const before = (await lastMessageTo(person.home))?.id;
+    const started = await startAccountRecovery(
+      database.db,
+      { email: person.email, password: "not the password at all" },
+      context,
+    );
+    expect(started).toEqual({ ok: false });
+    expect((await lastMessageTo(person.home))?.id).toBe(before);
+    // Counted on the password step's own counter, shared with sign-in (R-A11.3).
+    expect((await getThrottle(database.db, "password:account", person.email)).failures).toBe(1);
+    const unknown = await startAccountRecovery(
+      database.db,
+      { email: "nobody@example.edu", password: "whatever it is" },
+      context,
+    );
+    expect(unknown).toEqual({ ok: false });
+  });
+
+  it("an alternate email verified less than 7 days ago gets no code", async () => {
+    const person = await personWithAlternate("rec-young", 6);
+    const before = (await lastMessageTo(person.home))?.id;
+    const started = await startAccountRecovery(
+      database.db,
+      { email: person.email, password: person.password },
+      context,
+    );
+    expect(started.ok).toBe(true);
+    expect((await lastMessageTo(person.home))?.id).toBe(before);
+  });
+
+  it("wrong codes are throttled: the code dies after 5 and the account's codes pause", async () => {
+    const person = await personWithAlternate("rec-throttle");
+    const started = await startAccountRecovery(
+      database.db,
+      { email: person.email, password: person.password },
+      context,
+    );
+    if (!started.ok) throw new Error("password refused");
+    const code = codeIn((await lastMessageTo(person.home))?.text)!;
+    for (let i = 0; i < 5; i++)
+      await answerAccountRecovery(database.db, started.token, "99999999", context);
+    const throttle = await getThrottle(database.db, "email_code:account", person.id);
+    expect(throttle.failures).toBe(5);
+    expect(throttle.locked).toBe(true);
+    const late = await answerAccountRecovery(database.db, started.token, code, context);
+    expect(late).toMatchObject({ ok: false, reason: "wrong_code" });
+    expect(await getWaitingRecovery(database.db, person.id)).toBeNull();
+    const failures = await database.db
+      .select({ id: auditLog.id })
+      .from(auditLog)
+      .where(
+        and(eq(auditLog.subjectId, person.id), eq(auditLog.action, "auth.account_recovery.failed")),
+      );
+    expect(failures).toHaveLength(6);
+  });
+});
+
+describe("the waiting period", () => {
+  it("is 72 hours by default, told to every channel with a single-use cancel link", async () => {
+    const person = await personWithAlternate("rec-cancel");
+    const requested = await requestRecovery(person);
+    expect(requested.ok).toBe(true);
+    if (!requested.ok) return;
+    expect(requested.completesAt.getTime() - person.clock.ms()).toBe(72 * HOUR_MS);
+    const notices = [await lastMessageTo(person.email), await lastMessageTo(person.home)];
+    for (const notice of notices) {
+      expect(notice?.subject).toBe("Someone asked to reset your sign-in methods");
+      expect(notice?.text).toContain("/recover/cancel#");
+    }
+    const link = /\/recover\/cancel#(\S+)/.exec(notices[0]!.text)![1]!;
+    const [row] = await database.db
+      .select({ hash: accountRecoveries.cancelTokenHash })
+      .from(accountRecoveries)
+      .where(eq(accountRecoveries.status, "waiting"));
+    expect(row!.hash).not.toContain(link);
+
+    // The password alone during the wait: a second factor is still asked; nothing is removed.
+    person.clock.advance(71 * HOUR_MS);
+    const early = await passwordStep(person.email, person.password);
+    expect(early).toMatchObject({ ok: true, stage: "second_factor" });
+    expect(await activeMethods(person.id)).toBe(1);
+
+    expect(await cancelAccountRecovery(database.db, "not-the-token", context)).toBe(false);
+    expect(await cancelAccountRecovery(database.db, link, context)).toBe(true);
+    expect(await cancelAccountRecovery(database.db, link, context)).toBe(false);
+    expect(await getLatestRecovery(database.db, person.id)).toMatchObject({
+      status: "cancelled",
+      endedBy: "link",
+    });
+    person.clock.advance(2 * HOUR_MS);
+    const after = await passwordStep(person.email, person.password);
+    expect(after).toMatchObject({ ok: true, stage: "second_factor" });
+    expect(await activeMethods(person.id)).toBe(1);
+    expect((await lastMessageTo(person.home))?.subject).toBe(
+      "The request to reset your sign-in methods was cancelled",
+    );
+  });
+
+  it("a sign-in with an old method during the wait cancels it", async () => {
+    const person = await personWithAlternate("rec-signin");
+    await requestRecovery(person);
+    await database.db.transaction((tx) => cancelRecoveryOnSignIn(tx, person.id, context));
+    expect(await getWaitingRecovery(database.db, person.id)).toBeNull();
+    expect(await getLatestRecovery(database.db, person.id)).toMatchObject({
+      status: "cancelled",
+      endedBy: "sign_in",
+    });
+    person.clock.advance(73 * HOUR_MS);
+    expect(await passwordStep(person.email, person.password)).toMatchObject({
+      stage: "second_factor",
+    });
+    expect(await activeMethods(person.id)).toBe(1);
+  });
+
+  it("follows the administrator's setting; after it, the password alone leads to registration once", async () => {
+    await changeSettings(database.db, adminId, { account_recovery_wait_minutes: 30 });
+    const person = await personWithAlternate("rec-complete");
+    const requested = await requestRecovery(person);
+    if (!requested.ok) throw new Error("not requested");
+    expect(requested.completesAt.getTime() - person.clock.ms()).toBe(30 * 60_000);
+    const waiting = await getLatestRecovery(database.db, person.id);
+    expect(waiting?.status).toBe("waiting");
+
+    // A second request while one waits reports the running one; it does not start another.
+    person.clock.advance(10 * 60_000);
+    const again = await requestRecovery(person);
+    expect(again).toMatchObject({ ok: true, completesAt: requested.completesAt });
+
+    person.clock.advance(21 * 60_000);
+    const wrong = await passwordStep(person.email, "a wrong password here");
+    expect(wrong.ok).toBe(false);
+    expect(await activeMethods(person.id)).toBe(1);
+    const done = await passwordStep(person.email, person.password);
+    expect(done).toMatchObject({ ok: true, stage: "registration" });
+    expect(await activeMethods(person.id)).toBe(0);
+    expect(await getLatestRecovery(database.db, person.id)).toMatchObject({
+      status: "completed",
+    });
+    const audits = await database.db
+      .select({ action: auditLog.action })
+      .from(auditLog)
+      .where(eq(auditLog.subjectId, person.id));
+    expect(audits.map((a) => a.action)).toEqual(
+      expect.arrayContaining([
+        "auth.account_recovery.started",
+        "auth.account_recovery.requested",
+        "auth.account_recovery.completed",
+      ]),
+    );
+    expect((await lastMessageTo(person.home))?.subject).toBe("Your sign-in methods were reset");
+  });
+
+  it("helpdesk and admin accounts cannot recover themselves", async () => {
+    const clock = pinClock();
+    const agent = await createPersonWithApp(database.db, "rec-agent@example.edu", "helpdesk");
+    const user = { id: agent.id, email: agent.email, displayName: "Pat" };
+    await beginAlternateEmail(database.db, user, "s1", "agent.home@example.org", context);
+    const code = codeIn((await lastMessageTo("agent.home@example.org"))?.text)!;
+    await confirmAlternateEmail(database.db, user, "s1", code, context);
+    await database.db
+      .update(alternateEmails)
+      .set({ verifiedAt: sql`now() - interval '30 days'` })
+      .where(eq(alternateEmails.userId, agent.id));
+    clock.advance(61_000);
+    const before = (await lastMessageTo("agent.home@example.org"))?.id;
+    const started = await startAccountRecovery(
+      database.db,
+      { email: agent.email, password: agent.password },
+      context,
+    );
+    expect(started.ok).toBe(true);
+    expect((await lastMessageTo("agent.home@example.org"))?.id).toBe(before);
+    if (started.ok) {
+      const answer = await answerAccountRecovery(database.db, started.token, code, context);
+      expect(answer.ok).toBe(false);
+    }
+    expect(await getWaitingRecovery(database.db, agent.id)).toBeNull();
+  });
+});

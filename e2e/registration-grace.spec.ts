@@ -27,7 +27,11 @@ test.describe.configure({ mode: "serial" });
 test.beforeAll(async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
   ownDatabase = await createOwnDatabase(`factor_e2e_grace_${run}`);
-  const env: Record<string, string> = ownDatabase ? { DATABASE_URL: ownDatabase.url } : {};
+  // No demo people: the overview's counts are of this file's two people alone.
+  const env: Record<string, string> = {
+    SEED_DEMO: "false",
+    ...(ownDatabase ? { DATABASE_URL: ownDatabase.url } : {}),
+  };
   const created = createAccounts(
     [{ name: `grace-admin-${run}`, role: "admin", authenticator: true }, `grace-later-${run}`],
     dataDir,

@@ -192,17 +192,73 @@ export class DirectoryConnection {
       });
       // Two people answering to one name is the directory's mistake: neither is let in.
       if (searchEntries.length !== 1) return null;
-      const entry = searchEntries[0]!;
-      const id = first(entry[a.id]);
-      const login = first(entry[a.login]);
-      if (!id || !login) return null;
-      const given = first(entry[a.givenName]);
-      const surname = first(entry[a.surname]);
-      const displayName =
-        first(entry[a.displayName]) ??
-        ([given, surname].filter(Boolean).join(" ") || first(entry.cn) || login);
-      return { dn: entry.dn, id, login, email: first(entry[a.email]), displayName };
+      return this.toPerson(searchEntries[0]!);
     } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  private toPerson(entry: { dn: string } & Record<string, unknown>): DirectoryPerson | null {
+    const a = this.config.attributes;
+    const id = first(entry[a.id]);
+    const login = first(entry[a.login]);
+    if (!id || !login) return null;
+    const given = first(entry[a.givenName]);
+    const surname = first(entry[a.surname]);
+    const displayName =
+      first(entry[a.displayName]) ??
+      ([given, surname].filter(Boolean).join(" ") || first(entry.cn) || login);
+    return { dn: entry.dn, id, login, email: first(entry[a.email]), displayName };
+  }
+
+  /**
+   * Every person the filter selects, read in pages of `pageSize` (RFC 2696) so no server limit
+   * cuts the list short; `skipped` counts entries without an id or a login name.
+   */
+  async listPeople(pageSize = 500): Promise<{ people: DirectoryPerson[]; skipped: number }> {
+    const { attributes: a, peopleFilter } = this.config;
+    const binary = BINARY_ID_ATTRIBUTES.has(a.id.toLowerCase());
+    const people: DirectoryPerson[] = [];
+    let skipped = 0;
+    try {
+      const pages = this.client.searchPaginated(this.config.baseDn, {
+        scope: "sub",
+        filter: peopleFilter,
+        attributes: [a.id, a.login, a.email, a.givenName, a.surname, a.displayName, "cn"],
+        explicitBufferAttributes: binary ? [a.id] : [],
+        paged: { pageSize },
+      });
+      for await (const page of pages) {
+        for (const entry of page.searchEntries) {
+          const person = this.toPerson(entry);
+          if (person) people.push(person);
+          else skipped += 1;
+        }
+      }
+    } catch (error) {
+      throw unavailable(error);
+    }
+    return { people, skipped };
+  }
+
+  /** The DNs (lower case) of a group's direct members; empty when the group does not exist. */
+  async groupMembers(groupDn: string): Promise<Set<string>> {
+    try {
+      const { searchEntries } = await this.client.search(groupDn, {
+        scope: "base",
+        filter: "(objectClass=*)",
+        attributes: ["member", "uniqueMember"],
+      });
+      const members = new Set<string>();
+      for (const entry of searchEntries)
+        for (const name of ["member", "uniqueMember"]) {
+          const values = entry[name];
+          for (const value of Array.isArray(values) ? values : values ? [values] : [])
+            members.add(normalizeDn(String(value)));
+        }
+      return members;
+    } catch (error) {
+      if (error instanceof ResultCodeError && error.code === 32) return new Set();
       throw unavailable(error);
     }
   }
@@ -362,6 +418,11 @@ export class DirectoryConnection {
   async close(): Promise<void> {
     await this.client.unbind().catch(() => undefined);
   }
+}
+
+/** A DN compared loosely: lower case, no spaces around the separators. */
+export function normalizeDn(dn: string): string {
+  return dn.toLowerCase().replace(/\s*([,=+])\s*/g, "$1");
 }
 
 function unavailable(error: unknown): DirectoryUnavailableError {

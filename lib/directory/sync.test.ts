@@ -271,5 +271,8 @@ describe("the directory sync", () => {
       .set({ outcome: "completed", finishedAt: new Date() })
       .where(eq(directorySyncs.outcome, "running"));
     expect(await sync()).not.toBeNull();
+    // The background job of another instance, within the interval of that sync: skips its turn.
+    expect(await sync({ unlessRanWithinMs: 60_000 })).toBeNull();
+    expect(await sync({ dryRun: true })).not.toBeNull();
   });
 });

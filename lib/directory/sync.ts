@@ -35,6 +35,11 @@ export type SyncOptions = {
   /** The administrator who asked, or none for the background job. */
   requestedBy?: string | null;
   pageSize?: number;
+  /**
+   * The background job's: skip when a sync (not a dry run) started less than this long ago, so
+   * instances that share the database sync once per interval between them.
+   */
+  unlessRanWithinMs?: number;
 };
 
 /**
@@ -60,6 +65,19 @@ export async function runDirectorySync(
       )
       .limit(1);
     if (busy) return null;
+    if (options.unlessRanWithinMs !== undefined) {
+      const [recent] = await tx
+        .select({ id: directorySyncs.id })
+        .from(directorySyncs)
+        .where(
+          and(
+            eq(directorySyncs.dryRun, false),
+            sql`${directorySyncs.startedAt} > now() - make_interval(secs => ${options.unlessRanWithinMs / 1000})`,
+          ),
+        )
+        .limit(1);
+      if (recent) return null;
+    }
     const [row] = await tx
       .insert(directorySyncs)
       .values({ dryRun, requestedBy: options.requestedBy ?? null })

@@ -11,6 +11,8 @@ import { purgePasskeyChallenges } from "@/lib/mfa/passkeys";
 import { purgeCompanionRows } from "@/lib/mfa/companion-push";
 import { purgeCallerVerifications } from "@/lib/admin/caller-verification";
 import { migrateDatabase } from "@/lib/db/migrate";
+import { getDirectoryConfig } from "@/lib/directory/config";
+import { runDirectorySync } from "@/lib/directory/sync";
 import { formatDemoSignIns, prepareDemo } from "@/lib/demo/seed";
 import { ConfigError, getEnv, getSecrets } from "@/lib/env";
 import { DataFolderInUseError } from "@/lib/db/data-folder-lock";
@@ -88,6 +90,20 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Serv
 
   // Delivers the outbox from this process (every instance may: they never send twice).
   startDispatcher();
+
+  // The directory's people, every LDAP_SYNC_INTERVAL_MINUTES; an instance that finds a sync run
+  // by another within the interval skips its turn. A directory that does not answer is retried
+  // at the next turn, and disables no one.
+  const directory = getDirectoryConfig();
+  if (directory && env.LDAP_SYNC_INTERVAL_MINUTES > 0) {
+    const intervalMs = env.LDAP_SYNC_INTERVAL_MINUTES * 60_000;
+    const syncDirectory = () =>
+      void runDirectorySync(database.db, directory, { unlessRanWithinMs: intervalMs - 30_000 })
+        .then((run) => run?.message && console.warn(`Directory sync: ${run.message}`))
+        .catch(console.error);
+    setInterval(syncDirectory, intervalMs).unref();
+    setTimeout(syncDirectory, 10_000).unref();
+  }
 
   // The organisation's apps sign in here (OpenID Connect); its issuer is the public URL.
   const oidc = await startOidc(database.db, {

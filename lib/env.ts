@@ -123,6 +123,13 @@ const settingsObject = z.object({
   LDAP_HELPDESK_GROUP: z.string().min(3).optional(),
   LDAP_ADMIN_GROUP: z.string().min(3).optional(),
   LDAP_TIMEOUT_SECONDS: z.coerce.number().min(0.5).max(60).default(5),
+  // How a new password is written: Password Modify (OpenLDAP and most others) or unicodePwd
+  // (Active Directory). Unset: Active Directory when the stable id is objectGUID.
+  // Minutes between background syncs of the directory's people (0: only from the console).
+  LDAP_SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
+  LDAP_DIRECTORY_KIND: z
+    .enum(["openldap", "active_directory"], "must be openldap or active_directory")
+    .optional(),
 
   // Messages (lib/notify). Unset: every message stays in the outbox shown at /dev/outbox.
   SMTP_URL: z

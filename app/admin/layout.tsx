@@ -18,6 +18,7 @@ const CONSOLE_LINKS = [
   { href: "/admin/apps", label: "Applications", adminOnly: true },
   { href: "/admin/radius", label: "RADIUS clients", adminOnly: true },
   { href: "/admin/services", label: "Services", adminOnly: true },
+  { href: "/admin/directory", label: "Directory", adminOnly: true },
   { href: "/admin/settings", label: "Settings", adminOnly: true },
 ];
 

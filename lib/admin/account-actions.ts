@@ -1,6 +1,8 @@
 import { and, eq, inArray, like, ne, or, sql } from "drizzle-orm";
 import { generatePassword, hashPassword } from "@/lib/security/password";
 import { replacePassword } from "@/lib/auth/password-change";
+import { getDirectoryConfig } from "@/lib/directory/config";
+import { directoryRefusalMessage, setDirectoryPassword } from "@/lib/directory/password";
 import { endSignInsInProgress, revokeUserSessions } from "@/lib/auth/sessions";
 import type { Role } from "@/lib/auth/users";
 import type { Db, Executor } from "@/lib/db/client";
@@ -54,6 +56,7 @@ export type Subject = {
   role: Role;
   status: "active" | "disabled";
   source: "local" | "directory";
+  directoryId: string | null;
 };
 
 export type AgentActionResult<T = undefined> = Result<
@@ -94,6 +97,7 @@ async function lockSubject(tx: Executor, subjectId: string): Promise<Subject | n
       role: users.role,
       status: users.status,
       source: users.source,
+      directoryId: users.directoryId,
     })
     .from(users)
     .where(eq(users.id, subjectId))
@@ -313,12 +317,22 @@ export async function resetPassword(
   const temporaryPassword = generatePassword();
   const passwordHash = await hashPassword(temporaryPassword);
   return actOn(db, agent, subjectId, "reset_password", why, context, async (tx, subject) => {
-    if (subject.source === "directory") {
-      throw new Refusal(
-        `${subject.displayName}'s password is kept by the organisation's directory: reset it there.`,
-      );
+    if (subject.directoryId) {
+      // Written only once the agent's right to act is settled, so inside the transaction: one
+      // directory operation, bounded by LDAP_TIMEOUT_SECONDS. The directory keeps the password;
+      // Factor keeps only the duty to change it at the next sign-in.
+      const directory = getDirectoryConfig();
+      const written = directory
+        ? await setDirectoryPassword(directory, subject.directoryId, temporaryPassword)
+        : ({ ok: false, reason: "unavailable" } as const);
+      if (!written.ok)
+        throw new Refusal(
+          written.reason === "refused"
+            ? directoryRefusalMessage(written.message)
+            : "The organisation's directory did not answer: nothing was changed. Try again later.",
+        );
     }
-    const ended = await replacePassword(tx, subject, passwordHash, {
+    const ended = await replacePassword(tx, subject, subject.directoryId ? null : passwordHash, {
       mustChange: true,
       signOut: "all",
       reason: "password_reset_by_helpdesk",

@@ -1,7 +1,13 @@
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
+import { getDirectoryConfig } from "@/lib/directory/config";
+import {
+  changeDirectoryPassword,
+  directoryRefusalMessage,
+  type DirectoryPasswordWrite,
+} from "@/lib/directory/password";
 import { getEnv } from "@/lib/env";
 import { forgetBrowsers } from "@/lib/mfa/remembered-browser";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
@@ -49,6 +55,8 @@ export type PasswordChangeResult =
 export const WRONG_CURRENT_PASSWORD = "Your current password is incorrect.";
 export const CURRENT_PASSWORD_LOCKED =
   "Too many wrong passwords. Wait a few minutes, then try again.";
+export const DIRECTORY_UNAVAILABLE =
+  "We can't check your password right now. Nothing was changed: try again in a few minutes.";
 
 /**
  * Changes a person's password (R-A2.7, R-A13.2): the current password is checked and throttled
@@ -72,10 +80,12 @@ export async function changePassword(
       email: users.email,
       displayName: users.displayName,
       status: users.status,
+      directoryId: users.directoryId,
     })
     .from(users)
     .where(eq(users.id, userId));
   if (!user || user.status !== "active") throw new Error("The account is not active.");
+  const directory = user.directoryId ? getDirectoryConfig() : null;
 
   const fieldErrors: Partial<Record<PasswordField, string>> = {};
   if (!input.currentPassword) fieldErrors.currentPassword = "Enter your current password.";
@@ -102,14 +112,27 @@ export async function changePassword(
     context,
     purpose: "password_change",
     details: { via: options.via },
-    prepare: () => hashPassword(input.newPassword),
-    complete: async (tx, { prepared: newHash }) => {
+    // A person of the directory: the directory takes the new password now (it cannot take part
+    // in the transaction below) and Factor keeps nothing of it; its policy may still refuse it.
+    prepare: async (): Promise<string | DirectoryPasswordWrite> =>
+      user.directoryId
+        ? directory
+          ? changeDirectoryPassword(
+              directory,
+              user.directoryId,
+              input.currentPassword,
+              input.newPassword,
+            )
+          : { ok: false, reason: "unavailable" }
+        : hashPassword(input.newPassword),
+    complete: async (tx, { prepared }) => {
+      if (typeof prepared !== "string" && !prepared.ok) return { unwritten: prepared };
       // The asking session must still be live: a session signed out meanwhile cannot go on.
       if (!(await revokeSession(tx, options.session.id, "password_changed"))) return null;
       const { sessionsEnded: others, browsersForgotten } = await replacePassword(
         tx,
         user,
-        newHash,
+        typeof prepared === "string" ? prepared : null,
         {
           mustChange: false,
           signOut: options.signOutOthers ? "all" : "none",
@@ -123,6 +146,7 @@ export async function changePassword(
         ...audit,
         details: {
           via: options.via,
+          ...(user.directoryId ? { writtenTo: "directory" } : {}),
           signedOutOthers: options.signOutOthers,
           sessions: others,
           browsersForgotten,
@@ -149,16 +173,32 @@ export async function changePassword(
     },
   });
   if (!checked.ok) {
-    const message = checked.reason === "locked" ? CURRENT_PASSWORD_LOCKED : WRONG_CURRENT_PASSWORD;
+    const message =
+      checked.reason === "locked"
+        ? CURRENT_PASSWORD_LOCKED
+        : checked.reason === "unavailable"
+          ? DIRECTORY_UNAVAILABLE
+          : WRONG_CURRENT_PASSWORD;
     return { ok: false, fieldErrors: { currentPassword: message } };
   }
   if (!checked.value) return { ok: false, fieldErrors: {}, signedOut: true };
+  if ("unwritten" in checked.value) {
+    const unwritten: DirectoryPasswordWrite = checked.value.unwritten!;
+    return {
+      ok: false,
+      fieldErrors: unwritten.ok
+        ? {}
+        : unwritten.reason === "refused"
+          ? { newPassword: directoryRefusalMessage(unwritten.message) }
+          : { currentPassword: DIRECTORY_UNAVAILABLE },
+    };
+  }
   return { ok: true, ...checked.value, persistent: options.session.persistent };
 }
 
 /**
  * The one place a password is replaced, whoever replaces it — the person (R-A2.7) or the
- * helpdesk: the new hash, the password pause lifted, and what the old password opened ends with
+ * helpdesk: the new hash (none for a person of the directory, whose directory has it), the password pause lifted, and what the old password opened ends with
  * it. Every remembered browser ("Don't ask again") and every sign-in in progress always end, so
  * nobody holding the new password skips the second factor on a browser trusted before (R-A12.6,
  * R-A13.2); every session too with `signOut: "all"`. In the caller's transaction.
@@ -166,19 +206,21 @@ export async function changePassword(
 export async function replacePassword(
   tx: Executor,
   user: { id: string; email: string },
-  passwordHash: string,
+  passwordHash: string | null,
   options: { mustChange: boolean; signOut: "all" | "none"; reason: string },
 ): Promise<{ sessionsEnded: number; browsersForgotten: number }> {
-  // Factor keeps no password for a person of the directory (users_directory_no_password).
-  const [local] = await tx
-    .select({ id: users.id })
+  // Factor keeps no password for a person of the directory (users_directory_no_password): for
+  // them `passwordHash` is null, the new password having been written to the directory already.
+  const [account] = await tx
+    .select({ source: users.source })
     .from(users)
-    .where(and(eq(users.id, user.id), eq(users.source, "local")));
-  if (!local) throw new Error("A directory account's password is changed in the directory");
+    .where(eq(users.id, user.id));
+  if (!account || (account.source === "directory") !== (passwordHash === null))
+    throw new Error("A directory account's password is changed in the directory");
   await tx
     .update(users)
     .set({
-      passwordHash,
+      ...(passwordHash === null ? {} : { passwordHash }),
       passwordChangedAt: sql`now()`,
       mustChangePassword: options.mustChange,
       updatedAt: sql`now()`,

@@ -4,6 +4,8 @@ import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
 import { mfaMethods, passwordResets, users } from "@/lib/db/schema";
 import { databaseNowPlus } from "@/lib/db/time";
+import { getDirectoryConfig } from "@/lib/directory/config";
+import { directoryRefusalMessage, setDirectoryPassword } from "@/lib/directory/password";
 import { getEnv } from "@/lib/env";
 import { checkEmailCode, sendCodeToAlternateEmail } from "@/lib/mfa/alternate-email";
 import { checkSecondFactorAnswer } from "@/lib/mfa/second-factor";
@@ -214,7 +216,7 @@ export async function answerPasswordReset(
 
 export type ResetCompletion = Result<
   object,
-  "not_verified" | "password_refused" | "mismatch",
+  "not_verified" | "password_refused" | "mismatch" | "directory_unavailable",
   { message: string }
 >;
 
@@ -238,7 +240,12 @@ export async function completePasswordReset(
   if (!reset?.userId || new Set(reset.verified).size < reset.needed || reset.needed === 0)
     return notVerified;
   const [user] = await db
-    .select({ id: users.id, email: users.email, displayName: users.displayName })
+    .select({
+      id: users.id,
+      email: users.email,
+      displayName: users.displayName,
+      directoryId: users.directoryId,
+    })
     .from(users)
     .where(and(eq(users.id, reset.userId), eq(users.status, "active")));
   if (!user) return notVerified;
@@ -251,8 +258,31 @@ export async function completePasswordReset(
     orgName: getEnv().ORG_NAME,
   });
   if (!policy.ok) return { ok: false, reason: "password_refused", message: policy.message };
-  // Hashing is slow: done before the transaction so the rows are locked briefly.
-  const passwordHash = await hashPassword(input.newPassword);
+  // A person of the directory: the service account writes it there (the directory cannot join
+  // the transaction below), and Factor keeps nothing. Otherwise hashing is slow: done before the
+  // transaction so the rows are locked briefly.
+  let passwordHash: string | null = null;
+  if (user.directoryId) {
+    const directory = getDirectoryConfig();
+    const written = directory
+      ? await setDirectoryPassword(directory, user.directoryId, input.newPassword)
+      : ({ ok: false, reason: "unavailable" } as const);
+    if (!written.ok) {
+      return written.reason === "refused"
+        ? {
+            ok: false,
+            reason: "password_refused",
+            message: directoryRefusalMessage(written.message),
+          }
+        : {
+            ok: false,
+            reason: "directory_unavailable",
+            message: "We can't reach your organisation's directory right now. Try again later.",
+          };
+    }
+  } else {
+    passwordHash = await hashPassword(input.newPassword);
+  }
   return db.transaction(async (tx) => {
     const [used] = await tx
       .update(passwordResets)

@@ -969,3 +969,38 @@ export const apiServices = pgTable(
   },
   (t) => [uniqueIndex("api_services_key_hash_idx").on(t.keyHash)],
 );
+
+// ── The organisation's directory ─────────────────────────────────────────────
+
+/**
+ * Each run of the directory sync (lib/directory/sync.ts), its counts and what it found: the
+ * console shows the last, and the next compares the people it finds with the last that finished.
+ */
+export const directorySyncs = pgTable(
+  "directory_syncs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    /** What changes were applied: a dry run only lists them. */
+    dryRun: boolean("dry_run").notNull().default(false),
+    /** Who asked (an administrator's id), or null for the background job. */
+    requestedBy: uuid("requested_by"),
+    outcome: text("outcome", {
+      enum: ["running", "completed", "stopped", "unreachable"],
+    })
+      .notNull()
+      .default("running"),
+    /** People the directory returned. */
+    found: integer("found").notNull().default(0),
+    created: integer("created").notNull().default(0),
+    updated: integer("updated").notNull().default(0),
+    disabled: integer("disabled").notNull().default(0),
+    errors: integer("errors").notNull().default(0),
+    /** Why it stopped or failed, in a sentence for the console. */
+    message: text("message"),
+    /** The changes, one line each (the first few hundred): what a dry run shows. */
+    changes: jsonb("changes").$type<string[]>().notNull().default([]),
+  },
+  (t) => [index("directory_syncs_started_idx").on(t.startedAt)],
+);

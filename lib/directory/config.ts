@@ -3,6 +3,8 @@ import { getEnv, type Env } from "@/lib/env";
 /** How Factor reaches the organisation's directory, from the LDAP_* settings. */
 export type DirectoryConfig = {
   url: string;
+  /** How passwords are written: Password Modify, or Active Directory's unicodePwd. */
+  kind: "openldap" | "active_directory";
   /** ldap:// upgraded with StartTLS; false for ldaps:// and for plain LDAP explicitly allowed. */
   startTls: boolean;
   caFile?: string;
@@ -28,6 +30,9 @@ export function directoryConfigFrom(env: Env): DirectoryConfig | null {
     return null;
   return {
     url: env.LDAP_URL.replace(/\/$/, ""),
+    kind:
+      env.LDAP_DIRECTORY_KIND ??
+      (env.LDAP_ID_ATTRIBUTE.toLowerCase() === "objectguid" ? "active_directory" : "openldap"),
     startTls: env.LDAP_URL.startsWith("ldap://") && !env.LDAP_ALLOW_PLAIN,
     caFile: env.LDAP_CA_FILE,
     bindDn: env.LDAP_BIND_DN,

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
-import { Client, Control, ResultCodeError } from "ldapts";
+import { Attribute, Change, Client, Control, ResultCodeError } from "ldapts";
 import type { DirectoryConfig } from "./config";
 
 // The one file that speaks LDAP (ldapts 8.0). It finds a person with the service account, binds
@@ -30,6 +30,52 @@ export type BindAnswer =
 
 /** The directory did not answer, answered too late, or refused the service account. */
 export class DirectoryUnavailableError extends Error {}
+
+/** What a password write said: done, or refused by the directory's policy with its own words. */
+export type PasswordWrite = { written: true } | { written: false; message: string };
+
+const PASSWORD_MODIFY_OID = "1.3.6.1.4.1.4203.1.11.1";
+/** Result codes a directory refuses a new password with (its policy), not an outage. */
+const POLICY_REFUSALS = new Set([19, 21, 50, 53]); // constraint, invalid syntax, access, unwilling
+
+/** One BER element: the tag, the length (short or long form), the content. */
+function ber(tag: number, content: Buffer): Buffer {
+  const length =
+    content.length < 0x80
+      ? Buffer.from([content.length])
+      : (() => {
+          const bytes: number[] = [];
+          for (let n = content.length; n > 0; n >>= 8) bytes.unshift(n & 0xff);
+          return Buffer.from([0x80 | bytes.length, ...bytes]);
+        })();
+  return Buffer.concat([Buffer.from([tag]), length, content]);
+}
+
+/** RFC 3062 PasswdModifyRequestValue: [0] userIdentity, [1] oldPasswd, [2] newPasswd. */
+export function passwordModifyRequest(fields: {
+  dn?: string;
+  oldPassword?: string;
+  newPassword: string;
+}): Buffer {
+  const parts = [
+    fields.dn === undefined ? null : ber(0x80, Buffer.from(fields.dn, "utf8")),
+    fields.oldPassword === undefined ? null : ber(0x81, Buffer.from(fields.oldPassword, "utf8")),
+    ber(0x82, Buffer.from(fields.newPassword, "utf8")),
+  ].filter((part): part is Buffer => part !== null);
+  return ber(0x30, Buffer.concat(parts));
+}
+
+/** Active Directory's unicodePwd value: the password in double quotes, as UTF-16LE. */
+export function unicodePwd(password: string): Buffer {
+  return Buffer.from(`"${password}"`, "utf16le");
+}
+
+/** The directory's own words from a refusal, without ldapts' " Code: 0x13" suffix. */
+function directoryMessage(error: ResultCodeError): string {
+  const text = error.message.replace(/\s*Code: 0x[0-9a-f]+$/i, "").trim();
+  // Active Directory prefixes a hex code ("0000052D: Constraint violation - …"): keep the words.
+  return text.replace(/^[0-9A-F]{8}: /, "").slice(0, 300) || "The directory refused it.";
+}
 
 const PASSWORD_POLICY_OID = "1.3.6.1.4.1.42.2.27.8.5.1";
 const PPOLICY_ERRORS = ["passwordExpired", "accountLocked", "changeAfterReset"] as const;
@@ -146,17 +192,73 @@ export class DirectoryConnection {
       });
       // Two people answering to one name is the directory's mistake: neither is let in.
       if (searchEntries.length !== 1) return null;
-      const entry = searchEntries[0]!;
-      const id = first(entry[a.id]);
-      const login = first(entry[a.login]);
-      if (!id || !login) return null;
-      const given = first(entry[a.givenName]);
-      const surname = first(entry[a.surname]);
-      const displayName =
-        first(entry[a.displayName]) ??
-        ([given, surname].filter(Boolean).join(" ") || first(entry.cn) || login);
-      return { dn: entry.dn, id, login, email: first(entry[a.email]), displayName };
+      return this.toPerson(searchEntries[0]!);
     } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  private toPerson(entry: { dn: string } & Record<string, unknown>): DirectoryPerson | null {
+    const a = this.config.attributes;
+    const id = first(entry[a.id]);
+    const login = first(entry[a.login]);
+    if (!id || !login) return null;
+    const given = first(entry[a.givenName]);
+    const surname = first(entry[a.surname]);
+    const displayName =
+      first(entry[a.displayName]) ??
+      ([given, surname].filter(Boolean).join(" ") || first(entry.cn) || login);
+    return { dn: entry.dn, id, login, email: first(entry[a.email]), displayName };
+  }
+
+  /**
+   * Every person the filter selects, read in pages of `pageSize` (RFC 2696) so no server limit
+   * cuts the list short; `skipped` counts entries without an id or a login name.
+   */
+  async listPeople(pageSize = 500): Promise<{ people: DirectoryPerson[]; skipped: number }> {
+    const { attributes: a, peopleFilter } = this.config;
+    const binary = BINARY_ID_ATTRIBUTES.has(a.id.toLowerCase());
+    const people: DirectoryPerson[] = [];
+    let skipped = 0;
+    try {
+      const pages = this.client.searchPaginated(this.config.baseDn, {
+        scope: "sub",
+        filter: peopleFilter,
+        attributes: [a.id, a.login, a.email, a.givenName, a.surname, a.displayName, "cn"],
+        explicitBufferAttributes: binary ? [a.id] : [],
+        paged: { pageSize },
+      });
+      for await (const page of pages) {
+        for (const entry of page.searchEntries) {
+          const person = this.toPerson(entry);
+          if (person) people.push(person);
+          else skipped += 1;
+        }
+      }
+    } catch (error) {
+      throw unavailable(error);
+    }
+    return { people, skipped };
+  }
+
+  /** The DNs (lower case) of a group's direct members; empty when the group does not exist. */
+  async groupMembers(groupDn: string): Promise<Set<string>> {
+    try {
+      const { searchEntries } = await this.client.search(groupDn, {
+        scope: "base",
+        filter: "(objectClass=*)",
+        attributes: ["member", "uniqueMember"],
+      });
+      const members = new Set<string>();
+      for (const entry of searchEntries)
+        for (const name of ["member", "uniqueMember"]) {
+          const values = entry[name];
+          for (const value of Array.isArray(values) ? values : values ? [values] : [])
+            members.add(normalizeDn(String(value)));
+        }
+      return members;
+    } catch (error) {
+      if (error instanceof ResultCodeError && error.code === 32) return new Set();
       throw unavailable(error);
     }
   }
@@ -194,6 +296,108 @@ export class DirectoryConnection {
     return answer;
   }
 
+  /**
+   * The person's own change: bound as them with the current password, so the directory applies
+   * the policy it sets for its people (length, quality, history). Password Modify (RFC 3062) on
+   * OpenLDAP; on Active Directory the old unicodePwd value is deleted and the new one added,
+   * which AD accepts only over TLS. Bound as the service account again afterwards.
+   */
+  async changeOwnPassword(
+    dn: string,
+    oldPassword: string,
+    newPassword: string,
+  ): Promise<PasswordWrite> {
+    if (oldPassword === "") return { written: false, message: "The current password is missing." };
+    try {
+      try {
+        await this.client.bind(dn, oldPassword);
+      } catch (error) {
+        if (error instanceof ResultCodeError && POLICY_REFUSALS.has(error.code))
+          return { written: false, message: directoryMessage(error) };
+        if (error instanceof ResultCodeError && error.code === 49)
+          return { written: false, message: "The directory did not accept the current password." };
+        throw error;
+      }
+      return await this.writePassword(dn, newPassword, oldPassword);
+    } finally {
+      await this.bindService().catch(() => undefined);
+    }
+  }
+
+  /**
+   * A password set for the person by the service account (a reset): Password Modify naming the
+   * entry, or unicodePwd replaced on Active Directory. The service account needs the right to
+   * write passwords in the directory. OpenLDAP's password policy marks a password an
+   * administrator sets as one to change (pwdReset); Factor clears that mark and asks for the
+   * change itself when it must (the helpdesk's temporary password), so a person who reset their
+   * own password is not asked to change it again.
+   */
+  async setPassword(dn: string, newPassword: string): Promise<PasswordWrite> {
+    const written = await this.writePassword(dn, newPassword, undefined);
+    if (written.written && this.config.kind === "openldap") {
+      try {
+        await this.client.modify(
+          dn,
+          new Change({ operation: "replace", modification: new Attribute({ type: "pwdReset" }) }),
+        );
+      } catch (error) {
+        throw unavailable(error);
+      }
+    }
+    return written;
+  }
+
+  private async writePassword(
+    dn: string,
+    newPassword: string,
+    oldPassword: string | undefined,
+  ): Promise<PasswordWrite> {
+    try {
+      if (this.config.kind === "active_directory") {
+        const changes =
+          oldPassword === undefined
+            ? [
+                new Change({
+                  operation: "replace",
+                  modification: new Attribute({
+                    type: "unicodePwd",
+                    values: [unicodePwd(newPassword)],
+                  }),
+                }),
+              ]
+            : [
+                new Change({
+                  operation: "delete",
+                  modification: new Attribute({
+                    type: "unicodePwd",
+                    values: [unicodePwd(oldPassword)],
+                  }),
+                }),
+                new Change({
+                  operation: "add",
+                  modification: new Attribute({
+                    type: "unicodePwd",
+                    values: [unicodePwd(newPassword)],
+                  }),
+                }),
+              ];
+        await this.client.modify(dn, changes);
+      } else {
+        await this.client.exop(
+          PASSWORD_MODIFY_OID,
+          passwordModifyRequest(
+            oldPassword === undefined ? { dn, newPassword } : { dn, oldPassword, newPassword },
+          ),
+        );
+      }
+      return { written: true };
+    } catch (error) {
+      if (error instanceof ResultCodeError && POLICY_REFUSALS.has(error.code))
+        return { written: false, message: directoryMessage(error) };
+      throw unavailable(error);
+    }
+  }
+
   /** Whether `dn` is a direct member of the group `groupDn`. */
   async isMember(groupDn: string, dn: string): Promise<boolean> {
     const value = escapeFilterValue(dn);
@@ -214,6 +418,11 @@ export class DirectoryConnection {
   async close(): Promise<void> {
     await this.client.unbind().catch(() => undefined);
   }
+}
+
+/** A DN compared loosely: lower case, no spaces around the separators. */
+export function normalizeDn(dn: string): string {
+  return dn.toLowerCase().replace(/\s*([,=+])\s*/g, "$1");
 }
 
 function unavailable(error: unknown): DirectoryUnavailableError {

@@ -8,7 +8,13 @@ import { getMethodSummary } from "@/lib/mfa/methods";
 import { kindAllowedFor } from "@/lib/mfa/registry";
 import type { Result } from "@/lib/types/result";
 import type { DirectoryConfig } from "./config";
-import { DirectoryUnavailableError, withDirectory, type DirectoryPerson } from "./ldap";
+import {
+  DirectoryUnavailableError,
+  withDirectory,
+  type DirectoryConnection,
+  type DirectoryPerson,
+  type PasswordWrite,
+} from "./ldap";
 
 // The directory as a first-factor verifier: the password gate (lib/auth/password-gate.ts) calls
 // it in place of an argon2 check for a person of the directory, after its own pauses, so a
@@ -197,4 +203,64 @@ async function createDirectoryAccount(
     });
     return row;
   });
+}
+
+/** What writing a new password to the directory came to. */
+export type DirectoryPasswordWrite =
+  | { ok: true }
+  /** The directory's policy refused the password: its own words, for the person to read. */
+  | { ok: false; reason: "refused"; message: string }
+  /** The directory did not answer, or no longer knows the person: nothing was changed. */
+  | { ok: false; reason: "unavailable" };
+
+async function writeToDirectory(
+  config: DirectoryConfig,
+  directoryId: string,
+  write: (directory: DirectoryConnection, person: DirectoryPerson) => Promise<PasswordWrite>,
+): Promise<DirectoryPasswordWrite> {
+  try {
+    return await withDirectory(config, async (directory) => {
+      const person = await directory.findPerson({ id: directoryId });
+      if (!person) return { ok: false, reason: "unavailable" } as const;
+      const written = await write(directory, person);
+      return written.written
+        ? ({ ok: true } as const)
+        : ({ ok: false, reason: "refused", message: written.message } as const);
+    });
+  } catch (error) {
+    if (!(error instanceof DirectoryUnavailableError)) throw error;
+    console.error(`Directory: ${error.message}`);
+    return { ok: false, reason: "unavailable" };
+  }
+}
+
+/**
+ * A person's own password change, written to the directory as them (their current password
+ * binds), so the directory's policy for its people applies. Factor stores nothing of either.
+ */
+export function changeDirectoryPassword(
+  config: DirectoryConfig,
+  directoryId: string,
+  currentPassword: string,
+  newPassword: string,
+): Promise<DirectoryPasswordWrite> {
+  return writeToDirectory(config, directoryId, (directory, person) =>
+    directory.changeOwnPassword(person.dn, currentPassword, newPassword),
+  );
+}
+
+/** A password set for the person by the service account: a reset (self-service or helpdesk). */
+export function setDirectoryPassword(
+  config: DirectoryConfig,
+  directoryId: string,
+  newPassword: string,
+): Promise<DirectoryPasswordWrite> {
+  return writeToDirectory(config, directoryId, (directory, person) =>
+    directory.setPassword(person.dn, newPassword),
+  );
+}
+
+/** The sentence shown when the directory refuses a new password. */
+export function directoryRefusalMessage(message: string): string {
+  return `The directory refused this password: ${message.replace(/\.?$/, ".")}`;
 }

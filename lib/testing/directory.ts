@@ -77,7 +77,9 @@ function config(folder: string): string {
     `ppolicy_default "cn=default,ou=policies,${d.baseDn}"`,
     "ppolicy_use_lockout",
     "ppolicy_hash_cleartext",
-    "access to attrs=userPassword by self write by anonymous auth by * none",
+    // The service account writes passwords for resets, and clears the reset mark after them.
+    `access to attrs=userPassword by self write by dn.exact="${d.serviceDn}" write by anonymous auth by * none`,
+    `access to attrs=pwdReset by dn.exact="${d.serviceDn}" write by * none`,
     `access to * by dn.exact="${d.serviceDn}" read by self read by * none`,
     "",
   ].join("\n");

@@ -1,0 +1,278 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createSession, resolveSession } from "@/lib/auth/sessions";
+import { clock } from "@/lib/clock";
+import { auditLog, directorySyncs, rememberedBrowsers, users } from "@/lib/db/schema";
+import { getEnv } from "@/lib/env";
+import {
+  beginAuthenticatorEnrolment,
+  confirmAuthenticatorEnrolment,
+  getPendingEnrolment,
+} from "@/lib/mfa/authenticator-app";
+import { rememberBrowser } from "@/lib/mfa/remembered-browser";
+import { totpCode } from "@/lib/mfa/totp";
+import { pinClock } from "@/lib/testing/clock";
+import {
+  directoryPassword,
+  personDn,
+  startTestDirectory,
+  TEST_DIRECTORY,
+  type TestDirectory,
+} from "@/lib/testing/directory";
+import { createTestDatabase } from "@/lib/testing/test-database";
+import { createTestUser } from "@/lib/testing/users";
+import { directoryConfigFrom, type DirectoryConfig } from "./config";
+import { getLastDirectorySync, runDirectorySync } from "./sync";
+
+// The directory sync against a real OpenLDAP server, changed with ldapmodify during the test:
+// people are created, updated and disabled (never deleted), and an outage or a directory that
+// suddenly returns far fewer people disables no one (R-A21.4).
+
+const context = { ip: "198.51.100.72", userAgent: "vitest" };
+let directory: TestDirectory;
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let config: DirectoryConfig;
+const saved = { ...process.env };
+
+function resetEnv() {
+  (globalThis as { __factorEnv?: unknown }).__factorEnv = undefined;
+}
+
+beforeAll(async () => {
+  directory = await startTestDirectory();
+  Object.assign(process.env, directory.settings);
+  resetEnv();
+  config = directoryConfigFrom(getEnv())!;
+  database = await createTestDatabase();
+  // The break-glass administrator: local, never touched by the sync.
+  await createTestUser(database.db, {
+    email: "break.glass@example.edu",
+    displayName: "Break Glass",
+    role: "admin",
+    mfaRequired: false,
+  });
+});
+afterAll(async () => {
+  await database?.dispose();
+  await directory?.dispose();
+  process.env = saved;
+  resetEnv();
+});
+beforeEach(() => {
+  pinClock();
+});
+
+const sync = (options = {}) => runDirectorySync(database.db, config, { pageSize: 3, ...options });
+
+async function account(uid: string) {
+  const [row] = await database.db.select().from(users).where(eq(users.directoryLogin, uid));
+  return row;
+}
+
+async function audits(action: string) {
+  return database.db
+    .select({ subjectId: auditLog.subjectId, details: auditLog.details })
+    .from(auditLog)
+    .where(eq(auditLog.action, action));
+}
+
+const addPerson = (uid: string, mail = `${uid}@example.edu`) =>
+  directory.modify(
+    [
+      `dn: ${personDn(uid)}`,
+      "changetype: add",
+      "objectClass: inetOrgPerson",
+      `uid: ${uid}`,
+      `cn: ${uid}`,
+      "sn: Person",
+      `mail: ${mail}`,
+      `userPassword: ${directoryPassword(uid)}`,
+      "",
+    ].join("\n"),
+  );
+
+describe("the directory sync", () => {
+  it("creates every person of the directory, with roles from the groups, in pages", async () => {
+    const result = await sync();
+    expect(result).toMatchObject({
+      outcome: "completed",
+      dryRun: false,
+      found: 7,
+      created: 7,
+      updated: 0,
+      disabled: 0,
+      errors: 0,
+    });
+    expect(result!.finishedAt).not.toBeNull();
+    expect(await account("ada.lovelace")).toMatchObject({
+      email: "ada.lovelace@example.edu",
+      displayName: "Ada Lovelace",
+      role: "user",
+      source: "directory",
+      passwordHash: null,
+      status: "active",
+    });
+    expect((await account("grace.hopper"))!.role).toBe("helpdesk");
+    expect((await account("alan.turing"))!.role).toBe("admin");
+    const created = await audits("user.created");
+    expect(created.filter((row) => row.details?.source === "directory")).toHaveLength(7);
+
+    // Nothing changed: a second sync changes nothing.
+    expect(await sync()).toMatchObject({ outcome: "completed", created: 0, updated: 0 });
+  });
+
+  it("updates names and emails, and lists the changes without making them in a dry run", async () => {
+    await directory.modify(
+      [
+        `dn: ${personDn("ada.lovelace")}`,
+        "changetype: modify",
+        "replace: displayName",
+        "displayName: Ada King",
+        "-",
+        "replace: mail",
+        "mail: ada.king@example.edu",
+        "",
+      ].join("\n"),
+    );
+    await addPerson("mary.somerville");
+
+    const dry = await sync({ dryRun: true });
+    expect(dry).toMatchObject({ outcome: "completed", dryRun: true, created: 1, updated: 1 });
+    expect(dry!.changes).toEqual(
+      expect.arrayContaining([
+        "Create mary.somerville (mary.somerville@example.edu) as user",
+        "Update ada.lovelace: name → Ada King, email → ada.king@example.edu",
+      ]),
+    );
+    expect(await account("mary.somerville")).toBeUndefined();
+    expect((await account("ada.lovelace"))!.displayName).toBe("Ada Lovelace");
+
+    expect(await sync()).toMatchObject({ created: 1, updated: 1, disabled: 0 });
+    expect(await account("ada.lovelace")).toMatchObject({
+      displayName: "Ada King",
+      email: "ada.king@example.edu",
+    });
+    expect(await account("mary.somerville")).toMatchObject({ status: "active", role: "user" });
+  });
+
+  it("makes someone moved into the helpdesk group an agent once they have a method agents may use", async () => {
+    await directory.modify(
+      [
+        `dn: ${TEST_DIRECTORY.helpdeskGroupDn}`,
+        "changetype: modify",
+        "add: member",
+        `member: ${personDn("spray.target")}`,
+        "",
+      ].join("\n"),
+    );
+    // No sign-in method yet: the role waits (the method rule for agents), and the run says so.
+    const waiting = await sync();
+    expect(waiting).toMatchObject({ updated: 0, errors: 1 });
+    expect(waiting!.changes).toContain(
+      "Keep spray.target as user: no sign-in method a helpdesk may use",
+    );
+    expect((await account("spray.target"))!.role).toBe("user");
+
+    const spray = (await account("spray.target"))!;
+    await beginAuthenticatorEnrolment(database.db, spray.id, "Phone");
+    const pending = await getPendingEnrolment(database.db, spray.id, {
+      issuer: "Example",
+      account: spray.email,
+    });
+    expect(
+      await confirmAuthenticatorEnrolment(
+        database.db,
+        spray.id,
+        await totpCode(pending!.secret, clock.now()),
+      ),
+    ).toMatchObject({ ok: true });
+
+    expect(await sync()).toMatchObject({ updated: 1, errors: 0 });
+    expect((await account("spray.target"))!.role).toBe("helpdesk");
+    expect(await audits("admin.role.changed")).toEqual([
+      {
+        subjectId: spray.id,
+        details: { from: "user", to: "helpdesk", by: "directory groups" },
+      },
+    ]);
+  });
+
+  it("disables someone who left, ending their sessions and remembered browsers, audited", async () => {
+    const mary = (await account("mary.somerville"))!;
+    const token = await createSession(database.db, {
+      userId: mary.id,
+      aal: 2,
+      methods: ["pwd", "otp"],
+      authenticatedAt: clock.now(),
+      secondFactorAt: clock.now(),
+      persistent: true,
+      ...context,
+    });
+    await rememberBrowser(database.db, mary.id, 14, "laptop");
+    await directory.modify(`dn: ${personDn("mary.somerville")}\nchangetype: delete\n`);
+
+    expect(await sync()).toMatchObject({ outcome: "completed", found: 7, disabled: 1 });
+    // Disabled, not deleted.
+    expect(await account("mary.somerville")).toMatchObject({ status: "disabled" });
+    expect(await resolveSession(database.db, token)).toBeNull();
+    expect(
+      await database.db
+        .select({ id: rememberedBrowsers.id })
+        .from(rememberedBrowsers)
+        .where(and(eq(rememberedBrowsers.userId, mary.id), isNull(rememberedBrowsers.revokedAt))),
+    ).toEqual([]);
+    expect(await audits("directory.account.disabled")).toEqual([
+      { subjectId: mary.id, details: { sessionsRevoked: 1, browsersForgotten: 1 } },
+    ]);
+    // The local administrator is the sync's business in no way.
+    const [local] = await database.db
+      .select({ status: users.status })
+      .from(users)
+      .where(eq(users.email, "break.glass@example.edu"));
+    expect(local!.status).toBe("active");
+  });
+
+  it("stops instead of disabling when the directory returns fewer than half the people", async () => {
+    const narrow = { ...config, peopleFilter: "(|(uid=ada.lovelace)(uid=alan.turing))" };
+    const result = await runDirectorySync(database.db, narrow);
+    expect(result).toMatchObject({ outcome: "stopped", found: 2, disabled: 0 });
+    expect(result!.message).toMatch(/returned 2 people, fewer than half of the 7/);
+    expect(await audits("directory.sync.stopped")).toHaveLength(1);
+    const active = await database.db
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.source, "directory"), eq(users.status, "active")));
+    expect(active).toHaveLength(7);
+    expect((await getLastDirectorySync(database.db))!.outcome).toBe("stopped");
+  });
+
+  it("disables no one when the directory does not answer, and tries again next time", async () => {
+    await directory.stop();
+    try {
+      const result = await sync();
+      expect(result).toMatchObject({ outcome: "unreachable", disabled: 0, found: 0 });
+      expect(result!.message).toMatch(/did not answer/);
+    } finally {
+      await directory.start();
+    }
+    const active = await database.db
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.source, "directory"), eq(users.status, "active")));
+    expect(active).toHaveLength(7);
+    expect(await sync()).toMatchObject({ outcome: "completed", disabled: 0 });
+  });
+
+  it("never runs twice at once", async () => {
+    await database.db.insert(directorySyncs).values({});
+    expect(await sync()).toBeNull();
+    await database.db
+      .update(directorySyncs)
+      .set({ outcome: "completed", finishedAt: new Date() })
+      .where(eq(directorySyncs.outcome, "running"));
+    expect(await sync()).not.toBeNull();
+    // The background job of another instance, within the interval of that sync: skips its turn.
+    expect(await sync({ unlessRanWithinMs: 60_000 })).toBeNull();
+    expect(await sync({ dryRun: true })).not.toBeNull();
+  });
+});

@@ -57,7 +57,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-function config(folder: string): string {
+function config(folder: string, maxBytes: number): string {
   const d = TEST_DIRECTORY;
   return [
     "include /etc/ldap/schema/core.schema",
@@ -68,7 +68,7 @@ function config(folder: string): string {
     "moduleload ppolicy",
     `pidfile ${folder}/slapd.pid`,
     "database mdb",
-    "maxsize 33554432",
+    `maxsize ${maxBytes}`,
     `suffix "${d.baseDn}"`,
     `rootdn "${d.adminDn}"`,
     `rootpw ${d.adminPassword}`,
@@ -85,13 +85,23 @@ function config(folder: string): string {
   ].join("\n");
 }
 
-/** Starts a directory loaded from the test LDIF; `dispose` stops it and removes its folder. */
-export async function startTestDirectory(): Promise<TestDirectory> {
+/**
+ * Starts a directory loaded from the test LDIF, and from `moreEntries` (an LDIF file) when given:
+ * slapadd loads a large one far faster than adds over the network. `dispose` stops it and removes
+ * its folder.
+ */
+export async function startTestDirectory(
+  options: { moreEntries?: string } = {},
+): Promise<TestDirectory> {
   const folder = mkdtempSync(path.join(tmpdir(), "factor-slapd-"));
   const conf = path.join(folder, "slapd.conf");
-  writeFileSync(conf, config(folder));
+  writeFileSync(conf, config(folder, options.moreEntries ? 4 * 2 ** 30 : 32 * 2 ** 20));
   mkdirSync(path.join(folder, "data"));
   await run("/usr/sbin/slapadd", ["-q", "-f", conf, "-l", FIXTURE]);
+  if (options.moreEntries)
+    await run("/usr/sbin/slapadd", ["-q", "-f", conf, "-l", options.moreEntries], {
+      maxBuffer: 64 * 2 ** 20,
+    });
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
   const binds: string[] = [];

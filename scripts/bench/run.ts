@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { startAppServer, type AppServer } from "../../e2e/support/app-server";
@@ -18,7 +19,7 @@ import { measureRoundTrips, registerBenchApp } from "./oidc";
 import { measureRadius, registerBenchRadiusClient } from "./radius";
 import { prepareBenchDatabase, type BenchAccount, type BenchState, type Scale } from "./seed";
 
-// npm run bench [-- --users N --events N] [--scale-check] [--port N] [--fresh]
+// npm run bench [-- --users N --events N] [--scale-check] [--port N] [--fresh] [--skip-directory]
 // Seeds a database of its own, starts the production build on it, signs in through the real
 // forms and measures each page and both sign-in steps; see BENCHMARKS.md.
 
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     query: { type: "string", default: "morgan" },
     "scale-check": { type: "boolean", default: false },
     "skip-sign-in": { type: "boolean", default: false },
+    "skip-directory": { type: "boolean", default: false },
     fresh: { type: "boolean", default: false },
     // Writes V8 CPU profiles of the server to bench-results/profiles when it stops.
     profile: { type: "boolean", default: false },
@@ -328,6 +330,24 @@ async function main() {
   log("");
   log(markdown.join("\n"));
   log(`\nWritten ${file} and its .md.`);
+
+  // The directory's password step and sync, against a throwaway OpenLDAP server of their own,
+  // where slapd is installed (`npm run bench:directory` runs them alone).
+  if (!args["scale-check"] && !args["skip-directory"] && existsSync("/usr/sbin/slapd")) {
+    log("");
+    const directory = spawnSync(
+      "npx",
+      [
+        "tsx",
+        "scripts/bench/directory.ts",
+        "--people",
+        args.users,
+        ...(args.duration ? ["--duration", args.duration] : []),
+      ],
+      { stdio: "inherit" },
+    );
+    if (directory.status !== 0) throw new Error("the directory bench failed");
+  }
 }
 
 main().catch((error: unknown) => {

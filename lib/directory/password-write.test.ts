@@ -1,5 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Agent } from "@/lib/admin/agent-rules";
 import { resetPassword } from "@/lib/admin/account-actions";
 import {
@@ -25,54 +25,29 @@ import {
 import { totpCode } from "@/lib/mfa/totp";
 import { hashToken } from "@/lib/security/tokens";
 import { pinClock } from "@/lib/testing/clock";
-import {
-  directoryPassword,
-  personDn,
-  startTestDirectory,
-  type TestDirectory,
-} from "@/lib/testing/directory";
+import { directoryPassword, personDn, type TestDirectory } from "@/lib/testing/directory";
 import { changeSettings } from "@/lib/testing/settings";
-import { createTestDatabase } from "@/lib/testing/test-database";
-import { createTestUser } from "@/lib/testing/users";
+import type { TestDatabase } from "@/lib/testing/test-database";
+import { setUpDirectoryTests } from "@/lib/testing/directory-tests";
 
 // New passwords of people of the directory go to the directory (issue #17), against a real
 // OpenLDAP server whose password policy (lib/testing/fixtures/directory.ldif) wants at least 12
 // characters and none of the last two: Factor stores nothing, and a refusal changes nothing.
 
 const context = { ip: "198.51.100.61", userAgent: "vitest" };
+const setup = setUpDirectoryTests();
 let directory: TestDirectory;
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let database: TestDatabase;
 let admin: Agent;
-const saved = { ...process.env };
-
-function resetEnv() {
-  (globalThis as { __factorEnv?: unknown }).__factorEnv = undefined;
-}
-
-beforeAll(async () => {
-  directory = await startTestDirectory();
-  Object.assign(process.env, directory.settings);
-  resetEnv();
-  database = await createTestDatabase();
-  const local = await createTestUser(database.db, {
-    email: "break.glass@example.edu",
-    displayName: "Break Glass",
-    role: "admin",
-    mfaRequired: false,
-  });
+beforeAll(() => {
+  ({ directory, database } = setup);
   admin = {
-    id: local.id,
+    id: setup.breakGlass.id,
     email: "break.glass@example.edu",
     displayName: "Break Glass",
     role: "admin",
     sessionId: "session-of-break-glass",
   };
-});
-afterAll(async () => {
-  await database?.dispose();
-  await directory?.dispose();
-  process.env = saved;
-  resetEnv();
 });
 beforeEach(() => {
   pinClock();

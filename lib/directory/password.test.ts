@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { verifyPasswordStep } from "@/lib/auth/password-step";
 import { answerStaySignedIn, completeSignIn } from "@/lib/auth/sign-in";
 import { getSignInTransaction } from "@/lib/auth/sign-in-transaction";
@@ -13,46 +13,21 @@ import {
 import { totpCode } from "@/lib/mfa/totp";
 import { getThrottle } from "@/lib/security/throttle";
 import { pinClock } from "@/lib/testing/clock";
-import {
-  directoryPassword,
-  personDn,
-  startTestDirectory,
-  type TestDirectory,
-} from "@/lib/testing/directory";
+import { directoryPassword, personDn, type TestDirectory } from "@/lib/testing/directory";
 import { accepted } from "@/lib/testing/enrolment";
-import { createTestDatabase } from "@/lib/testing/test-database";
-import { createTestUser } from "@/lib/testing/users";
+import type { TestDatabase } from "@/lib/testing/test-database";
+import { setUpDirectoryTests } from "@/lib/testing/directory-tests";
 
 // The password step against a real OpenLDAP server (lib/testing/directory.ts): the directory
 // checks the password, Factor's gate decides how often it may be asked (issue #17).
 
 const context = { ip: "198.51.100.44", userAgent: "vitest" };
+const setup = setUpDirectoryTests({ PASSWORD_LOCKOUT_THRESHOLD: "3" });
 let directory: TestDirectory;
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let database: TestDatabase;
 let localAdmin: { id: string; password: string };
-const saved = { ...process.env };
-
-function resetEnv() {
-  (globalThis as { __factorEnv?: unknown }).__factorEnv = undefined;
-}
-
-beforeAll(async () => {
-  directory = await startTestDirectory();
-  Object.assign(process.env, directory.settings, { PASSWORD_LOCKOUT_THRESHOLD: "3" });
-  resetEnv();
-  database = await createTestDatabase();
-  localAdmin = await createTestUser(database.db, {
-    email: "break.glass@example.edu",
-    displayName: "Break Glass",
-    role: "admin",
-    mfaRequired: false,
-  });
-});
-afterAll(async () => {
-  await database?.dispose();
-  await directory?.dispose();
-  process.env = saved;
-  resetEnv();
+beforeAll(() => {
+  ({ directory, database, breakGlass: localAdmin } = setup);
 });
 beforeEach(() => {
   pinClock();

@@ -1,5 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSession, resolveSession } from "@/lib/auth/sessions";
 import { clock } from "@/lib/clock";
 import { auditLog, directorySyncs, rememberedBrowsers, users } from "@/lib/db/schema";
@@ -15,12 +15,11 @@ import { pinClock } from "@/lib/testing/clock";
 import {
   directoryPassword,
   personDn,
-  startTestDirectory,
   TEST_DIRECTORY,
   type TestDirectory,
 } from "@/lib/testing/directory";
-import { createTestDatabase } from "@/lib/testing/test-database";
-import { createTestUser } from "@/lib/testing/users";
+import type { TestDatabase } from "@/lib/testing/test-database";
+import { setUpDirectoryTests } from "@/lib/testing/directory-tests";
 import { directoryConfigFrom, type DirectoryConfig } from "./config";
 import { getLastDirectorySync, runDirectorySync } from "./sync";
 
@@ -29,34 +28,14 @@ import { getLastDirectorySync, runDirectorySync } from "./sync";
 // suddenly returns far fewer people disables no one (R-A21.4).
 
 const context = { ip: "198.51.100.72", userAgent: "vitest" };
+// The break-glass administrator it makes is local, never touched by the sync.
+const setup = setUpDirectoryTests();
 let directory: TestDirectory;
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let database: TestDatabase;
 let config: DirectoryConfig;
-const saved = { ...process.env };
-
-function resetEnv() {
-  (globalThis as { __factorEnv?: unknown }).__factorEnv = undefined;
-}
-
-beforeAll(async () => {
-  directory = await startTestDirectory();
-  Object.assign(process.env, directory.settings);
-  resetEnv();
+beforeAll(() => {
+  ({ directory, database } = setup);
   config = directoryConfigFrom(getEnv())!;
-  database = await createTestDatabase();
-  // The break-glass administrator: local, never touched by the sync.
-  await createTestUser(database.db, {
-    email: "break.glass@example.edu",
-    displayName: "Break Glass",
-    role: "admin",
-    mfaRequired: false,
-  });
-});
-afterAll(async () => {
-  await database?.dispose();
-  await directory?.dispose();
-  process.env = saved;
-  resetEnv();
 });
 beforeEach(() => {
   pinClock();

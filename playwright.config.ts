@@ -8,8 +8,9 @@ const executablePath =
   process.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
 
 // Specs with a server of their own that spend much of their time waiting out real clocks: codes
-// and requests expiring, pauses after wrong codes, send intervals, idle and step-up timeouts. They
-// run one at a time beside the others, so their waits overlap with work instead of adding to it.
+// and requests expiring, pauses after wrong codes, send intervals, idle and step-up timeouts, a
+// recovery's waiting period. They run one at a time beside the others, so their waits overlap
+// with work instead of adding to it.
 const WAITING_SPECS = [
   "phone.spec.ts",
   "second-step-attacks.spec.ts",
@@ -18,6 +19,7 @@ const WAITING_SPECS = [
   "idle-timeout.spec.ts",
   "sessions.spec.ts",
   "secure-account.spec.ts",
+  "account-recovery.spec.ts",
 ].map((file) => `**/${file}`);
 
 export default defineConfig({

@@ -1,6 +1,13 @@
 "use client";
 
-import { useActionState, useEffect, useRef, useState, type FormEvent } from "react";
+import {
+  useActionState,
+  useEffect,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type FormEvent,
+} from "react";
 import type {
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
@@ -50,6 +57,8 @@ type PasskeyFormProps = {
   children?: React.ReactNode;
 };
 
+const noSubscription = () => () => {};
+
 /**
  * A form whose button runs a passkey ceremony in the browser first — the server prepares the
  * challenge, the browser asks the person, the answer goes back with the form — so the server
@@ -72,6 +81,13 @@ export function PasskeyForm({
   const formRef = useRef<HTMLFormElement>(null);
   const answerRef = useRef<HTMLInputElement>(null);
   const busy = waiting || submitting;
+  // Until the page's script runs, the button would post the form with no answer, which the server
+  // can only refuse ("We couldn't check that passkey"): it waits, disabled, for the script.
+  const ready = useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
 
   // Each answer is used once: a refused one is cleared so the next try asks the browser again.
   useEffect(() => {
@@ -135,8 +151,8 @@ export function PasskeyForm({
       {children}
       <button
         type="submit"
-        disabled={busy}
-        aria-disabled={busy}
+        disabled={busy || !ready}
+        aria-disabled={busy || !ready}
         className={variant === "primary" ? primaryButton : secondaryButton}
       >
         {busy ? pendingLabel : buttonLabel}

@@ -37,6 +37,9 @@ test.beforeAll(async () => {
   ownDatabase = await createOwnDatabase(`factor_e2e_directory_${run}`);
   const env: Record<string, string> = {
     PUBLIC_URL: BASE_URL,
+    // The demo organisation has a local ada.lovelace@example.edu, who would shadow the
+    // directory's; PostgreSQL runs seed it unless told not to.
+    SEED_DEMO: "false",
     ...directory.settings,
     LDAP_SYNC_INTERVAL_MINUTES: "0",
     ...(ownDatabase ? { DATABASE_URL: ownDatabase.url } : {}),

@@ -71,6 +71,9 @@ export function unicodePwd(password: string): Buffer {
 }
 
 /** The directory's own words from a refusal, without ldapts' " Code: 0x13" suffix. */
+/** LDAP's sizeLimitExceeded (RFC 4511 §4.1.9). */
+const SIZE_LIMIT_EXCEEDED = 4;
+
 function directoryMessage(error: ResultCodeError): string {
   const text = error.message.replace(/\s*Code: 0x[0-9a-f]+$/i, "").trim();
   // Active Directory prefixes a hex code ("0000052D: Constraint violation - …"): keep the words.
@@ -212,8 +215,9 @@ export class DirectoryConnection {
   }
 
   /**
-   * Every person the filter selects, read in pages of `pageSize` (RFC 2696) so no server limit
-   * cuts the list short; `skipped` counts entries without an id or a login name.
+   * Every person the filter selects, read in pages of `pageSize` (RFC 2696); `skipped` counts
+   * entries without an id or a login name. A total size limit on the service account still cuts
+   * paged searches short on OpenLDAP (size.prtotal): that is an error, never a shorter list.
    */
   async listPeople(pageSize = 500): Promise<{ people: DirectoryPerson[]; skipped: number }> {
     const { attributes: a, peopleFilter } = this.config;
@@ -236,6 +240,12 @@ export class DirectoryConnection {
         }
       }
     } catch (error) {
+      if (error instanceof ResultCodeError && error.code === SIZE_LIMIT_EXCEEDED)
+        throw new DirectoryUnavailableError(
+          "The directory stopped the list of people at its size limit: let the service account " +
+            "page past it (OpenLDAP: limits dn.exact=<its DN> size.prtotal=unlimited).",
+          { cause: error },
+        );
       throw unavailable(error);
     }
     return { people, skipped };

@@ -91,6 +91,8 @@ function config(folder: string, maxBytes: number): string {
     `rootdn "${d.adminDn}"`,
     `rootpw ${d.adminPassword}`,
     `directory ${folder}/data`,
+    // As an organisation would: the service account pages through every person.
+    `limits dn.exact="${d.serviceDn}" size.prtotal=unlimited`,
     "overlay ppolicy",
     `ppolicy_default "cn=default,ou=policies,${d.baseDn}"`,
     "ppolicy_use_lockout",

@@ -4,6 +4,7 @@ import { createBlankDatabase, type TestDatabase } from "@/lib/testing/test-datab
 
 // Only PostgreSQL drops connections from under the pool; the embedded lane has no server to do it,
 // so this runs in CI's PostgreSQL lane (issue #2: both databases, PostgreSQL when DATABASE_URL is set).
+// Skipped without DATABASE_URL: issue #2.
 describe.skipIf(!process.env.DATABASE_URL)("a PostgreSQL pool (PostgreSQL only, issue #2)", () => {
   let database: TestDatabase;
   beforeAll(async () => {

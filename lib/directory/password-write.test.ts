@@ -61,8 +61,8 @@ const signIn = (uid: string, password: string) =>
   );
 
 /** A person of the directory with an account in Factor (made by a first sign-in) and a session. */
-async function signedIn(uid: string) {
-  expect(await signIn(uid, directoryPassword(uid))).toMatchObject({ ok: true });
+async function signedIn(uid: string, password = directoryPassword(uid)) {
+  expect(await signIn(uid, password)).toMatchObject({ ok: true });
   const [row] = await database.db
     .select({ id: users.id })
     .from(users)
@@ -150,7 +150,7 @@ describe("changing the password in Secure your account", () => {
   });
 
   it("shows the directory's own words when its policy refuses, and changes nothing", async () => {
-    const session = await signedInWith(uid, first);
+    const session = await signedIn(uid, first);
     const before = await stored(session.id);
 
     // Long enough for Factor (8), too short for the directory (12).
@@ -172,7 +172,7 @@ describe("changing the password in Secure your account", () => {
     expect(await directory.whoami(personDn(uid), second)).toBe(true);
 
     // … but not back to the one before: Factor cannot know it, the directory's history does.
-    const again = await signedInWith(uid, second);
+    const again = await signedIn(uid, second);
     const old = await change(again.id, again.token, second, first);
     expect(old).toEqual({
       ok: false,
@@ -185,7 +185,7 @@ describe("changing the password in Secure your account", () => {
   });
 
   it("says so when the directory is down, and changes nothing", async () => {
-    const session = await signedInWith(uid, second);
+    const session = await signedIn(uid, second);
     await directory.stop();
     try {
       const result = await change(session.id, session.token, second, "another fine passphrase");
@@ -201,24 +201,6 @@ describe("changing the password in Secure your account", () => {
     expect(await directory.whoami(personDn(uid), "another fine passphrase")).toBe(false);
   });
 });
-
-async function signedInWith(uid: string, password: string) {
-  expect(await signIn(uid, password)).toMatchObject({ ok: true });
-  const [row] = await database.db
-    .select({ id: users.id })
-    .from(users)
-    .where(eq(users.email, `${uid}@example.edu`));
-  const token = await createSession(database.db, {
-    userId: row!.id,
-    aal: 2,
-    methods: ["pwd", "otp"],
-    authenticatedAt: clock.now(),
-    secondFactorAt: clock.now(),
-    persistent: false,
-    ...context,
-  });
-  return { id: row!.id, token };
-}
 
 describe("the self-service password reset", () => {
   it("sets the new password in the directory, and it is not one to change again", async () => {
@@ -348,7 +330,7 @@ describe("the helpdesk's password reset", () => {
 
     // Signing in with it works (Factor, not the directory, asks for the change) …
     expect(await signIn(uid, temporary)).toMatchObject({ ok: true });
-    const session = await signedInWith(uid, temporary);
+    const session = await signedIn(uid, temporary);
     const chosen = "window seat on the train";
     const changed = await changePassword(
       database.db,

@@ -21,3 +21,12 @@ export function fieldErrorsFrom(issues: { path: PropertyKey[]; message: string }
   }
   return errors;
 }
+
+/**
+ * A form field as text: "" when it is missing, is a file, or there is no form at all (a request
+ * not made by the page's form still meets the action's own checks, never an error).
+ */
+export function formText(formData: FormData | undefined, name: string): string {
+  const value = formData instanceof FormData ? formData.get(name) : null;
+  return typeof value === "string" ? value : "";
+}

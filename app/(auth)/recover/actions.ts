@@ -1,6 +1,7 @@
 "use server";
 
 import { redirect } from "next/navigation";
+import { formText } from "@/lib/actions/form-action";
 import {
   answerAccountRecovery,
   cancelAccountRecovery,
@@ -15,16 +16,11 @@ import { getRequestContext } from "@/lib/security/request-context";
 const recoveryCookie = portalCookie(ACCOUNT_RECOVERY_COOKIE_BASENAME);
 const HERE = "/recover";
 
-const text = (formData: FormData, name: string) => {
-  const value = formData.get(name);
-  return typeof value === "string" ? value : "";
-};
-
 /** "Recover your account" → "Next": the password, through the password gate. */
 export async function startAccountRecoveryAction(formData: FormData): Promise<void> {
   const started = await startAccountRecovery(
     await getDb(),
-    { email: text(formData, "email"), password: text(formData, "password") },
+    { email: formText(formData, "email"), password: formText(formData, "password") },
     await getRequestContext(),
   );
   if (!started.ok) redirect(`${HERE}?wrong=1`);
@@ -37,7 +33,7 @@ export async function answerAccountRecoveryAction(formData: FormData): Promise<v
   const answer = await answerAccountRecovery(
     await getDb(),
     await recoveryCookie.read(),
-    text(formData, "code"),
+    formText(formData, "code"),
     await getRequestContext(),
   );
   if (!answer.ok) {
@@ -55,7 +51,7 @@ export async function answerAccountRecoveryAction(formData: FormData): Promise<v
 export async function cancelAccountRecoveryAction(formData: FormData): Promise<void> {
   const cancelled = await cancelAccountRecovery(
     await getDb(),
-    text(formData, "token"),
+    formText(formData, "token"),
     await getRequestContext(),
   );
   redirect(`${HERE}/cancel?${cancelled ? "done" : "gone"}=1`);

@@ -3,6 +3,7 @@
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import type { ActionState } from "@/lib/actions/form-action";
+import { formText } from "@/lib/actions/form-action";
 import { CASE_MESSAGE_MAX_LENGTH, createCase } from "@/lib/cases/report";
 import { finishSignIn } from "@/lib/auth/next-auth";
 import { changePassword } from "@/lib/auth/password-change";
@@ -20,11 +21,6 @@ import { parseEventId, stepPath, type Step } from "./flow";
 
 // Every action checks, itself, the session and a second factor no older than the step-up window
 // (R-A13.1, R-A9.1); ids it is given are looked up within the person's own account (R-A9.4).
-
-const text = (formData: FormData, name: string) => {
-  const value = formData.get(name);
-  return typeof value === "string" ? value : "";
-};
 
 /** The session, fresh, for the step the form came from; otherwise the step-up comes back here. */
 async function freshSessionFor(step: Step, formData: FormData | undefined) {
@@ -64,9 +60,9 @@ export async function changePasswordStepAction(
     await getDb(),
     session.user.id,
     {
-      currentPassword: text(formData, "currentPassword"),
-      newPassword: text(formData, "newPassword"),
-      confirmPassword: text(formData, "confirmPassword"),
+      currentPassword: formText(formData, "currentPassword"),
+      newPassword: formText(formData, "newPassword"),
+      confirmPassword: formText(formData, "confirmPassword"),
     },
     await getRequestContext(),
     {
@@ -103,7 +99,7 @@ export async function deleteMethodStepAction(formData: FormData): Promise<void> 
   const outcome = await removeOwnMethod(
     await getDb(),
     session.user,
-    text(formData, "methodId"),
+    formText(formData, "methodId"),
     context,
   );
   redirect(stepPath("review", eventId, { outcome }));
@@ -134,8 +130,8 @@ export async function sendReportAction(
 ): Promise<ActionState> {
   const { session, eventId } = await freshSessionFor("report", formData);
   await requirePasswordChanged(session, eventId);
-  const parsed = reportSchema.safeParse({ message: text(formData, "message") });
-  const values = { message: text(formData, "message").slice(0, CASE_MESSAGE_MAX_LENGTH) };
+  const parsed = reportSchema.safeParse({ message: formText(formData, "message") });
+  const values = { message: formText(formData, "message").slice(0, CASE_MESSAGE_MAX_LENGTH) };
   if (!parsed.success) {
     return {
       status: "error",

@@ -44,7 +44,7 @@ export async function answerAccountRecoveryAction(formData: FormData): Promise<v
     redirect(`${HERE}/verify?wrong=1`);
   }
   await recoveryCookie.clear();
-  redirect(`${HERE}/requested?at=${answer.completesAt.getTime()}`);
+  redirect(`${HERE}/requested`);
 }
 
 /** "Cancel recovery": the token from the link, and nothing else. */

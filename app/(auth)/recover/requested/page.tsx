@@ -1,28 +1,21 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { LocalTime } from "@/components/ui/local-time";
+import { accountRecoveryWaitMs } from "@/lib/settings/policy";
+import { waitText } from "../wait-text";
 
 export const metadata: Metadata = { title: "Recovery requested" };
 
-/** The end of the proofs: when the recovery completes, and what happens until then. */
-export default async function RecoveryRequestedPage({
-  searchParams,
-}: {
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
-  const at = Number((await searchParams).at);
-  const when = Number.isFinite(at) && at > 0 ? new Date(at) : null;
+/**
+ * The end of the proofs: what happens next. No one is signed in here, so the page says the
+ * waiting period rather than a time read from its address, which anyone could write into a link;
+ * the messages sent to every channel carry the exact time.
+ */
+export default function RecoveryRequestedPage() {
   return (
     <>
       <h1 className="mb-4 text-2xl font-semibold">Recovery requested</h1>
       <p className="mb-4">
-        {when ? (
-          <>
-            Your sign-in methods can be reset from <LocalTime value={when} />.
-          </>
-        ) : (
-          "Your sign-in methods can be reset once the waiting period has passed."
-        )}{" "}
+        Your sign-in methods can be reset {waitText(accountRecoveryWaitMs())} after your request.
         Then sign in with your password: you will go straight to setting up a new method, and your
         old methods will be removed.
       </p>

@@ -5,7 +5,7 @@ import type { FullConfig } from "@playwright/test";
 import { buildIfNeeded } from "../scripts/build-if-needed";
 import { createAccounts } from "./support/accounts";
 import { startAppServer } from "./support/app-server";
-import { resetAuthenticators } from "./support/authenticator";
+import { rememberDatabase, resetAuthenticators } from "./support/authenticator";
 import { resetSignedIn } from "./support/signed-in";
 import {
   E2E_PORT,
@@ -18,11 +18,13 @@ import {
 /** Builds if needed and starts one server on a fresh data folder for the whole run. */
 export default async function globalSetup(_config: FullConfig) {
   if (!buildIfNeeded()) throw new Error("next build failed");
-  resetAuthenticators();
   resetSignedIn();
   // Accounts of its own for each MFA test, made with the operator command before the server
   // opens the database; the demo organisation is then seeded on request.
   const dataDir = mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
+  // A PostgreSQL database outlives the run; forget the devices an earlier run gave its people.
+  rememberDatabase(E2E_PORT, dataDir);
+  resetAuthenticators();
   const testers = Object.values(
     createAccounts(
       TESTER_NAMES.map((name) => ({
@@ -31,6 +33,7 @@ export default async function globalSetup(_config: FullConfig) {
         authenticator: TESTERS_WITH_APP.includes(name),
       })),
       dataDir,
+      { port: E2E_PORT },
     ),
   );
   const server = await startAppServer({ port: E2E_PORT, dataDir, env: { SEED_DEMO: "true" } });

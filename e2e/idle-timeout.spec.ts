@@ -4,7 +4,6 @@ import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { createAccount } from "./support/accounts";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
-import { resetAuthenticators } from "./support/authenticator";
 import { signIn } from "./support/helpers";
 import { E2E_PORT, mainDataDir } from "./support/state";
 
@@ -19,7 +18,6 @@ let account: DemoSignIn;
 test.beforeAll(async () => {
   // On PostgreSQL this is a second instance of the same deployment: same database and secrets.
   const dataDir = onPostgres ? mainDataDir() : mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
-  if (!onPostgres) resetAuthenticators(PORT);
   account = createAccount(`idle-${PORT}`, dataDir);
   server = await startAppServer({
     port: PORT,

@@ -6,7 +6,7 @@ import {
   submitPassword,
 } from "./support/helpers";
 import { startAppServer, type AppServer } from "./support/app-server";
-import { freshCode, portOf, resetAuthenticators } from "./support/authenticator";
+import { freshCode, portOf } from "./support/authenticator";
 import { E2E_PORT, mainDataDir, tester } from "./support/state";
 
 // "This wasn't me" → Secure your account (R-A13), Devices (R-A12.7) and Help, as a person uses
@@ -260,7 +260,6 @@ test.describe("after the step-up window", () => {
   let server: AppServer;
   test.use({ baseURL: `http://localhost:${PORT}` });
   test.beforeAll(async () => {
-    if (!onPostgres) resetAuthenticators(PORT);
     server = await startAppServer({
       port: PORT,
       env: { STEP_UP_MAX_AGE_MINUTES: "0.1" },

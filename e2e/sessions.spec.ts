@@ -1,36 +1,48 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { eq } from "drizzle-orm";
 import pg from "pg";
 import { openDatabase } from "../lib/db/client";
 import { sessions, users } from "../lib/db/schema";
+import { createAccounts } from "./support/accounts";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
-import { freshCode, portOf, resetAuthenticators } from "./support/authenticator";
+import { freshCode, portOf } from "./support/authenticator";
 import { signIn } from "./support/helpers";
-import { demoSignIns, E2E_PORT, mainDataDir } from "./support/state";
+import { E2E_PORT, mainDataDir } from "./support/state";
 
 // This file runs its own server so it can stop it, open its database and start it again.
 const PORT = E2E_PORT + 1;
+// For the second start (E2E_PORT + 2 belongs to sign-ins.spec.ts, which may be running now).
+const SECOND_PORT = E2E_PORT + 23;
 const onPostgres = Boolean(process.env.DATABASE_URL);
 let server: AppServer;
-let accounts: DemoSignIn[];
+const run = String(Date.now() % 100_000).padStart(5, "0");
+let accounts: Record<"revoked" | "other" | "stale", DemoSignIn>;
 
 // A short step-up window, so the freshness rule can be seen without waiting ten minutes.
 const STEP_UP_SECONDS = 6;
 const serverEnv = { STEP_UP_MAX_AGE_MINUTES: String(STEP_UP_SECONDS / 60) };
 
 test.beforeAll(async () => {
-  // A fresh embedded database here: forget devices registered on earlier runs of this server.
-  if (!onPostgres) resetAuthenticators(PORT);
+  // People of this file's own: on PostgreSQL the database is shared with the other files, which
+  // may be signing the demo people in at this very moment.
+  const dataDir = onPostgres ? mainDataDir() : mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
+  const created = createAccounts(
+    [`sessions-revoked-${run}`, `sessions-other-${run}`, `sessions-stale-${run}`],
+    dataDir,
+    { port: PORT },
+  );
+  accounts = {
+    revoked: created[`sessions-revoked-${run}`]!,
+    other: created[`sessions-other-${run}`]!,
+    stale: created[`sessions-stale-${run}`]!,
+  };
   // On PostgreSQL this is a second instance of the same deployment, so it shares the main
   // server's secrets (docs: every instance needs the same AUTH_SECRET and SEALING_KEYS).
-  server = await startAppServer({
-    port: PORT,
-    env: serverEnv,
-    ...(onPostgres ? { dataDir: mainDataDir() } : {}),
-  });
-  // On PostgreSQL the demo accounts were created by the main server; reuse what it printed.
-  accounts = server.demo.length ? server.demo : demoSignIns();
+  server = await startAppServer({ port: PORT, dataDir, env: serverEnv });
 });
 test.afterAll(async () => {
   await server?.stop();
@@ -70,37 +82,35 @@ async function revokeInDatabase(email: string) {
 test("a session revoked in the database is signed out on its next request; others carry on", async ({
   browser,
 }) => {
-  const student = accounts.find((a) => a.role === "user")!;
-  const admin = accounts.find((a) => a.role === "admin")!;
-  const studentContext = await browser.newContext();
-  const adminContext = await browser.newContext();
-  const studentPage = await studentContext.newPage();
-  const adminPage = await adminContext.newPage();
-  await signIn(studentPage, student);
-  await signIn(adminPage, admin);
+  const revokedContext = await browser.newContext();
+  const otherContext = await browser.newContext();
+  const revokedPage = await revokedContext.newPage();
+  const otherPage = await otherContext.newPage();
+  await signIn(revokedPage, accounts.revoked);
+  await signIn(otherPage, accounts.other);
 
-  await revokeInDatabase(student.email);
+  await revokeInDatabase(accounts.revoked.email);
 
-  await studentPage.goto("/devices");
-  await expect(studentPage).toHaveURL(/\/signin\?callbackUrl=%2Fdevices$/);
-  await expect(studentPage.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
-  await adminPage.goto("/devices");
-  await expect(adminPage.getByRole("heading", { level: 1, name: "Devices" })).toBeVisible();
-  await studentContext.close();
-  await adminContext.close();
+  await revokedPage.goto("/devices");
+  await expect(revokedPage).toHaveURL(/\/signin\?callbackUrl=%2Fdevices$/);
+  await expect(revokedPage.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+  await otherPage.goto("/devices");
+  await expect(otherPage.getByRole("heading", { level: 1, name: "Devices" })).toBeVisible();
+  await revokedContext.close();
+  await otherContext.close();
 });
 
 test("a second start on the same data folder is refused with a clear message", async () => {
   if (onPostgres) {
     // On PostgreSQL the folder holds only secrets and instances share the database by design:
     // a second instance must start and serve rather than be refused.
-    const second = await startAppServer({ port: PORT + 1, dataDir: server.dataDir });
-    expect((await fetch(`http://localhost:${PORT + 1}/signin`)).status).toBe(200);
+    const second = await startAppServer({ port: SECOND_PORT, dataDir: server.dataDir });
+    expect((await fetch(`http://localhost:${SECOND_PORT}/signin`)).status).toBe(200);
     await second.stop();
     return;
   }
   const second = spawnSync("npx", ["tsx", "scripts/start.ts"], {
-    env: { ...process.env, PORT: String(PORT + 1), DATA_DIR: server.dataDir },
+    env: { ...process.env, PORT: String(SECOND_PORT), DATA_DIR: server.dataDir },
     encoding: "utf8",
     timeout: 60_000,
   });
@@ -114,8 +124,8 @@ test("a second start on the same data folder is refused with a clear message", a
 test("a security change after the freshness window asks to verify again, then comes back (R-A9.1)", async ({
   page,
 }) => {
-  const student = accounts.find((a) => a.role === "user")!;
-  await signIn(page, student);
+  const person = accounts.stale;
+  await signIn(page, person);
   await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
   await page.waitForTimeout((STEP_UP_SECONDS + 1) * 1000);
 
@@ -126,7 +136,7 @@ test("a security change after the freshness window asks to verify again, then co
   await expect(page.getByRole("heading", { level: 1, name: "Verify your identity" })).toBeVisible();
   await page
     .getByRole("textbox", { name: "Code" })
-    .fill(await freshCode(student.email, 0, portOf(page)));
+    .fill(await freshCode(person.email, 0, portOf(page)));
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
 

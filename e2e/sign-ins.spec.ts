@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { createAccounts } from "./support/accounts";
 import { startAppServer, type AppServer, type DemoSignIn } from "./support/app-server";
-import { freshCode, portOf, resetAuthenticators } from "./support/authenticator";
+import { freshCode, portOf } from "./support/authenticator";
 import {
   expectNoAccessibilityViolations,
   mainAlert,
@@ -33,7 +33,6 @@ let hosting: DemoSignIn;
 test.beforeAll(async () => {
   // On PostgreSQL this is a second instance of the same deployment: same database and secrets.
   const dataDir = onPostgres ? mainDataDir() : mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
-  if (!onPostgres) resetAuthenticators(PROXY_PORT);
   const created = createAccounts([`places-${PROXY_PORT}`, `hosting-${PROXY_PORT}`], dataDir);
   places = created[`places-${PROXY_PORT}`]!;
   hosting = created[`hosting-${PROXY_PORT}`]!;

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import type { DemoSignIn } from "./app-server";
-import { addDevice } from "./authenticator";
+import { addDevice, rememberDatabase } from "./authenticator";
 import type { PairedPhone } from "./companion";
 import { E2E_PORT } from "./state";
 
@@ -62,6 +62,8 @@ export function createAccounts<Name extends string>(
   dataDir: string,
   options: { env?: Record<string, string>; port?: number } = {},
 ): Record<Name, Account> {
+  // The accounts' devices are kept with the database of the server they are made for.
+  if (options.port !== undefined) rememberDatabase(options.port, dataDir, options.env);
   const wanted = entries.map((entry) => {
     const {
       name,

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { rememberDatabase } from "./authenticator";
 
 export type DemoSignIn = { role: "user" | "helpdesk" | "admin"; email: string; password: string };
 
@@ -26,6 +27,7 @@ export async function startAppServer(options: {
   env?: Record<string, string>;
 }): Promise<AppServer> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
+  rememberDatabase(options.port, dataDir, options.env);
   const child = spawn("npx", ["tsx", "server.ts"], {
     env: {
       ...process.env,

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, type Page } from "@playwright/test";
@@ -7,14 +7,38 @@ import { E2E_PORT } from "./state";
 
 // Plays the person's authenticator app: keeps the secrets read from "Can't scan the image?" and
 // the last time-step each account used, since every step is accepted only once.
+//
+// Devices belong to the database that holds their people: servers sharing one database share
+// them, and a database of a test file's own starts with none, even for an email another
+// database also has. Each account is kept in a file of its own, because the two end-to-end
+// workers update their own accounts at the same time.
 
 type Device = { secret: string; lastStep: number };
-type Store = Record<string, Device[]>;
 
-// Servers on PostgreSQL share one database, so they share the devices too.
-function storeFile(port: number) {
-  const scope = process.env.DATABASE_URL ? "postgres" : String(port);
-  return path.join(tmpdir(), `factor-e2e-authenticators-${scope}.json`);
+/** The database a server is on: a test file's own PostgreSQL database, the shared one, or a folder. */
+function databaseName(dataDir: string, env: Record<string, string> = {}): string {
+  if (env.DATABASE_URL) return `database-${new URL(env.DATABASE_URL).pathname.slice(1)}`;
+  if (process.env.DATABASE_URL) return "postgres";
+  return `folder-${path.basename(dataDir)}`;
+}
+
+const portFile = (port: number) => path.join(tmpdir(), `factor-e2e-database-of-port-${port}`);
+
+/**
+ * Says which database the server on `port` uses, before its accounts get devices; other processes
+ * of the run (the workers) read it from a file.
+ */
+export function rememberDatabase(port: number, dataDir: string, env?: Record<string, string>) {
+  writeFileSync(portFile(port), databaseName(dataDir, env));
+}
+
+function storeDir(port: number) {
+  const name = existsSync(portFile(port)) ? readFileSync(portFile(port), "utf8") : `port-${port}`;
+  return path.join(tmpdir(), "factor-e2e-authenticators", name);
+}
+
+function accountFile(email: string, port: number) {
+  return path.join(storeDir(port), `${email}.json`);
 }
 
 /** The port of the server a page is on, which names its set of devices. */
@@ -22,34 +46,31 @@ export function portOf(page: Page): number {
   return Number(new URL(page.url()).port) || E2E_PORT;
 }
 
-function load(port: number): Store {
-  const file = storeFile(port);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Store) : {};
+export function devices(email: string, port = E2E_PORT): Device[] {
+  const file = accountFile(email, port);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Device[]) : [];
 }
 
-function save(port: number, store: Store) {
-  writeFileSync(storeFile(port), JSON.stringify(store));
+function saveDevices(email: string, port: number, list: Device[]) {
+  mkdirSync(storeDir(port), { recursive: true });
+  writeFileSync(accountFile(email, port), JSON.stringify(list));
 }
 
-/** Forget every device (a fresh server run). */
+/** Forget every device of the server on `port` (a fresh run of the main server). */
 export function resetAuthenticators(port = E2E_PORT) {
-  save(port, {});
+  rmSync(storeDir(port), { recursive: true, force: true });
 }
 
 export function addDevice(email: string, secret: string, usedStep: number, port = E2E_PORT) {
-  const store = load(port);
-  (store[email] ??= []).push({ secret, lastStep: usedStep });
-  save(port, store);
-}
-
-export function devices(email: string, port = E2E_PORT): Device[] {
-  return load(port)[email] ?? [];
+  saveDevices(email, port, [...devices(email, port), { secret, lastStep: usedStep }]);
 }
 
 export function removeDevice(email: string, secret: string, port = E2E_PORT) {
-  const store = load(port);
-  store[email] = (store[email] ?? []).filter((d) => d.secret !== secret);
-  save(port, store);
+  saveDevices(
+    email,
+    port,
+    devices(email, port).filter((d) => d.secret !== secret),
+  );
 }
 
 const currentStep = () => Math.floor(Date.now() / 30_000);
@@ -59,8 +80,8 @@ const currentStep = () => Math.floor(Date.now() / 30_000);
  * drift), or — when both are used — waits for time to move on.
  */
 export async function freshCode(email: string, deviceIndex = 0, port = E2E_PORT): Promise<string> {
-  const store = load(port);
-  const device = store[email]?.[deviceIndex];
+  const list = devices(email, port);
+  const device = list[deviceIndex];
   if (!device) throw new Error(`no authenticator for ${email}`);
   // One step is shared by every device of the account only per device; each keeps its own.
   let step = Math.max(currentStep(), device.lastStep + 1);
@@ -69,7 +90,7 @@ export async function freshCode(email: string, deviceIndex = 0, port = E2E_PORT)
     step = Math.max(currentStep(), device.lastStep + 1);
   }
   device.lastStep = step;
-  save(port, store);
+  saveDevices(email, port, list);
   return totpCode(device.secret, new Date(step * 30_000 + 1000));
 }
 

@@ -398,7 +398,7 @@ export function disableAccount(
     if (subject.role === "admin") await ensureAnotherAdmin(tx, subject.id);
     await tx
       .update(users)
-      .set({ status: "disabled", updatedAt: sql`now()` })
+      .set({ status: "disabled", disabledBy: "console", updatedAt: sql`now()` })
       .where(eq(users.id, subject.id));
     const sessions = await endEverySession(tx, subject.id, "account_disabled");
     await forgetBrowsers(tx, subject.id);
@@ -422,7 +422,7 @@ export function enableAccount(
     if (subject.status === "active") throw new Refusal("The account is enabled already.");
     await tx
       .update(users)
-      .set({ status: "active", updatedAt: sql`now()` })
+      .set({ status: "active", disabledBy: null, updatedAt: sql`now()` })
       .where(eq(users.id, subject.id));
     return { value: undefined, notice: "admin.account_enabled" };
   });

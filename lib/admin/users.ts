@@ -185,6 +185,8 @@ export type AdminUserDetail = {
   displayName: string;
   role: Role;
   status: UserStatus;
+  /** Who disabled a disabled account: the directory sync (a leaver) or the console. */
+  disabledBy: "directory" | "console" | null;
   mfaRequired: boolean;
   mustChangePassword: boolean;
   hasPassword: boolean;
@@ -221,6 +223,7 @@ export async function getAdminUser(db: Executor, userId: string): Promise<AdminU
       displayName: users.displayName,
       role: users.role,
       status: users.status,
+      disabledBy: users.disabledBy,
       mfaRequired: users.mfaRequired,
       mustChangePassword: users.mustChangePassword,
       hasPassword: sql<boolean>`${users.passwordHash} is not null`.mapWith(Boolean),

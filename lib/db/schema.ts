@@ -36,6 +36,11 @@ export const users = pgTable(
     displayName: text("display_name").notNull(),
     role: roleEnum("role").notNull().default("user"),
     status: userStatusEnum("status").notNull().default("active"),
+    /**
+     * Who disabled the account: the directory sync (the person left it, and is enabled again if
+     * they come back) or the console (which only the console undoes). Null while active.
+     */
+    disabledBy: text("disabled_by", { enum: ["directory", "console"] }),
     mfaRequired: boolean("mfa_required").notNull().default(true),
     passwordHash: text("password_hash"),
     passwordChangedAt: timestamp("password_changed_at", { withTimezone: true }),
@@ -617,7 +622,7 @@ export const callerVerifications = pgTable(
     agentId: uuid("agent_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    method: text("method", { enum: ["push", "sms"] }).notNull(),
+    method: text("method", { enum: ["push", "sms", "email"] }).notNull(),
     /** The phone a code was texted to; a verification outlives the phone's removal (an MFA reset). */
     phoneMethodId: uuid("phone_method_id").references(() => mfaMethods.id, {
       onDelete: "set null",
@@ -626,7 +631,7 @@ export const callerVerifications = pgTable(
     pushRequestId: uuid("push_request_id").references(() => pushRequests.id, {
       onDelete: "set null",
     }),
-    /** HMAC of the texted code with the server secret and this id; null for a push. */
+    /** HMAC of the texted or emailed code with the server secret and this id; null for a push. */
     codeHash: text("code_hash"),
     failures: integer("failures").notNull().default(0),
     status: text("status", {

@@ -20,6 +20,7 @@ import {
 } from "@/lib/testing/directory";
 import type { TestDatabase } from "@/lib/testing/test-database";
 import { setUpDirectoryTests } from "@/lib/testing/directory-tests";
+import { disableAccount } from "@/lib/admin/account-actions";
 import { directoryConfigFrom, type DirectoryConfig } from "./config";
 import { getLastDirectorySync, runDirectorySync } from "./sync";
 
@@ -209,6 +210,66 @@ describe("the directory sync", () => {
       .from(users)
       .where(eq(users.email, "break.glass@example.edu"));
     expect(local!.status).toBe("active");
+  });
+
+  it("enables someone who comes back to the directory, but not someone the console disabled", async () => {
+    await addPerson("ida.returning");
+    expect(await sync()).toMatchObject({ outcome: "completed", created: 1, found: 8 });
+    const ida = (await account("ida.returning"))!;
+    // Moved out of the people's branch (a leaver), then back: the same entry, the same entryUUID.
+    const move = (from: string, to: string) =>
+      directory.modify(
+        [
+          `dn: uid=ida.returning,${from}`,
+          "changetype: modrdn",
+          "newrdn: uid=ida.returning",
+          "deleteoldrdn: 1",
+          `newsuperior: ${to}`,
+          "",
+        ].join("\n"),
+      );
+    const people = TEST_DIRECTORY.peopleDn;
+    const elsewhere = "ou=services,dc=example,dc=edu";
+    await move(people, elsewhere);
+    expect(await sync()).toMatchObject({ disabled: 1, found: 7 });
+    expect(await account("ida.returning")).toMatchObject({ status: "disabled" });
+
+    await move(elsewhere, people);
+    const preview = await sync({ dryRun: true });
+    expect(preview!.changes).toContain(
+      "Update ida.returning: enabled again: back in the directory",
+    );
+    expect(await account("ida.returning")).toMatchObject({ status: "disabled" });
+    expect(await sync()).toMatchObject({ outcome: "completed", updated: 1, found: 8 });
+    expect(await account("ida.returning")).toMatchObject({ status: "active", disabledBy: null });
+    expect(await audits("directory.account.enabled")).toEqual([{ subjectId: ida.id, details: {} }]);
+
+    // Disabled in the console while still in the directory: the sync leaves that alone.
+    const { breakGlass } = setup;
+    const admin = {
+      id: breakGlass.id,
+      email: "break.glass@example.edu",
+      displayName: "Break Glass",
+      role: "admin" as const,
+      sessionId: "session-admin",
+    };
+    expect(
+      await disableAccount(
+        database.db,
+        admin,
+        ida.id,
+        { reason: "Suspended by HR", ticket: undefined },
+        context,
+      ),
+    ).toMatchObject({ ok: true });
+    expect(await sync()).toMatchObject({ outcome: "completed", updated: 0 });
+    expect(await account("ida.returning")).toMatchObject({
+      status: "disabled",
+      disabledBy: "console",
+    });
+
+    await directory.modify(`dn: uid=ida.returning,${people}\nchangetype: delete\n`);
+    expect(await sync()).toMatchObject({ outcome: "completed", found: 7, disabled: 0 });
   });
 
   it("stops instead of disabling when the directory returns fewer than half the people", async () => {

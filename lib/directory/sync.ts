@@ -133,12 +133,25 @@ export async function runDirectorySync(
       directoryLogin: users.directoryLogin,
       role: users.role,
       status: users.status,
+      disabledBy: users.disabledBy,
     })
     .from(users)
     .where(eq(users.source, "directory"));
   const byDirectoryId = new Map(known.map((row) => [row.directoryId!, row]));
   const present = new Set(read.people.map((person) => person.id));
   const leavers = known.filter((row) => row.status === "active" && !present.has(row.directoryId!));
+  // Back in the directory after the sync disabled them (moved back into its scope, re-enabled
+  // there). Someone the console disabled stays disabled: only the console undoes that.
+  const returners = new Set(
+    known
+      .filter(
+        (row) =>
+          row.status === "disabled" &&
+          row.disabledBy === "directory" &&
+          present.has(row.directoryId!),
+      )
+      .map((row) => row.id),
+  );
 
   // Far fewer people than the last sync found (or than Factor has, before any sync finished):
   // more likely a broken filter or a half-answering directory than people leaving.
@@ -197,6 +210,10 @@ export async function runDirectorySync(
         differs.push(`email → ${person.email}`);
       if (row.directoryLogin !== person.login) differs.push(`login → ${person.login}`);
       if (row.role !== role) differs.push(`role → ${role}`);
+      if (returners.has(row.id)) {
+        if (!dryRun) await enableReturner(db, row.id, options.requestedBy ?? null);
+        differs.unshift("enabled again: back in the directory");
+      }
       if (differs.length === 0) continue;
       if (!dryRun) {
         await syncDirectoryAccount(db, person, role);
@@ -266,7 +283,7 @@ async function disableLeaver(db: Db, userId: string, actorId: string | null): Pr
     }
     await tx
       .update(users)
-      .set({ status: "disabled", updatedAt: sql`now()` })
+      .set({ status: "disabled", disabledBy: "directory", updatedAt: sql`now()` })
       .where(eq(users.id, userId));
     const sessions = await revokeUserSessions(tx, userId, "directory_left");
     await endSignInsInProgress(tx, userId);
@@ -279,6 +296,30 @@ async function disableLeaver(db: Db, userId: string, actorId: string | null): Pr
       details: { sessionsRevoked: sessions, browsersForgotten: browsers },
     });
     return true;
+  });
+}
+
+/**
+ * Enables the account of someone the sync disabled who is back in the directory, audited. Their
+ * methods are as they left them; every session and remembered browser ended when they left.
+ */
+async function enableReturner(db: Db, userId: string, actorId: string | null): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(users)
+      .set({ status: "active", disabledBy: null, updatedAt: sql`now()` })
+      .where(
+        and(eq(users.id, userId), eq(users.status, "disabled"), eq(users.disabledBy, "directory")),
+      )
+      .returning({ id: users.id });
+    if (!row) return;
+    await writeAudit(tx, {
+      action: "directory.account.enabled",
+      outcome: "success",
+      actorId,
+      subjectId: userId,
+      details: {},
+    });
   });
 }
 

@@ -13,13 +13,14 @@ import { E2E_PORT } from "./support/state";
 
 // "Verify identity" on a person's page (R-A10.4): the helpdesk checks a caller with the person's
 // own phone — a request to their Authenticator app, or a code texted to them that the caller
-// reads back — and an administrator can require such a check before a password reset. One
+// reads back — or with a code emailed to their alternate email, and an administrator can require
+// such a check before a password reset. One
 // browser context is the agent's console, another the person's phone. Requiring the check is
 // organisation-wide, so this file runs its own server on a database of its own.
 const PORT = E2E_PORT + 16;
 const BASE_URL = `http://localhost:${PORT}`;
 const run = String(Date.now() % 100_000).padStart(5, "0");
-const NAMES = ["agent", "admin", "pushed", "texted", "reset"] as const;
+const NAMES = ["agent", "admin", "pushed", "texted", "emailed", "reset"] as const;
 let server: AppServer;
 let ownDatabase: Awaited<ReturnType<typeof createOwnDatabase>>;
 let accounts: Record<(typeof NAMES)[number], Account>;
@@ -37,6 +38,7 @@ test.beforeAll(async () => {
       { name: `verify-admin-${run}`, role: "admin", authenticator: true },
       { name: `verify-pushed-${run}`, phone: "Pixel" },
       { name: `verify-texted-${run}`, authenticator: true },
+      { name: `verify-emailed-${run}`, authenticator: true },
       { name: `verify-reset-${run}`, phone: "Pixel" },
     ],
     dataDir,
@@ -113,7 +115,7 @@ test("a request to the person's app, approved with the number the agent reads ou
   await openPerson(agent, person);
   const dialog = await openVerifyDialog(agent);
   await expectNoAccessibilityViolations(agent);
-  // Only what the person can receive: no phone takes texts, and no email code at all.
+  // Only what the person can receive: no phone takes texts, and no alternate email.
   await expect(dialog.getByRole("button", { name: "Text a code" })).toHaveCount(0);
   await expect(dialog.getByRole("button", { name: "Email a code" })).toHaveCount(0);
 
@@ -213,6 +215,62 @@ test("a code texted to the person and read back by the caller verifies them; a w
   await expect(dialog.getByText("That's the code: the caller is verified.")).toBeVisible();
   await closeDialog(dialog);
   await expect(agent.getByText(/^Verified by text at \d\d:\d\d UTC by you/)).toBeVisible();
+});
+
+test("a code emailed to the person's alternate email, never the account's own, and read back verifies them (R-A10.4)", async ({
+  browser,
+}) => {
+  const person = accounts.emailed;
+  const home = `${person.email.split("@")[0]}.home@example.org`;
+  // The person adds a personal address in Security info, as anyone would.
+  const own = await signedInPage(browser, person, "/security-info");
+  await own
+    .getByRole("region", { name: "Alternate email" })
+    .getByRole("button", { name: "Add alternate email" })
+    .click();
+  const enrolment = await waitForNewMessage(
+    own,
+    { channel: "Email", recipient: home },
+    async () => {
+      await own.getByRole("textbox", { name: "Alternate email" }).fill(home);
+      await own.getByRole("button", { name: "Send code" }).click();
+      await expect(own.getByRole("textbox", { name: "Code" })).toBeVisible();
+    },
+  );
+  await own.getByRole("textbox", { name: "Code" }).fill(/\b(\d{8})\b/.exec(enrolment.body)![1]!);
+  await own.getByRole("button", { name: "Verify" }).click();
+  await expect(own.getByRole("main").getByRole("status")).toHaveText(
+    "Your alternate email was verified.",
+  );
+
+  const agent = await signedInPage(browser, accounts.agent);
+  await openPerson(agent, person);
+  const dialog = await openVerifyDialog(agent);
+  // No paired phone and no phone for texts: the alternate email is what is left.
+  await expect(dialog.getByRole("button", { name: "Send a request to their app" })).toHaveCount(0);
+  await expect(dialog.getByRole("button", { name: "Text a code" })).toHaveCount(0);
+  await expect(dialog).toContainText(`To ${home[0]}•••@example.org`);
+  await expectNoAccessibilityViolations(agent);
+  const email = await waitForNewMessage(agent, { channel: "Email", recipient: home }, async () => {
+    await dialog.getByRole("button", { name: "Email a code" }).click();
+    await expect(dialog.getByRole("status")).toContainText(
+      `A code was emailed to ${home[0]}•••@example.org`,
+    );
+  });
+  expect(email.body).toMatch(/helpdesk/);
+  expect(email.body).not.toMatch(/https?:\/\//);
+  const code = /\b(\d{8})\b/.exec(email.body)![1]!;
+
+  const field = dialog.getByRole("textbox", { name: "Code the caller reads" });
+  await field.fill(code.slice(0, 6));
+  await dialog.getByRole("button", { name: "Check" }).click();
+  await expect(field).toHaveAccessibleDescription("Enter the 8 digits the caller reads to you.");
+  await expectNoAccessibilityViolations(agent);
+  await field.fill(code);
+  await dialog.getByRole("button", { name: "Check" }).click();
+  await expect(dialog.getByText("That's the code: the caller is verified.")).toBeVisible();
+  await closeDialog(dialog);
+  await expect(agent.getByText(/^Verified by email at \d\d:\d\d UTC by you/)).toBeVisible();
 });
 
 test("with caller verification required, a password reset is refused until the agent has verified the caller (R-A10.4)", async ({

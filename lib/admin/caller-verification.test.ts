@@ -2,6 +2,7 @@ import { webcrypto } from "node:crypto";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { auditLog, callerVerifications, mfaMethods, outbox, pushRequests } from "@/lib/db/schema";
+import { beginAlternateEmail, confirmAlternateEmail } from "@/lib/mfa/alternate-email";
 import { getDevice } from "@/lib/mfa/companion-device";
 import { beginPairing, completePairing, confirmPairedPhone } from "@/lib/mfa/companion-pairing";
 import { answerMessage, pairingMessage } from "@/lib/mfa/companion-protocol";
@@ -25,6 +26,7 @@ import {
   getCallerVerificationView,
   getPushVerificationStatus,
   getVerifiedCaller,
+  startEmailVerification,
   startPushVerification,
   startTextVerification,
 } from "./caller-verification";
@@ -58,7 +60,7 @@ afterEach(() => {
   resetEnv();
 });
 
-type Person = { id: string; email: string; displayName: string };
+type Person = { id: string; email: string; displayName: string; role: "user" };
 
 async function newAgent(role: Agent["role"] = "helpdesk"): Promise<Agent> {
   counter += 1;
@@ -73,7 +75,30 @@ async function newPerson(): Promise<Person> {
   const email = `caller${counter}@example.edu`;
   const displayName = `Caller ${counter}`;
   const { id } = await createTestUser(database.db, { email, displayName, role: "user" });
-  return { id, email, displayName };
+  return { id, email, displayName, role: "user" };
+}
+
+/** A personal address added and verified in Security info, as the person would. */
+async function addAlternateEmail(person: Person | Agent): Promise<string> {
+  const address = `${person.email.split("@")[0]}.home@example.org`;
+  const user = { id: person.id, email: person.email, displayName: person.displayName };
+  await beginAlternateEmail(database.db, user, "session-own", address, context);
+  const code = /\b(\d{8})\b/.exec(await lastEmailTo(address))![1]!;
+  expect(
+    await confirmAlternateEmail(database.db, user, "session-own", code, context),
+  ).toMatchObject({ ok: true });
+  return address;
+}
+
+/** The newest email to an address, opened. */
+async function lastEmailTo(address: string): Promise<string> {
+  const [row] = await database.db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.recipient, address), eq(outbox.channel, "email")))
+    .orderBy(desc(outbox.id))
+    .limit(1);
+  return openBody(row!)!;
 }
 
 /** An active mobile phone that takes texts; its own number, so send limits do not leak. */
@@ -202,9 +227,10 @@ describe("a code texted to the person and read back (R-A10.4)", () => {
     const agent = await newAgent();
     const person = await newPerson();
     const { methodId, e164 } = await addMobile(person.id);
-    expect(await getCallerVerificationOptions(database.db, person.id)).toEqual({
+    expect(await getCallerVerificationOptions(database.db, person)).toEqual({
       push: false,
       phones: [{ id: methodId, name: expect.stringMatching(/^Phone \+44 •••• ••• \d{3}$/) }],
+      alternateEmail: null,
     });
 
     const sent = await startTextVerification(database.db, agent, person.id, methodId, context);
@@ -394,12 +420,133 @@ describe("a code texted to the person and read back (R-A10.4)", () => {
   });
 });
 
+describe("a code emailed to the person's alternate email and read back (R-A10.4)", () => {
+  it("goes to the verified alternate email, never the account's own, and verifies the caller once", async () => {
+    const agent = await newAgent();
+    const person = await newPerson();
+    // Without one, there is nothing to email: the account's own address is never used.
+    expect((await getCallerVerificationOptions(database.db, person)).alternateEmail).toBeNull();
+    expect(await startEmailVerification(database.db, agent, person.id, context)).toMatchObject({
+      ok: false,
+      reason: "unavailable",
+      message: "This person has no verified alternate email to send a code to.",
+    });
+    expect(await checksOf(person.id)).toEqual([]);
+
+    const address = await addAlternateEmail(person);
+    const masked = `${address[0]}•••@example.org`;
+    expect((await getCallerVerificationOptions(database.db, person)).alternateEmail).toBe(masked);
+    const sent = await startEmailVerification(database.db, agent, person.id, context);
+    expect(sent).toMatchObject({ ok: true, sentTo: masked });
+    const body = await lastEmailTo(address);
+    expect(body).toMatch(/helpdesk.*only if you called the helpdesk yourself/);
+    expect(body).not.toMatch(/https?:/);
+    const code = /\b(\d{8})\b/.exec(body)![1]!;
+    const toAccount = await database.db
+      .select()
+      .from(outbox)
+      .where(
+        and(
+          eq(outbox.recipient, person.email),
+          eq(outbox.reference, sent.ok ? sent.verificationId : ""),
+        ),
+      );
+    expect(toAccount).toEqual([]);
+
+    const [check] = await checksOf(person.id);
+    expect(check).toMatchObject({ agentId: agent.id, method: "email", status: "pending" });
+    expect(check!.codeHash).not.toContain(code);
+    expect(
+      (await getCallerVerificationView(database.db, agent.id, person.id)).waitingCode,
+    ).toMatchObject({ method: "email", sentTo: masked });
+
+    // A text's six digits are not an emailed code's eight: not counted.
+    expect(
+      await checkCallerCode(database.db, agent, person.id, code.slice(0, 6), context),
+    ).toMatchObject({
+      ok: false,
+      reason: "malformed",
+      message: "Enter the 8 digits the caller reads to you.",
+    });
+    const wrong = code === "00000000" ? "11111111" : "00000000";
+    expect(await checkCallerCode(database.db, agent, person.id, wrong, context)).toMatchObject({
+      ok: false,
+      reason: "wrong_code",
+    });
+    expect(await checkCallerCode(database.db, agent, person.id, code, context)).toMatchObject({
+      ok: true,
+    });
+    expect(await getVerifiedCaller(database.db, agent.id, person.id)).toMatchObject({
+      method: "email",
+    });
+    expect(await checkCallerCode(database.db, agent, person.id, code, context)).toMatchObject({
+      ok: false,
+      reason: "no_code",
+    });
+    const audits = (await auditsOf(person.id)).filter((a) => a.action.startsWith("admin."));
+    expect(
+      audits.map((a) => [a.action, a.outcome, (a.details as { method?: string }).method]),
+    ).toEqual([
+      ["admin.caller.verification_sent", "success", "email"],
+      ["admin.caller.verification_failed", "failure", "email"],
+      ["admin.caller.verified", "success", "email"],
+    ]);
+    expect(JSON.stringify(audits)).not.toContain(code);
+  });
+
+  it("replaces a texted code, and the texted one stops working", async () => {
+    const agent = await newAgent();
+    const person = await newPerson();
+    const { methodId, e164 } = await addMobile(person.id);
+    const address = await addAlternateEmail(person);
+    await startTextVerification(database.db, agent, person.id, methodId, context);
+    const texted = await textedCode(e164);
+    await startEmailVerification(database.db, agent, person.id, context);
+    const emailed = /\b(\d{8})\b/.exec(await lastEmailTo(address))![1]!;
+    expect((await checksOf(person.id)).map((c) => [c.method, c.status])).toEqual([
+      ["sms", "replaced"],
+      ["email", "pending"],
+    ]);
+    expect(await checkCallerCode(database.db, agent, person.id, texted, context)).toMatchObject({
+      ok: false,
+      reason: "malformed",
+    });
+    expect(await checkCallerCode(database.db, agent, person.id, emailed, context)).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it("keeps to the emailed codes' limits (R-A5.4), and is not offered for an agent's account (R-A5.6)", async () => {
+    process.env.PHONE_SEND_INTERVAL_SECONDS = "60";
+    resetEnv();
+    const agent = await newAgent();
+    const person = await newPerson();
+    await addAlternateEmail(person);
+    // The address's own verification code was the last email a moment ago.
+    const refused = await startEmailVerification(database.db, agent, person.id, context);
+    expect(refused).toMatchObject({ ok: false, reason: "limit" });
+    expect(refused.ok ? "" : refused.message).toMatch(
+      /^Their alternate email has had as many codes as it may for now\. Try again in \d+ seconds/,
+    );
+    expect(await checksOf(person.id)).toEqual([]);
+
+    const admin = await newAgent("admin");
+    const colleague = await newAgent("helpdesk");
+    await addAlternateEmail(colleague);
+    expect((await getCallerVerificationOptions(database.db, colleague)).alternateEmail).toBeNull();
+    expect(await startEmailVerification(database.db, admin, colleague.id, context)).toMatchObject({
+      ok: false,
+      reason: "unavailable",
+    });
+  });
+});
+
 describe("a request to the person's Authenticator app (R-A10.4, R-A6.1)", () => {
   it("shows the phone who asks and why; approving with the number read out verifies the caller", async () => {
     const agent = await newAgent();
     const person = await newPerson();
     const phone = await pairPhone(person.id);
-    expect((await getCallerVerificationOptions(database.db, person.id)).push).toBe(true);
+    expect((await getCallerVerificationOptions(database.db, person)).push).toBe(true);
 
     const started = await startPushVerification(database.db, agent, person.id, context);
     if (!started.ok) throw new Error(started.message);

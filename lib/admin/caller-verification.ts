@@ -1,5 +1,5 @@
 import { createHmac, randomInt } from "node:crypto";
-import { and, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
@@ -13,8 +13,14 @@ import {
   startPushRequest,
   type PushBinding,
 } from "@/lib/mfa/companion-push";
+import { getAlternateEmail, maskEmail } from "@/lib/mfa/alternate-email";
 import { getMethodSummary } from "@/lib/mfa/methods";
-import { lockSends, sendAllowance } from "@/lib/mfa/phone-send-limits";
+import {
+  emailCodeAllowance,
+  lockEmailSends,
+  lockSends,
+  sendAllowance,
+} from "@/lib/mfa/phone-send-limits";
 import {
   isPhoneKind,
   METHOD_KIND_INFO,
@@ -31,25 +37,30 @@ import { agentMayActOn, type Agent } from "./agent-rules";
 
 // "Verify identity" (R-A10.4, docs/decisions/0018-caller-verification.md): before the helpdesk
 // resets anything for a caller, it checks that the caller holds the person's phone — a request
-// to their Authenticator app, or a code texted to their phone that the caller reads back. Each
+// to their Authenticator app, or a code texted to their phone that the caller reads back — or
+// their alternate email's inbox, with a code emailed there (never to the account's own). Each
 // check is bound to the agent, the person and the method; a verified check stands for
 // VERIFIED_CALLER_MAX_AGE_MS, is shown to every agent on the person's page, and is cited in the
 // audit record of each agent action on the person in that time.
 
 /** How long a verified caller stays verified: about the length of a helpdesk call. */
 export const VERIFIED_CALLER_MAX_AGE_MS = 10 * 60_000;
-/** How long a texted code can be read back. */
+/** How long a texted or emailed code can be read back. */
 export const CALLER_CODE_TTL_MS = 10 * 60_000;
-/** Wrong codes after which a code is dead: the agent texts a new one, within the send limits. */
+/** Wrong codes after which a code is dead: the agent sends a new one, within the send limits. */
 export const CALLER_CODE_MAX_FAILURES = 3;
-const CALLER_CODE_DIGITS = 6;
 
-export type CallerVerificationMethod = "push" | "sms";
+export type CallerVerificationMethod = "push" | "sms" | "email";
+type CodeMethod = Exclude<CallerVerificationMethod, "push">;
+
+/** Digits in a code: an emailed one has more, as every emailed code does (decision 0023). */
+const CALLER_CODE_DIGITS: Record<CodeMethod, number> = { sms: 6, email: 8 };
 
 /** What the console calls each method: "Verified by push", "Verified by text". */
 export const CALLER_METHOD_NAMES: Record<CallerVerificationMethod, string> = {
   push: "push",
   sms: "text",
+  email: "email",
 };
 
 /** What an agent action on the person says when the organisation requires a check first. */
@@ -84,7 +95,7 @@ async function judge(
   db: Db,
   agent: Agent,
   subjectId: string,
-  method: CallerVerificationMethod,
+  method: CallerVerificationMethod | "code",
   context: RequestContext,
 ): Promise<Result<{ subject: Subject }, "missing" | "refused", { message: string }>> {
   const subject = await getSubject(db, subjectId);
@@ -113,27 +124,44 @@ async function listTextablePhones(db: Executor, userId: string): Promise<Textabl
     .map((m) => ({ id: m.id, name: methodName(m), e164: phoneNumberOf(m) }));
 }
 
+/**
+ * The person's verified alternate email, for a user account only: like a text, an inbox is not
+ * enough to vouch for an agent or an administrator (R-A5.6). Never the account's own address —
+ * see the decision record.
+ */
+async function getEmailableAddress(
+  db: Executor,
+  subject: Pick<Subject, "id" | "role">,
+): Promise<{ email: string } | null> {
+  if (subject.role !== "user") return null;
+  return getAlternateEmail(db, subject.id);
+}
+
 export type CallerVerificationOptions = {
   /** A phone paired with the Authenticator app can be sent a request. */
   push: boolean;
   /** Phones that can be texted a code, by their masked name; never the number. */
   phones: { id: string; name: string }[];
+  /** Their verified alternate email, masked, when a code can be emailed there. */
+  alternateEmail: string | null;
 };
 
 /**
  * How this person can be checked: their paired phones and the phones that take texts, among
- * the methods they can use now (texts not for agent accounts, nor while texts cannot be sent).
- * There is no email: see the decision record.
+ * the methods they can use now (texts not for agent accounts, nor while texts cannot be sent),
+ * and their alternate email.
  */
 export async function getCallerVerificationOptions(
   db: Executor,
-  userId: string,
+  subject: Pick<Subject, "id" | "role">,
 ): Promise<CallerVerificationOptions> {
-  const { methods } = await getMethodSummary(db, userId);
-  const phones = await listTextablePhones(db, userId);
+  const { methods } = await getMethodSummary(db, subject.id);
+  const phones = await listTextablePhones(db, subject.id);
+  const address = await getEmailableAddress(db, subject);
   return {
     push: methods.some((m) => METHOD_KIND_INFO[m.kind].signInOptions.includes("push")),
     phones: phones.map(({ id, name }) => ({ id, name })),
+    alternateEmail: address ? maskEmail(address.email) : null,
   };
 }
 
@@ -188,7 +216,7 @@ export async function startPushVerification(
   const judged = await judge(db, agent, subjectId, "push", context);
   if (!judged.ok) return judged;
   const { subject } = judged;
-  if (!(await getCallerVerificationOptions(db, subject.id)).push) {
+  if (!(await getCallerVerificationOptions(db, subject)).push) {
     return { ok: false, reason: "unavailable", message: PUSH_REFUSALS.unavailable };
   }
   const [waiting] = await db
@@ -391,10 +419,11 @@ async function endCheck(
   return row!.endedAt!;
 }
 
-// ── a code texted to the person's phone ─────────────────────────────────────
+// ── a code texted to the person's phone, or emailed to their alternate email ──
 
-function newCode(): string {
-  return String(randomInt(0, 10 ** CALLER_CODE_DIGITS)).padStart(CALLER_CODE_DIGITS, "0");
+function newCode(method: CodeMethod): string {
+  const digits = CALLER_CODE_DIGITS[method];
+  return String(randomInt(0, 10 ** digits)).padStart(digits, "0");
 }
 
 /** A code is kept as a keyed hash bound to its check: a leaked row cannot be tried offline. */
@@ -405,18 +434,84 @@ function hashCode(verificationId: string, code: string): string {
 }
 
 /**
- * What the text says. Unlike a sign-in code, it may be read out — but only to the helpdesk the
- * person called themselves: someone who calls them "from the helpdesk" and asks for it is not.
+ * What the text or email says. Unlike a sign-in code, it may be read out — but only to the
+ * helpdesk the person called themselves: someone who calls them "from the helpdesk" and asks for
+ * it is not. No link: it is read out, never followed (R-A5.8).
  */
-function textBody(code: string): string {
+function codeMessage(code: string): string {
   const org = getEnv().ORG_NAME;
   return `${org} helpdesk: your code is ${code}. Read it out only if you called the helpdesk yourself and are on the call now. If you didn't call them, don't share it.`;
 }
 
+/** "60 seconds", "5 minutes": how long until the send limits allow another code. */
+function retryIn(wait: number): string {
+  return wait < 120 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`;
+}
+
+type CodeStart = Result<
+  { verificationId: string; sentTo: string },
+  StartRefusal,
+  { message: string }
+>;
+
 /**
- * "Text a code": a random code, kept hashed, to one of the person's phones that take texts,
- * within the phone send limits (R-A5.4) — which also bound how often a new code can be tried.
- * An earlier code the agent texted this person stops working.
+ * Starts a code check once the send limits allowed it, in the caller's transaction: the agent's
+ * earlier code for this person (texted or emailed) stops working, the new one is kept hashed and
+ * queued sealed like every code (R-A3.5), and the audit record never holds it.
+ */
+async function startCodeCheck(
+  tx: Executor,
+  agent: Agent,
+  subject: Subject,
+  send: {
+    method: CodeMethod;
+    recipient: string;
+    sentTo: string;
+    phoneMethodId?: string;
+    context: RequestContext;
+  },
+): Promise<CodeStart> {
+  for (const method of ["sms", "email"] as const) {
+    await replaceWaiting(tx, agent.id, subject.id, method);
+  }
+  const verificationId = crypto.randomUUID();
+  const code = newCode(send.method);
+  await tx.insert(callerVerifications).values({
+    id: verificationId,
+    userId: subject.id,
+    agentId: agent.id,
+    method: send.method,
+    phoneMethodId: send.phoneMethodId ?? null,
+    codeHash: hashCode(verificationId, code),
+    expiresAt: databaseNowPlus(CALLER_CODE_TTL_MS),
+  });
+  await queueMessage(tx, {
+    userId: subject.id,
+    channel: send.method,
+    recipient: send.recipient,
+    ...(send.method === "email" ? { subject: `Your ${getEnv().ORG_NAME} helpdesk code` } : {}),
+    body: codeMessage(code),
+    sensitive: true,
+    reference: verificationId,
+  });
+  await writeAudit(tx, {
+    action: "admin.caller.verification_sent",
+    outcome: "success",
+    actorId: agent.id,
+    subjectId: subject.id,
+    ...send.context,
+    details: {
+      method: send.method,
+      ...(send.phoneMethodId ? { methodId: send.phoneMethodId } : {}),
+      verificationId,
+    },
+  });
+  return { ok: true, verificationId, sentTo: send.sentTo };
+}
+
+/**
+ * "Text a code": a random code to one of the person's phones that take texts, within the phone
+ * send limits (R-A5.4) — which also bound how often a new code can be tried.
  */
 export async function startTextVerification(
   db: Db,
@@ -424,7 +519,7 @@ export async function startTextVerification(
   subjectId: string,
   phoneMethodId: string,
   context: RequestContext,
-): Promise<Result<{ verificationId: string; sentTo: string }, StartRefusal, { message: string }>> {
+): Promise<CodeStart> {
   const judged = await judge(db, agent, subjectId, "sms", context);
   if (!judged.ok) return judged;
   const { subject } = judged;
@@ -438,52 +533,78 @@ export async function startTextVerification(
   }
   return db.transaction(async (tx) => {
     await lockSends(tx, subject.id, phone.e164);
-    const audit = { actorId: agent.id, subjectId: subject.id, ...context };
     const wait = await sendAllowance(tx, subject.id, phone.e164, true);
     if (wait > 0) {
       await writeAudit(tx, {
         action: "admin.caller.verification_sent",
         outcome: "denied",
-        ...audit,
+        actorId: agent.id,
+        subjectId: subject.id,
+        ...context,
         details: { method: "sms", methodId: phone.id, retryAfterSeconds: wait },
       });
-      const minutes = Math.ceil(wait / 60);
       return {
         ok: false as const,
         reason: "limit" as const,
-        message: `Their phone has had as many texts as it may for now. Try again in ${
-          wait < 120 ? `${wait} seconds` : `${minutes} minutes`
-        }, or send a request to their app.`,
+        message: `Their phone has had as many texts as it may for now. Try again in ${retryIn(wait)}, or send a request to their app.`,
       };
     }
-    await replaceWaiting(tx, agent.id, subject.id, "sms");
-    const verificationId = crypto.randomUUID();
-    const code = newCode();
-    await tx.insert(callerVerifications).values({
-      id: verificationId,
-      userId: subject.id,
-      agentId: agent.id,
+    return startCodeCheck(tx, agent, subject, {
       method: "sms",
-      phoneMethodId: phone.id,
-      codeHash: hashCode(verificationId, code),
-      expiresAt: databaseNowPlus(CALLER_CODE_TTL_MS),
-    });
-    // Sealed at rest like every code (R-A3.5); the audit record never holds it.
-    await queueMessage(tx, {
-      userId: subject.id,
-      channel: "sms",
       recipient: phone.e164,
-      body: textBody(code),
-      sensitive: true,
-      reference: verificationId,
+      sentTo: phone.name,
+      phoneMethodId: phone.id,
+      context,
     });
-    await writeAudit(tx, {
-      action: "admin.caller.verification_sent",
-      outcome: "success",
-      ...audit,
-      details: { method: "sms", methodId: phone.id, verificationId },
+  });
+}
+
+/**
+ * "Email a code": a random code to the person's verified alternate email, within the emailed
+ * codes' limits (R-A5.4). Never to the account's own address, which the caller may have lost
+ * with the account — or an impostor may hold.
+ */
+export async function startEmailVerification(
+  db: Db,
+  agent: Agent,
+  subjectId: string,
+  context: RequestContext,
+): Promise<CodeStart> {
+  const judged = await judge(db, agent, subjectId, "email", context);
+  if (!judged.ok) return judged;
+  const { subject } = judged;
+  const address = await getEmailableAddress(db, subject);
+  if (!address) {
+    return {
+      ok: false,
+      reason: "unavailable",
+      message: "This person has no verified alternate email to send a code to.",
+    };
+  }
+  return db.transaction(async (tx) => {
+    await lockEmailSends(tx, subject.id, address.email);
+    const wait = await emailCodeAllowance(tx, subject.id, address.email);
+    if (wait > 0) {
+      await writeAudit(tx, {
+        action: "admin.caller.verification_sent",
+        outcome: "denied",
+        actorId: agent.id,
+        subjectId: subject.id,
+        ...context,
+        details: { method: "email", retryAfterSeconds: wait },
+      });
+      return {
+        ok: false as const,
+        reason: "limit" as const,
+        message: `Their alternate email has had as many codes as it may for now. Try again in ${retryIn(wait)}, or verify them another way.`,
+      };
+    }
+    return startCodeCheck(tx, agent, subject, {
+      method: "email",
+      recipient: address.email,
+      sentTo: maskEmail(address.email),
+      context,
     });
-    return { ok: true as const, verificationId, sentTo: phone.name };
   });
 }
 
@@ -502,22 +623,15 @@ export async function checkCallerCode(
   input: string,
   context: RequestContext,
 ): Promise<Result<{ verifiedAt: Date }, CodeRefusal, { message: string }>> {
-  const judged = await judge(db, agent, subjectId, "sms", context);
+  const judged = await judge(db, agent, subjectId, "code", context);
   if (!judged.ok) return judged;
   const { subject } = judged;
   const code = input.replace(/[\s-]/g, "");
-  if (!new RegExp(`^\\d{${CALLER_CODE_DIGITS}}$`).test(code)) {
-    // Cannot be right, so it is not counted.
-    return {
-      ok: false,
-      reason: "malformed",
-      message: `Enter the ${CALLER_CODE_DIGITS} digits the caller reads to you.`,
-    };
-  }
   return db.transaction(async (tx) => {
     const [check] = await tx
       .select({
         id: callerVerifications.id,
+        method: callerVerifications.method,
         codeHash: callerVerifications.codeHash,
         failures: callerVerifications.failures,
         expired: sql<boolean>`${callerVerifications.expiresAt} <= now()`,
@@ -527,18 +641,28 @@ export async function checkCallerCode(
         and(
           eq(callerVerifications.agentId, agent.id),
           eq(callerVerifications.userId, subject.id),
-          eq(callerVerifications.method, "sms"),
+          inArray(callerVerifications.method, ["sms", "email"]),
           eq(callerVerifications.status, "pending"),
         ),
       )
       .orderBy(desc(callerVerifications.createdAt))
       .limit(1)
       .for("update");
-    if (!check?.codeHash) {
+    if (!check?.codeHash || check.method === "push") {
       return {
         ok: false as const,
         reason: "no_code" as const,
-        message: "No code is waiting: text the caller a code first.",
+        message: "No code is waiting: send the caller a code first.",
+      };
+    }
+    const { method } = check;
+    const digits = CALLER_CODE_DIGITS[method];
+    if (!new RegExp(`^\\d{${digits}}$`).test(code)) {
+      // Cannot be right, so it is not counted.
+      return {
+        ok: false as const,
+        reason: "malformed" as const,
+        message: `Enter the ${digits} digits the caller reads to you.`,
       };
     }
     const audit = { actorId: agent.id, subjectId: subject.id, ...context };
@@ -548,12 +672,12 @@ export async function checkCallerCode(
         action: "admin.caller.verification_failed",
         outcome: "failure",
         ...audit,
-        details: { method: "sms", verificationId: check.id, answer: "expired" },
+        details: { method, verificationId: check.id, answer: "expired" },
       });
       return {
         ok: false as const,
         reason: "expired" as const,
-        message: "That code has expired: text the caller a new one.",
+        message: "That code has expired: send the caller a new one.",
       };
     }
     if (safeEqual(check.codeHash, hashCode(check.id, code))) {
@@ -562,7 +686,7 @@ export async function checkCallerCode(
         action: "admin.caller.verified",
         outcome: "success",
         ...audit,
-        details: { method: "sms", verificationId: check.id },
+        details: { method, verificationId: check.id },
       });
       return { ok: true as const, verifiedAt };
     }
@@ -576,13 +700,13 @@ export async function checkCallerCode(
       action: "admin.caller.verification_failed",
       outcome: "failure",
       ...audit,
-      details: { method: "sms", verificationId: check.id, answer: "wrong_code", failures, dead },
+      details: { method, verificationId: check.id, answer: "wrong_code", failures, dead },
     });
     if (dead) {
       return {
         ok: false as const,
         reason: "dead" as const,
-        message: `That code is wrong too: after ${CALLER_CODE_MAX_FAILURES} wrong codes it no longer works. The caller is not verified; text a new code if you still want to check.`,
+        message: `That code is wrong too: after ${CALLER_CODE_MAX_FAILURES} wrong codes it no longer works. The caller is not verified; send a new code if you still want to check.`,
       };
     }
     const left = CALLER_CODE_MAX_FAILURES - failures;
@@ -661,8 +785,13 @@ export type CallerVerificationView = {
   } | null;
   /** The agent's own request still to be settled, with the number to read out. */
   waitingPush: { verificationId: string; number: string } | null;
-  /** The agent's own texted code still waiting to be read back. */
-  waitingCode: { verificationId: string; sentTo: string; expiresAt: Date } | null;
+  /** The agent's own texted or emailed code still waiting to be read back. */
+  waitingCode: {
+    verificationId: string;
+    method: CodeMethod;
+    sentTo: string;
+    expiresAt: Date;
+  } | null;
 };
 
 /** Everything the person's page shows of caller checks, for this agent. */
@@ -715,8 +844,17 @@ export async function getCallerVerificationView(
   );
   const push = ownPush ? await getLatestPush(db, pushBinding(userId, ownPush.id)) : null;
   const ownCode = rows.find(
-    (r) => r.agentId === agentId && r.method === "sms" && r.status === "pending" && r.live,
+    (r) => r.agentId === agentId && r.method !== "push" && r.status === "pending" && r.live,
   );
+  const codeSentTo = async (code: NonNullable<typeof ownCode>) => {
+    if (code.method === "email") {
+      const address = await getAlternateEmail(db, userId);
+      return address ? maskEmail(address.email) : "their alternate email";
+    }
+    return code.phoneKind && code.phoneLabel !== null
+      ? methodName({ kind: code.phoneKind, label: code.phoneLabel })
+      : "their phone";
+  };
 
   return {
     verified: verifiedRow
@@ -737,16 +875,15 @@ export async function getCallerVerificationView(
         }
       : null,
     waitingPush: ownPush && push ? { verificationId: ownPush.id, number: push.number } : null,
-    waitingCode: ownCode
-      ? {
-          verificationId: ownCode.id,
-          sentTo:
-            ownCode.phoneKind && ownCode.phoneLabel !== null
-              ? methodName({ kind: ownCode.phoneKind, label: ownCode.phoneLabel })
-              : "their phone",
-          expiresAt: ownCode.expiresAt,
-        }
-      : null,
+    waitingCode:
+      ownCode && ownCode.method !== "push"
+        ? {
+            verificationId: ownCode.id,
+            method: ownCode.method,
+            sentTo: await codeSentTo(ownCode),
+            expiresAt: ownCode.expiresAt,
+          }
+        : null,
   };
 }
 

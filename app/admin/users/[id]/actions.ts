@@ -23,6 +23,7 @@ import type { AgentReasonInput } from "@/lib/admin/agent-rules";
 import {
   checkCallerCode,
   finishPushVerification,
+  startEmailVerification,
   startPushVerification,
   startTextVerification,
 } from "@/lib/admin/caller-verification";
@@ -279,7 +280,7 @@ export async function assignTokenAction(
 /** What "Verify identity" shows after sending: the number to read out, or where the code went. */
 export type VerifyCallerState = ActionState & {
   push?: { verificationId: string; number: string };
-  text?: { verificationId: string; sentTo: string };
+  code?: { verificationId: string; method: "sms" | "email"; sentTo: string };
 };
 
 function single(formData: FormData, name: string): string {
@@ -337,24 +338,24 @@ export async function finishVerificationRequestAction(
   return shown ? { status: "error" } : { status: "error", message: finished.message };
 }
 
-/** "Text a code". */
-export async function textVerificationCodeAction(
+/** "Text a code" (with the phone chosen) or "Email a code" (to the alternate email). */
+export async function sendCallerCodeAction(
   _state: VerifyCallerState,
   formData: FormData,
 ): Promise<VerifyCallerState> {
   const { agent, userId, page } = await verifier(formData);
-  const sent = await startTextVerification(
-    await getDb(),
-    agent,
-    userId,
-    single(formData, "phone"),
-    await getRequestContext(),
-  );
+  const via = single(formData, "via") === "email" ? "email" : "sms";
+  const db = await getDb();
+  const context = await getRequestContext();
+  const sent =
+    via === "email"
+      ? await startEmailVerification(db, agent, userId, context)
+      : await startTextVerification(db, agent, userId, single(formData, "phone"), context);
   if (!sent.ok) return { status: "error", message: sent.message };
   revalidatePath(page);
   return {
     status: "success",
-    text: { verificationId: sent.verificationId, sentTo: sent.sentTo },
+    code: { verificationId: sent.verificationId, method: via, sentTo: sent.sentTo },
   };
 }
 

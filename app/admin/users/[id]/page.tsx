@@ -82,7 +82,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
     listRememberedBrowsers(db, user.id).then(nameDevices),
     listAgentActionsOn(db, user.id),
     getCallerVerificationView(db, agent.id, user.id),
-    getCallerVerificationOptions(db, user.id),
+    getCallerVerificationOptions(db, user),
     getVerifiedCaller(db, agent.id, user.id),
     getLatestRecovery(db, user.id),
     getAlternateEmail(db, user.id),
@@ -152,6 +152,7 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
                   name={user.displayName}
                   push={verifyOptions.push}
                   phones={verifyOptions.phones}
+                  alternateEmail={verifyOptions.alternateEmail}
                   waitingPush={verification.waitingPush}
                   waitingCode={verification.waitingCode}
                 />
@@ -423,7 +424,13 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
         </h2>
         <dl className="mt-2 grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2">
           <dt className="font-medium">Status</dt>
-          <dd>{user.status === "active" ? "Active" : "Disabled"}</dd>
+          <dd>
+            {user.status === "active"
+              ? "Active"
+              : user.disabledBy === "directory"
+                ? "Disabled: no longer in the directory (enabled again if they come back)"
+                : "Disabled"}
+          </dd>
           <dt className="font-medium">Role</dt>
           <dd>{roleName(user.role)}</dd>
           <dt className="font-medium">Locked</dt>

@@ -10,8 +10,8 @@ import { idle } from "@/lib/actions/form-action";
 import {
   checkCallerCodeAction,
   finishVerificationRequestAction,
+  sendCallerCodeAction,
   sendVerificationRequestAction,
-  textVerificationCodeAction,
   type VerifyCallerState,
 } from "./actions";
 
@@ -22,11 +22,15 @@ export type VerifyIdentityDialogProps = {
   push: boolean;
   /** Their phones that take texts, by masked name. */
   phones: { id: string; name: string }[];
+  /** Their verified alternate email, masked, when a code can be emailed there. */
+  alternateEmail: string | null;
   /** This agent's request still waiting to be settled, with its number. */
   waitingPush: { verificationId: string; number: string } | null;
   /** This agent's code still waiting to be read back. */
-  waitingCode: { verificationId: string; sentTo: string } | null;
+  waitingCode: SentCode | null;
 };
+
+type SentCode = NonNullable<VerifyCallerState["code"]>;
 
 const sectionHeading = "text-base font-semibold text-slate-900";
 
@@ -34,30 +38,33 @@ const waiting: VerifyCallerState = { status: "idle" };
 
 /**
  * "Verify identity" (R-A10.4): a request to the person's Authenticator app, or a code texted to
- * their phone that the caller reads back. The page shows the result to every agent.
+ * their phone or emailed to their alternate email that the caller reads back. The page shows the
+ * result to every agent.
  */
 export function VerifyIdentityDialog({
   userId,
   name,
   push,
   phones,
+  alternateEmail,
   waitingPush,
   waitingCode,
 }: VerifyIdentityDialogProps) {
   const [pushState, pushAction] = useActionState(sendVerificationRequestAction, waiting);
-  const [textState, textAction] = useActionState(textVerificationCodeAction, waiting);
+  const [codeState, codeAction] = useActionState(sendCallerCodeAction, waiting);
   // What was waiting when the page was opened stays shown after the page refreshes.
   const [earlierPush] = useState(waitingPush);
   const [earlierCode] = useState(waitingCode);
   const request = pushState.push ?? earlierPush;
-  const code = textState.text ?? earlierCode;
+  const code = codeState.code ?? earlierCode;
 
   return (
     <DialogTrigger label="Verify identity" title="Verify identity">
       <div className="space-y-6">
         <p className="text-slate-700">
-          Check that the caller is {name}: only someone holding their phone can answer. The result
-          shows on this page, to every agent, for 10 minutes.
+          Check that the caller is {name}: only someone holding their phone, or able to read their
+          alternate email, can answer. The result shows on this page, to every agent, for 10
+          minutes.
         </p>
 
         {push && (
@@ -115,8 +122,9 @@ export function VerifyIdentityDialog({
             <h3 id="verify-text-heading" className={sectionHeading}>
               Text message
             </h3>
-            <form action={textAction} className="space-y-3">
+            <form action={codeAction} className="space-y-3">
               <input type="hidden" name="userId" value={userId} />
+              <input type="hidden" name="via" value="sms" />
               {phones.length === 1 ? (
                 <input type="hidden" name="phone" value={phones[0]!.id} />
               ) : (
@@ -144,36 +152,53 @@ export function VerifyIdentityDialog({
                 Text a code
               </SubmitButton>
             </form>
-            {textState.status === "error" && textState.message && (
-              <Alert kind="error">{textState.message}</Alert>
-            )}
-            {code && <CodeCheck key={code.verificationId} userId={userId} sentTo={code.sentTo} />}
           </section>
         )}
 
-        {!push && phones.length === 0 && (
+        {alternateEmail && (
+          <section aria-labelledby="verify-email-heading" className="space-y-3">
+            <h3 id="verify-email-heading" className={sectionHeading}>
+              Alternate email
+            </h3>
+            <p className="text-slate-700">
+              To {alternateEmail}, the personal address they verified in Security info. Never to the
+              account&apos;s own address: whoever lost the account may have lost it too.
+            </p>
+            <form action={codeAction}>
+              <input type="hidden" name="userId" value={userId} />
+              <input type="hidden" name="via" value="email" />
+              <SubmitButton pendingLabel="Sending…" variant="secondary">
+                Email a code
+              </SubmitButton>
+            </form>
+          </section>
+        )}
+
+        {codeState.status === "error" && codeState.message && (
+          <Alert kind="error">{codeState.message}</Alert>
+        )}
+        {code && <CodeCheck key={code.verificationId} userId={userId} sent={code} />}
+
+        {!push && phones.length === 0 && !alternateEmail && (
           <p className="text-slate-700">
-            {name} has no phone that can get a request or a text. Verify the caller another way:
-            call them back on a number on record, or ask their manager.
+            {name} has no phone that can get a request or a text, and no alternate email. Verify the
+            caller another way: call them back on a number on record, or ask their manager.
           </p>
         )}
-        <p className="text-sm text-slate-600">
-          There is no email code: the only address Factor has is the account&apos;s own, which
-          someone who lost their account may have lost too — or someone else may have.
-        </p>
       </div>
     </DialogTrigger>
   );
 }
 
-/** The code the caller reads back, checked once; a new text starts a new one. */
-function CodeCheck({ userId, sentTo }: { userId: string; sentTo: string }) {
+/** The code the caller reads back, checked once; a new text or email starts a new one. */
+function CodeCheck({ userId, sent }: { userId: string; sent: SentCode }) {
   const [state, action] = useActionState(checkCallerCodeAction, idle);
   const errors = state.status === "error" ? state.fieldErrors : undefined;
   return (
     <div className="space-y-3">
       <p role="status" className="text-slate-800">
-        A code was texted to {sentTo}. Ask the caller to read it to you.
+        A code was {sent.method === "email" ? "emailed" : "texted"} to {sent.sentTo}. Ask the caller
+        to read it to you.
       </p>
       {state.status === "success" ? (
         <Alert kind="success">{state.message}</Alert>

@@ -443,11 +443,6 @@ function codeMessage(code: string): string {
   return `${org} helpdesk: your code is ${code}. Read it out only if you called the helpdesk yourself and are on the call now. If you didn't call them, don't share it.`;
 }
 
-/** "60 seconds", "5 minutes": how long until the send limits allow another code. */
-function retryIn(wait: number): string {
-  return wait < 120 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`;
-}
-
 type CodeStart = Result<
   { verificationId: string; sentTo: string },
   StartRefusal,
@@ -455,12 +450,13 @@ type CodeStart = Result<
 >;
 
 /**
- * Starts a code check once the send limits allowed it, in the caller's transaction: the agent's
- * earlier code for this person (texted or emailed) stops working, the new one is kept hashed and
- * queued sealed like every code (R-A3.5), and the audit record never holds it.
+ * Sends a code check to one destination within its send limits (R-A5.4), in one transaction that
+ * holds the destination's send locks: the agent's earlier code for this person (texted or
+ * emailed) stops working, the new one is kept hashed and queued sealed like every code (R-A3.5),
+ * and the audit record never holds it. Past the limits, the refusal is audited instead.
  */
-async function startCodeCheck(
-  tx: Executor,
+async function sendCodeCheck(
+  db: Db,
   agent: Agent,
   subject: Subject,
   send: {
@@ -468,50 +464,64 @@ async function startCodeCheck(
     recipient: string;
     sentTo: string;
     phoneMethodId?: string;
-    context: RequestContext;
+    /** Takes the send locks and says how many seconds until one more may go. */
+    allowance: (tx: Executor) => Promise<number>;
+    /** What the agent is told while the limits hold, given "in 5 minutes". */
+    busy: (retryIn: string) => string;
   },
+  context: RequestContext,
 ): Promise<CodeStart> {
-  for (const method of ["sms", "email"] as const) {
-    await replaceWaiting(tx, agent.id, subject.id, method);
-  }
-  const verificationId = crypto.randomUUID();
-  const code = newCode(send.method);
-  await tx.insert(callerVerifications).values({
-    id: verificationId,
-    userId: subject.id,
-    agentId: agent.id,
-    method: send.method,
-    phoneMethodId: send.phoneMethodId ?? null,
-    codeHash: hashCode(verificationId, code),
-    expiresAt: databaseNowPlus(CALLER_CODE_TTL_MS),
+  const { method, phoneMethodId } = send;
+  const audit = { actorId: agent.id, subjectId: subject.id, ...context };
+  const where: Record<string, string> = phoneMethodId ? { methodId: phoneMethodId } : {};
+  return db.transaction(async (tx) => {
+    const wait = await send.allowance(tx);
+    if (wait > 0) {
+      await writeAudit(tx, {
+        action: "admin.caller.verification_sent",
+        outcome: "denied",
+        ...audit,
+        details: { method, ...where, retryAfterSeconds: wait },
+      });
+      const retryIn = wait < 120 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`;
+      return { ok: false as const, reason: "limit" as const, message: send.busy(retryIn) };
+    }
+    for (const earlier of ["sms", "email"] as const) {
+      await replaceWaiting(tx, agent.id, subject.id, earlier);
+    }
+    const verificationId = crypto.randomUUID();
+    const code = newCode(method);
+    await tx.insert(callerVerifications).values({
+      id: verificationId,
+      userId: subject.id,
+      agentId: agent.id,
+      method,
+      phoneMethodId: phoneMethodId ?? null,
+      codeHash: hashCode(verificationId, code),
+      expiresAt: databaseNowPlus(CALLER_CODE_TTL_MS),
+    });
+    await queueMessage(tx, {
+      userId: subject.id,
+      channel: method,
+      recipient: send.recipient,
+      ...(method === "email" ? { subject: `Your ${getEnv().ORG_NAME} helpdesk code` } : {}),
+      body: codeMessage(code),
+      sensitive: true,
+      reference: verificationId,
+    });
+    await writeAudit(tx, {
+      action: "admin.caller.verification_sent",
+      outcome: "success",
+      ...audit,
+      details: { method, ...where, verificationId },
+    });
+    return { ok: true as const, verificationId, sentTo: send.sentTo };
   });
-  await queueMessage(tx, {
-    userId: subject.id,
-    channel: send.method,
-    recipient: send.recipient,
-    ...(send.method === "email" ? { subject: `Your ${getEnv().ORG_NAME} helpdesk code` } : {}),
-    body: codeMessage(code),
-    sensitive: true,
-    reference: verificationId,
-  });
-  await writeAudit(tx, {
-    action: "admin.caller.verification_sent",
-    outcome: "success",
-    actorId: agent.id,
-    subjectId: subject.id,
-    ...send.context,
-    details: {
-      method: send.method,
-      ...(send.phoneMethodId ? { methodId: send.phoneMethodId } : {}),
-      verificationId,
-    },
-  });
-  return { ok: true, verificationId, sentTo: send.sentTo };
 }
 
 /**
  * "Text a code": a random code to one of the person's phones that take texts, within the phone
- * send limits (R-A5.4) — which also bound how often a new code can be tried.
+ * send limits — which also bound how often a new code can be tried.
  */
 export async function startTextVerification(
   db: Db,
@@ -531,38 +541,25 @@ export async function startTextVerification(
       message: "That phone can't be texted: choose one of the person's phones.",
     };
   }
-  return db.transaction(async (tx) => {
-    await lockSends(tx, subject.id, phone.e164);
-    const wait = await sendAllowance(tx, subject.id, phone.e164, true);
-    if (wait > 0) {
-      await writeAudit(tx, {
-        action: "admin.caller.verification_sent",
-        outcome: "denied",
-        actorId: agent.id,
-        subjectId: subject.id,
-        ...context,
-        details: { method: "sms", methodId: phone.id, retryAfterSeconds: wait },
-      });
-      return {
-        ok: false as const,
-        reason: "limit" as const,
-        message: `Their phone has had as many texts as it may for now. Try again in ${retryIn(wait)}, or send a request to their app.`,
-      };
-    }
-    return startCodeCheck(tx, agent, subject, {
-      method: "sms",
-      recipient: phone.e164,
-      sentTo: phone.name,
-      phoneMethodId: phone.id,
-      context,
-    });
-  });
+  const sending = {
+    method: "sms",
+    recipient: phone.e164,
+    sentTo: phone.name,
+    phoneMethodId: phone.id,
+    allowance: async (tx: Executor) => {
+      await lockSends(tx, subject.id, phone.e164);
+      return sendAllowance(tx, subject.id, phone.e164, true);
+    },
+    busy: (retryIn: string) =>
+      `Their phone has had as many texts as it may for now. Try again in ${retryIn}, or send a request to their app.`,
+  } as const;
+  return sendCodeCheck(db, agent, subject, sending, context);
 }
 
 /**
  * "Email a code": a random code to the person's verified alternate email, within the emailed
- * codes' limits (R-A5.4). Never to the account's own address, which the caller may have lost
- * with the account — or an impostor may hold.
+ * codes' limits. Never to the account's own address, which the caller may have lost with the
+ * account — or an impostor may hold.
  */
 export async function startEmailVerification(
   db: Db,
@@ -581,31 +578,18 @@ export async function startEmailVerification(
       message: "This person has no verified alternate email to send a code to.",
     };
   }
-  return db.transaction(async (tx) => {
-    await lockEmailSends(tx, subject.id, address.email);
-    const wait = await emailCodeAllowance(tx, subject.id, address.email);
-    if (wait > 0) {
-      await writeAudit(tx, {
-        action: "admin.caller.verification_sent",
-        outcome: "denied",
-        actorId: agent.id,
-        subjectId: subject.id,
-        ...context,
-        details: { method: "email", retryAfterSeconds: wait },
-      });
-      return {
-        ok: false as const,
-        reason: "limit" as const,
-        message: `Their alternate email has had as many codes as it may for now. Try again in ${retryIn(wait)}, or verify them another way.`,
-      };
-    }
-    return startCodeCheck(tx, agent, subject, {
-      method: "email",
-      recipient: address.email,
-      sentTo: maskEmail(address.email),
-      context,
-    });
-  });
+  const sending = {
+    method: "email",
+    recipient: address.email,
+    sentTo: maskEmail(address.email),
+    allowance: async (tx: Executor) => {
+      await lockEmailSends(tx, subject.id, address.email);
+      return emailCodeAllowance(tx, subject.id, address.email);
+    },
+    busy: (retryIn: string) =>
+      `Their alternate email has had as many codes as it may for now. Try again in ${retryIn}, or verify them another way.`,
+  } as const;
+  return sendCodeCheck(db, agent, subject, sending, context);
 }
 
 export type CodeRefusal =

@@ -1,22 +1,13 @@
 import { and, desc, eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  accountRecoveries,
-  alternateEmails,
-  auditLog,
-  mfaMethods,
-  outbox,
-  settings,
-} from "@/lib/db/schema";
+import { beforeAll, describe, expect, it } from "vitest";
+import { accountRecoveries, alternateEmails, auditLog, mfaMethods, outbox } from "@/lib/db/schema";
 import { beginAlternateEmail, confirmAlternateEmail } from "@/lib/mfa/alternate-email";
 import { openBody } from "@/lib/notify/message-body";
 import { getThrottle } from "@/lib/security/throttle";
-import { refreshSettings } from "@/lib/settings/store";
 import { pinClock } from "@/lib/testing/clock";
 import { createPersonWithApp } from "@/lib/testing/people";
-import { changeSettings } from "@/lib/testing/settings";
-import { createTestDatabase } from "@/lib/testing/test-database";
-import { createTestUser } from "@/lib/testing/users";
+import { changeSettings, setUpSettingsTests } from "@/lib/testing/settings";
+import type { TestDatabase } from "@/lib/testing/test-database";
 import {
   answerAccountRecovery,
   cancelAccountRecovery,
@@ -34,25 +25,14 @@ import { verifyPasswordStep } from "./password-step";
 
 const context = { ip: "192.0.2.90", userAgent: "vitest" };
 const HOUR_MS = 3600_000;
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+const setup = setUpSettingsTests({
+  email: "recovery-admin@example.edu",
+  displayName: "Recovery Admin",
+});
+let database: TestDatabase;
 let adminId: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  adminId = (
-    await createTestUser(database.db, {
-      email: "recovery-admin@example.edu",
-      displayName: "Recovery Admin",
-      role: "admin",
-    })
-  ).id;
-});
-afterAll(async () => {
-  await database.dispose();
-});
-beforeEach(async () => {
-  await database.db.delete(settings);
-  await refreshSettings(database.db);
+beforeAll(() => {
+  ({ database, adminId } = setup);
 });
 
 async function lastMessageTo(address: string) {

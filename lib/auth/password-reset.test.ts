@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditLog, oidcRecords, outbox, passwordResets, settings } from "@/lib/db/schema";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { auditLog, oidcRecords, outbox, passwordResets } from "@/lib/db/schema";
 import { clock } from "@/lib/clock";
 import {
   beginAuthenticatorEnrolment,
@@ -14,11 +14,10 @@ import { verifySecondFactor } from "@/lib/mfa/second-factor";
 import { totpCode } from "@/lib/mfa/totp";
 import { getThrottle } from "@/lib/security/throttle";
 import { hashToken } from "@/lib/security/tokens";
-import { refreshSettings } from "@/lib/settings/store";
 import { pinClock } from "@/lib/testing/clock";
-import { changeSettings } from "@/lib/testing/settings";
+import { changeSettings, setUpSettingsTests } from "@/lib/testing/settings";
 import { accepted } from "@/lib/testing/enrolment";
-import { createTestDatabase } from "@/lib/testing/test-database";
+import type { TestDatabase } from "@/lib/testing/test-database";
 import { createTestUser } from "@/lib/testing/users";
 import {
   answerPasswordReset,
@@ -35,26 +34,14 @@ import { createSession, resolveSession } from "./sessions";
 
 const context = { ip: "192.0.2.70", userAgent: "vitest" };
 const NEW_PASSWORD = "violet harbour lantern seventeen";
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+const setup = setUpSettingsTests({ email: "reset-admin@example.edu", displayName: "Reset Admin" });
+let database: TestDatabase;
 let adminId: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  adminId = (
-    await createTestUser(database.db, {
-      email: "reset-admin@example.edu",
-      displayName: "Reset Admin",
-      role: "admin",
-    })
-  ).id;
+beforeAll(() => {
+  ({ database, adminId } = setup);
 });
-afterAll(async () => {
-  await database.dispose();
-});
-beforeEach(async () => {
+beforeEach(() => {
   pinClock();
-  await database.db.delete(settings);
-  await refreshSettings(database.db);
 });
 
 const at = (step: number) => new Date(step * 30_000 + 1000);

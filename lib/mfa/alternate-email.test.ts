@@ -1,19 +1,18 @@
 import { and, desc, eq } from "drizzle-orm";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   answerPasswordReset,
   beginPasswordReset,
   getPasswordReset,
 } from "@/lib/auth/password-reset";
 import { sendPasswordResetEmailCode } from "@/lib/auth/password-reset";
-import { alternateEmails, auditLog, emailCodes, outbox, settings } from "@/lib/db/schema";
+import { alternateEmails, auditLog, emailCodes, outbox } from "@/lib/db/schema";
 import { openBody } from "@/lib/notify/message-body";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { getThrottle } from "@/lib/security/throttle";
-import { refreshSettings } from "@/lib/settings/store";
 import { pinClock } from "@/lib/testing/clock";
-import { changeSettings } from "@/lib/testing/settings";
-import { createTestDatabase } from "@/lib/testing/test-database";
+import { changeSettings, setUpSettingsTests } from "@/lib/testing/settings";
+import type { TestDatabase } from "@/lib/testing/test-database";
 import { createTestUser } from "@/lib/testing/users";
 import {
   beginAlternateEmail,
@@ -28,25 +27,11 @@ import {
 // security notices then go to it too, and a password reset can use it.
 
 const context = { ip: "192.0.2.80", userAgent: "vitest" };
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+const setup = setUpSettingsTests({ email: "alt-admin@example.edu", displayName: "Alt Admin" });
+let database: TestDatabase;
 let adminId: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  adminId = (
-    await createTestUser(database.db, {
-      email: "alt-admin@example.edu",
-      displayName: "Alt Admin",
-      role: "admin",
-    })
-  ).id;
-});
-afterAll(async () => {
-  await database.dispose();
-});
-beforeEach(async () => {
-  await database.db.delete(settings);
-  await refreshSettings(database.db);
+beforeAll(() => {
+  ({ database, adminId } = setup);
 });
 
 async function person(name: string) {

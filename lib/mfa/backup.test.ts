@@ -1,34 +1,20 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { SettingChange } from "@/lib/admin/settings";
-import { settings } from "@/lib/db/schema";
-import { refreshSettings } from "@/lib/settings/store";
-import { changeSettings } from "@/lib/testing/settings";
-import { createTestDatabase } from "@/lib/testing/test-database";
-import { createTestUser } from "@/lib/testing/users";
+import { changeSettings, setUpSettingsTests } from "@/lib/testing/settings";
+import type { TestDatabase } from "@/lib/testing/test-database";
 import { backupStatus } from "./backup";
 import type { MethodKind, MethodView, Role } from "./registry";
 
 // R-A9.7: a second way in that is not lost with the first, asked for as the settings say.
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+const setup = setUpSettingsTests({
+  email: "backup-admin@example.edu",
+  displayName: "Backup Admin",
+});
+let database: TestDatabase;
 let adminId: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  adminId = (
-    await createTestUser(database.db, {
-      email: "backup-admin@example.edu",
-      displayName: "Backup Admin",
-      role: "admin",
-    })
-  ).id;
-});
-afterAll(async () => {
-  await database.dispose();
-});
-beforeEach(async () => {
-  await database.db.delete(settings);
-  await refreshSettings(database.db);
+beforeAll(() => {
+  ({ database, adminId } = setup);
 });
 
 const set = (change: SettingChange) => changeSettings(database.db, adminId, change);

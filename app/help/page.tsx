@@ -84,8 +84,8 @@ export default async function HelpPage() {
               </Link>{" "}
               and enter the email you sign in with. Then prove it is you with{" "}
               {resetMethods === 2
-                ? "two of your sign-in methods: a code from your authenticator app or hardware token, and one of your recovery codes"
-                : "a code from your authenticator app or hardware token, or one of your recovery codes"}
+                ? "two of your sign-in methods: a code from your authenticator app or hardware token, one of your recovery codes, or a code emailed to your alternate email — and, after one of these, a code texted to your phone"
+                : "a code from your authenticator app or hardware token, one of your recovery codes, or a code emailed to your alternate email"}
               , and choose a new password. Every browser and device signed in as you is then signed
               out
               {rememberDays > 0 && (
@@ -97,11 +97,11 @@ export default async function HelpPage() {
               usual.
             </p>
             <p>
-              Texted codes and calls can&apos;t reset a password: someone who only knows your email
+              A text alone or a call can&apos;t reset a password: someone who only knows your email
               could otherwise keep your phone busy. Without{" "}
-              {resetMethods === 2 ? "both" : "either of these"}, contact the helpdesk at {helpdesk};
-              once they are sure it is you, they set a temporary password that you change when you
-              next sign in.
+              {resetMethods === 2 ? "two of these" : "any of these"}, contact the helpdesk at{" "}
+              {helpdesk}; once they are sure it is you, they set a temporary password that you
+              change when you next sign in.
             </p>
           </>
         ),

@@ -12,6 +12,7 @@ import { regenerateRecoveryCodes } from "@/lib/mfa/recovery-codes";
 import { isBrowserRemembered, rememberBrowser } from "@/lib/mfa/remembered-browser";
 import { verifySecondFactor } from "@/lib/mfa/second-factor";
 import { totpCode } from "@/lib/mfa/totp";
+import { openBody } from "@/lib/notify/message-body";
 import { getThrottle } from "@/lib/security/throttle";
 import { hashToken } from "@/lib/security/tokens";
 import { pinClock } from "@/lib/testing/clock";
@@ -26,6 +27,8 @@ import {
   getPasswordReset,
   RESET_ANSWER_FLOOR_MS,
   RESET_ANSWER_LIMIT,
+  resetOptionsLeft,
+  sendPasswordResetTextCode,
 } from "./password-reset";
 import { verifyPasswordStep } from "./password-step";
 import { createSession, resolveSession } from "./sessions";
@@ -294,6 +297,85 @@ describe("proving the methods", () => {
     expect(await answerPasswordReset(db, once, "recovery-code", recoveryCode!, context)).toEqual({
       ok: true,
       done: true,
+    });
+  });
+
+  it("takes a texted code only after another method: no stranger can make it text anyone", async () => {
+    const { db } = database;
+    const person = await personWithApp("reset-text");
+    const e164 = "+447911260002";
+    const phone = accepted(
+      await beginPhoneEnrolment(db, person.id, {
+        kind: "mobile_phone",
+        e164,
+        extension: null,
+        channel: "sms",
+        replaces: null,
+        bindingId: "sign-in:test",
+      }),
+    );
+    expect(await activatePhone(db, person.id, phone)).not.toBeNull();
+    const textsTo = async () =>
+      db
+        .select({ id: outbox.id, body: outbox.body, sensitive: outbox.sensitive })
+        .from(outbox)
+        .where(and(eq(outbox.channel, "sms"), eq(outbox.recipient, e164)));
+    const before = (await textsTo()).length;
+
+    // Someone who only knows the email: no text is offered, asked for or counted as right.
+    const { token, reset } = await resetFor(person.email);
+    expect(resetOptionsLeft(reset)).toEqual(["code", "recovery-code", "email"]);
+    expect(await sendPasswordResetTextCode(db, reset, context)).toEqual({ ok: true });
+    expect(await textsTo()).toHaveLength(before);
+    expect(await answerPasswordReset(db, reset, "sms", "123456", context)).toEqual({
+      ok: false,
+      reason: "wrong_answer",
+    });
+
+    // After the app's code, a text is the second method.
+    await answerPasswordReset(
+      db,
+      reset,
+      "code",
+      await totpCode(person.secret, clock.now()),
+      context,
+    );
+    const once = (await getPasswordReset(db, token))!;
+    expect(resetOptionsLeft(once)).toContain("sms");
+    expect(await sendPasswordResetTextCode(db, once, context)).toEqual({ ok: true });
+    const texts = await textsTo();
+    expect(texts).toHaveLength(before + 1);
+    const [message] = await db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.id, texts.at(-1)!.id));
+    expect(message!.sensitive).toBe(true);
+    const code = /\b(\d{6})\b/.exec(openBody(message!)!)![1]!;
+    expect(
+      await answerPasswordReset(db, once, "sms", code === "000000" ? "111111" : "000000", context),
+    ).toEqual({
+      ok: false,
+      reason: "wrong_answer",
+    });
+    expect(await answerPasswordReset(db, once, "sms", code, context)).toEqual({
+      ok: true,
+      done: true,
+    });
+    expect(await finish(token)).toEqual({ ok: true });
+
+    // Within the phone's own limits (R-A5.4): a second reset asking again at once waits.
+    const again = await resetFor(person.email);
+    await answerPasswordReset(
+      db,
+      again.reset,
+      "code",
+      await totpCode(person.secret, new Date(clock.ms() + 30_000)),
+      context,
+    );
+    const second = (await getPasswordReset(db, again.token))!;
+    expect(await sendPasswordResetTextCode(db, second, context)).toMatchObject({
+      ok: false,
+      retryAfterSeconds: expect.any(Number),
     });
   });
 

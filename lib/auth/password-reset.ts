@@ -8,6 +8,7 @@ import { getDirectoryConfig } from "@/lib/directory/config";
 import { directoryRefusalMessage, setDirectoryPassword } from "@/lib/directory/password";
 import { getEnv } from "@/lib/env";
 import { checkEmailCode, sendCodeToAlternateEmail } from "@/lib/mfa/alternate-email";
+import { sendPhoneChallenge } from "@/lib/mfa/phone-challenges";
 import { checkSecondFactorAnswer } from "@/lib/mfa/second-factor";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { hashPassword } from "@/lib/security/password";
@@ -39,13 +40,21 @@ export const RESET_ANSWER_LIMIT = 5;
 export const RESET_ANSWER_FLOOR_MS = 400;
 
 /**
- * What proves who someone is here: a code from an app or token, a recovery code, or a code
- * emailed to the alternate email (docs/decisions/0023). Not a texted code: its sends would count
- * against the phone's sign-in allowance, so anyone who knows an email could use up the owner's
- * texts. Emailed codes have an allowance of their own, and no sign-in depends on it.
+ * What proves who someone is here: a code from an app or token, a recovery code, a code emailed
+ * to the alternate email (docs/decisions/0023), or — once one of those has passed — a code texted
+ * to the person's phone. A text is never the first: its sends count against the phone's sign-in
+ * allowance (and the organisation's daily budget), so if anyone who knows an email could ask for
+ * one, they could use up the owner's texts. After a first proof only the owner can.
  */
-export const RESET_OPTIONS = ["code", "recovery-code", "email"] as const;
+export const RESET_OPTIONS = ["code", "recovery-code", "email", "sms"] as const;
 export type ResetOption = (typeof RESET_OPTIONS)[number];
+
+/** The options a reset still offers: every one not yet passed, a text only after another. */
+export function resetOptionsLeft(reset: Pick<PasswordReset, "verified">): ResetOption[] {
+  return RESET_OPTIONS.filter(
+    (option) => !reset.verified.includes(option) && (option !== "sms" || reset.verified.length > 0),
+  );
+}
 
 export type PasswordReset = {
   id: string;
@@ -138,6 +147,37 @@ export async function sendPasswordResetEmailCode(
   );
 }
 
+const resetBinding = (reset: PasswordReset) =>
+  ({ userId: reset.userId ?? "", purpose: "password_reset", transactionId: reset.id }) as const;
+
+export type ResetTextSend = { ok: true } | { ok: false; retryAfterSeconds: number };
+
+/**
+ * "Text a code to my phone", offered once another method has passed: a code to the account's
+ * phone that takes texts, within the phone's send limits (R-A5.4). The page still says "if": a
+ * person may have no such phone.
+ */
+export async function sendPasswordResetTextCode(
+  db: Db,
+  reset: PasswordReset,
+  context: RequestContext,
+): Promise<ResetTextSend> {
+  if (!reset.userId || !resetOptionsLeft(reset).includes("sms")) return { ok: true };
+  const phone = await phoneOnRecord(db, reset.userId);
+  if (!phone) return { ok: true };
+  const sent = await sendPhoneChallenge(
+    db,
+    { id: reset.userId },
+    resetBinding(reset),
+    phone.id,
+    "sms",
+    context,
+  );
+  return sent.ok || sent.reason !== "limit"
+    ? { ok: true }
+    : { ok: false, retryAfterSeconds: sent.retryAfterSeconds };
+}
+
 export type ResetAnswer = Result<{ done: boolean }, "wrong_answer" | "ended">;
 
 /**
@@ -163,20 +203,16 @@ export async function answerPasswordReset(
     // One answer at a time per person, so a burst cannot outrun the count (R-A11.3).
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`reset:${counted}`}))`);
     const paused = (await getThrottle(tx, "password_reset:account", counted)).locked;
-    const binding = {
-      userId: userId ?? "",
-      purpose: "password_reset",
-      transactionId: reset.id,
-    } as const;
+    const binding = resetBinding(reset);
     const right =
       userId !== null &&
       !paused &&
-      !reset.verified.includes(option) &&
+      resetOptionsLeft(reset).includes(option) &&
       (option === "email"
         ? await checkEmailCode(tx, binding, input)
         : await checkSecondFactorAnswer(tx, userId, option, input, {
             binding,
-            methodId: null,
+            methodId: option === "sms" ? ((await phoneOnRecord(tx, userId))?.id ?? null) : null,
             request: context,
           }));
     if (right) await resetThrottle(tx, "password_reset:account", counted);
@@ -307,7 +343,7 @@ export async function completePasswordReset(
         browsersForgotten: ended.browsersForgotten,
       },
     });
-    const smsTo = await phoneOnRecord(tx, user.id);
+    const smsTo = (await phoneOnRecord(tx, user.id))?.e164;
     await queueSecurityNotice(
       tx,
       user,
@@ -320,10 +356,15 @@ export async function completePasswordReset(
   });
 }
 
-/** The number the owner is texted a notice at: their mobile phone, else the alternate one. */
-async function phoneOnRecord(db: Executor, userId: string): Promise<string | undefined> {
+/**
+ * The phone a reset texts, its code or its notice: the mobile phone, else the alternate one.
+ */
+async function phoneOnRecord(
+  db: Executor,
+  userId: string,
+): Promise<{ id: string; e164: string } | null> {
   const phones = await db
-    .select({ kind: mfaMethods.kind, data: mfaMethods.data })
+    .select({ id: mfaMethods.id, kind: mfaMethods.kind, data: mfaMethods.data })
     .from(mfaMethods)
     .where(
       and(
@@ -333,7 +374,9 @@ async function phoneOnRecord(db: Executor, userId: string): Promise<string | und
       ),
     );
   const phone = phones.find((p) => p.kind === "mobile_phone") ?? phones[0];
-  return typeof phone?.data?.e164 === "string" ? phone.data.e164 : undefined;
+  return phone && typeof phone.data?.e164 === "string"
+    ? { id: phone.id, e164: phone.data.e164 }
+    : null;
 }
 
 /** Deletes resets that ended more than a day ago. */

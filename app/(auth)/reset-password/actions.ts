@@ -10,7 +10,9 @@ import {
   getPasswordReset,
   RESET_OPTIONS,
   RESET_TTL_MS,
+  resetOptionsLeft,
   sendPasswordResetEmailCode,
+  sendPasswordResetTextCode,
   type ResetOption,
 } from "@/lib/auth/password-reset";
 import { getDb } from "@/lib/db/client";
@@ -40,12 +42,22 @@ export async function sendPasswordResetEmailCodeAction(): Promise<void> {
   redirect(`${VERIFY}?with=email`);
 }
 
+/** "Text a code to my phone", once another method has passed: within the phone's limits. */
+export async function sendPasswordResetTextCodeAction(): Promise<void> {
+  const reset = await getPasswordReset(await getDb(), await resetCookie.read());
+  if (!reset) redirect(`${HERE}?ended=1`);
+  if (!resetOptionsLeft(reset).includes("sms")) redirect(VERIFY);
+  const sent = await sendPasswordResetTextCode(await getDb(), reset, await getRequestContext());
+  redirect(`${VERIFY}?with=sms${sent.ok ? "" : `&wait=${sent.retryAfterSeconds}`}`);
+}
+
 /** "Verify": one code for the chosen method. */
 export async function answerPasswordResetAction(formData: FormData): Promise<void> {
   const reset = await getPasswordReset(await getDb(), await resetCookie.read());
   if (!reset) redirect(`${HERE}?ended=1`);
   const option = formData.get("with");
   if (!RESET_OPTIONS.includes(option as ResetOption)) redirect(VERIFY);
+
   const answer = await answerPasswordReset(
     await getDb(),
     reset,

@@ -51,8 +51,8 @@ export default async function ResetPasswordPage({
       <p className="mb-4">
         Enter the email you sign in with. Then prove it is you with{" "}
         {needed === 2
-          ? "a code from your authenticator app or hardware token and one of your recovery codes"
-          : "a code from your authenticator app or hardware token, or one of your recovery codes"}
+          ? "two of these: a code from your authenticator app or hardware token, one of your recovery codes, a code emailed to your alternate email — and, after one of them, a code texted to your phone"
+          : "a code from your authenticator app or hardware token, one of your recovery codes, or a code emailed to your alternate email"}
         , and choose a new password.
       </p>
       <form action={startPasswordResetAction} className="space-y-4">
@@ -70,8 +70,8 @@ export default async function ResetPasswordPage({
         </button>
       </form>
       <p className="mt-6 text-sm">
-        Don&apos;t have {needed === 2 ? "both" : "either"}, or lost your phone? Texted codes and
-        calls can&apos;t reset a password. Contact the helpdesk at {helpdesk}; they can set a
+        Don&apos;t have {needed === 2 ? "two" : "any"} of these, or lost your phone? A text alone or
+        a call can&apos;t reset a password. Contact the helpdesk at {helpdesk}; they can set a
         temporary password once they know it is you. See also{" "}
         <Link href="/help#forgot-password" className={link}>
           I forgot my password

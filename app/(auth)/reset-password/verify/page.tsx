@@ -2,12 +2,17 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { Field } from "@/components/forms/field";
+import { Alert } from "@/components/ui/alert";
 import { primaryButton, secondaryButton } from "@/components/ui/button-styles";
 import { PASSWORD_RESET_COOKIE_BASENAME, portalCookie } from "@/lib/auth/cookie-security";
-import { getPasswordReset, RESET_OPTIONS, type ResetOption } from "@/lib/auth/password-reset";
+import { getPasswordReset, resetOptionsLeft, type ResetOption } from "@/lib/auth/password-reset";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { answerPasswordResetAction, sendPasswordResetEmailCodeAction } from "../actions";
+import {
+  answerPasswordResetAction,
+  sendPasswordResetEmailCodeAction,
+  sendPasswordResetTextCodeAction,
+} from "../actions";
 
 export const metadata: Metadata = { title: "Verify your identity" };
 
@@ -26,6 +31,17 @@ const CHOICES: Record<ResetOption, { button: string; instructions: string }> = {
     instructions:
       "If your account has a verified alternate email, we sent an 8-digit code to it. It expires in 10 minutes.",
   },
+  sms: {
+    button: "Text a code to my phone",
+    instructions:
+      "If your account has a mobile phone that takes texts, we texted a 6-digit code to it. It expires in 10 minutes.",
+  },
+};
+
+/** What sends a code when chosen; the others only show the code field. */
+const SENDS: Partial<Record<ResetOption, () => Promise<void>>> = {
+  email: sendPasswordResetEmailCodeAction,
+  sms: sendPasswordResetTextCodeAction,
 };
 
 // The page is the same for every email typed: the choices are the same for everyone, so which
@@ -42,8 +58,9 @@ export default async function ResetVerifyPage({
   if (!reset) redirect("/reset-password?ended=1");
   const params = await searchParams;
   const { HELPDESK_EMAIL } = getEnv();
-  const left = RESET_OPTIONS.filter((option) => !reset.verified.includes(option));
+  const left = resetOptionsLeft(reset);
   const chosen = left.find((option) => option === params.with);
+  const wait = typeof params.wait === "string" ? Number.parseInt(params.wait, 10) : NaN;
   return (
     <>
       <h1 className="mb-4 text-2xl font-semibold">Verify your identity</h1>
@@ -55,7 +72,15 @@ export default async function ResetVerifyPage({
       {chosen ? (
         <form action={answerPasswordResetAction} className="space-y-4">
           <input type="hidden" name="with" value={chosen} />
-          <p>{CHOICES[chosen].instructions}</p>
+          {chosen === "sms" && wait > 0 ? (
+            <Alert kind="error">
+              Your phone has had as many texts as it may for now. Try again in{" "}
+              {wait < 120 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`}, or use another
+              method.
+            </Alert>
+          ) : (
+            <p>{CHOICES[chosen].instructions}</p>
+          )}
           <Field
             label="Code"
             name="code"
@@ -84,8 +109,7 @@ export default async function ResetVerifyPage({
               type="submit"
               name="with"
               value={option}
-              // Choosing the alternate email sends its code; the others only show the code field.
-              formAction={option === "email" ? sendPasswordResetEmailCodeAction : undefined}
+              formAction={SENDS[option]}
               className={secondaryButton}
             >
               {CHOICES[option].button}

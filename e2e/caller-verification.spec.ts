@@ -7,7 +7,8 @@ import { startAppServer, type AppServer } from "./support/app-server";
 import { answerOnPhone, checkForNotifications, openPairedPhone } from "./support/companion";
 import { createOwnDatabase } from "./support/database";
 import { expectNoAccessibilityViolations } from "./support/helpers";
-import { codeIn, latestMessage, waitForNewMessage } from "./support/outbox";
+import { codeIn, waitForNewMessage } from "./support/outbox";
+import { addTextPhone, e164Of } from "./support/phones";
 import { signedIn } from "./support/signed-in";
 import { E2E_PORT } from "./support/state";
 
@@ -26,7 +27,7 @@ let ownDatabase: Awaited<ReturnType<typeof createOwnDatabase>>;
 let accounts: Record<(typeof NAMES)[number], Account>;
 // A number of this run's own: on PostgreSQL earlier runs' texts count against a number.
 const mobile = `07400 4${run}`;
-const e164 = `+44${mobile.replace(/\s/g, "").slice(1)}`;
+const e164 = e164Of(mobile);
 
 test.beforeAll(async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "factor-e2e-"));
@@ -172,22 +173,7 @@ test("a code texted to the person and read back by the caller verifies them; a w
 }) => {
   const person = accounts.texted;
   // The person has a phone that takes texts, added in Security info as anyone would.
-  const own = await signedInPage(browser, person, "/security-info");
-  await own.getByRole("button", { name: "Add sign-in method" }).click();
-  const add = own.getByRole("dialog", { name: "Add a method" });
-  await add
-    .getByRole("combobox", { name: "Which method would you like to add?" })
-    .selectOption({ label: "Phone" });
-  await add.getByRole("button", { name: "Add" }).click();
-  await expect(own.getByRole("heading", { level: 1, name: "Phone" })).toBeVisible();
-  await own.getByRole("textbox", { name: "Phone number" }).fill(mobile);
-  await own.getByRole("radio", { name: "Receive a code" }).check();
-  await own.getByRole("button", { name: "Next" }).click();
-  await expect(own.getByRole("heading", { level: 1, name: "Enter code" })).toBeVisible();
-  const enrolment = await latestMessage(own, { channel: "SMS", recipient: e164 });
-  await own.getByRole("textbox", { name: "Code" }).fill(codeIn(enrolment));
-  await own.getByRole("button", { name: "Next" }).click();
-  await expect(own.getByText("SMS verified")).toBeVisible();
+  await addTextPhone(await signedInPage(browser, person, "/security-info"), mobile);
 
   const agent = await signedInPage(browser, accounts.agent);
   await openPerson(agent, person);

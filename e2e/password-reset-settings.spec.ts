@@ -8,11 +8,13 @@ import { freshCode } from "./support/authenticator";
 import { createOwnDatabase } from "./support/database";
 import {
   expectNoAccessibilityViolations,
+  finishReset,
   mainAlert,
   passSecondStep,
   submitPassword,
 } from "./support/helpers";
 import { codeIn, latestMessage, waitForNewMessage } from "./support/outbox";
+import { addTextPhone, e164Of } from "./support/phones";
 import { signedIn } from "./support/signed-in";
 import { E2E_PORT } from "./support/state";
 
@@ -91,23 +93,11 @@ test("with two methods, a code texted to the phone counts once the app's code ha
   const person = accounts.texted;
   // A number of this run's own: on PostgreSQL earlier runs' texts count against a number.
   const mobile = `07400 5${run}`;
-  const e164 = `+44${mobile.replace(/\s/g, "").slice(1)}`;
+  const e164 = e164Of(mobile);
   // The person has a phone that takes texts, added in Security info as anyone would.
   const own = await newPage(browser);
   await signedIn(own, person, "/security-info");
-  await own.getByRole("button", { name: "Add sign-in method" }).click();
-  const add = own.getByRole("dialog", { name: "Add a method" });
-  await add
-    .getByRole("combobox", { name: "Which method would you like to add?" })
-    .selectOption({ label: "Phone" });
-  await add.getByRole("button", { name: "Add" }).click();
-  await own.getByRole("textbox", { name: "Phone number" }).fill(mobile);
-  await own.getByRole("radio", { name: "Receive a code" }).check();
-  await own.getByRole("button", { name: "Next" }).click();
-  const enrolment = await latestMessage(own, { channel: "SMS", recipient: e164 });
-  await own.getByRole("textbox", { name: "Code" }).fill(codeIn(enrolment));
-  await own.getByRole("button", { name: "Next" }).click();
-  await expect(own.getByText("SMS verified")).toBeVisible();
+  await addTextPhone(own, mobile);
 
   const page = await newPage(browser);
   await startReset(page, person.email);
@@ -136,9 +126,7 @@ test("with two methods, a code texted to the phone counts once the app's code ha
   await expect(
     page.getByRole("heading", { level: 1, name: "Choose a new password" }),
   ).toBeVisible();
-  await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
-  await page.getByLabel("Confirm new password").fill(NEW_PASSWORD);
-  await page.getByRole("button", { name: "Finish" }).click();
+  await finishReset(page, NEW_PASSWORD);
   await expect(
     page.getByRole("heading", { level: 1, name: "Your password was reset" }),
   ).toBeVisible();
@@ -180,16 +168,12 @@ test("with one method set in the console, the app's code alone resets the passwo
     page.getByRole("heading", { level: 1, name: "Choose a new password" }),
   ).toBeVisible();
   // The password policy applies here as everywhere.
-  await page.getByLabel("New password", { exact: true }).fill("short");
-  await page.getByLabel("Confirm new password").fill("short");
-  await page.getByRole("button", { name: "Finish" }).click();
+  await finishReset(page, "short");
   await expect(page.getByLabel("New password", { exact: true })).toHaveAttribute(
     "aria-invalid",
     "true",
   );
-  await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
-  await page.getByLabel("Confirm new password").fill(NEW_PASSWORD);
-  await page.getByRole("button", { name: "Finish" }).click();
+  await finishReset(page, NEW_PASSWORD);
   await expect(
     page.getByRole("heading", { level: 1, name: "Your password was reset" }),
   ).toBeVisible();

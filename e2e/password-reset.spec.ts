@@ -2,6 +2,7 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 import { freshCode } from "./support/authenticator";
 import {
   expectNoAccessibilityViolations,
+  finishReset,
   mainAlert,
   passSecondStep,
   signIn,
@@ -86,18 +87,14 @@ test("a forgotten password is reset with the app and a recovery code; other brow
   await expectNoAccessibilityViolations(page);
 
   // Bad input gets a clear error and changes nothing.
-  await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
-  await page.getByLabel("Confirm new password").fill(`${NEW_PASSWORD}!`);
-  await page.getByRole("button", { name: "Finish" }).click();
+  await finishReset(page, NEW_PASSWORD, `${NEW_PASSWORD}!`);
   await expect(page.getByLabel("Confirm new password")).toHaveAccessibleDescription(
     "The passwords don't match.",
   );
   await elsewhere.reload();
   await expect(elsewhere.getByRole("heading", { level: 1, name: "Security info" })).toBeVisible();
 
-  await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
-  await page.getByLabel("Confirm new password").fill(NEW_PASSWORD);
-  await page.getByRole("button", { name: "Finish" }).click();
+  await finishReset(page, NEW_PASSWORD);
   await expect(
     page.getByRole("heading", { level: 1, name: "Your password was reset" }),
   ).toBeVisible();

@@ -58,6 +58,13 @@ export async function passSecondStep(page: Page, email: string) {
   await page.getByRole("button", { name: "Verify" }).click();
 }
 
+/** "Choose a new password" at the end of a reset: the password, its confirmation, "Finish". */
+export async function finishReset(page: Page, password: string, confirmation = password) {
+  await page.getByLabel("New password", { exact: true }).fill(password);
+  await page.getByLabel("Confirm new password").fill(confirmation);
+  await page.getByRole("button", { name: "Finish" }).click();
+}
+
 /** Types a code at "Enter code" and waits for the server's answer to it. */
 export async function submitSignInCode(page: Page, code: string) {
   await page.getByRole("textbox", { name: "Code" }).fill(code);

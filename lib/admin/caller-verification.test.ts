@@ -7,10 +7,10 @@ import { getDevice } from "@/lib/mfa/companion-device";
 import { beginPairing, completePairing, confirmPairedPhone } from "@/lib/mfa/companion-pairing";
 import { answerMessage, pairingMessage } from "@/lib/mfa/companion-protocol";
 import { answerPushRequest, listPendingPushes, pushNumber } from "@/lib/mfa/companion-push";
-import { activatePhone, beginPhoneEnrolment } from "@/lib/mfa/phone-enrolment";
 import { totpCode } from "@/lib/mfa/totp";
 import { openBody } from "@/lib/notify/message-body";
 import { accepted } from "@/lib/testing/enrolment";
+import { addMobilePhone } from "@/lib/testing/people";
 import { changeSettings } from "@/lib/testing/settings";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { createTestUser } from "@/lib/testing/users";
@@ -105,18 +105,7 @@ async function lastEmailTo(address: string): Promise<string> {
 async function addMobile(userId: string): Promise<{ methodId: string; e164: string }> {
   counter += 1;
   const e164 = `+4479112${String(counter).padStart(5, "0")}`;
-  const methodId = accepted(
-    await beginPhoneEnrolment(database.db, userId, {
-      kind: "mobile_phone",
-      e164,
-      extension: null,
-      channel: "sms",
-      replaces: null,
-      bindingId: "sign-in:test",
-    }),
-  );
-  expect(await activatePhone(database.db, userId, methodId)).not.toBeNull();
-  return { methodId, e164 };
+  return { methodId: await addMobilePhone(database.db, userId, e164), e164 };
 }
 
 async function textedCode(e164: string): Promise<string> {

@@ -7,7 +7,6 @@ import {
   confirmAuthenticatorEnrolment,
   getPendingEnrolment,
 } from "@/lib/mfa/authenticator-app";
-import { activatePhone, beginPhoneEnrolment } from "@/lib/mfa/phone-enrolment";
 import { regenerateRecoveryCodes } from "@/lib/mfa/recovery-codes";
 import { isBrowserRemembered, rememberBrowser } from "@/lib/mfa/remembered-browser";
 import { verifySecondFactor } from "@/lib/mfa/second-factor";
@@ -16,8 +15,8 @@ import { openBody } from "@/lib/notify/message-body";
 import { getThrottle } from "@/lib/security/throttle";
 import { hashToken } from "@/lib/security/tokens";
 import { pinClock } from "@/lib/testing/clock";
+import { addMobilePhone } from "@/lib/testing/people";
 import { changeSettings, setUpSettingsTests } from "@/lib/testing/settings";
-import { accepted } from "@/lib/testing/enrolment";
 import type { TestDatabase } from "@/lib/testing/test-database";
 import { createTestUser } from "@/lib/testing/users";
 import {
@@ -25,6 +24,7 @@ import {
   beginPasswordReset,
   completePasswordReset,
   getPasswordReset,
+  type PasswordReset,
   RESET_ANSWER_FLOOR_MS,
   RESET_ANSWER_LIMIT,
   resetOptionsLeft,
@@ -73,6 +73,21 @@ const finish = (token: string, password = NEW_PASSWORD) =>
     { newPassword: password, confirmPassword: password },
     context,
   );
+
+/** Answers a reset with the person's authenticator app's code for a moment, now by default. */
+async function answerWithApp(
+  reset: PasswordReset,
+  person: { secret: string },
+  at: Date = clock.now(),
+) {
+  return answerPasswordReset(
+    database.db,
+    reset,
+    "code",
+    await totpCode(person.secret, at),
+    context,
+  );
+}
 
 async function resetFor(email: string) {
   const token = await beginPasswordReset(database.db, email, context);
@@ -138,13 +153,7 @@ describe("proving the methods", () => {
 
     // Not before a method has passed.
     expect(await finish(token)).toMatchObject({ ok: false, reason: "not_verified" });
-    const answer = await answerPasswordReset(
-      db,
-      reset,
-      "code",
-      await totpCode(person.secret, clock.now()),
-      context,
-    );
+    const answer = await answerWithApp(reset, person);
     expect(answer).toEqual({ ok: true, done: true });
 
     // A refused password changes nothing.
@@ -198,17 +207,7 @@ describe("proving the methods", () => {
     await requireMethods(1);
     const person = await personWithApp("reset-everywhere");
     const e164 = "+447911260001";
-    const phone = accepted(
-      await beginPhoneEnrolment(db, person.id, {
-        kind: "mobile_phone",
-        e164,
-        extension: null,
-        channel: "sms",
-        replaces: null,
-        bindingId: "sign-in:test",
-      }),
-    );
-    expect(await activatePhone(db, person.id, phone)).not.toBeNull();
+    await addMobilePhone(db, person.id, e164);
     // Signed in to an app through Factor, and "Don't ask again" on a browser.
     for (const kind of ["Grant", "RefreshToken", "AccessToken"])
       await db.insert(oidcRecords).values({
@@ -225,13 +224,7 @@ describe("proving the methods", () => {
       .where(and(eq(outbox.channel, "sms"), eq(outbox.recipient, e164)));
 
     const { token, reset } = await resetFor(person.email);
-    await answerPasswordReset(
-      db,
-      reset,
-      "code",
-      await totpCode(person.secret, clock.now()),
-      context,
-    );
+    await answerWithApp(reset, person);
     expect(await finish(token)).toEqual({ ok: true });
 
     const tokens = await db
@@ -269,28 +262,12 @@ describe("proving the methods", () => {
     const [recoveryCode] = await regenerateRecoveryCodes(db, person.id);
     const { token, reset } = await resetFor(person.email);
     expect(reset.needed).toBe(2);
-    expect(
-      await answerPasswordReset(
-        db,
-        reset,
-        "code",
-        await totpCode(person.secret, clock.now()),
-        context,
-      ),
-    ).toEqual({ ok: true, done: false });
+    expect(await answerWithApp(reset, person)).toEqual({ ok: true, done: false });
     const once = (await getPasswordReset(db, token))!;
     expect(once.verified).toEqual(["code"]);
     // The app again, even with its next right code, is not a second method.
     pinClock(clock.ms() + 30_000);
-    expect(
-      await answerPasswordReset(
-        db,
-        once,
-        "code",
-        await totpCode(person.secret, clock.now()),
-        context,
-      ),
-    ).toEqual({ ok: false, reason: "wrong_answer" });
+    expect(await answerWithApp(once, person)).toEqual({ ok: false, reason: "wrong_answer" });
     expect((await getPasswordReset(db, token))!.verified).toEqual(["code"]);
     expect(await finish(token)).toMatchObject({ ok: false, reason: "not_verified" });
     // A recovery code is a second, different method.
@@ -304,17 +281,7 @@ describe("proving the methods", () => {
     const { db } = database;
     const person = await personWithApp("reset-text");
     const e164 = "+447911260002";
-    const phone = accepted(
-      await beginPhoneEnrolment(db, person.id, {
-        kind: "mobile_phone",
-        e164,
-        extension: null,
-        channel: "sms",
-        replaces: null,
-        bindingId: "sign-in:test",
-      }),
-    );
-    expect(await activatePhone(db, person.id, phone)).not.toBeNull();
+    await addMobilePhone(db, person.id, e164);
     const textsTo = async () =>
       db
         .select({ id: outbox.id, body: outbox.body, sensitive: outbox.sensitive })
@@ -333,13 +300,7 @@ describe("proving the methods", () => {
     });
 
     // After the app's code, a text is the second method.
-    await answerPasswordReset(
-      db,
-      reset,
-      "code",
-      await totpCode(person.secret, clock.now()),
-      context,
-    );
+    await answerWithApp(reset, person);
     const once = (await getPasswordReset(db, token))!;
     expect(resetOptionsLeft(once)).toContain("sms");
     expect(await sendPasswordResetTextCode(db, once, context)).toEqual({ ok: true });

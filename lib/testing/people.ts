@@ -10,6 +10,7 @@ import {
 import { beginPairing, completePairing, confirmPairedPhone } from "@/lib/mfa/companion-pairing";
 import { answerPushRequest } from "@/lib/mfa/companion-push";
 import { answerMessage, pairingMessage } from "@/lib/mfa/companion-protocol";
+import { activatePhone, beginPhoneEnrolment } from "@/lib/mfa/phone-enrolment";
 import { totpCode } from "@/lib/mfa/totp";
 import type { Role } from "@/lib/auth/users";
 import type { RequestContext } from "@/lib/types/request";
@@ -108,4 +109,20 @@ export async function answerOnPhone(
     },
     context,
   );
+}
+
+/** Adds an active mobile phone that takes texts, as Security info would; returns its method id. */
+export async function addMobilePhone(db: Db, userId: string, e164: string): Promise<string> {
+  const methodId = accepted(
+    await beginPhoneEnrolment(db, userId, {
+      kind: "mobile_phone",
+      e164,
+      extension: null,
+      channel: "sms",
+      replaces: null,
+      bindingId: "sign-in:test",
+    }),
+  );
+  if (!(await activatePhone(db, userId, methodId))) throw new Error(`${e164} was not activated`);
+  return methodId;
 }

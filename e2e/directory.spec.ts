@@ -134,3 +134,60 @@ test("an administrator runs a dry run and the sync from the console and sees the
   await expect(row("Outcome")).toHaveText("Completed");
   await expectNoAccessibilityViolations(page);
 });
+
+test("someone who left the directory is disabled at the next sync, and the console can keep them disabled when they come back", async ({
+  page,
+}) => {
+  const move = (from: string, to: string) =>
+    directory.modify(
+      [
+        `dn: uid=old.expired,${from}`,
+        "changetype: modrdn",
+        "newrdn: uid=old.expired",
+        "deleteoldrdn: 1",
+        `newsuperior: ${to}`,
+        "",
+      ].join("\n"),
+    );
+  const people = "ou=people,dc=example,dc=edu";
+  const elsewhere = "ou=services,dc=example,dc=edu";
+  const row = (term: string) => page.locator(`dt:text-is("${term}") + dd`);
+  const syncNow = async () => {
+    await page.goto("/admin/directory");
+    await page.getByRole("button", { name: "Sync now" }).click();
+    await expect(page.getByText("What changed")).toBeVisible();
+    await expect(row("Outcome")).toHaveText("Completed");
+  };
+  await signIn(page, admin);
+  await move(people, elsewhere);
+  await syncNow();
+  await expect(row("Disabled")).toHaveText("1");
+  await expect(
+    page.getByText("Disable old.expired@example.edu: no longer in the directory"),
+  ).toBeVisible();
+
+  await page.goto("/admin/users");
+  await page.getByRole("searchbox", { name: "Search users" }).fill("old.expired@example.edu");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await page.getByRole("table").getByRole("link").first().click();
+  await expect(
+    page.getByText("Disabled: no longer in the directory (enabled again if they come back)"),
+  ).toBeVisible();
+  const personPage = page.url();
+  await expectNoAccessibilityViolations(page);
+  await page.getByRole("button", { name: "Keep disabled", exact: true }).click();
+  const dialog = page.getByRole("dialog", { name: "Keep disabled" });
+  await dialog.getByRole("textbox", { name: "Reason" }).fill("Left the university");
+  await dialog.getByRole("button", { name: "Confirm" }).click();
+  await expect(dialog.getByRole("status")).toBeVisible();
+  await page.goto(personPage);
+  await expect(page.getByRole("button", { name: "Keep disabled", exact: true })).toHaveCount(0);
+
+  // Back in the directory: the sync leaves the console's decision alone.
+  await move(elsewhere, people);
+  await syncNow();
+  await expect(row("Updated")).toHaveText("0");
+  await page.goto(personPage);
+  await expect(page.getByRole("button", { name: "Enable account", exact: true })).toBeVisible();
+  await expect(page.getByText("Disabled: no longer in the directory")).toHaveCount(0);
+});

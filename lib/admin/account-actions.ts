@@ -55,6 +55,7 @@ export type Subject = {
   displayName: string;
   role: Role;
   status: "active" | "disabled";
+  disabledBy: "directory" | "console" | null;
   source: "local" | "directory";
   directoryId: string | null;
 };
@@ -96,6 +97,7 @@ async function lockSubject(tx: Executor, subjectId: string): Promise<Subject | n
       displayName: users.displayName,
       role: users.role,
       status: users.status,
+      disabledBy: users.disabledBy,
       source: users.source,
       directoryId: users.directoryId,
     })
@@ -385,7 +387,11 @@ export function unlockAccount(
   });
 }
 
-/** "Disable account": nobody can sign in; every session, sign-in and remembered browser ends. */
+/**
+ * "Disable account": nobody can sign in; every session, sign-in and remembered browser ends. On
+ * an account the directory sync disabled ("Keep disabled"), it makes the console's decision, so
+ * the sync no longer enables it again when the person is back in the directory.
+ */
 export function disableAccount(
   db: Db,
   agent: Agent,
@@ -393,21 +399,38 @@ export function disableAccount(
   why: AgentReasonInput,
   context: RequestContext,
 ) {
-  return actOn(db, agent, subjectId, "disable", why, context, async (tx, subject) => {
-    if (subject.status === "disabled") throw new Refusal("The account is disabled already.");
-    if (subject.role === "admin") await ensureAnotherAdmin(tx, subject.id);
-    await tx
-      .update(users)
-      .set({ status: "disabled", disabledBy: "console", updatedAt: sql`now()` })
-      .where(eq(users.id, subject.id));
-    const sessions = await endEverySession(tx, subject.id, "account_disabled");
-    await forgetBrowsers(tx, subject.id);
-    return {
-      value: undefined,
-      details: { sessionsRevoked: sessions },
-      notice: "admin.account_disabled",
-    };
-  });
+  return actOn(
+    db,
+    agent,
+    subjectId,
+    "disable",
+    why,
+    context,
+    async (tx, subject): Promise<Performed<undefined>> => {
+      if (subject.status === "disabled") {
+        if (subject.disabledBy !== "directory") {
+          throw new Refusal("The account is disabled already.");
+        }
+        await tx
+          .update(users)
+          .set({ disabledBy: "console", updatedAt: sql`now()` })
+          .where(eq(users.id, subject.id));
+        return { value: undefined, details: { keptFromDirectory: true } };
+      }
+      if (subject.role === "admin") await ensureAnotherAdmin(tx, subject.id);
+      await tx
+        .update(users)
+        .set({ status: "disabled", disabledBy: "console", updatedAt: sql`now()` })
+        .where(eq(users.id, subject.id));
+      const sessions = await endEverySession(tx, subject.id, "account_disabled");
+      await forgetBrowsers(tx, subject.id);
+      return {
+        value: undefined,
+        details: { sessionsRevoked: sessions },
+        notice: "admin.account_disabled",
+      };
+    },
+  );
 }
 
 /** "Enable account". */

@@ -212,7 +212,7 @@ describe("the directory sync", () => {
     expect(local!.status).toBe("active");
   });
 
-  it("enables someone who comes back to the directory, but not someone the console disabled", async () => {
+  it("enables someone who comes back to the directory, unless the console kept them disabled", async () => {
     await addPerson("ida.returning");
     expect(await sync()).toMatchObject({ outcome: "completed", created: 1, found: 8 });
     const ida = (await account("ida.returning"))!;
@@ -244,7 +244,9 @@ describe("the directory sync", () => {
     expect(await account("ida.returning")).toMatchObject({ status: "active", disabledBy: null });
     expect(await audits("directory.account.enabled")).toEqual([{ subjectId: ida.id, details: {} }]);
 
-    // Disabled in the console while still in the directory: the sync leaves that alone.
+    // Left again, and kept disabled in the console ("Keep disabled"): coming back changes nothing.
+    await move(people, elsewhere);
+    expect(await sync()).toMatchObject({ disabled: 1 });
     const { breakGlass } = setup;
     const admin = {
       id: breakGlass.id,
@@ -253,20 +255,22 @@ describe("the directory sync", () => {
       role: "admin" as const,
       sessionId: "session-admin",
     };
-    expect(
-      await disableAccount(
-        database.db,
-        admin,
-        ida.id,
-        { reason: "Suspended by HR", ticket: undefined },
-        context,
-      ),
-    ).toMatchObject({ ok: true });
-    expect(await sync()).toMatchObject({ outcome: "completed", updated: 0 });
+    const keep = { reason: "Left for good", ticket: undefined };
+    expect(await disableAccount(database.db, admin, ida.id, keep, context)).toMatchObject({
+      ok: true,
+    });
     expect(await account("ida.returning")).toMatchObject({
       status: "disabled",
       disabledBy: "console",
     });
+    // Once the console's, a second "Disable" is refused as before.
+    expect(await disableAccount(database.db, admin, ida.id, keep, context)).toMatchObject({
+      ok: false,
+      message: "The account is disabled already.",
+    });
+    await move(elsewhere, people);
+    expect(await sync()).toMatchObject({ outcome: "completed", updated: 0, found: 8 });
+    expect(await account("ida.returning")).toMatchObject({ status: "disabled" });
 
     await directory.modify(`dn: uid=ida.returning,${people}\nchangetype: delete\n`);
     expect(await sync()).toMatchObject({ outcome: "completed", found: 7, disabled: 0 });

@@ -235,15 +235,29 @@ export default async function AdminUserPage({ params }: { params: Promise<{ id: 
                 </li>
               )
             ) : (
-              <li>
-                <AgentActionDialog
-                  {...dialog}
-                  label="Enable account"
-                  title="Enable account"
-                  description="The person can sign in again."
-                  action={enableAccountAction}
-                />
-              </li>
+              <>
+                <li>
+                  <AgentActionDialog
+                    {...dialog}
+                    label="Enable account"
+                    title="Enable account"
+                    description="The person can sign in again."
+                    action={enableAccountAction}
+                  />
+                </li>
+                {user.disabledBy === "directory" && may("disable") && (
+                  <li>
+                    <AgentActionDialog
+                      {...dialog}
+                      label="Keep disabled"
+                      title="Keep disabled"
+                      description="The directory sync disabled this account when the person left the directory, and would enable it again if they came back. Kept disabled, only the console can enable it."
+                      action={disableAccountAction}
+                      className={dangerButton}
+                    />
+                  </li>
+                )}
+              </>
             )}
             {/* "Issue Temporary Access Pass" and "Assign hardware token" live in extra-actions.tsx. */}
             <AgentExtraActions user={user} agent={agent} callerCheck={callerCheck} />

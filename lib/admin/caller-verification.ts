@@ -13,7 +13,7 @@ import {
   startPushRequest,
   type PushBinding,
 } from "@/lib/mfa/companion-push";
-import { getAlternateEmail, maskEmail } from "@/lib/mfa/alternate-email";
+import { EMAIL_CODE_DIGITS, getAlternateEmail, maskEmail } from "@/lib/mfa/alternate-email";
 import { getMethodSummary } from "@/lib/mfa/methods";
 import {
   emailCodeAllowance,
@@ -54,7 +54,7 @@ export type CallerVerificationMethod = "push" | "sms" | "email";
 type CodeMethod = Exclude<CallerVerificationMethod, "push">;
 
 /** Digits in a code: an emailed one has more, as every emailed code does (decision 0023). */
-const CALLER_CODE_DIGITS: Record<CodeMethod, number> = { sms: 6, email: 8 };
+const CALLER_CODE_DIGITS: Record<CodeMethod, number> = { sms: 6, email: EMAIL_CODE_DIGITS };
 
 /** What the console calls each method: "Verified by push", "Verified by text". */
 export const CALLER_METHOD_NAMES: Record<CallerVerificationMethod, string> = {
@@ -196,7 +196,7 @@ export type StartRefusal = "missing" | "refused" | "unavailable" | "limit" | "pa
 const PUSH_REFUSALS: Record<"unavailable" | "limit" | "paused", string> = {
   unavailable: "This person has no phone paired with the Authenticator app.",
   limit:
-    "Their phone has had as many requests as it may in the last few minutes, or one is still waiting for an answer. Wait a few minutes, or text a code instead.",
+    "Their phone has had as many requests as it may in the last few minutes, or one is still waiting for an answer. Wait a few minutes, or send a code instead.",
   paused:
     "Requests to their phone are paused for an hour: someone answered “This wasn't me” to one. Verify the caller another way.",
 };
@@ -337,7 +337,7 @@ const PUSH_ENDINGS: Record<Exclude<FinishRefusal, "missing" | "refused">, string
   denied: "They denied the request on their phone: the caller is not verified.",
   reported:
     "They answered “This wasn't me” on their phone: the caller is not verified and may not be who they say. Requests to their phone are paused for an hour.",
-  expired: "The request wasn't answered in time. Send another, or text a code.",
+  expired: "The request wasn't answered in time. Send another request, or send a code.",
   gone: "That request is no longer waiting. Send another.",
 };
 
@@ -584,7 +584,7 @@ export async function startEmailVerification(
     sentTo: maskEmail(address.email),
     allowance: async (tx: Executor) => {
       await lockEmailSends(tx, subject.id, address.email);
-      return emailCodeAllowance(tx, subject.id, address.email);
+      return emailCodeAllowance(tx, subject.id, address.email, "helpdesk");
     },
     busy: (retryIn: string) =>
       `Their alternate email has had as many codes as it may for now. Try again in ${retryIn}, or verify them another way.`,

@@ -165,7 +165,7 @@ export const AUDIT_SENTENCES: Record<AuditAction, string> = {
   "directory.account.disabled": "Account disabled: no longer in the organisation's directory",
   "directory.account.enabled": "Account enabled again: back in the organisation's directory",
   "directory.sync.stopped": "Directory sync stopped: far fewer people than the last time",
-  "admin.caller.verification_sent": "Identity check sent to the person's phone by the helpdesk",
+  "admin.caller.verification_sent": "Identity check sent to the person by the helpdesk",
   "admin.caller.verified": "Caller verified as the person by the helpdesk",
   "admin.caller.verification_failed": "Caller not verified: the check was refused or failed",
   "auth.access_pass.used": "Signed in with a Temporary Access Pass",

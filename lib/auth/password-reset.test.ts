@@ -289,7 +289,7 @@ describe("proving the methods", () => {
         .where(and(eq(outbox.channel, "sms"), eq(outbox.recipient, e164)));
     const before = (await textsTo()).length;
 
-    // Someone who only knows the email: no text is offered, asked for or counted as right.
+    // Someone who only knows the email: no text is offered, and asking sends none.
     const { token, reset } = await resetFor(person.email);
     expect(resetOptionsLeft(reset)).toEqual(["code", "recovery-code", "email"]);
     expect(await sendPasswordResetTextCode(db, reset, context)).toEqual({ ok: true });

@@ -1,6 +1,6 @@
 import { and, eq, gt, inArray, like, or, sql, type SQL } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
-import { outbox } from "@/lib/db/schema";
+import { callerVerifications, outbox } from "@/lib/db/schema";
 import { getEnv } from "@/lib/env";
 import { clock } from "@/lib/clock";
 
@@ -104,18 +104,27 @@ export async function lockSends(db: Executor, userId: string, e164: string): Pro
 /**
  * Whether one more emailed code may go to this alternate address for this account now: the
  * spacing and the hourly and daily limits of texts (R-A5.4), counted per account and per address
- * across every account, so a stranger cannot flood an address by naming it. The caller holds
- * lockEmailSends. Returns the seconds to wait, 0 when it may go now.
+ * across every account, so a stranger cannot flood an address by naming it. The helpdesk's codes
+ * (`from: "helpdesk"`, a caller check) are counted apart from the person's own (enrolment, reset,
+ * recovery), which anyone who knows an email can ask for: neither can use up the other's. The
+ * caller holds lockEmailSends. Returns the seconds to wait, 0 when it may go now.
  */
 export async function emailCodeAllowance(
   db: Executor,
   userId: string,
   address: string,
+  from: "person" | "helpdesk" = "person",
 ): Promise<number> {
   const now = clock.ms();
+  const helpdesk = sql`${outbox.reference} in (select ${callerVerifications.id}::text from ${callerVerifications})`;
+  const kind = from === "helpdesk" ? helpdesk : sql`not coalesce(${helpdesk}, false)`;
   const [account, destination] = await Promise.all([
-    recentSends(db, eq(outbox.userId, userId), "email"),
-    recentSends(db, eq(sql`lower(${outbox.recipient})`, address.toLowerCase()), "email"),
+    recentSends(db, and(eq(outbox.userId, userId), kind)!, "email"),
+    recentSends(
+      db,
+      and(eq(sql`lower(${outbox.recipient})`, address.toLowerCase()), kind)!,
+      "email",
+    ),
   ]);
   return Math.max(waitFor(account, now), waitFor(destination, now));
 }

@@ -118,7 +118,8 @@ export default async function ResetVerifyPage({
         </form>
       )}
       <p className="mt-6 text-sm">
-        Can&apos;t use {reset.needed === 2 ? "both" : "either"}? Contact the helpdesk at{" "}
+        Can&apos;t use {reset.needed === 2 ? "two of these" : "any of these"}? Contact the helpdesk
+        at{" "}
         <a className="text-brand-700 underline" href={`mailto:${HELPDESK_EMAIL}`}>
           {HELPDESK_EMAIL}
         </a>

@@ -54,9 +54,12 @@ export function VerifyIdentityDialog({
   const [codeState, codeAction] = useActionState(sendCallerCodeAction, waiting);
   // What was waiting when the page was opened stays shown after the page refreshes.
   const [earlierPush] = useState(waitingPush);
-  const [earlierCode] = useState(waitingCode);
   const request = pushState.push ?? earlierPush;
-  const code = codeState.code ?? earlierCode;
+  // The code last sent, by either way: a send refused later (at a limit) leaves it to check.
+  const [code, setCode] = useState(waitingCode);
+  if (codeState.code && codeState.code.verificationId !== code?.verificationId) {
+    setCode(codeState.code);
+  }
 
   return (
     <DialogTrigger label="Verify identity" title="Verify identity">
@@ -109,7 +112,8 @@ export function VerifyIdentityDialog({
                   denied: "They denied the request on their phone.",
                   reported:
                     "They answered “This wasn't me” on their phone: the caller may not be who they say. Requests to their phone are paused for an hour.",
-                  expired: "The request wasn't answered in time. Send another, or text a code.",
+                  expired:
+                    "The request wasn't answered in time. Send another request, or send a code.",
                   gone: "That request is no longer waiting. Send another.",
                 }}
               />
@@ -177,7 +181,14 @@ export function VerifyIdentityDialog({
         {codeState.status === "error" && codeState.message && (
           <Alert kind="error">{codeState.message}</Alert>
         )}
-        {code && <CodeCheck key={code.verificationId} userId={userId} sent={code} />}
+        {(phones.length > 0 || alternateEmail) && (
+          // Always there, so a screen reader announces where each new code went.
+          <p role="status" className="text-slate-800">
+            {code &&
+              `A code was ${code.method === "email" ? "emailed" : "texted"} to ${code.sentTo}. Ask the caller to read it to you.`}
+          </p>
+        )}
+        {code && <CodeCheck key={code.verificationId} userId={userId} />}
 
         {!push && phones.length === 0 && !alternateEmail && (
           <p className="text-slate-700">
@@ -191,15 +202,11 @@ export function VerifyIdentityDialog({
 }
 
 /** The code the caller reads back, checked once; a new text or email starts a new one. */
-function CodeCheck({ userId, sent }: { userId: string; sent: SentCode }) {
+function CodeCheck({ userId }: { userId: string }) {
   const [state, action] = useActionState(checkCallerCodeAction, idle);
   const errors = state.status === "error" ? state.fieldErrors : undefined;
   return (
     <div className="space-y-3">
-      <p role="status" className="text-slate-800">
-        A code was {sent.method === "email" ? "emailed" : "texted"} to {sent.sentTo}. Ask the caller
-        to read it to you.
-      </p>
       {state.status === "success" ? (
         <Alert kind="success">{state.message}</Alert>
       ) : (

@@ -1,6 +1,7 @@
 import { createHmac, randomInt } from "node:crypto";
 import { and, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
+import { describeWait } from "@/lib/actions/wait-text";
 import { writeAudit } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
 import { callerVerifications, mfaMethods, users } from "@/lib/db/schema";
@@ -466,7 +467,7 @@ async function sendCodeCheck(
     phoneMethodId?: string;
     /** Takes the send locks and says how many seconds until one more may go. */
     allowance: (tx: Executor) => Promise<number>;
-    /** What the agent is told while the limits hold, given "in 5 minutes". */
+    /** What the agent is told while the limits hold, given the wait ("5 minutes"). */
     busy: (retryIn: string) => string;
   },
   context: RequestContext,
@@ -483,8 +484,11 @@ async function sendCodeCheck(
         ...audit,
         details: { method, ...where, retryAfterSeconds: wait },
       });
-      const retryIn = wait < 120 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`;
-      return { ok: false as const, reason: "limit" as const, message: send.busy(retryIn) };
+      return {
+        ok: false as const,
+        reason: "limit" as const,
+        message: send.busy(describeWait(wait)),
+      };
     }
     for (const earlier of ["sms", "email"] as const) {
       await replaceWaiting(tx, agent.id, subject.id, earlier);

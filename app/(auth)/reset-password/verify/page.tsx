@@ -3,6 +3,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { Field } from "@/components/forms/field";
 import { Alert } from "@/components/ui/alert";
+import { describeWait } from "@/lib/actions/wait-text";
 import { primaryButton, secondaryButton } from "@/components/ui/button-styles";
 import { PASSWORD_RESET_COOKIE_BASENAME, portalCookie } from "@/lib/auth/cookie-security";
 import { getPasswordReset, resetOptionsLeft, type ResetOption } from "@/lib/auth/password-reset";
@@ -74,9 +75,8 @@ export default async function ResetVerifyPage({
           <input type="hidden" name="with" value={chosen} />
           {chosen === "sms" && wait > 0 ? (
             <Alert kind="error">
-              Your phone has had as many texts as it may for now. Try again in{" "}
-              {wait < 120 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`}, or use another
-              method.
+              Your phone has had as many texts as it may for now. Try again in {describeWait(wait)},
+              or use another method.
             </Alert>
           ) : (
             <p>{CHOICES[chosen].instructions}</p>

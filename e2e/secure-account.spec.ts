@@ -224,7 +224,7 @@ test("Help answers every question of the FAQ and takes a no-mobile-phone request
     "/reset-password",
   );
   await expect(forgot).toContainText("one of your recovery codes");
-  await expect(forgot).toContainText("after one of these, a code texted to your phone");
+  await expect(forgot).toContainText("a code texted to your phone (only as the second)");
   await expect(forgot).toContainText("A text alone or a call can't reset a password");
   await expect(forgot.getByRole("link", { name: helpdeskEmail })).toBeVisible();
   // A lost phone: sign in another way and clean up, or the helpdesk's Temporary Access Pass.

@@ -84,7 +84,7 @@ export default async function HelpPage() {
               </Link>{" "}
               and enter the email you sign in with. Then prove it is you with{" "}
               {resetMethods === 2
-                ? "two of your sign-in methods: a code from your authenticator app or hardware token, one of your recovery codes, or a code emailed to your alternate email — and, after one of these, a code texted to your phone"
+                ? "two of your sign-in methods: a code from your authenticator app or hardware token, one of your recovery codes, a code emailed to your alternate email, or a code texted to your phone (only as the second)"
                 : "a code from your authenticator app or hardware token, one of your recovery codes, or a code emailed to your alternate email"}
               , and choose a new password. Every browser and device signed in as you is then signed
               out

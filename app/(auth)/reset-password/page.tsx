@@ -51,7 +51,7 @@ export default async function ResetPasswordPage({
       <p className="mb-4">
         Enter the email you sign in with. Then prove it is you with{" "}
         {needed === 2
-          ? "two of these: a code from your authenticator app or hardware token, one of your recovery codes, a code emailed to your alternate email — and, after one of them, a code texted to your phone"
+          ? "two of these: a code from your authenticator app or hardware token, one of your recovery codes, a code emailed to your alternate email, or a code texted to your phone (only as the second)"
           : "a code from your authenticator app or hardware token, one of your recovery codes, or a code emailed to your alternate email"}
         , and choose a new password.
       </p>

@@ -7,6 +7,7 @@ import { getDatabase, type Db } from "@/lib/db/client";
 import { purgeAbandonedEnrolments } from "@/lib/mfa/methods";
 import { purgeExpiredPhoneChallenges } from "@/lib/mfa/phone-challenges";
 import { purgeExpiredEmailCodes } from "@/lib/mfa/alternate-email";
+import { purgeFormerNumbers } from "@/lib/mfa/former-phone-numbers";
 import { purgePasskeyChallenges } from "@/lib/mfa/passkeys";
 import { purgeCompanionRows } from "@/lib/mfa/companion-push";
 import { purgeCallerVerifications } from "@/lib/admin/caller-verification";
@@ -55,8 +56,9 @@ const FORWARDING_HEADERS = [
 
 /**
  * Deletes sign-ins, password resets and helpdesk caller checks that ended a day ago, enrolments
- * never confirmed, old sign-in events and the OpenID Connect provider's expired records and keys,
- * and creates the sign-in events' partitions for the months ahead.
+ * never confirmed, former phone numbers past their year, old sign-in events and the OpenID Connect
+ * provider's expired records and keys, and creates the sign-in events' partitions for the months
+ * ahead.
  */
 async function removeExpiredRows(db: Db): Promise<void> {
   await purgeSignInTransactions(db);
@@ -64,6 +66,7 @@ async function removeExpiredRows(db: Db): Promise<void> {
   await purgeAbandonedEnrolments(db);
   await purgeExpiredPhoneChallenges(db);
   await purgeExpiredEmailCodes(db);
+  await purgeFormerNumbers(db);
   await purgePasskeyChallenges(db);
   await purgeCompanionRows(db);
   await purgeCallerVerifications(db);

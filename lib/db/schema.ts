@@ -281,6 +281,34 @@ export const outbox = pgTable(
   ],
 );
 
+// ── phone numbers ───────────────────────────────────────────────────────────
+
+/**
+ * Each time a number served as one of a person's phone methods: from its verification until the
+ * method went (`retired_at`, stamped by a trigger on every removal of the method, drizzle/0023).
+ * A number that served at least 7 days and is no longer a method can prove a recovery
+ * (docs/decisions/0023); one removed in "Secure your account" (`disowned_at`) never can.
+ */
+export const phoneNumberHistory = pgTable(
+  "phone_number_history",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    e164: text("e164").notNull(),
+    /** The method the number served as; no foreign key, as the row outlives it. */
+    methodId: uuid("method_id").notNull(),
+    verifiedAt: timestamp("verified_at", { withTimezone: true }).notNull(),
+    retiredAt: timestamp("retired_at", { withTimezone: true }),
+    disownedAt: timestamp("disowned_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("phone_number_history_user_idx").on(t.userId, t.e164),
+    uniqueIndex("phone_number_history_method_idx").on(t.methodId),
+  ],
+);
+
 // ── phone challenges ────────────────────────────────────────────────────────
 
 /**
@@ -295,11 +323,15 @@ export const phoneChallenges = pgTable(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    /** The phone method (pending while registering). */
-    methodId: uuid("method_id")
-      .notNull()
-      .references(() => mfaMethods.id, { onDelete: "cascade" }),
-    purpose: text("purpose", { enum: ["enrol", "sign_in", "step_up", "password_reset"] }).notNull(),
+    /** The phone method (pending while registering); null for a former number. */
+    methodId: uuid("method_id").references(() => mfaMethods.id, { onDelete: "cascade" }),
+    /** A number that is no longer a method, texted to prove a recovery. */
+    formerNumberId: uuid("former_number_id").references(() => phoneNumberHistory.id, {
+      onDelete: "cascade",
+    }),
+    purpose: text("purpose", {
+      enum: ["enrol", "sign_in", "step_up", "password_reset", "recovery"],
+    }).notNull(),
     /** The sign-in transaction a sign-in challenge is bound to. */
     transactionId: text("transaction_id"),
     channel: text("channel", { enum: ["sms", "voice"] }).notNull(),
@@ -317,6 +349,10 @@ export const phoneChallenges = pgTable(
   },
   (t) => [
     index("phone_challenges_user_idx").on(t.userId, t.createdAt),
+    check(
+      "phone_challenges_one_destination",
+      sql`(${t.methodId} is null) <> (${t.formerNumberId} is null)`,
+    ),
     index("phone_challenges_expires_idx").on(t.expiresAt),
   ],
 );

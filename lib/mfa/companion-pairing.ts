@@ -248,6 +248,8 @@ export async function removeReplacedCompanion(
     const { methods } = await getMethodSummary(tx, user.id);
     const staying = methods.find((m) => m.kind === "companion_app" && m.id !== old.id);
     if (!staying) return false;
-    return (await removeOwnMethod(tx, user, old.id, context, staying.id)) === "deleted";
+    return (
+      (await removeOwnMethod(tx, user, old.id, context, { newDefaultId: staying.id })) === "deleted"
+    );
   });
 }

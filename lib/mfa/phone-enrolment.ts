@@ -3,6 +3,7 @@ import type { Executor } from "@/lib/db/client";
 import { mfaMethods } from "@/lib/db/schema";
 import { methodAdded, refused, type Activation, type EnrolmentResult } from "./enrolment-result";
 import { hasDefaultMethod } from "./methods";
+import { recordVerifiedNumber } from "./former-phone-numbers";
 import { maskPhone } from "./phone-numbers";
 import { limitFor, METHOD_KIND_INFO, type PhoneKind } from "./registry";
 import { checkTextCode, consumeApprovedCall, type ChallengeBinding } from "./phone-challenges";
@@ -117,7 +118,11 @@ export async function activatePhone(
     })
     .where(and(eq(mfaMethods.id, phone.id), eq(mfaMethods.status, "pending")))
     .returning({ id: mfaMethods.id });
-  return activated.length === 1 ? { phone: { ...phone, status: "active" }, replaced } : null;
+  if (activated.length !== 1) return null;
+  if (METHOD_KIND_INFO[phone.kind].signInOptions.includes("sms")) {
+    await recordVerifiedNumber(db, userId, phone.id, phone.e164);
+  }
+  return { phone: { ...phone, status: "active" }, replaced };
 }
 
 /**
@@ -132,7 +137,7 @@ export async function confirmPhoneEnrolment(
 ): Promise<EnrolmentResult<Activation>> {
   const proven =
     "code" in answer
-      ? await checkTextCode(db, binding, methodId, answer.code)
+      ? await checkTextCode(db, binding, { methodId }, answer.code)
       : (await consumeApprovedCall(db, binding, answer.callId)) === methodId;
   if (!proven) return refused("wrong_code");
   const activated = await activatePhone(db, binding.userId, methodId);

@@ -56,7 +56,7 @@ export async function deleteMethodAction(formData: FormData): Promise<void> {
     session.user,
     String(formData.get("methodId") ?? ""),
     context,
-    String(formData.get("newDefaultId") ?? ""),
+    { newDefaultId: String(formData.get("newDefaultId") ?? "") },
   );
   show(outcome === "last" ? "last-method" : outcome);
 }

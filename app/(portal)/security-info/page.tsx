@@ -176,6 +176,15 @@ export default async function SecurityInfoPage({
                     <form action={deleteMethodAction} className="space-y-4">
                       <input type="hidden" name="methodId" value={method.id} />
                       <p>You will no longer be able to sign in with this method.</p>
+                      {METHOD_KIND_INFO[method.kind].signInOptions.includes("sms") && (
+                        <p>
+                          For a year we keep the number, so that a code texted to it can help you{" "}
+                          <Link href="/help#lost-phone" className="text-brand-700 underline">
+                            recover your account
+                          </Link>{" "}
+                          if you lose every sign-in method.
+                        </p>
+                      )}
                       {method.isDefault && others.length > 0 && (
                         <div className="space-y-1">
                           <label htmlFor={`new-default-${method.id}`} className="block font-medium">

@@ -8,14 +8,16 @@ import { startAppServer, type AppServer } from "./support/app-server";
 import { completeAuthenticatorWizard, freshCode } from "./support/authenticator";
 import { createOwnDatabase } from "./support/database";
 import { expectNoAccessibilityViolations, mainAlert, submitPassword } from "./support/helpers";
-import { latestMessage, waitForNewMessage, type OutboxMessage } from "./support/outbox";
+import { codeIn, latestMessage, waitForNewMessage, type OutboxMessage } from "./support/outbox";
+import { e164Of } from "./support/phones";
 import { E2E_PORT } from "./support/state";
 
 // Lost every method (docs/decisions/0023): the password and a code to an alternate email verified
-// a week ago start a waiting period told to every channel with a cancel link. A cancel changes
-// nothing; after the wait (1 minute here, an administrator's setting) the password alone leads to
-// registration and a new method; the password alone, or the inbox alone, goes nowhere. The
-// waiting period is organisation-wide, so this file runs its own server on its own database.
+// a week ago, or to a phone that served a week and no longer does, start a waiting period told to
+// every channel with a cancel link. A cancel changes nothing; after the wait (1 minute here, an
+// administrator's setting) the password alone leads to registration and a new method; the
+// password alone, or the inbox alone, goes nowhere. The waiting period is organisation-wide, so
+// this file runs its own server on its own database.
 const PORT = E2E_PORT + 21;
 const BASE_URL = `http://localhost:${PORT}`;
 const run = String(Date.now() % 100_000).padStart(5, "0");
@@ -25,6 +27,8 @@ let ownDatabase: Awaited<ReturnType<typeof createOwnDatabase>>;
 let cancelling: Account;
 let waiting: Account;
 const home = (account: Account) => account.email.replace("@example.edu", ".home@example.org");
+/** The waiting person's phone until 10 days ago, after serving 20 days as a method. */
+const FORMER_PHONE = `07400 7${run}`;
 
 // Each test waits out real minutes: the spacing of emailed codes and the waiting period.
 test.describe.configure({ mode: "serial", timeout: 300_000 });
@@ -46,7 +50,10 @@ test.beforeAll(async () => {
     env: { ...process.env, DATA_DIR: dataDir, ...env },
     input: JSON.stringify({
       waitMinutes: WAIT_MINUTES,
-      people: [cancelling, waiting].map((a) => ({ email: a.email, alternate: home(a) })),
+      people: [
+        { email: cancelling.email, alternate: home(cancelling) },
+        { email: waiting.email, alternate: home(waiting), formerPhone: e164Of(FORMER_PHONE) },
+      ],
     }),
     encoding: "utf8",
   });
@@ -93,6 +100,30 @@ async function requestRecovery(page: Page, account: Account) {
   await expect(heading(page, "Recovery requested")).toBeVisible();
 }
 
+/** On "Verify your identity": texts a code to a number the person used before. */
+async function textFormerPhone(page: Page, national: string) {
+  await page.getByRole("textbox", { name: "Phone number you used before" }).fill(national);
+  await page.getByRole("button", { name: "Text a code" }).click();
+  await expect(page.getByRole("main").getByRole("status")).toContainText(
+    "If that number was one of your sign-in methods for at least 7 days, we texted a 6-digit code",
+  );
+}
+
+/** The owner's request by the phone they used before: password, then the texted code. */
+async function requestRecoveryByFormerPhone(page: Page, account: Account) {
+  await proveSecret(page, account.email, account.password);
+  await expect(heading(page, "Verify your identity")).toBeVisible();
+  const text = await waitForNewMessage(
+    page,
+    { channel: "SMS", recipient: e164Of(FORMER_PHONE) },
+    () => textFormerPhone(page, FORMER_PHONE),
+  );
+  await expectNoAccessibilityViolations(page);
+  await page.getByRole("textbox", { name: "Code" }).fill(codeIn(text));
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(heading(page, "Recovery requested")).toBeVisible();
+}
+
 /** The password step, then what it leads to. */
 async function signInWithPassword(page: Page, account: Account) {
   await page.goto("/signin");
@@ -103,9 +134,17 @@ test("attackers with only the inbox or only the password get nowhere; a cancel c
   page,
   browser,
 }) => {
-  // Only the inbox: without the password the first step refuses, as sign-in does.
-  await page.goto("/recover");
+  // Help's answer for a lost phone leads here, signed out, with this organisation's wait.
+  await page.goto("/help#lost-phone");
+  const answer = page.getByRole("region", {
+    name: "I lost my phone, or it was stolen. What do I do?",
+  });
+  await expect(answer).toContainText(`reset after ${WAIT_MINUTES} minute`);
+  await answer.getByRole("link", { name: "Recover your account" }).click();
+  await expect(heading(page, "Recover your account")).toBeVisible();
   await expectNoAccessibilityViolations(page);
+
+  // Only the inbox: without the password the first step refuses, as sign-in does.
   await proveSecret(page, cancelling.email, "not the password at all");
   await expect(mainAlert(page)).toHaveText("Your account or password is incorrect.");
   await expectNoAccessibilityViolations(page);
@@ -118,9 +157,13 @@ test("attackers with only the inbox or only the password get nowhere; a cancel c
   await attacker.getByRole("textbox", { name: "Code" }).fill("12345678");
   await attacker.getByRole("button", { name: "Verify" }).click();
   await expect(attacker.getByRole("textbox", { name: "Code" })).toHaveAccessibleDescription(
-    "That code didn't work. Check it and try again.",
+    "The 8-digit code we emailed, or the 6-digit code we texted. " +
+      "That code didn't work. Check it and try again.",
   );
   await expect(heading(attacker, "Recovery requested")).toHaveCount(0);
+  // A number that was never the owner's gets the same answer, and no text.
+  await textFormerPhone(attacker, "07400 899999");
+  await expectNoAccessibilityViolations(attacker);
 
   // The owner (both proofs) asks; a minute later, the spacing of emailed codes allows another.
   await page.waitForTimeout(61_000);
@@ -163,10 +206,16 @@ test("attackers with only the inbox or only the password get nowhere; a cancel c
   await expect(heading(page, "Stay signed in?")).toBeVisible();
 });
 
-test("after the waiting period the password alone leads to registration, and the old method is gone", async ({
+test("a phone used before proves it; after the wait the password alone leads to registration", async ({
   page,
 }) => {
-  await requestRecovery(page, waiting);
+  await requestRecoveryByFormerPhone(page, waiting);
+  const notice = await latestMessage(page, {
+    channel: "Email",
+    recipient: waiting.email,
+    subject: "Someone asked to reset your sign-in methods",
+  });
+  expect(notice.body).toContain("a code sent to a phone number you used before");
   // During the wait, the password alone still meets the old method.
   await signInWithPassword(page, waiting);
   await expect(heading(page, "Enter code")).toBeVisible();

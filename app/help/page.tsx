@@ -9,7 +9,9 @@ import {
 import { CASE_MESSAGE_MAX_LENGTH } from "@/lib/cases/report";
 import { getCurrentSession } from "@/lib/auth/current";
 import { kindOffered, type MethodKind } from "@/lib/mfa/registry";
+import { waitText } from "@/lib/actions/wait-text";
 import {
+  accountRecoveryWaitMs,
   methodKindEnabled,
   passwordLockoutThreshold,
   passwordResetMethodsNeeded,
@@ -44,6 +46,8 @@ export default async function HelpPage() {
   const callPhone = offered("office_phone") || offered("alternate_phone");
   const phones = callPhone || offered("mobile_phone");
   const rememberDays = rememberMfaDays();
+  // Helpdesk and admin accounts are recovered by an administrator only.
+  const selfRecovery = (session?.user.role ?? "user") === "user";
   const staySignedIn = staySignedInOffered();
   const idleMinutes = Math.round(sessionLimits().idleMs / 60_000);
   const persistent = sessionLimits(true);
@@ -152,10 +156,25 @@ export default async function HelpPage() {
             )}
             . Then set up your new phone.
           </p>
+          {selfRecovery && (
+            <p>
+              No other way in, but you know your password?{" "}
+              <Link href="/recover" className={link}>
+                Recover your account
+              </Link>{" "}
+              yourself: prove your password, then a code we email to the alternate email you added
+              at least 7 days ago, or text to a phone number that was one of your sign-in methods
+              for at least 7 days and no longer is (you type it in). Your sign-in methods are reset
+              after {waitText(accountRecoveryWaitMs())}, while we tell every address and phone on
+              your account so that you can cancel if it wasn&apos;t you; then sign in with your
+              password and set up your new phone.
+            </p>
+          )}
           <p>
-            No other way in? Contact the helpdesk at {helpdesk}. Once they are sure it is you, they
-            can give you a Temporary Access Pass: it signs you in once, for a short time, so that
-            you can set up a new method. Use <q>Use a Temporary Access Pass</q> on the sign-in page.
+            {selfRecovery ? "Neither of those?" : "No other way in?"} Contact the helpdesk at{" "}
+            {helpdesk}. Once they are sure it is you, they can give you a Temporary Access Pass: it
+            signs you in once, for a short time, so that you can set up a new method. Use{" "}
+            <q>Use a Temporary Access Pass</q> on the sign-in page.
           </p>
           <p>
             So that one lost phone never locks you out: keep a backup method of another kind on{" "}

@@ -1,16 +1,17 @@
 import { and, eq, sql } from "drizzle-orm";
 import { emailMatches } from "@/lib/auth/users";
-import { alternateEmails, settings, users } from "@/lib/db/schema";
+import { alternateEmails, phoneNumberHistory, settings, users } from "@/lib/db/schema";
 import { openConfiguredDatabase } from "../../scripts/open-configured-database";
 
 // Test setup for e2e/account-recovery.spec.ts, run before its server opens the data folder: gives
-// each named person an alternate email verified 8 days ago (a week cannot pass in a browser test)
-// and sets the recovery waiting period. Reads JSON { waitMinutes, people: [{ email, alternate }] }
+// each named person an alternate email verified 8 days ago and, when named, a former phone that
+// served from 30 days ago to 10 days ago (a week cannot pass in a browser test), and sets the
+// recovery waiting period. Reads JSON { waitMinutes, people: [{ email, alternate, formerPhone? }] }
 // on stdin.
 
 const input = JSON.parse(await new Response(process.stdin as never).text()) as {
   waitMinutes: number;
-  people: { email: string; alternate: string }[];
+  people: { email: string; alternate: string; formerPhone?: string }[];
 };
 const database = await openConfiguredDatabase();
 const { db } = database;
@@ -24,6 +25,15 @@ for (const person of input.people) {
     status: "active",
     verifiedAt: sql`now() - interval '8 days'`,
   });
+  if (person.formerPhone) {
+    await db.insert(phoneNumberHistory).values({
+      userId: user.id,
+      e164: person.formerPhone,
+      methodId: crypto.randomUUID(),
+      verifiedAt: sql`now() - interval '30 days'`,
+      retiredAt: sql`now() - interval '10 days'`,
+    });
+  }
 }
 await db
   .insert(settings)

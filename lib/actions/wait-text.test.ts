@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeWait } from "./wait-text";
+import { describeWait, waitText } from "./wait-text";
 
 describe("describeWait", () => {
   it("counts seconds up to a minute and a half, singular for one", () => {
@@ -18,5 +18,14 @@ describe("describeWait", () => {
   it("rounds fractions of a second up", () => {
     expect(describeWait(0.2)).toBe("1 second");
     expect(describeWait(-3)).toBe("0 seconds");
+  });
+});
+
+describe("waitText", () => {
+  it("says whole hours as hours, anything else as minutes", () => {
+    expect(waitText(72 * 3600_000)).toBe("72 hours");
+    expect(waitText(3600_000)).toBe("1 hour");
+    expect(waitText(60_000)).toBe("1 minute");
+    expect(waitText(90 * 60_000)).toBe("90 minutes");
   });
 });

@@ -7,3 +7,11 @@ export function describeWait(seconds: number): string {
   if (whole < 90) return whole === 1 ? "1 second" : `${whole} seconds`;
   return `${Math.ceil(whole / 60)} minutes`;
 }
+
+/** A set period in words, in whole hours when it is some: "72 hours", "1 minute", "90 minutes". */
+export function waitText(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes % 60 !== 0) return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+  const hours = minutes / 60;
+  return `${hours} hour${hours === 1 ? "" : "s"}`;
+}

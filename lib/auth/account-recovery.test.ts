@@ -1,11 +1,23 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { accountRecoveries, alternateEmails, auditLog, mfaMethods, outbox } from "@/lib/db/schema";
+import {
+  accountRecoveries,
+  alternateEmails,
+  auditLog,
+  mfaMethods,
+  outbox,
+  phoneNumberHistory,
+} from "@/lib/db/schema";
 import { beginAlternateEmail, confirmAlternateEmail } from "@/lib/mfa/alternate-email";
+import { purgeFormerNumbers } from "@/lib/mfa/former-phone-numbers";
+import { activatePhone, beginPhoneEnrolment } from "@/lib/mfa/phone-enrolment";
+import { removeOwnMethod } from "@/lib/mfa/removal";
+import { removeEveryMethod } from "@/lib/mfa/reset-methods";
 import { openBody } from "@/lib/notify/message-body";
 import { getThrottle } from "@/lib/security/throttle";
 import { pinClock } from "@/lib/testing/clock";
-import { createPersonWithApp } from "@/lib/testing/people";
+import { accepted } from "@/lib/testing/enrolment";
+import { addMobilePhone, createPersonWithApp } from "@/lib/testing/people";
 import { changeSettings, setUpSettingsTests } from "@/lib/testing/settings";
 import type { TestDatabase } from "@/lib/testing/test-database";
 import {
@@ -15,6 +27,7 @@ import {
   getLatestRecovery,
   getWaitingRecovery,
   startAccountRecovery,
+  textRecoveryCode,
 } from "./account-recovery";
 import { verifyPasswordStep } from "./password-step";
 
@@ -283,5 +296,157 @@ describe("the waiting period", () => {
       expect(answer.ok).toBe(false);
     }
     expect(await getWaitingRecovery(database.db, agent.id)).toBeNull();
+  });
+});
+
+// A number that served a week as a phone method and was given up proves a recovery when the
+// person types it; its code is bound to the recovery (R-A1.6), keeps the send limits (R-A5.4) and
+// counts wrong answers as sign-in codes do (R-A5.3, R-A11.1); every other number gets the same
+// answer and no text (R-A18.1).
+describe("a phone number used before as the second proof", () => {
+  const WEEK_AND_A_DAY = 8;
+
+  /** Someone with an app and no alternate email, whose phone `e164` served for `days` days. */
+  async function personWithFormerPhone(name: string, e164: string, days: number, disowned = false) {
+    const clock = pinClock();
+    const person = await createPersonWithApp(database.db, `${name}@example.edu`);
+    const methodId = await addMobilePhone(database.db, person.id, e164);
+    await database.db
+      .update(phoneNumberHistory)
+      .set({ verifiedAt: sql`now() - make_interval(days => ${days})` })
+      .where(eq(phoneNumberHistory.methodId, methodId));
+    const user = { ...person, displayName: "Pat", mfaRequired: true };
+    expect(await removeOwnMethod(database.db, user, methodId, context, { disowned })).toBe(
+      "deleted",
+    );
+    return { ...person, clock };
+  }
+
+  async function proveThePassword(person: { email: string; password: string }) {
+    const started = await startAccountRecovery(
+      database.db,
+      { email: person.email, password: person.password },
+      context,
+    );
+    if (!started.ok) throw new Error("password refused");
+    return started.token;
+  }
+
+  const textsTo = async (e164: string) =>
+    (await database.db.select().from(outbox).where(eq(outbox.recipient, e164))).length;
+
+  it("a number that served a week is texted when the person names it; its code starts the wait", async () => {
+    const e164 = "+447911100301";
+    const person = await personWithFormerPhone("rec-former", e164, WEEK_AND_A_DAY);
+    const token = await proveThePassword(person);
+    // No alternate email: nothing is sent until the person names the number.
+    expect(await textsTo(e164)).toBe(0);
+
+    expect(await textRecoveryCode(database.db, token, "07911 100301", context)).toEqual({
+      ok: true,
+    });
+    const texted = await lastMessageTo(e164);
+    expect(texted?.channel).toBe("sms");
+    const code = /\b(\d{6})\b/.exec(texted!.text)![1]!;
+
+    const wrong = code === "000000" ? "000001" : "000000";
+    expect(await answerAccountRecovery(database.db, token, wrong, context)).toEqual({
+      ok: false,
+      reason: "wrong_code",
+    });
+    expect((await getThrottle(database.db, "mfa:account", person.id)).failures).toBe(1);
+    expect(await getWaitingRecovery(database.db, person.id)).toBeNull();
+
+    const requested = await answerAccountRecovery(database.db, token, code, context);
+    expect(requested.ok).toBe(true);
+    expect(await getWaitingRecovery(database.db, person.id)).not.toBeNull();
+    const notice = await lastMessageTo(person.email);
+    expect(notice?.subject).toBe("Someone asked to reset your sign-in methods");
+    expect(notice?.text).toContain("a code sent to a phone number you used before");
+    // The former number may be someone else's by now: it gets the code it was asked for, no more.
+    expect(await textsTo(e164)).toBe(1);
+    const [audit] = await database.db
+      .select({ details: auditLog.details })
+      .from(auditLog)
+      .where(
+        and(
+          eq(auditLog.subjectId, person.id),
+          eq(auditLog.action, "auth.account_recovery.requested"),
+        ),
+      );
+    expect(audit?.details).toMatchObject({ provenBy: "text" });
+  });
+
+  it("a number that served under a week, is still a method, was disowned or never was: no text, same answer", async () => {
+    const brief = await personWithFormerPhone("rec-brief", "+447911100302", 2);
+    const disowned = await personWithFormerPhone(
+      "rec-disowned",
+      "+447911100303",
+      WEEK_AND_A_DAY,
+      true,
+    );
+    const current = await personWithFormerPhone("rec-current", "+447911100304", WEEK_AND_A_DAY);
+    await addMobilePhone(database.db, current.id, "+447911100304");
+    const cases = [
+      [brief, "+447911100302"],
+      [disowned, "+447911100303"],
+      [current, "+447911100304"],
+      [brief, "+447911100399"],
+    ] as const;
+    for (const [person, e164] of cases) {
+      const token = await proveThePassword(person);
+      const before = await textsTo(e164);
+      expect(await textRecoveryCode(database.db, token, e164, context)).toEqual({ ok: true });
+      expect(await textsTo(e164)).toBe(before);
+    }
+    const token = await proveThePassword(brief);
+    expect(await textRecoveryCode(database.db, token, "not a number", context)).toEqual({
+      ok: false,
+      reason: "invalid",
+    });
+    expect(await textRecoveryCode(database.db, undefined, "+447911100302", context)).toEqual({
+      ok: false,
+      reason: "ended",
+    });
+  });
+
+  it("every way a phone goes ends its number's service: removal, a change, a reset", async () => {
+    const person = await createPersonWithApp(database.db, "rec-service@example.edu");
+    const served = async (methodId: string) =>
+      (
+        await database.db
+          .select({ retiredAt: phoneNumberHistory.retiredAt })
+          .from(phoneNumberHistory)
+          .where(eq(phoneNumberHistory.methodId, methodId))
+      )[0]?.retiredAt;
+    const first = await addMobilePhone(database.db, person.id, "+447911100311");
+    expect(await served(first)).toBeNull();
+    const changed = accepted(
+      await beginPhoneEnrolment(database.db, person.id, {
+        kind: "mobile_phone",
+        e164: "+447911100312",
+        extension: null,
+        channel: "sms",
+        replaces: first,
+        bindingId: "sign-in:test",
+      }),
+    );
+    await activatePhone(database.db, person.id, changed);
+    expect(await served(first)).toBeInstanceOf(Date);
+    expect(await served(changed)).toBeNull();
+    await database.db.transaction((tx) => removeEveryMethod(tx, person.id));
+    expect(await served(changed)).toBeInstanceOf(Date);
+
+    // Kept a year after it stopped serving, then forgotten.
+    const stoppedDaysAgo = (methodId: string, days: number) =>
+      database.db
+        .update(phoneNumberHistory)
+        .set({ retiredAt: sql`now() - make_interval(days => ${days})` })
+        .where(eq(phoneNumberHistory.methodId, methodId));
+    await stoppedDaysAgo(first, 366);
+    await stoppedDaysAgo(changed, 364);
+    await purgeFormerNumbers(database.db);
+    expect(await served(first)).toBeUndefined();
+    expect(await served(changed)).toBeInstanceOf(Date);
   });
 });

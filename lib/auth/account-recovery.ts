@@ -10,27 +10,35 @@ import {
   getAlternateEmail,
   sendCodeToAlternateEmail,
 } from "@/lib/mfa/alternate-email";
+import { findFormerNumber } from "@/lib/mfa/former-phone-numbers";
+import { checkTextCode, textFormerNumber } from "@/lib/mfa/phone-challenges";
+import { parsePhone } from "@/lib/mfa/phone-numbers";
 import { forgetBrowsers } from "@/lib/mfa/remembered-browser";
 import { removeEveryMethod } from "@/lib/mfa/reset-methods";
 import { renderEmail } from "@/lib/notify/email";
 import { queueMessage } from "@/lib/notify/outbox";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
+import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
 import { hashToken, newToken } from "@/lib/security/tokens";
-import { accountRecoveryWaitMs } from "@/lib/settings/policy";
+import { accountRecoveryWaitMs, mfaAccountThrottlePolicy } from "@/lib/settings/policy";
 import type { RequestContext } from "@/lib/types/request";
 import type { Result } from "@/lib/types/result";
 import { checkPassword } from "./password-gate";
 import { endSignInsInProgress, revokeUserSessions } from "./sessions";
 
 // "Lost every method?" without the helpdesk (docs/decisions/0023). Two independent proofs — the
-// password, and a code emailed to an alternate email verified at least 7 days before — start a
-// waiting period that every channel is told about, each with a cancel link. Any sign-in with an
-// old method during the wait cancels it; after the wait, the next sign-in with the password
-// alone removes the old methods and goes straight to registration. An attacker holding the
-// password only never gets the code; one holding the inbox only never passes the password; one
-// holding both still waits in plain sight of the owner.
+// password, and a code emailed to an alternate email verified at least 7 days before or texted to
+// a number that was one of the person's phones for at least 7 days — start a waiting period that
+// every channel is told about, each with a cancel link. Any sign-in with an old method during the
+// wait cancels it; after the wait, the next sign-in with the password alone removes the old
+// methods and goes straight to registration. An attacker holding the password only never gets
+// the code; one holding the inbox or the old number only never passes the password; one holding
+// both still waits in plain sight of the owner.
 
-/** How old the second channel must be: an address added by a thief yesterday proves nothing. */
+/**
+ * How long the second channel must have been the person's: an address or phone a thief added
+ * yesterday proves nothing.
+ */
 export const RECOVERY_CHANNEL_MIN_AGE_MS = 7 * 24 * 3600_000;
 /** How long the code step of a recovery may take. */
 export const RECOVERY_PROOF_TTL_MS = 10 * 60_000;
@@ -86,7 +94,7 @@ export async function startAccountRecovery(
   if (account?.role === "user") {
     await sendCodeToAlternateEmail(
       db,
-      { userId: checked.user.id, purpose: "recovery", transactionId: checked.value.recoveryId },
+      recoveryBinding({ id: checked.value.recoveryId, userId: checked.user.id }),
       context,
       new Date(clock.ms() - RECOVERY_CHANNEL_MIN_AGE_MS),
     );
@@ -116,6 +124,84 @@ export async function recoveryProofLive(db: Executor, token: string | undefined)
   return (await getProof(db, token)) !== null;
 }
 
+export type RecoveryText = Result<
+  object,
+  "invalid" | "limit" | "ended",
+  { retryAfterSeconds?: number }
+>;
+
+/**
+ * "Text a code" on the code step: the person types a number that was one of their phones. When it
+ * served as a method for at least RECOVERY_CHANNEL_MIN_AGE_MS and is none now, a code is texted to
+ * it, within its send limits; the page says "if" either way. A number is never texted unasked: one
+ * a person gave up may be someone else's by now, and it has to come from them.
+ */
+export async function textRecoveryCode(
+  db: Db,
+  token: string | undefined,
+  typedNumber: string,
+  context: RequestContext,
+): Promise<RecoveryText> {
+  const proof = await getProof(db, token);
+  if (!proof) return { ok: false, reason: "ended" };
+  const parsed = parsePhone(typedNumber, getEnv().ORG_COUNTRY, {
+    allowedCountries: [],
+    needsMobile: false,
+  });
+  if (!parsed.ok) return { ok: false, reason: "invalid" };
+  const [account] = await db
+    .select({ role: users.role, status: users.status })
+    .from(users)
+    .where(eq(users.id, proof.userId));
+  if (account?.role !== "user" || account.status !== "active") return { ok: true };
+  const number = await findFormerNumber(
+    db,
+    proof.userId,
+    parsed.phone.e164,
+    RECOVERY_CHANNEL_MIN_AGE_MS,
+  );
+  if (!number) return { ok: true };
+  const sent = await textFormerNumber(db, recoveryBinding(proof), number, context);
+  return sent.ok || sent.reason !== "limit"
+    ? { ok: true }
+    : { ok: false, reason: "limit", retryAfterSeconds: sent.retryAfterSeconds };
+}
+
+/** The codes of a recovery belong to its code step alone (R-A1.6). */
+function recoveryBinding(proof: ProofRow) {
+  return { userId: proof.userId, purpose: "recovery" as const, transactionId: proof.id };
+}
+
+type RecoveryProof = "email" | "text";
+
+const PROOF_NAMES: Record<RecoveryProof, string> = {
+  email: "your alternate email",
+  text: "a phone number you used before",
+};
+
+/**
+ * Which code `code` is of the recovery's code step, or null for neither: 8 digits, the emailed
+ * code (checkEmailCode counts it); 6, the newest texted code, counted as wrong sign-in codes are
+ * and refused while they are paused (R-A11.1, R-A11.5).
+ */
+async function checkRecoveryCode(
+  tx: Executor,
+  proof: ProofRow,
+  code: string,
+): Promise<RecoveryProof | null> {
+  const typed = code.replace(/\s+/g, "");
+  const binding = recoveryBinding(proof);
+  if (typed.length !== 6) return (await checkEmailCode(tx, binding, typed)) ? "email" : null;
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`mfa:${proof.userId}`}))`);
+  if ((await getThrottle(tx, "mfa:account", proof.userId)).locked) return null;
+  if (await checkTextCode(tx, binding, null, typed)) {
+    await resetThrottle(tx, "mfa:account", proof.userId);
+    return "text";
+  }
+  await recordFailure(tx, "mfa:account", proof.userId, mfaAccountThrottlePolicy());
+  return null;
+}
+
 export type RecoveryAnswer = Result<{ completesAt: Date }, "wrong_code" | "ended">;
 
 /**
@@ -142,14 +228,8 @@ export async function answerAccountRecovery(
       .from(users)
       .where(and(eq(users.id, proof.userId), eq(users.status, "active")))
       .for("update");
-    const right =
-      account?.role === "user" &&
-      (await checkEmailCode(
-        tx,
-        { userId: proof.userId, purpose: "recovery", transactionId: proof.id },
-        code,
-      ));
-    if (!right || !account) {
+    const provenBy = account?.role === "user" ? await checkRecoveryCode(tx, proof, code) : null;
+    if (!provenBy || !account) {
       await writeAudit(tx, {
         action: "auth.account_recovery.failed",
         outcome: "failure",
@@ -184,9 +264,9 @@ export async function answerAccountRecovery(
       actorId: account.id,
       subjectId: account.id,
       ...context,
-      details: { completesAt: completesAt.toISOString() },
+      details: { completesAt: completesAt.toISOString(), provenBy },
     });
-    await tellEveryChannel(tx, account, cancelToken, completesAt, context);
+    await tellEveryChannel(tx, account, { cancelToken, completesAt, provenBy }, context);
     return { ok: true, completesAt };
   });
 }
@@ -212,10 +292,10 @@ export function cancelLink(cancelToken: string): string {
 async function tellEveryChannel(
   tx: Executor,
   account: { id: string; email: string; displayName: string },
-  cancelToken: string,
-  completesAt: Date,
+  request: { cancelToken: string; completesAt: Date; provenBy: RecoveryProof },
   context: RequestContext,
 ): Promise<void> {
+  const { cancelToken, completesAt, provenBy } = request;
   const { ORG_NAME, HELPDESK_EMAIL } = getEnv();
   const link = cancelLink(cancelToken);
   const subject = "Someone asked to reset your sign-in methods";
@@ -224,8 +304,8 @@ async function tellEveryChannel(
     title: subject,
     greeting: `Hello ${account.displayName},`,
     paragraphs: [
-      "Someone proved your password and a code sent to your alternate email, and asked to reset " +
-        "your sign-in methods because they lost them all.",
+      `Someone proved your password and a code sent to ${PROOF_NAMES[provenBy]}, and asked to ` +
+        "reset your sign-in methods because they lost them all.",
       `Unless it is cancelled, on ${formatWhen(completesAt)} UTC your sign-in methods will be ` +
         "removed and the next person to sign in with your password will set up new ones.",
     ],

@@ -1,6 +1,6 @@
 import { createHmac, randomInt } from "node:crypto";
 import { and, desc, eq, gt, inArray, isNull, lt, ne, sql } from "drizzle-orm";
-import { writeAudit } from "@/lib/audit/log";
+import { writeAudit, type AuditEntry } from "@/lib/audit/log";
 import type { Db, Executor } from "@/lib/db/client";
 import { mfaMethods, phoneChallenges } from "@/lib/db/schema";
 import { getEnv, getSecrets } from "@/lib/env";
@@ -9,6 +9,7 @@ import { safeEqual } from "@/lib/security/tokens";
 import { METHOD_KIND_INFO } from "./registry";
 import { isUuid } from "@/lib/security/ids";
 import type { RequestContext } from "@/lib/types/request";
+import type { FormerNumber } from "./former-phone-numbers";
 import { getOwnPhone, type ChallengePurpose, type PhoneChannel, type PhoneMethod } from "./phone";
 import { lockSends, sendAllowance } from "./phone-send-limits";
 import { clock } from "@/lib/clock";
@@ -78,6 +79,30 @@ function callDestination(phone: PhoneMethod): string {
 }
 
 /**
+ * Takes the send locks and checks the send limits (R-A5.4); a refusal is audited. Returns the
+ * seconds to wait, 0 when the send may go now, still under the locks.
+ */
+async function claimSend(
+  tx: Executor,
+  userId: string,
+  e164: string,
+  numberVerified: boolean,
+  audit: Omit<AuditEntry, "action" | "outcome">,
+): Promise<number> {
+  await lockSends(tx, userId, e164);
+  const retryAfterSeconds = await sendAllowance(tx, userId, e164, numberVerified);
+  if (retryAfterSeconds > 0) {
+    await writeAudit(tx, {
+      action: "mfa.phone.refused",
+      outcome: "denied",
+      ...audit,
+      details: { ...audit.details, retryAfterSeconds },
+    });
+  }
+  return retryAfterSeconds;
+}
+
+/**
  * Sends a code by text or places a call, within the send limits (R-A5.4). A text to the same
  * challenge replaces its code and keeps its failure count (R-A5.2, R-A5.3); a new call ends any
  * earlier one. Refusals say only when to try again, whoever the number belongs to.
@@ -100,73 +125,23 @@ export async function sendPhoneChallenge(
     ) {
       return { ok: false, reason: "unavailable" } as const;
     }
-    await lockSends(tx, user.id, phone.e164);
     const audit = { actorId: user.id, subjectId: user.id, ...context };
-    const retryAfterSeconds = await sendAllowance(
-      tx,
-      user.id,
-      phone.e164,
-      phone.status === "active",
-    );
-    if (retryAfterSeconds > 0) {
-      await writeAudit(tx, {
-        action: "mfa.phone.refused",
-        outcome: "denied",
-        ...audit,
-        details: { channel, methodId, retryAfterSeconds },
-      });
-      return { ok: false, reason: "limit", retryAfterSeconds } as const;
-    }
-    const env = getEnv();
-    const live = and(
-      bindingMatches(binding),
-      eq(phoneChallenges.methodId, phone.id),
-      eq(phoneChallenges.channel, channel),
-    );
+    const retryAfterSeconds = await claimSend(tx, user.id, phone.e164, phone.status === "active", {
+      ...audit,
+      details: { channel, methodId },
+    });
+    if (retryAfterSeconds > 0) return { ok: false, reason: "limit", retryAfterSeconds } as const;
     let challengeId: string;
     if (channel === "sms") {
-      const [current] = await tx
-        .select({ id: phoneChallenges.id, failures: phoneChallenges.failures })
-        .from(phoneChallenges)
-        .where(and(live, inArray(phoneChallenges.status, ["pending", "dead"])))
-        .orderBy(desc(phoneChallenges.createdAt))
-        .limit(1)
-        .for("update");
-      if (current && current.failures >= CODE_FAILURE_LIMIT) {
-        return { ok: false, reason: "dead" } as const;
-      }
-      challengeId = current?.id ?? crypto.randomUUID();
-      const code = newCode();
-      const fields = {
-        codeHash: hashCode(challengeId, code),
-        status: "pending" as const,
-        expiresAt: databaseNowPlus(env.SMS_CODE_TTL_SECONDS * 1000),
-        lastSentAt: clock.now(),
-      };
-      if (current) {
-        await tx
-          .update(phoneChallenges)
-          .set({ ...fields, sends: sql`${phoneChallenges.sends} + 1` })
-          .where(eq(phoneChallenges.id, current.id));
-      } else {
-        await tx.insert(phoneChallenges).values({
-          id: challengeId,
-          ...binding,
-          methodId: phone.id,
-          channel,
-          ...fields,
-          sends: 1,
-        });
-      }
-      await queueMessage(tx, {
-        userId: user.id,
-        channel: "sms",
-        recipient: phone.e164,
-        body: textBody(code),
-        sensitive: true,
-        reference: challengeId,
-      });
+      const texted = await textCode(tx, user.id, binding, { methodId: phone.id, e164: phone.e164 });
+      if (!texted) return { ok: false, reason: "dead" } as const;
+      challengeId = texted;
     } else {
+      const live = and(
+        bindingMatches(binding),
+        eq(phoneChallenges.methodId, phone.id),
+        eq(phoneChallenges.channel, "voice"),
+      );
       await tx
         .update(phoneChallenges)
         .set({ status: "dead" })
@@ -178,7 +153,7 @@ export async function sendPhoneChallenge(
         methodId: phone.id,
         channel,
         status: "ringing",
-        expiresAt: databaseNowPlus(env.CALL_ANSWER_SECONDS * 1000),
+        expiresAt: databaseNowPlus(getEnv().CALL_ANSWER_SECONDS * 1000),
         lastSentAt: clock.now(),
         sends: 1,
       });
@@ -196,6 +171,103 @@ export async function sendPhoneChallenge(
       ...audit,
       details: { channel, methodId: phone.id, purpose: binding.purpose },
     });
+    return { ok: true, challengeId } as const;
+  });
+}
+
+/** Where a text goes: one of the person's phone methods, or a number that no longer is one. */
+export type TextTarget = { methodId: string } | { formerNumberId: string };
+
+function targetMatches(target: TextTarget) {
+  return "methodId" in target
+    ? eq(phoneChallenges.methodId, target.methodId)
+    : eq(phoneChallenges.formerNumberId, target.formerNumberId);
+}
+
+/**
+ * Texts a new code for a binding and target, the caller having checked the send limits under
+ * their locks. A resend replaces the code of the live challenge and keeps its failure count
+ * (R-A5.2, R-A5.3); returns the challenge's id, or null once 5 wrong codes have killed it.
+ */
+async function textCode(
+  tx: Executor,
+  userId: string,
+  binding: ChallengeBinding,
+  target: TextTarget & { e164: string },
+): Promise<string | null> {
+  const [current] = await tx
+    .select({ id: phoneChallenges.id, failures: phoneChallenges.failures })
+    .from(phoneChallenges)
+    .where(
+      and(
+        bindingMatches(binding),
+        targetMatches(target),
+        eq(phoneChallenges.channel, "sms"),
+        inArray(phoneChallenges.status, ["pending", "dead"]),
+      ),
+    )
+    .orderBy(desc(phoneChallenges.createdAt))
+    .limit(1)
+    .for("update");
+  if (current && current.failures >= CODE_FAILURE_LIMIT) return null;
+  const challengeId = current?.id ?? crypto.randomUUID();
+  const code = newCode();
+  const fields = {
+    codeHash: hashCode(challengeId, code),
+    status: "pending" as const,
+    expiresAt: databaseNowPlus(getEnv().SMS_CODE_TTL_SECONDS * 1000),
+    lastSentAt: clock.now(),
+  };
+  if (current) {
+    await tx
+      .update(phoneChallenges)
+      .set({ ...fields, sends: sql`${phoneChallenges.sends} + 1` })
+      .where(eq(phoneChallenges.id, current.id));
+  } else {
+    await tx.insert(phoneChallenges).values({
+      id: challengeId,
+      ...binding,
+      methodId: "methodId" in target ? target.methodId : null,
+      formerNumberId: "formerNumberId" in target ? target.formerNumberId : null,
+      channel: "sms",
+      ...fields,
+      sends: 1,
+    });
+  }
+  await queueMessage(tx, {
+    userId,
+    channel: "sms",
+    recipient: target.e164,
+    body: textBody(code),
+    sensitive: true,
+    reference: challengeId,
+  });
+  return challengeId;
+}
+
+/**
+ * Texts a code to a former number of the person's (a recovery's proof), within the send limits of
+ * a number they verified (R-A5.4). Refusals say only when to try again.
+ */
+export async function textFormerNumber(
+  db: Db,
+  binding: ChallengeBinding,
+  number: FormerNumber,
+  context: RequestContext,
+): Promise<SendResult> {
+  return db.transaction(async (tx) => {
+    const { userId } = binding;
+    const audit = { actorId: userId, subjectId: userId, ...context };
+    const details = { channel: "sms", formerNumberId: number.id, purpose: binding.purpose };
+    // The person verified this number once: only their own sends count against it.
+    const retryAfterSeconds = await claimSend(tx, userId, number.e164, true, { ...audit, details });
+    if (retryAfterSeconds > 0) return { ok: false, reason: "limit", retryAfterSeconds } as const;
+    const challengeId = await textCode(tx, userId, binding, {
+      formerNumberId: number.id,
+      e164: number.e164,
+    });
+    if (!challengeId) return { ok: false, reason: "dead" } as const;
+    await writeAudit(tx, { action: "mfa.phone.sent", outcome: "success", ...audit, details });
     return { ok: true, challengeId } as const;
   });
 }
@@ -242,19 +314,20 @@ export async function getLiveTextChallenge(
 }
 
 /**
- * Checks a typed code against the binding's text challenge for one phone. Right: the challenge
- * is used up. Wrong: one more failure on it; the fifth kills it (R-A5.3). Expired or dead codes
- * never match.
+ * Checks a typed code against the binding's text challenge for one phone, or with no target the
+ * binding's newest text, wherever it went. Right: the challenge is used up. Wrong: one more
+ * failure on it; the fifth kills it (R-A5.3). Expired or dead codes never match.
  */
 export async function checkTextCode(
   db: Executor,
   binding: ChallengeBinding,
-  methodId: string,
+  target: TextTarget | null,
   code: string,
 ): Promise<boolean> {
   const [challenge] = await db
     .select({
       id: phoneChallenges.id,
+      methodId: phoneChallenges.methodId,
       codeHash: phoneChallenges.codeHash,
       failures: phoneChallenges.failures,
     })
@@ -262,13 +335,15 @@ export async function checkTextCode(
     .where(
       and(
         bindingMatches(binding),
-        eq(phoneChallenges.methodId, methodId),
+        target ? targetMatches(target) : undefined,
         eq(phoneChallenges.channel, "sms"),
         eq(phoneChallenges.status, "pending"),
         gt(phoneChallenges.expiresAt, sql`now()`),
         lt(phoneChallenges.failures, CODE_FAILURE_LIMIT),
       ),
     )
+    .orderBy(desc(phoneChallenges.createdAt))
+    .limit(1)
     .for("update");
   if (!challenge?.codeHash) return false;
   if (safeEqual(challenge.codeHash, hashCode(challenge.id, code))) {
@@ -277,7 +352,7 @@ export async function checkTextCode(
       .set({ status: "used", answeredAt: sql`now()` })
       .where(and(eq(phoneChallenges.id, challenge.id), eq(phoneChallenges.status, "pending")))
       .returning({ id: phoneChallenges.id });
-    if (used.length === 1) await markPhoneUsed(db, methodId);
+    if (used.length === 1 && challenge.methodId) await markPhoneUsed(db, challenge.methodId);
     return used.length === 1;
   }
   await db
@@ -347,7 +422,7 @@ export async function consumeApprovedCall(
       ),
     )
     .returning({ methodId: phoneChallenges.methodId });
-  if (row) await markPhoneUsed(db, row.methodId);
+  if (row?.methodId) await markPhoneUsed(db, row.methodId);
   return row?.methodId ?? null;
 }
 

@@ -142,16 +142,16 @@ describe("text message codes", () => {
       id: methodId,
     });
     const elsewhere: ChallengeBinding = { ...binding, transactionId: "sign-in:other" };
-    expect(await checkTextCode(database.db, elsewhere, methodId, code)).toBe(false);
+    expect(await checkTextCode(database.db, elsewhere, { methodId }, code)).toBe(false);
 
-    expect(await checkTextCode(database.db, binding, methodId, code)).toBe(true);
+    expect(await checkTextCode(database.db, binding, { methodId }, code)).toBe(true);
     expect(await activatePhone(database.db, user.id, methodId)).not.toBeNull();
     const summary = await getMethodSummary(database.db, user.id);
     expect(summary.methods.map((m) => [m.kind, m.label])).toEqual([
       ["mobile_phone", maskPhone(e164)],
     ]);
     // A used code does not work twice.
-    expect(await checkTextCode(database.db, binding, methodId, code)).toBe(false);
+    expect(await checkTextCode(database.db, binding, { methodId }, code)).toBe(false);
   });
 
   it("kills a code after five wrong tries, and a resend neither revives it nor resets the count (R-A5.3)", async () => {
@@ -162,7 +162,7 @@ describe("text message codes", () => {
     const first = await lastCode(e164);
     const wrong = first === "000000" ? "111111" : "000000";
     for (let i = 0; i < 3; i++)
-      expect(await checkTextCode(database.db, binding, methodId, wrong)).toBe(false);
+      expect(await checkTextCode(database.db, binding, { methodId }, wrong)).toBe(false);
 
     // Resend: the previous code stops working, the failures stay.
     await sendPhoneChallenge(database.db, user, binding, methodId, "sms", context);
@@ -173,8 +173,8 @@ describe("text message codes", () => {
       .where(eq(phoneChallenges.methodId, methodId));
     expect(afterResend!.failures).toBe(3);
     if (second !== first)
-      expect(await checkTextCode(database.db, binding, methodId, first)).toBe(false);
-    else expect(await checkTextCode(database.db, binding, methodId, wrong)).toBe(false);
+      expect(await checkTextCode(database.db, binding, { methodId }, first)).toBe(false);
+    else expect(await checkTextCode(database.db, binding, { methodId }, wrong)).toBe(false);
 
     while (
       (
@@ -184,10 +184,10 @@ describe("text message codes", () => {
           .where(eq(phoneChallenges.methodId, methodId))
       )[0]!.failures < CODE_FAILURE_LIMIT
     ) {
-      await checkTextCode(database.db, binding, methodId, wrong);
+      await checkTextCode(database.db, binding, { methodId }, wrong);
     }
     // Dead: even the right code fails, and no new code is sent for it.
-    expect(await checkTextCode(database.db, binding, methodId, second)).toBe(false);
+    expect(await checkTextCode(database.db, binding, { methodId }, second)).toBe(false);
     expect(await sendPhoneChallenge(database.db, user, binding, methodId, "sms", context)).toEqual({
       ok: false,
       reason: "dead",
@@ -203,7 +203,9 @@ describe("text message codes", () => {
       .update(phoneChallenges)
       .set({ expiresAt: new Date(Date.now() - 1000) })
       .where(eq(phoneChallenges.methodId, methodId));
-    expect(await checkTextCode(database.db, binding, methodId, await lastCode(e164))).toBe(false);
+    expect(await checkTextCode(database.db, binding, { methodId }, await lastCode(e164))).toBe(
+      false,
+    );
   });
 
   it("binds a sign-in code to its transaction and phone", async () => {
@@ -211,14 +213,14 @@ describe("text message codes", () => {
     const { methodId, e164 } = await pendingPhone(user.id);
     const enrol: ChallengeBinding = { userId: user.id, purpose: "enrol", transactionId: null };
     await sendPhoneChallenge(database.db, user, enrol, methodId, "sms", context);
-    await checkTextCode(database.db, enrol, methodId, await lastCode(e164));
+    await checkTextCode(database.db, enrol, { methodId }, await lastCode(e164));
     await activatePhone(database.db, user.id, methodId);
 
     const signIn: ChallengeBinding = { userId: user.id, purpose: "sign_in", transactionId: "t1" };
     await sendPhoneChallenge(database.db, user, signIn, methodId, "sms", context);
     const code = await lastCode(e164);
     const other: ChallengeBinding = { ...signIn, transactionId: "t2" };
-    expect(await checkTextCode(database.db, other, methodId, code)).toBe(false);
+    expect(await checkTextCode(database.db, other, { methodId }, code)).toBe(false);
     const result = await verifySecondFactor(database.db, user, "sms", code, {
       ...context,
       purpose: "sign_in",

@@ -10,7 +10,7 @@ import { isUuid } from "@/lib/security/ids";
 // (phone-send-limits.ts).
 
 export type PhoneChannel = "sms" | "voice";
-export type ChallengePurpose = "enrol" | "sign_in" | "step_up" | "password_reset";
+export type ChallengePurpose = "enrol" | "sign_in" | "step_up" | "password_reset" | "recovery";
 
 export type PhoneMethod = {
   id: string;

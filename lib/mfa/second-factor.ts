@@ -70,7 +70,7 @@ const VERIFIERS: Record<SignInOptionId, Verifier> = {
   sms: {
     normalise: normaliseOtp,
     check: async (db, _userId, answer, { binding, methodId }) =>
-      held(methodId !== null && (await checkTextCode(db, binding, methodId, answer))),
+      held(methodId !== null && (await checkTextCode(db, binding, { methodId }, answer))),
   },
   // The answer is the id of the call that was approved with "#".
   voice: {

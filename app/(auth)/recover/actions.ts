@@ -7,6 +7,7 @@ import {
   cancelAccountRecovery,
   RECOVERY_PROOF_TTL_MS,
   startAccountRecovery,
+  textRecoveryCode,
 } from "@/lib/auth/account-recovery";
 import { ACCOUNT_RECOVERY_COOKIE_BASENAME, portalCookie } from "@/lib/auth/cookie-security";
 import { getDb } from "@/lib/db/client";
@@ -28,7 +29,10 @@ export async function startAccountRecoveryAction(formData: FormData): Promise<vo
   redirect(`${HERE}/verify`);
 }
 
-/** "Verify": the code emailed to the alternate email; right, the waiting period starts. */
+/**
+ * "Verify": the code emailed to the alternate email or texted to a former number; right, the
+ * waiting period starts.
+ */
 export async function answerAccountRecoveryAction(formData: FormData): Promise<void> {
   const answer = await answerAccountRecovery(
     await getDb(),
@@ -45,6 +49,26 @@ export async function answerAccountRecoveryAction(formData: FormData): Promise<v
   }
   await recoveryCookie.clear();
   redirect(`${HERE}/requested`);
+}
+
+/** "Text a code": to a number the person typed, when it was one of their phones (see the page). */
+export async function textRecoveryCodeAction(formData: FormData): Promise<void> {
+  const sent = await textRecoveryCode(
+    await getDb(),
+    await recoveryCookie.read(),
+    formText(formData, "phone"),
+    await getRequestContext(),
+  );
+  if (sent.ok) redirect(`${HERE}/verify?texted=1`);
+  if (sent.reason === "ended") {
+    await recoveryCookie.clear();
+    redirect(`${HERE}?ended=1`);
+  }
+  redirect(
+    sent.reason === "limit"
+      ? `${HERE}/verify?wait=${sent.retryAfterSeconds ?? 60}`
+      : `${HERE}/verify?phone=invalid`,
+  );
 }
 
 /** "Cancel recovery": the token from the link, and nothing else. */

@@ -5,7 +5,7 @@ import { Alert } from "@/components/ui/alert";
 import { primaryButton } from "@/components/ui/button-styles";
 import { getEnv } from "@/lib/env";
 import { accountRecoveryWaitMs } from "@/lib/settings/policy";
-import { waitText } from "./wait-text";
+import { waitText } from "@/lib/actions/wait-text";
 import { startAccountRecoveryAction } from "./actions";
 
 export const metadata: Metadata = { title: "Recover your account" };
@@ -34,7 +34,8 @@ export default async function RecoverPage({
       )}
       <p className="mb-4">
         Lost every sign-in method? Prove your password, then a code we email to the alternate email
-        you added at least 7 days ago. Your sign-in methods are then reset after{" "}
+        you added at least 7 days ago, or text to a phone number that was one of your sign-in
+        methods for at least 7 days. Your sign-in methods are then reset after{" "}
         {waitText(accountRecoveryWaitMs())}, while we tell every address and phone on your account,
         so that you can cancel if it wasn&apos;t you.
       </p>
@@ -59,7 +60,7 @@ export default async function RecoverPage({
         </button>
       </form>
       <p className="mt-6 text-sm">
-        No alternate email, or don&apos;t know your password? Contact the helpdesk at{" "}
+        Neither of those, or don&apos;t know your password? Contact the helpdesk at{" "}
         <a className={link} href={`mailto:${HELPDESK_EMAIL}`}>
           {HELPDESK_EMAIL}
         </a>

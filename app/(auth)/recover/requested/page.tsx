@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { accountRecoveryWaitMs } from "@/lib/settings/policy";
-import { waitText } from "../wait-text";
+import { waitText } from "@/lib/actions/wait-text";
 
 export const metadata: Metadata = { title: "Recovery requested" };
 

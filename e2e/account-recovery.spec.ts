@@ -9,7 +9,7 @@ import { completeAuthenticatorWizard, freshCode } from "./support/authenticator"
 import { createOwnDatabase } from "./support/database";
 import { expectNoAccessibilityViolations, mainAlert, submitPassword } from "./support/helpers";
 import { codeIn, latestMessage, waitForNewMessage, type OutboxMessage } from "./support/outbox";
-import { e164Of } from "./support/phones";
+import { addTextPhone, e164Of } from "./support/phones";
 import { E2E_PORT } from "./support/state";
 
 // Lost every method (docs/decisions/0023): the password and a code to an alternate email verified
@@ -29,6 +29,7 @@ let waiting: Account;
 const home = (account: Account) => account.email.replace("@example.edu", ".home@example.org");
 /** The waiting person's phone until 10 days ago, after serving 20 days as a method. */
 const FORMER_PHONE = `07400 7${run}`;
+const SPARE_PHONE = `07400 8${run}`;
 
 // Each test waits out real minutes: the spacing of emailed codes and the waiting period.
 test.describe.configure({ mode: "serial", timeout: 300_000 });
@@ -162,7 +163,7 @@ test("attackers with only the inbox or only the password get nowhere; a cancel c
   );
   await expect(heading(attacker, "Recovery requested")).toHaveCount(0);
   // A number that was never the owner's gets the same answer, and no text.
-  await textFormerPhone(attacker, "07400 899999");
+  await textFormerPhone(attacker, "07400 999999");
   await expectNoAccessibilityViolations(attacker);
 
   // The owner (both proofs) asks; a minute later, the spacing of emailed codes allows another.
@@ -204,6 +205,24 @@ test("attackers with only the inbox or only the password get nowhere; a cancel c
     .fill(await freshCode(cancelling.email, 0, PORT));
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(heading(page, "Stay signed in?")).toBeVisible();
+
+  // Deleting a phone asks whether the person still has the number, clear unless they say so.
+  await page.getByRole("button", { name: "No" }).click();
+  await page.goto("/security-info");
+  await addTextPhone(page, SPARE_PHONE);
+  await page.goto("/security-info");
+  const methods = page.getByRole("list", { name: "Sign-in methods" });
+  await methods.getByRole("button", { name: /^Delete Phone/ }).click();
+  const dialog = page.getByRole("dialog", { name: /^Delete Phone/ });
+  const keep = dialog.getByRole("checkbox", { name: "I still have this number" });
+  await expect(keep).not.toBeChecked();
+  await expect(keep).toHaveAccessibleDescription(
+    /Leave this clear if the phone was lost or stolen/,
+  );
+  await expectNoAccessibilityViolations(page);
+  await keep.check();
+  await dialog.getByRole("button", { name: "Delete" }).click();
+  await expect(methods.getByRole("button", { name: /^Delete Phone/ })).toHaveCount(0);
 });
 
 test("a phone used before proves it; after the wait the password alone leads to registration", async ({

@@ -5,9 +5,9 @@ import { openConfiguredDatabase } from "../../scripts/open-configured-database";
 
 // Test setup for e2e/account-recovery.spec.ts, run before its server opens the data folder: gives
 // each named person an alternate email verified 8 days ago and, when named, a former phone that
-// served from 30 days ago to 10 days ago (a week cannot pass in a browser test), and sets the
-// recovery waiting period. Reads JSON { waitMinutes, people: [{ email, alternate, formerPhone? }] }
-// on stdin.
+// served from 30 days ago until they deleted it, keeping the number, 10 days ago (a week cannot
+// pass in a browser test), and sets the recovery waiting period. Reads JSON
+// { waitMinutes, people: [{ email, alternate, formerPhone? }] } on stdin.
 
 const input = JSON.parse(await new Response(process.stdin as never).text()) as {
   waitMinutes: number;
@@ -32,6 +32,7 @@ for (const person of input.people) {
       methodId: crypto.randomUUID(),
       verifiedAt: sql`now() - interval '30 days'`,
       retiredAt: sql`now() - interval '10 days'`,
+      keptAt: sql`now() - interval '10 days'`,
     });
   }
 }

@@ -1,9 +1,10 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   accountRecoveries,
   alternateEmails,
   auditLog,
+  authThrottles,
   mfaMethods,
   outbox,
   phoneNumberHistory,
@@ -299,28 +300,39 @@ describe("the waiting period", () => {
   });
 });
 
-// A number that served a week as a phone method and was given up proves a recovery when the
-// person types it; its code is bound to the recovery (R-A1.6), keeps the send limits (R-A5.4) and
-// counts wrong answers as sign-in codes do (R-A5.3, R-A11.1); every other number gets the same
-// answer and no text (R-A18.1).
+// A number that served a week as a phone method and that the person deleted saying they still
+// have it proves a recovery when they type it; its code is bound to the recovery (R-A1.6), keeps
+// the send limits (R-A5.4) and counts wrong answers as sign-in texts do (R-A5.3, R-A11.1,
+// R-A11.5, R-A15.1); every other number gets the same answer and no text (R-A18.1).
 describe("a phone number used before as the second proof", () => {
   const WEEK_AND_A_DAY = 8;
 
-  /** Someone with an app and no alternate email, whose phone `e164` served for `days` days. */
-  async function personWithFormerPhone(name: string, e164: string, days: number, disowned = false) {
-    const clock = pinClock();
-    const person = await createPersonWithApp(database.db, `${name}@example.edu`);
-    const methodId = await addMobilePhone(database.db, person.id, e164);
-    await database.db
+  /** Backdates the start of the stretch `methodId` serves to `days` days ago. */
+  const servedSince = (methodId: string, days: number) =>
+    database.db
       .update(phoneNumberHistory)
       .set({ verifiedAt: sql`now() - make_interval(days => ${days})` })
       .where(eq(phoneNumberHistory.methodId, methodId));
-    const user = { ...person, displayName: "Pat", mfaRequired: true };
-    expect(await removeOwnMethod(database.db, user, methodId, context, { disowned })).toBe(
-      "deleted",
-    );
+
+  /** Someone with an app and no alternate email, whose phone `e164` served for `days` days. */
+  async function personWithFormerPhone(name: string, e164: string, days: number, kept = true) {
+    const clock = pinClock();
+    const person = await createPersonWithApp(database.db, `${name}@example.edu`);
+    const methodId = await addMobilePhone(database.db, person.id, e164);
+    await servedSince(methodId, days);
+    expect(await deletePhone(person, methodId, kept)).toBe("deleted");
     return { ...person, clock };
   }
+
+  /** Security info's "Delete", with "I still have this number" ticked or not. */
+  const deletePhone = (person: { id: string; email: string }, methodId: string, kept: boolean) =>
+    removeOwnMethod(
+      database.db,
+      { ...person, displayName: "Pat", mfaRequired: true },
+      methodId,
+      context,
+      { keepNumber: kept },
+    );
 
   async function proveThePassword(person: { email: string; password: string }) {
     const started = await startAccountRecovery(
@@ -334,8 +346,11 @@ describe("a phone number used before as the second proof", () => {
 
   const textsTo = async (e164: string) =>
     (await database.db.select().from(outbox).where(eq(outbox.recipient, e164))).length;
+  const textedCode = async (e164: string) =>
+    /\b(\d{6})\b/.exec((await lastMessageTo(e164))?.text ?? "")?.[1];
+  const otherThan = (code: string) => (code === "000000" ? "000001" : "000000");
 
-  it("a number that served a week is texted when the person names it; its code starts the wait", async () => {
+  it("a kept number that served a week is texted when the person names it; its code starts the wait", async () => {
     const e164 = "+447911100301";
     const person = await personWithFormerPhone("rec-former", e164, WEEK_AND_A_DAY);
     const token = await proveThePassword(person);
@@ -345,16 +360,22 @@ describe("a phone number used before as the second proof", () => {
     expect(await textRecoveryCode(database.db, token, "07911 100301", context)).toEqual({
       ok: true,
     });
-    const texted = await lastMessageTo(e164);
-    expect(texted?.channel).toBe("sms");
-    const code = /\b(\d{6})\b/.exec(texted!.text)![1]!;
+    expect((await lastMessageTo(e164))?.channel).toBe("sms");
+    const code = (await textedCode(e164))!;
+    // Straight away again: the spacing of texts holds, and the page can say when.
+    const again = await textRecoveryCode(database.db, token, e164, context);
+    expect(again).toMatchObject({ ok: false, reason: "limit" });
+    expect(await textsTo(e164)).toBe(1);
 
-    const wrong = code === "000000" ? "000001" : "000000";
-    expect(await answerAccountRecovery(database.db, token, wrong, context)).toEqual({
+    // The code belongs to its recovery: another one, with the same password, cannot use it.
+    const other = await proveThePassword(person);
+    expect(await answerAccountRecovery(database.db, other, code, context)).toEqual({
       ok: false,
       reason: "wrong_code",
     });
-    expect((await getThrottle(database.db, "mfa:account", person.id)).failures).toBe(1);
+    // The owner hears of the first wrong code of a run.
+    const warning = await lastMessageTo(person.email);
+    expect(warning?.subject).toBe("Your password was used, but verification failed");
     expect(await getWaitingRecovery(database.db, person.id)).toBeNull();
 
     const requested = await answerAccountRecovery(database.db, token, code, context);
@@ -377,20 +398,26 @@ describe("a phone number used before as the second proof", () => {
     expect(audit?.details).toMatchObject({ provenBy: "text" });
   });
 
-  it("a number that served under a week, is still a method, was disowned or never was: no text, same answer", async () => {
+  it("no text, and the same answer, for a number not kept, kept under a week, in use, lost since or never the person's", async () => {
     const brief = await personWithFormerPhone("rec-brief", "+447911100302", 2);
-    const disowned = await personWithFormerPhone(
-      "rec-disowned",
+    const notKept = await personWithFormerPhone(
+      "rec-not-kept",
       "+447911100303",
       WEEK_AND_A_DAY,
-      true,
+      false,
     );
     const current = await personWithFormerPhone("rec-current", "+447911100304", WEEK_AND_A_DAY);
     await addMobilePhone(database.db, current.id, "+447911100304");
+    // Kept once, added again later, then deleted as lost: the older stretch no longer speaks.
+    const lost = await personWithFormerPhone("rec-lost", "+447911100305", WEEK_AND_A_DAY);
+    const again = await addMobilePhone(database.db, lost.id, "+447911100305");
+    await servedSince(again, WEEK_AND_A_DAY);
+    await deletePhone(lost, again, false);
     const cases = [
       [brief, "+447911100302"],
-      [disowned, "+447911100303"],
+      [notKept, "+447911100303"],
       [current, "+447911100304"],
+      [lost, "+447911100305"],
       [brief, "+447911100399"],
     ] as const;
     for (const [person, e164] of cases) {
@@ -410,21 +437,66 @@ describe("a phone number used before as the second proof", () => {
     });
   });
 
-  it("every way a phone goes ends its number's service: removal, a change, a reset", async () => {
+  it("wrong texted codes: the fifth kills the code, and a paused counter refuses even the right one", async () => {
+    const e164 = "+447911100306";
+    const person = await personWithFormerPhone("rec-guess", e164, WEEK_AND_A_DAY);
+    const token = await proveThePassword(person);
+    await textRecoveryCode(database.db, token, e164, context);
+    const code = (await textedCode(e164))!;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await answerAccountRecovery(database.db, token, otherThan(code), context);
+    }
+    // The recovery's own counter has counted every one, towards its hard stop at 100.
+    const own = `${person.id}:recovery-text`;
+    expect((await getThrottle(database.db, "mfa:option", own)).failures).toBe(5);
+    // The pause the fifth started has passed; the code it killed stays dead.
+    await database.db
+      .update(authThrottles)
+      .set({ lockedUntil: null })
+      .where(inArray(authThrottles.key, [person.id, own]));
+    expect((await getThrottle(database.db, "mfa:account", person.id)).locked).toBe(false);
+    expect(await answerAccountRecovery(database.db, token, code, context)).toEqual({
+      ok: false,
+      reason: "wrong_code",
+    });
+
+    // A fresh code, then a wrong one that pauses the account's counter: the right one is refused.
+    const next = await proveThePassword(person);
+    person.clock.advance(3600_000); // past the spacing of texts
+    await textRecoveryCode(database.db, next, e164, context);
+    const fresh = (await textedCode(e164))!;
+    expect(fresh).not.toBe(code);
+    await answerAccountRecovery(database.db, next, otherThan(fresh), context);
+    expect((await getThrottle(database.db, "mfa:account", person.id)).locked).toBe(true);
+    expect(await answerAccountRecovery(database.db, next, fresh, context)).toEqual({
+      ok: false,
+      reason: "wrong_code",
+    });
+    expect(await getWaitingRecovery(database.db, person.id)).toBeNull();
+  });
+
+  it("a number is kept only when deleted as still the person's; a change, a reset or a loss forgets it", async () => {
     const person = await createPersonWithApp(database.db, "rec-service@example.edu");
-    const served = async (methodId: string) =>
+    const stretch = async (methodId: string) =>
       (
         await database.db
-          .select({ retiredAt: phoneNumberHistory.retiredAt })
+          .select({ retiredAt: phoneNumberHistory.retiredAt, keptAt: phoneNumberHistory.keptAt })
           .from(phoneNumberHistory)
           .where(eq(phoneNumberHistory.methodId, methodId))
-      )[0]?.retiredAt;
-    const first = await addMobilePhone(database.db, person.id, "+447911100311");
-    expect(await served(first)).toBeNull();
+      )[0];
+    const kept = await addMobilePhone(database.db, person.id, "+447911100311");
+    expect(await stretch(kept)).toMatchObject({ retiredAt: null, keptAt: null });
+    await deletePhone(person, kept, true);
+    expect(await stretch(kept)).toMatchObject({
+      retiredAt: expect.any(Date),
+      keptAt: expect.any(Date),
+    });
+
+    const first = await addMobilePhone(database.db, person.id, "+447911100312");
     const changed = accepted(
       await beginPhoneEnrolment(database.db, person.id, {
         kind: "mobile_phone",
-        e164: "+447911100312",
+        e164: "+447911100313",
         extension: null,
         channel: "sms",
         replaces: first,
@@ -432,21 +504,22 @@ describe("a phone number used before as the second proof", () => {
       }),
     );
     await activatePhone(database.db, person.id, changed);
-    expect(await served(first)).toBeInstanceOf(Date);
-    expect(await served(changed)).toBeNull();
+    expect(await stretch(first)).toBeUndefined();
+    expect(await stretch(changed)).toMatchObject({ retiredAt: null });
     await database.db.transaction((tx) => removeEveryMethod(tx, person.id));
-    expect(await served(changed)).toBeInstanceOf(Date);
+    expect(await stretch(changed)).toBeUndefined();
 
     // Kept a year after it stopped serving, then forgotten.
-    const stoppedDaysAgo = (methodId: string, days: number) =>
+    const stoppedDaysAgo = (days: number) =>
       database.db
         .update(phoneNumberHistory)
         .set({ retiredAt: sql`now() - make_interval(days => ${days})` })
-        .where(eq(phoneNumberHistory.methodId, methodId));
-    await stoppedDaysAgo(first, 366);
-    await stoppedDaysAgo(changed, 364);
+        .where(eq(phoneNumberHistory.methodId, kept));
+    await stoppedDaysAgo(364);
     await purgeFormerNumbers(database.db);
-    expect(await served(first)).toBeUndefined();
-    expect(await served(changed)).toBeInstanceOf(Date);
+    expect(await stretch(kept)).toBeDefined();
+    await stoppedDaysAgo(366);
+    await purgeFormerNumbers(database.db);
+    expect(await stretch(kept)).toBeUndefined();
   });
 });

@@ -20,7 +20,11 @@ import { queueMessage } from "@/lib/notify/outbox";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
 import { getThrottle, recordFailure, resetThrottle } from "@/lib/security/throttle";
 import { hashToken, newToken } from "@/lib/security/tokens";
-import { accountRecoveryWaitMs, mfaAccountThrottlePolicy } from "@/lib/settings/policy";
+import {
+  accountRecoveryWaitMs,
+  mfaAccountThrottlePolicy,
+  mfaThrottlePolicy,
+} from "@/lib/settings/policy";
 import type { RequestContext } from "@/lib/types/request";
 import type { Result } from "@/lib/types/result";
 import { checkPassword } from "./password-gate";
@@ -132,9 +136,10 @@ export type RecoveryText = Result<
 
 /**
  * "Text a code" on the code step: the person types a number that was one of their phones. When it
- * served as a method for at least RECOVERY_CHANNEL_MIN_AGE_MS and is none now, a code is texted to
- * it, within its send limits; the page says "if" either way. A number is never texted unasked: one
- * a person gave up may be someone else's by now, and it has to come from them.
+ * served as a method for at least RECOVERY_CHANNEL_MIN_AGE_MS, was deleted with "I still have this
+ * number" and is none now (findFormerNumber), a code is texted to it, within its send limits; the
+ * page says "if" either way. A number is never texted unasked: one a person gave up may be
+ * someone else's by now, and it has to come from them.
  */
 export async function textRecoveryCode(
   db: Db,
@@ -144,11 +149,14 @@ export async function textRecoveryCode(
 ): Promise<RecoveryText> {
   const proof = await getProof(db, token);
   if (!proof) return { ok: false, reason: "ended" };
-  const parsed = parsePhone(typedNumber, getEnv().ORG_COUNTRY, {
-    allowedCountries: [],
+  const { ORG_COUNTRY, PHONE_ALLOWED_COUNTRIES } = getEnv();
+  const parsed = parsePhone(typedNumber, ORG_COUNTRY, {
+    allowedCountries: PHONE_ALLOWED_COUNTRIES.split(",").filter(Boolean),
     needsMobile: false,
   });
-  if (!parsed.ok) return { ok: false, reason: "invalid" };
+  // A country Factor no longer texts is answered like any number that does not qualify.
+  if (!parsed.ok)
+    return parsed.reason === "invalid" ? { ok: false, reason: "invalid" } : { ok: true };
   const [account] = await db
     .select({ role: users.role, status: users.status })
     .from(users)
@@ -188,17 +196,35 @@ async function checkRecoveryCode(
   tx: Executor,
   proof: ProofRow,
   code: string,
+  context: RequestContext,
 ): Promise<RecoveryProof | null> {
   const typed = code.replace(/\s+/g, "");
   const binding = recoveryBinding(proof);
   if (typed.length !== 6) return (await checkEmailCode(tx, binding, typed)) ? "email" : null;
+  // Like a sign-in text: the account's pauses, and a counter of its own with the hard stop, so
+  // guesses spread over many recoveries still end (R-A11.1).
+  const own = `${proof.userId}:recovery-text`;
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`mfa:${proof.userId}`}))`);
-  if ((await getThrottle(tx, "mfa:account", proof.userId)).locked) return null;
+  const states = await Promise.all([
+    getThrottle(tx, "mfa:account", proof.userId),
+    getThrottle(tx, "mfa:option", own),
+  ]);
+  if (states.some((state) => state.locked)) return null;
   if (await checkTextCode(tx, binding, null, typed)) {
     await resetThrottle(tx, "mfa:account", proof.userId);
+    await resetThrottle(tx, "mfa:option", own);
     return "text";
   }
-  await recordFailure(tx, "mfa:account", proof.userId, mfaAccountThrottlePolicy());
+  const run = await recordFailure(tx, "mfa:account", proof.userId, mfaAccountThrottlePolicy());
+  await recordFailure(tx, "mfa:option", own, mfaThrottlePolicy());
+  // Someone who has the password is guessing: the owner hears it at the first of a run (R-A15.1).
+  if (run.counted && run.failures === 1) {
+    const [owner] = await tx
+      .select({ id: users.id, email: users.email, displayName: users.displayName })
+      .from(users)
+      .where(eq(users.id, proof.userId));
+    if (owner) await queueSecurityNotice(tx, owner, "mfa.failed", context);
+  }
   return null;
 }
 
@@ -228,7 +254,8 @@ export async function answerAccountRecovery(
       .from(users)
       .where(and(eq(users.id, proof.userId), eq(users.status, "active")))
       .for("update");
-    const provenBy = account?.role === "user" ? await checkRecoveryCode(tx, proof, code) : null;
+    const provenBy =
+      account?.role === "user" ? await checkRecoveryCode(tx, proof, code, context) : null;
     if (!provenBy || !account) {
       await writeAudit(tx, {
         action: "auth.account_recovery.failed",

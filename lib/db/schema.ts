@@ -284,10 +284,11 @@ export const outbox = pgTable(
 // ── phone numbers ───────────────────────────────────────────────────────────
 
 /**
- * Each time a number served as one of a person's phone methods: from its verification until the
- * method went (`retired_at`, stamped by a trigger on every removal of the method, drizzle/0023).
- * A number that served at least 7 days and is no longer a method can prove a recovery
- * (docs/decisions/0023); one removed in "Secure your account" (`disowned_at`) never can.
+ * Each time a number served as one of a person's phone methods that take texts: from its
+ * verification until the method went (`retired_at`, stamped by a trigger on every removal of the
+ * method, drizzle/0023). A number whose last stretch served at least 7 days, that the person
+ * deleted saying they still have it (`kept_at`), and that is no method now can prove a recovery
+ * (docs/decisions/0023).
  */
 export const phoneNumberHistory = pgTable(
   "phone_number_history",
@@ -301,7 +302,8 @@ export const phoneNumberHistory = pgTable(
     methodId: uuid("method_id").notNull(),
     verifiedAt: timestamp("verified_at", { withTimezone: true }).notNull(),
     retiredAt: timestamp("retired_at", { withTimezone: true }),
-    disownedAt: timestamp("disowned_at", { withTimezone: true }),
+    /** When the person deleted the phone saying they still have the number, to recover with. */
+    keptAt: timestamp("kept_at", { withTimezone: true }),
   },
   (t) => [
     index("phone_number_history_user_idx").on(t.userId, t.e164),

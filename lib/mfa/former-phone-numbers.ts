@@ -1,12 +1,13 @@
-import { and, eq, isNotNull, isNull, notExists, or, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type { Executor } from "@/lib/db/client";
-import { alias } from "drizzle-orm/pg-core";
-import { phoneNumberHistory } from "@/lib/db/schema";
+import { mfaMethods, phoneNumberHistory } from "@/lib/db/schema";
 
 // The numbers a person's phone methods have used (docs/decisions/0023). A number that served as a
-// method for a week, and that the person then stopped using as one, is a channel an attacker who
-// took over the account recently cannot have added: it can prove a recovery, as an alternate
-// email verified a week ago can. The database stamps the end of each service (drizzle/0023).
+// method for a week, and that the person then deleted saying they still have it, is a channel an
+// attacker who took over the account recently cannot have added: it can prove a recovery, as an
+// alternate email verified a week ago can. A phone deleted any other way — lost, stolen, not
+// recognised, changed, removed by the helpdesk or a reset — never can: whoever holds it now may
+// not be the person. The database stamps the end of each stretch (drizzle/0023).
 
 export type FormerNumber = { id: string; e164: string };
 
@@ -24,34 +25,19 @@ export async function recordVerifiedNumber(
 }
 
 /**
- * "Delete" in "Secure your account": the person does not recognise the number, so it may never
- * prove a recovery, whatever its service. Call before the method goes, in the same transaction.
+ * "I still have this number" on deleting a phone: its number may later prove a recovery. Call
+ * before the method goes, in the same transaction.
  */
-export async function disownNumberOf(
-  tx: Executor,
-  userId: string,
-  methodId: string,
-): Promise<void> {
-  const [served] = await tx
-    .select({ e164: phoneNumberHistory.e164 })
-    .from(phoneNumberHistory)
-    .where(and(eq(phoneNumberHistory.userId, userId), eq(phoneNumberHistory.methodId, methodId)));
-  if (!served) return;
+export async function keepNumberOf(tx: Executor, userId: string, methodId: string): Promise<void> {
   await tx
     .update(phoneNumberHistory)
-    .set({ disownedAt: sql`now()` })
-    .where(
-      and(
-        eq(phoneNumberHistory.userId, userId),
-        eq(phoneNumberHistory.e164, served.e164),
-        isNull(phoneNumberHistory.disownedAt),
-      ),
-    );
+    .set({ keptAt: sql`now()` })
+    .where(and(eq(phoneNumberHistory.userId, userId), eq(phoneNumberHistory.methodId, methodId)));
 }
 
 /**
- * The person's former number `e164`, if it served as a method for at least `minServiceMs` in one
- * stretch, is no method of theirs now, and was never disowned; otherwise null.
+ * The person's former number `e164`, if its latest stretch served at least `minServiceMs`, ended
+ * with the person keeping it, and no phone of theirs uses it now; otherwise null.
  */
 export async function findFormerNumber(
   db: Executor,
@@ -59,34 +45,32 @@ export async function findFormerNumber(
   e164: string,
   minServiceMs: number,
 ): Promise<FormerNumber | null> {
-  const other = alias(phoneNumberHistory, "other");
-  const [row] = await db
-    .select({ id: phoneNumberHistory.id, e164: phoneNumberHistory.e164 })
+  const [latest] = await db
+    .select({
+      id: phoneNumberHistory.id,
+      verifiedAt: phoneNumberHistory.verifiedAt,
+      retiredAt: phoneNumberHistory.retiredAt,
+      keptAt: phoneNumberHistory.keptAt,
+    })
     .from(phoneNumberHistory)
+    .where(and(eq(phoneNumberHistory.userId, userId), eq(phoneNumberHistory.e164, e164)))
+    .orderBy(desc(phoneNumberHistory.verifiedAt))
+    .limit(1);
+  if (!latest?.retiredAt || !latest.keptAt) return null;
+  if (latest.retiredAt.getTime() - latest.verifiedAt.getTime() < minServiceMs) return null;
+  // Any phone of theirs with the number, of whatever kind: they could sign in with it instead.
+  const [inUse] = await db
+    .select({ id: mfaMethods.id })
+    .from(mfaMethods)
     .where(
       and(
-        eq(phoneNumberHistory.userId, userId),
-        eq(phoneNumberHistory.e164, e164),
-        isNotNull(phoneNumberHistory.retiredAt),
-        sql`${phoneNumberHistory.retiredAt} - ${phoneNumberHistory.verifiedAt} >= make_interval(secs => ${minServiceMs / 1000})`,
-        // Not while any stretch of it is still going, nor once one was disowned.
-        notExists(
-          db
-            .select({ one: sql`1` })
-            .from(other)
-            .where(
-              and(
-                eq(other.userId, userId),
-                eq(other.e164, e164),
-                or(isNull(other.retiredAt), isNotNull(other.disownedAt)),
-              ),
-            ),
-        ),
+        eq(mfaMethods.userId, userId),
+        eq(mfaMethods.status, "active"),
+        sql`${mfaMethods.data}->>'e164' = ${e164}`,
       ),
     )
-    .orderBy(sql`${phoneNumberHistory.retiredAt} desc`)
     .limit(1);
-  return row ?? null;
+  return inUse ? null : { id: latest.id, e164 };
 }
 
 /**

@@ -2,7 +2,7 @@ import { writeAudit } from "@/lib/audit/log";
 import { mfaRequiredFor } from "@/lib/settings/policy";
 import type { Executor } from "@/lib/db/client";
 import { queueSecurityNotice } from "@/lib/notify/security-notice";
-import { disownNumberOf } from "./former-phone-numbers";
+import { keepNumberOf } from "./former-phone-numbers";
 import { deleteOwnMethod, getMethodSummary, getOwnMethod, setDefaultMethod } from "./methods";
 import { defaultMethodName, methodName } from "./registry";
 import type { RequestContext } from "@/lib/types/request";
@@ -12,17 +12,17 @@ export type RemovalOutcome = "deleted" | "missing" | "last";
 /**
  * Removes one of the person's own methods in one transaction (R-A9.4, R-A9.5): a
  * foreign or unknown id is "missing", the only method while MFA is required is "last" and
- * stays; removing the default makes `newDefaultId` (or the next method) the default. A method
- * removed as `disowned` (the person does not recognise it) leaves no number that could later
- * prove a recovery. Each change is audited and told to the person. The caller checks the step-up
- * freshness (R-A9.1).
+ * stays; removing the default makes `newDefaultId` (or the next method) the default. A phone
+ * removed with `keepNumber` (the person still has the number) leaves a number that may later
+ * prove a recovery (docs/decisions/0023). Each change is audited and told to the person. The
+ * caller checks the step-up freshness (R-A9.1).
  */
 export async function removeOwnMethod(
   db: Executor,
   user: { id: string; email: string; displayName: string; mfaRequired: boolean },
   methodId: string,
   context: RequestContext,
-  { newDefaultId, disowned = false }: { newDefaultId?: string | null; disowned?: boolean } = {},
+  { newDefaultId, keepNumber = false }: { newDefaultId?: string | null; keepNumber?: boolean } = {},
 ): Promise<RemovalOutcome> {
   // Alone this is a transaction; inside a caller's, a savepoint (docs/architecture.md).
   return db.transaction(async (tx) => {
@@ -31,13 +31,13 @@ export async function removeOwnMethod(
     const { methods } = await getMethodSummary(tx, user.id);
     const remaining = methods.filter((m) => m.id !== method.id);
     if (remaining.length === 0 && mfaRequiredFor(user)) return "last";
-    if (disowned) await disownNumberOf(tx, user.id, method.id);
+    if (keepNumber) await keepNumberOf(tx, user.id, method.id);
     await deleteOwnMethod(tx, user.id, method.id);
     const audit = { outcome: "success" as const, actorId: user.id, subjectId: user.id, ...context };
     await writeAudit(tx, {
       action: "mfa.method.removed",
       ...audit,
-      details: { kind: method.kind, methodId: method.id, disowned },
+      details: { kind: method.kind, methodId: method.id, keepNumber },
     });
     await queueSecurityNotice(tx, user, "method.removed", context, methodName(method));
     if (method.isDefault && remaining.length > 0) {

@@ -101,8 +101,6 @@ export async function deleteMethodStepAction(formData: FormData): Promise<void> 
     session.user,
     formText(formData, "methodId"),
     context,
-    // Removed while securing the account: the person does not recognise it.
-    { disowned: true },
   );
   redirect(stepPath("review", eventId, { outcome }));
 }

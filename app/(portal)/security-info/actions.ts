@@ -56,7 +56,10 @@ export async function deleteMethodAction(formData: FormData): Promise<void> {
     session.user,
     String(formData.get("methodId") ?? ""),
     context,
-    { newDefaultId: String(formData.get("newDefaultId") ?? "") },
+    {
+      newDefaultId: String(formData.get("newDefaultId") ?? ""),
+      keepNumber: formData.get("keepNumber") === "on",
+    },
   );
   show(outcome === "last" ? "last-method" : outcome);
 }

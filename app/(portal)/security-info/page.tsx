@@ -177,13 +177,28 @@ export default async function SecurityInfoPage({
                       <input type="hidden" name="methodId" value={method.id} />
                       <p>You will no longer be able to sign in with this method.</p>
                       {METHOD_KIND_INFO[method.kind].signInOptions.includes("sms") && (
-                        <p>
-                          For a year we keep the number, so that a code texted to it can help you{" "}
-                          <Link href="/help#lost-phone" className="text-brand-700 underline">
-                            recover your account
-                          </Link>{" "}
-                          if you lose every sign-in method.
-                        </p>
+                        <div className="flex items-start gap-2">
+                          <input
+                            id={`keep-number-${method.id}`}
+                            name="keepNumber"
+                            type="checkbox"
+                            className="mt-1 h-4 w-4"
+                            aria-describedby={`keep-number-${method.id}-hint`}
+                          />
+                          <div>
+                            <label htmlFor={`keep-number-${method.id}`} className="font-medium">
+                              I still have this number
+                            </label>
+                            <p id={`keep-number-${method.id}-hint`} className="text-slate-700">
+                              We keep it for a year, so that a code texted to it can help you{" "}
+                              <Link href="/help#lost-phone" className="text-brand-700 underline">
+                                recover your account
+                              </Link>{" "}
+                              if you lose every sign-in method. Leave this clear if the phone was
+                              lost or stolen.
+                            </p>
+                          </div>
+                        </div>
                       )}
                       {method.isDefault && others.length > 0 && (
                         <div className="space-y-1">

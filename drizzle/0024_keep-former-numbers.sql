@@ -1,0 +1,1 @@
+ALTER TABLE "phone_number_history" ADD COLUMN "kept_at" timestamp with time zone;

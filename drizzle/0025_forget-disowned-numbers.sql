@@ -1,0 +1,1 @@
+ALTER TABLE "phone_number_history" DROP COLUMN "disowned_at";

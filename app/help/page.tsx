@@ -164,10 +164,11 @@ export default async function HelpPage() {
               </Link>{" "}
               yourself: prove your password, then a code we email to the alternate email you added
               at least 7 days ago, or text to a phone number that was one of your sign-in methods
-              for at least 7 days and no longer is (you type it in). Your sign-in methods are reset
-              after {waitText(accountRecoveryWaitMs())}, while we tell every address and phone on
-              your account so that you can cancel if it wasn&apos;t you; then sign in with your
-              password and set up your new phone.
+              for at least 7 days, if you ticked <q>I still have this number</q> when you deleted it
+              (you type it in). Your sign-in methods are reset after{" "}
+              {waitText(accountRecoveryWaitMs())}, while we tell every address and phone on your
+              account so that you can cancel if it wasn&apos;t you; then sign in with your password
+              and set up your new phone.
             </p>
           )}
           <p>

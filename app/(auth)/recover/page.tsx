@@ -35,9 +35,9 @@ export default async function RecoverPage({
       <p className="mb-4">
         Lost every sign-in method? Prove your password, then a code we email to the alternate email
         you added at least 7 days ago, or text to a phone number that was one of your sign-in
-        methods for at least 7 days. Your sign-in methods are then reset after{" "}
-        {waitText(accountRecoveryWaitMs())}, while we tell every address and phone on your account,
-        so that you can cancel if it wasn&apos;t you.
+        methods for at least 7 days and that you kept when you deleted it. Your sign-in methods are
+        then reset after {waitText(accountRecoveryWaitMs())}, while we tell every address and phone
+        on your account, so that you can cancel if it wasn&apos;t you.
       </p>
       <form action={startAccountRecoveryAction} className="space-y-4">
         <Field

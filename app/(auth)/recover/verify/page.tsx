@@ -69,7 +69,7 @@ export default async function RecoverVerifyPage({
       <form action={textRecoveryCodeAction} className="space-y-4">
         <p>
           We can text a code to a phone number that was one of your sign-in methods for at least 7
-          days, and that you have since stopped using as one.
+          days, if you ticked <q>I still have this number</q> when you deleted it.
         </p>
         <Field
           label="Phone number you used before"

@@ -208,6 +208,7 @@ test("attackers with only the inbox or only the password get nowhere; a cancel c
 
   // Deleting a phone asks whether the person still has the number, clear unless they say so.
   await page.getByRole("button", { name: "No" }).click();
+  await expect(page).not.toHaveURL(/stay-signed-in/);
   await page.goto("/security-info");
   await addTextPhone(page, SPARE_PHONE);
   await page.goto("/security-info");

@@ -7,7 +7,12 @@ import { createAccounts, type Account } from "./support/accounts";
 import { startAppServer, type AppServer } from "./support/app-server";
 import { completeAuthenticatorWizard, freshCode } from "./support/authenticator";
 import { createOwnDatabase } from "./support/database";
-import { expectNoAccessibilityViolations, mainAlert, submitPassword } from "./support/helpers";
+import {
+  expectNoAccessibilityViolations,
+  mainAlert,
+  signIn,
+  submitPassword,
+} from "./support/helpers";
 import { codeIn, latestMessage, waitForNewMessage, type OutboxMessage } from "./support/outbox";
 import { addTextPhone, e164Of } from "./support/phones";
 import { E2E_PORT } from "./support/state";
@@ -26,6 +31,7 @@ let server: AppServer;
 let ownDatabase: Awaited<ReturnType<typeof createOwnDatabase>>;
 let cancelling: Account;
 let waiting: Account;
+let helpdesk: Account;
 const home = (account: Account) => account.email.replace("@example.edu", ".home@example.org");
 /** The waiting person's phone until 10 days ago, after serving 20 days as a method. */
 const FORMER_PHONE = `07400 7${run}`;
@@ -41,12 +47,17 @@ test.beforeAll(async () => {
   ownDatabase = await createOwnDatabase(`factor_e2e_recovery_${run}`);
   const env: Record<string, string> = ownDatabase ? { DATABASE_URL: ownDatabase.url } : {};
   const names = [`recover-cancel-${run}`, `recover-wait-${run}`];
+  const agentName = `recover-agent-${run}`;
   const created = createAccounts(
-    names.map((name) => ({ name, authenticator: true })),
+    [
+      ...names.map((name) => ({ name, authenticator: true })),
+      { name: agentName, role: "helpdesk" as const, authenticator: true },
+    ],
     dataDir,
     { env, port: PORT },
   );
   [cancelling, waiting] = names.map((name) => created[name]!) as [Account, Account];
+  helpdesk = created[agentName]!;
   const seeded = spawnSync("npx", ["tsx", "e2e/support/seed-recovery.ts"], {
     env: { ...process.env, DATA_DIR: dataDir, ...env },
     input: JSON.stringify({
@@ -228,6 +239,7 @@ test("attackers with only the inbox or only the password get nowhere; a cancel c
 
 test("a phone used before proves it; after the wait the password alone leads to registration", async ({
   page,
+  browser,
 }) => {
   await requestRecoveryByFormerPhone(page, waiting);
   const notice = await latestMessage(page, {
@@ -236,9 +248,25 @@ test("a phone used before proves it; after the wait the password alone leads to 
     subject: "Someone asked to reset your sign-in methods",
   });
   expect(notice.body).toContain("a code sent to a phone number you used before");
+
   // During the wait, the password alone still meets the old method.
   await signInWithPassword(page, waiting);
   await expect(heading(page, "Enter code")).toBeVisible();
+
+  // The helpdesk sees the stage, and which proof started it.
+  const agent = await newPage(browser);
+  await signIn(agent, helpdesk);
+  await agent.goto("/admin/users");
+  await agent.getByRole("searchbox", { name: "Search users" }).fill(waiting.email);
+  await agent.getByRole("button", { name: "Search", exact: true }).click();
+  const name = `Test recover-wait-${run}`;
+  await agent.getByRole("link", { name }).click();
+  await expect(heading(agent, name)).toBeVisible();
+  await expect(agent.getByRole("main")).toContainText(
+    "Proven by the password and a code texted to a phone number used before.",
+  );
+  await expect(agent.getByRole("main")).toContainText("Waiting since");
+  await expectNoAccessibilityViolations(agent);
 
   await page.waitForTimeout(WAIT_MINUTES * 60_000 + 1_000);
   await signInWithPassword(page, waiting);

@@ -208,6 +208,7 @@ describe("the waiting period", () => {
     expect(await getLatestRecovery(database.db, person.id)).toMatchObject({
       status: "cancelled",
       endedBy: "link",
+      provenBy: "email",
     });
     person.clock.advance(2 * HOUR_MS);
     const after = await passwordStep(person.email, person.password);
@@ -396,6 +397,11 @@ describe("a phone number used before as the second proof", () => {
         ),
       );
     expect(audit?.details).toMatchObject({ provenBy: "text" });
+    // The helpdesk sees which proof started it.
+    expect(await getLatestRecovery(database.db, person.id)).toMatchObject({
+      status: "waiting",
+      provenBy: "text",
+    });
   });
 
   it("no text, and the same answer, for a number not kept, kept under a week, in use, lost since or never the person's", async () => {

@@ -180,7 +180,7 @@ function recoveryBinding(proof: ProofRow) {
   return { userId: proof.userId, purpose: "recovery" as const, transactionId: proof.id };
 }
 
-type RecoveryProof = "email" | "text";
+export type RecoveryProof = "email" | "text";
 
 const PROOF_NAMES: Record<RecoveryProof, string> = {
   email: "your alternate email",
@@ -282,6 +282,7 @@ export async function answerAccountRecovery(
       cancelTokenHash: hashToken(cancelToken),
       waitingSince: now,
       completesAt,
+      provenBy,
       ip: context.ip,
       userAgent: context.userAgent?.slice(0, 512) ?? null,
     });
@@ -418,6 +419,7 @@ export type RecoveryView = {
   completesAt: Date;
   endedAt: Date | null;
   endedBy: string | null;
+  provenBy: RecoveryProof | null;
 };
 
 /** The person's latest recovery past its code step, for the helpdesk: stage and times. */
@@ -432,6 +434,7 @@ export async function getLatestRecovery(
       completesAt: accountRecoveries.completesAt,
       endedAt: accountRecoveries.endedAt,
       endedBy: accountRecoveries.endedBy,
+      provenBy: accountRecoveries.provenBy,
     })
     .from(accountRecoveries)
     .where(

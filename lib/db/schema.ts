@@ -444,6 +444,8 @@ export const accountRecoveries = pgTable(
     endedAt: timestamp("ended_at", { withTimezone: true }),
     /** Why it ended: "link" (the cancel link), "sign_in" (an old method was used), "completed". */
     endedBy: text("ended_by"),
+    /** The second proof that started the wait: the alternate email, or a former number's text. */
+    provenBy: text("proven_by", { enum: ["email", "text"] }),
     ip: text("ip"),
     userAgent: text("user_agent"),
     createdAt: createdAt(),

@@ -1,0 +1,1 @@
+ALTER TABLE "account_recoveries" ADD COLUMN "proven_by" text;

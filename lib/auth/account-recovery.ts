@@ -128,11 +128,8 @@ export async function recoveryProofLive(db: Executor, token: string | undefined)
   return (await getProof(db, token)) !== null;
 }
 
-export type RecoveryText = Result<
-  object,
-  "invalid" | "limit" | "ended",
-  { retryAfterSeconds?: number }
->;
+export type RecoveryText =
+  Result<object, "invalid" | "ended"> | { ok: false; reason: "limit"; retryAfterSeconds: number };
 
 /**
  * "Text a code" on the code step: the person types a number that was one of their phones. When it

@@ -7,7 +7,8 @@ import { mfaMethods, phoneNumberHistory } from "@/lib/db/schema";
 // attacker who took over the account recently cannot have added: it can prove a recovery, as an
 // alternate email verified a week ago can. A phone deleted any other way — lost, stolen, not
 // recognised, changed, removed by the helpdesk or a reset — never can: whoever holds it now may
-// not be the person. The database stamps the end of each stretch (drizzle/0023).
+// not be the person. The database ends each stretch, or forgets the number, on every removal
+// (drizzle/0023, 0026).
 
 export type FormerNumber = { id: string; e164: string };
 

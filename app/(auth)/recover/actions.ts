@@ -66,7 +66,7 @@ export async function textRecoveryCodeAction(formData: FormData): Promise<void> 
   }
   redirect(
     sent.reason === "limit"
-      ? `${HERE}/verify?wait=${sent.retryAfterSeconds ?? 60}`
+      ? `${HERE}/verify?wait=${sent.retryAfterSeconds}`
       : `${HERE}/verify?phone=invalid`,
   );
 }
